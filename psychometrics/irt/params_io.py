@@ -1,0 +1,180 @@
+"""Reading and writing item parameter files (PARAMS.csv).
+
+Columns: ``item_id, model, a, b, c, se_a, se_b, se_c`` for dichotomous items; graded and partial-
+credit items carry ``b1, b2, ...`` and ``se_b1, se_b2, ...`` in place of ``b`` and ``se_b``. Blank
+cells are missing values. Every number is in the logistic metric (D = 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from psychometrics.errors import InputError
+from psychometrics.fileio import atomic_write_text
+from psychometrics.irt.models import DICHOTOMOUS_MODELS, MODELS, ItemParameters
+
+REQUIRED_COLUMNS = ("item_id", "model", "a")
+
+
+def params_to_csv(params: ItemParameters) -> str:
+    """Render parameters as PARAMS.csv text."""
+    max_steps = int(np.max(params.n_categories - 1, initial=1))
+    poly = not all(params.is_dichotomous)
+    header = ["item_id", "model", "a", "b", "c", "se_a", "se_b", "se_c"]
+    if poly:
+        header += [f"b{k}" for k in range(1, max_steps + 1)]
+        header += [f"se_b{k}" for k in range(1, max_steps + 1)]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for j, item in enumerate(params.item_ids):
+        dich = params.model[j] in DICHOTOMOUS_MODELS
+        row = {
+            "item_id": item,
+            "model": params.model[j],
+            "a": _fmt(params.a[j]),
+            "c": _fmt(params.c[j]),
+            "se_a": _fmt(params.se_a[j]),
+            "se_c": _fmt(params.se_c[j]),
+        }
+        if dich:
+            row["b"] = _fmt(params.b[j, 0])
+            row["se_b"] = _fmt(params.se_b[j, 0])
+        else:
+            for k in range(int(params.n_categories[j]) - 1):
+                row[f"b{k + 1}"] = _fmt(params.b[j, k])
+                row[f"se_b{k + 1}"] = _fmt(params.se_b[j, k])
+        writer.writerow([row.get(col, "") for col in header])
+    return buf.getvalue()
+
+
+def write_params(path: str | os.PathLike[str], params: ItemParameters) -> None:
+    """Write PARAMS.csv atomically."""
+    atomic_write_text(path, params_to_csv(params))
+
+
+def read_params(path: str | os.PathLike[str]) -> ItemParameters:
+    """Read a PARAMS.csv file.
+
+    Raises
+    ------
+    InputError
+        Naming the line and column of the first problem: unknown model, a number that does not
+        parse, missing thresholds, duplicate item ids.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError("file not found", file=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read file: {exc}", file=path) from None
+    rows = list(csv.DictReader(io.StringIO(text)))
+    header = next(csv.reader(io.StringIO(text)), [])
+    for col in REQUIRED_COLUMNS:
+        if col not in header:
+            raise InputError(f"missing column '{col}'", file=path, line=1, field=col)
+    if not rows:
+        raise InputError("no items", file=path)
+    steps = [int(h[1:]) for h in header if h.startswith("b") and h[1:].isdigit()]
+    width = max([1, *steps])
+    ids, models = [], []
+    a = np.full(len(rows), np.nan)
+    c = np.zeros(len(rows))
+    b = np.full((len(rows), width), np.nan)
+    se_a, se_c = np.full(len(rows), np.nan), np.full(len(rows), np.nan)
+    se_b = np.full((len(rows), width), np.nan)
+    seen: dict[str, int] = {}
+    for j, row in enumerate(rows):
+        line = j + 2
+        item = (row.get("item_id") or "").strip()
+        if not item:
+            raise InputError("empty item_id", file=path, line=line, field="item_id")
+        if item in seen:
+            raise InputError(
+                f"duplicate item '{item}' (first on line {seen[item]})",
+                file=path,
+                line=line,
+                field="item_id",
+            )
+        seen[item] = line
+        model = (row.get("model") or "").strip().lower()
+        if model not in MODELS:
+            raise InputError(
+                f"unknown model '{model}' (known: {', '.join(MODELS)})",
+                file=path,
+                line=line,
+                field="model",
+            )
+        ids.append(item)
+        models.append(model)
+
+        def num(col, *, required=False, _row=row, _line=line):
+            return _number(_row.get(col), path, _line, col, required=required)
+
+        a[j] = (
+            1.0
+            if model in ("rasch", "pcm") and not (row.get("a") or "").strip()
+            else num("a", required=True)
+        )
+        if not a[j] > 0:
+            raise InputError(f"slope must be positive, got {a[j]}", file=path, line=line, field="a")
+        se_a[j] = num("se_a")
+        if model in DICHOTOMOUS_MODELS:
+            b[j, 0] = num("b", required=True)
+            se_b[j, 0] = num("se_b")
+            cval = num("c")
+            c[j] = 0.0 if math.isnan(cval) else cval
+            se_c[j] = num("se_c")
+            if not 0.0 <= c[j] < 1.0:
+                raise InputError(
+                    f"c must be in [0, 1), got {c[j]}", file=path, line=line, field="c"
+                )
+        else:
+            values = [num(f"b{k}") for k in range(1, width + 1)]
+            present = [not math.isnan(v) for v in values]
+            k_last = max((k for k, p in enumerate(present) if p), default=-1)
+            if k_last < 0 or not all(present[: k_last + 1]):
+                raise InputError(
+                    f"a {model} item needs thresholds b1, b2, ... without gaps",
+                    file=path,
+                    line=line,
+                    field="b1",
+                )
+            b[j, : k_last + 1] = values[: k_last + 1]
+            se_b[j, : k_last + 1] = [num(f"se_b{k}") for k in range(1, k_last + 2)]
+    return ItemParameters(
+        item_ids=tuple(ids),
+        model=tuple(models),
+        a=a,
+        b=b,
+        c=c,
+        se_a=se_a,
+        se_b=se_b,
+        se_c=se_c,
+    )
+
+
+def _number(value, path, line, col, *, required):
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise InputError("missing value", file=path, line=line, field=col)
+        return math.nan
+    try:
+        out = float(text)
+    except ValueError:
+        raise InputError(f"'{text}' is not a number", file=path, line=line, field=col) from None
+    if not math.isfinite(out):
+        raise InputError(f"'{text}' is not a finite number", file=path, line=line, field=col)
+    return out
+
+
+def _fmt(x: float) -> str:
+    return "" if x is None or not np.isfinite(x) else f"{x:.6g}"
