@@ -1,0 +1,688 @@
+"""Classical item and test analysis (CTT).
+
+:func:`item_analysis` turns a scored :class:`~psychometrics.responses.ResponseMatrix` into per-item
+statistics (difficulty, corrected point-biserial, biserial, omit rate, alpha if item deleted,
+distractor analysis) and per-test statistics (mean, SD, Cronbach's alpha / KR-20, SEM, stratified
+alpha, score distribution), with flags against stated, configurable :class:`Thresholds`.
+
+Missing data rule (available case)
+    A *not presented* cell (:data:`~psychometrics.responses.NOT_PRESENTED`) is left out: the
+    total score of a person is the sum of the scores of the items presented to them; every item
+    statistic is computed over the persons the item was presented to; every item covariance
+    (used by alpha, alpha if item deleted and stratified alpha) over the persons presented *both*
+    items (pairwise deletion). With complete data these are the ordinary formulas. *Omitted* cells
+    (presented, unanswered) are scored 0 by the reader unless asked otherwise and count as
+    presented. Persons with no presented item are left out of everything.
+
+    With several forms in one file (blank cells for the items a person did not see), totals of
+    different forms are not on one scale: analyse each form separately (``forms`` in the
+    response matrix, or one file per form) for publishable figures.
+
+Score groups of the distractor analysis
+    Persons are ranked on the total score; the *low* group are those whose mid-rank percentile is
+    at most ``Thresholds.group_fraction`` (27 % by default, Kelley 1939), the *high* group those
+    above ``1 - group_fraction``, the *middle* group the rest. Tied scores always fall in the same
+    group, so the groups can be somewhat larger or smaller than 27 %.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from psychometrics.responses import NOT_PRESENTED, ItemKey, ResponseMatrix
+
+__all__ = [
+    "ItemAnalysis",
+    "ItemStats",
+    "OptionStats",
+    "StratumStats",
+    "TestStats",
+    "Thresholds",
+    "alpha_if_deleted",
+    "cronbach_alpha",
+    "item_analysis",
+    "pairwise_covariance",
+    "stratified_alpha",
+]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Flagging rules of the item analysis (every bound is inclusive of the "good" side).
+
+    Attributes
+    ----------
+    p_low, p_high
+        An item is flagged ``hard`` when ``p < p_low`` and ``easy`` when ``p > p_high``
+        (defaults .20 and .95).
+    rpbis_min
+        Flag ``low_rpbis`` when the corrected (item-rest) point-biserial is below this (.15).
+    omit_max
+        Flag ``high_omit`` when the omit rate exceeds this (.10).
+    distractor_rpbis_max
+        Flag ``positive_distractor:X`` when distractor X's point-biserial with the rest score
+        exceeds this (0.0), provided at least ``distractor_min_n`` persons chose it.
+    distractor_min_n
+        Minimum number of persons choosing a distractor before it can be flagged (5).
+    min_n
+        Flag ``small_n`` when fewer persons than this saw the item (30); statistics are still
+        reported.
+    group_fraction
+        Share of persons in the low and in the high score group of the distractor analysis
+        (.27, Kelley 1939).
+
+    A distractor whose point-biserial is positive and larger than the key's is flagged
+    ``possible_miskey:X``; an item with no score variance is flagged ``no_variance``.
+    """
+
+    p_low: float = 0.20
+    p_high: float = 0.95
+    rpbis_min: float = 0.15
+    omit_max: float = 0.10
+    distractor_rpbis_max: float = 0.0
+    distractor_min_n: int = 5
+    min_n: int = 30
+    group_fraction: float = 0.27
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.p_low <= self.p_high <= 1.0:
+            raise ValueError("thresholds: need 0 <= p_low <= p_high <= 1")
+        if not 0.0 < self.group_fraction <= 0.5:
+            raise ValueError("thresholds: group_fraction must be in (0, 0.5]")
+        if self.min_n < 0 or self.distractor_min_n < 0:
+            raise ValueError("thresholds: min_n and distractor_min_n must be >= 0")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class OptionStats:
+    """One response option of a keyed item (or the omit code).
+
+    Attributes
+    ----------
+    option
+        The option letter, or ``"omit"``.
+    is_key
+        True for the keyed option(s).
+    n
+        Persons (among those presented the item) who chose it.
+    share, share_low, share_middle, share_high
+        Proportion choosing it overall and in the low / middle / high total-score groups.
+    rpbis
+        Point-biserial of "chose this option" with the rest score (total minus the item score);
+        NaN when undefined (nobody or everybody chose it).
+    """
+
+    option: str
+    is_key: bool
+    n: int
+    share: float
+    share_low: float
+    share_middle: float
+    share_high: float
+    rpbis: float
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    """Classical statistics of one item.
+
+    Attributes
+    ----------
+    item_id
+        The item.
+    n
+        Persons the item was presented to (omits included).
+    mean
+        Mean item score.
+    max_score
+        Maximum possible score (1 for dichotomous items).
+    p
+        Difficulty: ``mean / max_score`` (proportion correct for 0/1 items).
+    rpbis
+        Corrected item-total correlation: Pearson correlation of the item score with the rest
+        score (point-biserial for 0/1 items, item-rest Pearson for polytomous items).
+    biserial
+        Biserial correlation derived from ``rpbis`` (0/1 items only; NaN otherwise).
+    omit_rate
+        Share of the persons presented the item who omitted it.
+    alpha_if_deleted
+        Cronbach's alpha of the test without this item.
+    options
+        Distractor analysis (keyed items with raw letters only; empty otherwise).
+    flags
+        Flag codes, see :class:`Thresholds`.
+    """
+
+    item_id: str
+    n: int
+    mean: float
+    max_score: int
+    p: float
+    rpbis: float
+    biserial: float
+    omit_rate: float
+    alpha_if_deleted: float
+    options: tuple[OptionStats, ...]
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StratumStats:
+    """One stratum (outcome) of the stratified alpha.
+
+    Attributes
+    ----------
+    stratum
+        Stratum label (outcome id).
+    n_items
+        Items in the stratum.
+    variance
+        Variance of the stratum's sum score (sum of its covariance block).
+    alpha
+        Cronbach's alpha within the stratum; NaN for a one-item stratum, which then enters the
+        stratified alpha with reliability 0 (a conservative choice).
+    """
+
+    stratum: str
+    n_items: int
+    variance: float
+    alpha: float
+
+
+@dataclass(frozen=True)
+class TestStats:
+    """Classical statistics of the whole test (form).
+
+    Attributes
+    ----------
+    n_persons, n_items
+        Persons with at least one presented item; items analysed.
+    mean, sd, min, max
+        Of the total scores (SD with ``ddof=1``).
+    max_possible
+        Sum of the items' maximum scores.
+    alpha
+        Cronbach's alpha (equal to KR-20 for 0/1 items) from the (pairwise) covariance matrix.
+    sem
+        Standard error of measurement ``sd * sqrt(1 - alpha)`` (NaN when alpha < 0 or undefined).
+    stratified_alpha
+        Stratified alpha over the strata (outcomes), NaN if no strata were given.
+    strata
+        Per-stratum figures.
+    score_distribution
+        ``score_distribution[s]`` = number of persons with total score ``s`` (0..max_possible).
+    complete
+        True when every person was presented every item.
+    """
+
+    n_persons: int
+    n_items: int
+    mean: float
+    sd: float
+    min: float
+    max: float
+    max_possible: int
+    alpha: float
+    sem: float
+    stratified_alpha: float
+    strata: tuple[StratumStats, ...]
+    score_distribution: tuple[int, ...]
+    complete: bool
+
+
+@dataclass(frozen=True)
+class ItemAnalysis:
+    """Result of :func:`item_analysis`.
+
+    Attributes
+    ----------
+    items
+        Per-item statistics in the order of the response matrix.
+    test
+        Test-level statistics.
+    thresholds
+        The flagging rules used.
+    missing_rule, group_rule
+        The missing-data rule and the score-group split, in words.
+    """
+
+    items: tuple[ItemStats, ...]
+    test: TestStats
+    thresholds: Thresholds
+    missing_rule: str
+    group_rule: str
+
+    def item(self, item_id: str) -> ItemStats:
+        """The statistics of one item by id."""
+        for it in self.items:
+            if it.item_id == item_id:
+                return it
+        raise KeyError(item_id)
+
+    def flagged(self) -> tuple[ItemStats, ...]:
+        """Items with at least one flag."""
+        return tuple(it for it in self.items if it.flags)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+MISSING_RULE = (
+    "available case: not-presented cells are left out; item statistics use the persons presented "
+    "the item, covariances the persons presented both items; omits count as presented"
+)
+
+
+# --------------------------------------------------------------------------------------------
+# array-level building blocks
+
+
+def _as_scores(scores: np.ndarray | ResponseMatrix, name: str = "scores") -> np.ndarray:
+    if isinstance(scores, ResponseMatrix):
+        arr = scores.scores.astype(float)
+        arr[~scores.presented] = np.nan
+        return arr
+    arr = np.array(scores, dtype=float)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (persons x items), got shape {arr.shape}")
+    arr[arr == NOT_PRESENTED] = np.nan
+    return arr
+
+
+def pairwise_covariance(scores: np.ndarray | ResponseMatrix) -> np.ndarray:
+    """Item covariance matrix with pairwise deletion of missing cells.
+
+    Parameters
+    ----------
+    scores
+        ``(n_persons, n_items)`` scores; NaN or -1 = not presented (or a ResponseMatrix).
+
+    Returns
+    -------
+    ndarray
+        ``(n_items, n_items)``; entry ``(j, k)`` is the ``ddof=1`` covariance over the persons
+        presented both items (NaN when fewer than two). With complete data equals ``np.cov``.
+    """
+    x = _as_scores(scores)
+    m = (~np.isnan(x)).astype(float)
+    x0 = np.where(m > 0, x, 0.0)
+    n = m.T @ m
+    sx = x0.T @ m  # sx[j, k] = sum of x_j over persons presented j and k
+    sxy = x0.T @ x0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = (sxy - sx * sx.T / n) / (n - 1)
+    cov[n < 2] = np.nan
+    return cov
+
+
+def _alpha_from_cov(cov: np.ndarray) -> float:
+    k = cov.shape[0]
+    if k < 2:
+        return math.nan
+    total = cov.sum()
+    if not np.isfinite(total) or total <= 0:
+        return math.nan
+    return float(k / (k - 1) * (1.0 - np.trace(cov) / total))
+
+
+def cronbach_alpha(scores: np.ndarray | ResponseMatrix) -> float:
+    """Cronbach's alpha (KR-20 for 0/1 items).
+
+    ``alpha = k / (k - 1) * (1 - sum_j var_j / sum_jk cov_jk)`` with the pairwise covariance
+    matrix of :func:`pairwise_covariance` (the usual formula with complete data).
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    *Psychometrika*, 16, 297-334. Kuder, G. F., & Richardson, M. W. (1937). The theory of the
+    estimation of test reliability. *Psychometrika*, 2, 151-160.
+    """
+    return _alpha_from_cov(pairwise_covariance(scores))
+
+
+def alpha_if_deleted(scores: np.ndarray | ResponseMatrix) -> np.ndarray:
+    """Alpha of the test with each item removed in turn (vectorized over items).
+
+    With ``S = sum(cov)`` and ``T = trace(cov)``, removing item j leaves
+    ``S_j = S - 2 sum_k cov_jk + var_j`` and ``T_j = T - var_j``, so
+    ``alpha_j = (k - 1) / (k - 2) * (1 - T_j / S_j)``. NaN when fewer than three items.
+    """
+    cov = pairwise_covariance(scores)
+    return _alpha_if_deleted_cov(cov)
+
+
+def _alpha_if_deleted_cov(cov: np.ndarray) -> np.ndarray:
+    k = cov.shape[0]
+    if k < 3:
+        return np.full(k, np.nan)
+    c = np.nan_to_num(cov)
+    var = np.diag(c)
+    s_j = c.sum() - 2.0 * c.sum(axis=1) + var
+    t_j = np.trace(c) - var
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (k - 1) / (k - 2) * (1.0 - t_j / s_j)
+    out[s_j <= 0] = np.nan
+    return out
+
+
+def stratified_alpha(
+    scores: np.ndarray | ResponseMatrix, strata: Sequence[str]
+) -> tuple[float, tuple[StratumStats, ...]]:
+    """Stratified coefficient alpha.
+
+    ``alpha_strat = 1 - sum_s var_s (1 - alpha_s) / var_total`` where ``var_s`` is the variance
+    of stratum s's sum score and ``alpha_s`` its alpha. A one-item stratum has undefined alpha
+    and enters with reliability 0 (so the result is a lower bound).
+
+    Parameters
+    ----------
+    scores
+        ``(n_persons, n_items)`` scores (NaN or -1 = not presented) or a ResponseMatrix.
+    strata
+        Stratum label (e.g. outcome id) of each item.
+
+    References
+    ----------
+    Cronbach, L. J., Schoenemann, P., & McKie, D. (1965). Alpha coefficients for stratified-parallel
+    tests. *Educational and Psychological Measurement*, 25, 291-312.
+    """
+    cov = pairwise_covariance(scores)
+    labels = np.asarray(list(strata), dtype=str)
+    if labels.shape != (cov.shape[0],):
+        raise ValueError(f"strata must have one label per item ({cov.shape[0]}), got {len(labels)}")
+    return _stratified_from_cov(cov, labels)
+
+
+def _stratified_from_cov(cov, labels):
+    c = np.nan_to_num(cov)
+    total = c.sum()
+    out = []
+    error = 0.0
+    for label in dict.fromkeys(labels.tolist()):
+        idx = np.flatnonzero(labels == label)
+        block = c[np.ix_(idx, idx)]
+        var_s = float(block.sum())
+        a_s = _alpha_from_cov(block) if idx.size >= 2 else math.nan
+        error += var_s * (1.0 - (a_s if np.isfinite(a_s) else 0.0))
+        out.append(StratumStats(stratum=label, n_items=int(idx.size), variance=var_s, alpha=a_s))
+    value = 1.0 - error / total if total > 0 else math.nan
+    return float(value), tuple(out)
+
+
+def _masked_corr(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Column-wise Pearson correlation of x[:, j] and y[:, j] over rows where mask[:, j]."""
+    w = mask.astype(float)
+    n = w.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mx = (x * w).sum(axis=0) / n
+        my = (y * w).sum(axis=0) / n
+        dx = (x - mx) * w
+        dy = (y - my) * w
+        sxy = (dx * dy).sum(axis=0)
+        sxx = (dx * dx).sum(axis=0)
+        syy = (dy * dy).sum(axis=0)
+        r = sxy / np.sqrt(sxx * syy)
+    r[(sxx <= 1e-12) | (syy <= 1e-12) | (n < 2)] = np.nan
+    return r
+
+
+def _biserial(rpbis: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Biserial from point-biserial: ``r_bis = r_pb * sqrt(p q) / phi(z_p)``.
+
+    References
+    ----------
+    Lord, F. M., & Novick, M. R. (1968). *Statistical theories of mental test scores*, sec. 15.3.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = stats.norm.ppf(p)
+        return rpbis * np.sqrt(p * (1 - p)) / stats.norm.pdf(z)
+
+
+def _parse_choice(value: str) -> frozenset[str]:
+    if ";" in value or "," in value or " " in value:
+        parts = value.replace(",", ";").replace(" ", ";").split(";")
+        return frozenset(p.strip().upper() for p in parts if p.strip())
+    return frozenset(value.upper())
+
+
+# --------------------------------------------------------------------------------------------
+# the analysis
+
+
+def item_analysis(
+    responses: ResponseMatrix,
+    *,
+    key: Mapping[str, ItemKey] | None = None,
+    outcomes: Mapping[str, str] | None = None,
+    max_scores: Mapping[str, int] | None = None,
+    thresholds: Thresholds | None = None,
+    omit_code: str = "*",
+) -> ItemAnalysis:
+    """Classical item and test analysis of scored responses.
+
+    Parameters
+    ----------
+    responses
+        Scored responses (:func:`~psychometrics.responses.read_responses`). Raw letters in
+        ``responses.raw`` feed the distractor analysis.
+    key
+        Item id -> :class:`ItemKey`; gives the options of keyed items (distractor analysis) and the
+        maximum score of polytomous items.
+    outcomes
+        Item id -> outcome (stratum) for the stratified alpha; items missing from it form the
+        stratum ``"unassigned"``. Without it the stratified alpha is NaN.
+    max_scores
+        Item id -> maximum possible score, overriding the key; otherwise the key's ``max_score``,
+        1 for keyed items, else the highest observed score (at least 1).
+    thresholds
+        Flagging rules (defaults of :class:`Thresholds`).
+    omit_code
+        The omit code of the raw cells (shown as the ``"omit"`` row of the distractor table).
+
+    Returns
+    -------
+    ItemAnalysis
+
+    Notes
+    -----
+    Corrected point-biserial: Pearson correlation between the item score and the rest score
+    (total minus the item), so the item does not correlate with itself (Henrysson 1963). The
+    biserial uses the normal-ogive relation to the point-biserial (Lord & Novick 1968, 15.3).
+    Alpha, alpha-if-deleted and stratified alpha: see :func:`cronbach_alpha`,
+    :func:`alpha_if_deleted`, :func:`stratified_alpha`. SEM = SD * sqrt(1 - alpha)
+    (Lord & Novick 1968, 3.8).
+
+    References
+    ----------
+    Henrysson, S. (1963). Correction of item-total correlations in item analysis.
+    *Psychometrika*, 28, 211-218. Kelley, T. L. (1939). The selection of upper and lower groups for
+    the validation of test items. *Journal of Educational Psychology*, 30, 17-24.
+    """
+    if not isinstance(responses, ResponseMatrix):
+        raise TypeError("responses must be a ResponseMatrix (see responses.from_array)")
+    th = thresholds if thresholds is not None else Thresholds()
+    if not isinstance(th, Thresholds):
+        raise TypeError("thresholds must be a Thresholds instance")
+    key = dict(key or {})
+    max_scores = dict(max_scores or {})
+
+    active = responses.presented.any(axis=1)
+    rm = responses.select_persons(active) if not active.all() else responses
+    n_persons, n_items = rm.scores.shape
+    pres = rm.presented
+    x = np.where(pres, rm.scores, 0).astype(float)
+    total = x.sum(axis=1)
+    rest = total[:, None] - x
+
+    maxes = np.empty(n_items, dtype=int)
+    for j, item in enumerate(rm.item_ids):
+        k = key.get(item)
+        if item in max_scores:
+            maxes[j] = int(max_scores[item])
+        elif k is not None and k.is_keyed:
+            maxes[j] = 1
+        elif k is not None and k.max_score is not None:
+            maxes[j] = k.max_score
+        else:
+            maxes[j] = max(int(x[:, j].max(initial=0)), 1)
+
+    n_item = pres.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = x.sum(axis=0) / n_item
+    p = mean / maxes
+    rpbis = _masked_corr(x, rest, pres)
+    biserial = np.where(maxes == 1, _biserial(rpbis, p), np.nan)
+    seen = pres | rm.omitted
+    with np.errstate(invalid="ignore", divide="ignore"):
+        omit_rate = rm.omitted.sum(axis=0) / seen.sum(axis=0)
+
+    cov = pairwise_covariance(rm)
+    alpha = _alpha_from_cov(cov)
+    aid = _alpha_if_deleted_cov(cov)
+
+    ranks = stats.rankdata(total, method="average") / max(n_persons, 1)
+    low = ranks <= th.group_fraction
+    high = ranks > 1.0 - th.group_fraction
+    mid = ~(low | high)
+
+    items = []
+    for j, item in enumerate(rm.item_ids):
+        options: tuple[OptionStats, ...] = ()
+        k = key.get(item)
+        if rm.raw is not None and k is not None and k.is_keyed and k.options:
+            options = _options(rm.raw[:, j], pres[:, j], rest[:, j], k, omit_code, low, mid, high)
+        col = rm.scores[pres[:, j], j]
+        flags = _flags(
+            n=int(n_item[j]),
+            p=float(p[j]),
+            rpbis=float(rpbis[j]),
+            omit_rate=float(omit_rate[j]),
+            constant=col.size == 0 or bool(np.all(col == col[0])),
+            options=options,
+            th=th,
+        )
+        items.append(
+            ItemStats(
+                item_id=item,
+                n=int(n_item[j]),
+                mean=float(mean[j]),
+                max_score=int(maxes[j]),
+                p=float(p[j]),
+                rpbis=float(rpbis[j]),
+                biserial=float(biserial[j]),
+                omit_rate=float(omit_rate[j]),
+                alpha_if_deleted=float(aid[j]),
+                options=options,
+                flags=flags,
+            )
+        )
+
+    if outcomes is not None:
+        labels = np.array([outcomes.get(i, "unassigned") for i in rm.item_ids], dtype=str)
+        strat, strata = _stratified_from_cov(cov, labels)
+    else:
+        strat, strata = math.nan, ()
+    sd = float(total.std(ddof=1)) if n_persons > 1 else math.nan
+    sem = sd * math.sqrt(1.0 - alpha) if np.isfinite(alpha) and 0.0 <= alpha <= 1.0 else math.nan
+    max_possible = int(maxes.sum())
+    dist = np.bincount(total.astype(int), minlength=max_possible + 1)
+    test = TestStats(
+        n_persons=int(n_persons),
+        n_items=int(n_items),
+        mean=float(total.mean()) if n_persons else math.nan,
+        sd=sd,
+        min=float(total.min()) if n_persons else math.nan,
+        max=float(total.max()) if n_persons else math.nan,
+        max_possible=max_possible,
+        alpha=alpha,
+        sem=sem,
+        stratified_alpha=strat,
+        strata=strata,
+        score_distribution=tuple(int(c) for c in dist),
+        complete=bool(pres.all()),
+    )
+    f = th.group_fraction
+    group_rule = (
+        f"total-score groups by mid-rank percentile: low <= {f:.0%}, high > {1 - f:.0%}, "
+        "middle the rest (ties stay together)"
+    )
+    return ItemAnalysis(
+        items=tuple(items),
+        test=test,
+        thresholds=th,
+        missing_rule=MISSING_RULE,
+        group_rule=group_rule,
+    )
+
+
+def _options(raw_col, pres_col, rest_col, k: ItemKey, omit_code, low, mid, high):
+    """Distractor table of one keyed item (vectorized over persons)."""
+    sel = pres_col
+    values, inverse = np.unique(raw_col[sel], return_inverse=True)
+    chosen_sets = [_parse_choice(v) if v != omit_code else frozenset() for v in values]
+    rest = rest_col[sel].astype(float)
+    groups = [low[sel], mid[sel], high[sel]]
+    labels = [*k.options, "omit"]
+    out = []
+    for label in labels:
+        if label == "omit":
+            hit_u = np.array([v == omit_code for v in values], dtype=bool)
+        else:
+            hit_u = np.array([label in s for s in chosen_sets], dtype=bool)
+        hit = hit_u[inverse] if values.size else np.zeros(0, dtype=bool)
+        if label == "omit" and not hit.any():
+            continue
+        n = int(hit.sum())
+        shares = []
+        for g in (np.ones_like(hit), *groups):
+            ng = int(g.sum())
+            shares.append(float(hit[g].mean()) if ng else math.nan)
+        r = _masked_corr(hit[:, None].astype(float), rest[:, None], np.ones((hit.size, 1), bool))
+        out.append(
+            OptionStats(
+                option=label,
+                is_key=label in (k.correct or frozenset()),
+                n=n,
+                share=shares[0],
+                share_low=shares[1],
+                share_middle=shares[2],
+                share_high=shares[3],
+                rpbis=float(r[0]),
+            )
+        )
+    return tuple(out)
+
+
+def _flags(*, n, p, rpbis, omit_rate, constant, options, th: Thresholds) -> tuple[str, ...]:
+    flags = []
+    if n < th.min_n:
+        flags.append("small_n")
+    if constant:
+        flags.append("no_variance")
+    if np.isfinite(p) and p < th.p_low:
+        flags.append("hard")
+    if np.isfinite(p) and p > th.p_high:
+        flags.append("easy")
+    if not constant and (not np.isfinite(rpbis) or rpbis < th.rpbis_min):
+        flags.append("low_rpbis")
+    if np.isfinite(omit_rate) and omit_rate > th.omit_max:
+        flags.append("high_omit")
+    key_r = [o.rpbis for o in options if o.is_key and np.isfinite(o.rpbis)]
+    best_key = max(key_r) if key_r else -math.inf
+    for o in options:
+        if o.is_key or o.option == "omit" or not np.isfinite(o.rpbis):
+            continue
+        if o.n >= th.distractor_min_n and o.rpbis > th.distractor_rpbis_max:
+            flags.append(f"positive_distractor:{o.option}")
+            if o.rpbis > max(best_key, 0.0):
+                flags.append(f"possible_miskey:{o.option}")
+    return tuple(flags)
