@@ -1,0 +1,1023 @@
+"""Credential specs: the model, loading and validation of ``specs/<credential>.yaml``.
+
+A spec describes one credential: what it certifies (``credential``, ``outcomes``), where its item
+bank is (``bank``), the forms to assemble (``form``), how the cut score is set (``cut_score``), the
+responses the validity report analyses (``administration``) and how decision accuracy is estimated
+(``decision``). Every path in a spec is relative to the spec file and is resolved when it is loaded.
+
+:func:`load_spec` returns a frozen :class:`Spec` or raises :class:`~psychometrics.errors.InputError`
+naming the file, the line and the field of the first problem; :func:`check_spec` returns every
+problem found (errors and warnings) as :class:`Problem` records, which ``credkit spec check`` prints
+as ``file:line: message``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from psychometrics.errors import InputError
+
+__all__ = [
+    "CUT_SCORE_METHODS",
+    "DECISION_METHODS",
+    "ITEM_STATUSES",
+    "AdministrationSpec",
+    "Credential",
+    "CutScoreSpec",
+    "DecisionSpec",
+    "FormSpec",
+    "Outcome",
+    "Problem",
+    "Range",
+    "ScaleSpec",
+    "Spec",
+    "check_spec",
+    "load_spec",
+    "parse_spec",
+]
+
+CUT_SCORE_METHODS = (
+    "angoff",
+    "yes-no-angoff",
+    "bookmark",
+    "hofstee",
+    "beuk",
+    "contrasting-groups",
+    "borderline-group",
+    "borderline-regression",
+)
+"""Standard-setting methods a ``cut_score.method`` may name."""
+
+DECISION_METHODS = ("rudner", "lee")
+"""Decision accuracy/consistency methods a ``decision.method`` may name."""
+
+ITEM_STATUSES = ("draft", "pretest", "operational", "retired")
+"""Item statuses a ``form.item_status`` may list."""
+
+ADMINISTRATION_PARAMETERS = ("bank", "calibrate")
+
+# --------------------------------------------------------------------------------------------
+# The model
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Range:
+    """An inclusive count range ``min <= n <= max`` (a blueprint or cognitive-level entry)."""
+
+    min: int
+    max: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"min": self.min, "max": self.max}
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What the credential is: identity and the statements a validity argument starts from.
+
+    Attributes
+    ----------
+    id, title, version, issuer, achievement_type, description
+        Identity (``achievement_type`` as in Open Badges 3.0, e.g. ``MicroCredential``).
+    purpose, intended_use, population
+        The claims the scores are meant to support, and for whom; empty when not given.
+    """
+
+    id: str
+    title: str
+    version: str = ""
+    issuer: str = ""
+    achievement_type: str = ""
+    description: str = ""
+    purpose: str = ""
+    intended_use: str = ""
+    population: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A learning outcome the credential certifies; items are written to one outcome each."""
+
+    id: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """The forms to assemble.
+
+    Attributes
+    ----------
+    length
+        Items per form.
+    count
+        Number of parallel forms to build together.
+    max_overlap
+        Largest share (0-1) of ``length`` that any two forms may have in common.
+    item_status
+        Statuses an item must have to be eligible.
+    blueprint
+        Per outcome id, the range of items of that outcome on every form. When it is not empty,
+        only items of the outcomes it names are eligible.
+    cognitive_levels
+        Per cognitive level (as written in the items), the range of items on every form.
+    max_seconds
+        Upper bound on the sum of the items' ``expected_seconds`` per form, or None.
+    target_theta
+        Abilities where information is maximized; None means "at the cut score".
+    include, exclude
+        Item ids forced onto every form / kept off every form.
+    parallel_tolerance
+        Forms are kept parallel: at every target, the largest form information may exceed the
+        smallest by at most this share (0.05 = 5 %).
+    """
+
+    length: int
+    count: int = 1
+    max_overlap: float = 0.0
+    item_status: tuple[str, ...] = ("operational",)
+    blueprint: Mapping[str, Range] = field(default_factory=dict)
+    cognitive_levels: Mapping[str, Range] = field(default_factory=dict)
+    max_seconds: float | None = None
+    target_theta: tuple[float, ...] | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    parallel_tolerance: float = 0.05
+
+    @property
+    def max_overlap_items(self) -> int:
+        """The overlap limit in items: ``floor(max_overlap * length)``."""
+        return int(math.floor(self.max_overlap * self.length + 1e-9))
+
+
+@dataclass(frozen=True)
+class ScaleSpec:
+    """A linear reporting scale: ``round(slope * theta + intercept)`` clipped to ``[min, max]``."""
+
+    slope: float = 1.0
+    intercept: float = 0.0
+    round: int = 0
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class CutScoreSpec:
+    """How the cut score is set: a theta given directly, or a standard-setting method and inputs.
+
+    Exactly one of ``theta`` and ``method`` is set.
+
+    Attributes
+    ----------
+    theta
+        The cut on the IRT scale (logistic metric), when given directly.
+    method
+        One of :data:`CUT_SCORE_METHODS`.
+    ratings
+        The judges' ratings file (absolute path, resolved relative to the spec), long format:
+        ``rater,item_id,rating[,round]`` for the Angoff family and bookmark placements, or the
+        judges' inputs of the examinee-centred and compromise methods.
+    round
+        The rating round to use (None = the last).
+    rp
+        Response probability of the bookmark method.
+    min_cut, max_cut, min_fail, max_fail
+        Hofstee / Beuk bounds (percent-correct cut and percent failing).
+    expected_pass_rate
+        Beuk's expected pass rate (percent).
+    scale
+        Optional reporting scale.
+    """
+
+    theta: float | None = None
+    method: str | None = None
+    ratings: Path | None = None
+    round: int | None = None
+    rp: float | None = None
+    min_cut: float | None = None
+    max_cut: float | None = None
+    min_fail: float | None = None
+    max_fail: float | None = None
+    expected_pass_rate: float | None = None
+    scale: ScaleSpec | None = None
+
+
+@dataclass(frozen=True)
+class AdministrationSpec:
+    """The administered responses ``credkit build`` analyses.
+
+    Attributes
+    ----------
+    responses
+        Wide CSV of responses (absolute path), option letters scored against the bank's keys.
+    group, focal, reference
+        Demographic column and its focal/reference values for DIF and pass rates (or None).
+    omit_code
+        The code of a presented-but-omitted response (or None).
+    parameters
+        ``bank``: use the bank's IRT parameters; ``calibrate``: calibrate anchored on the bank
+        scale.
+    """
+
+    responses: Path
+    group: str | None = None
+    focal: str | None = None
+    reference: str | None = None
+    omit_code: str | None = None
+    parameters: str = "bank"
+
+
+@dataclass(frozen=True)
+class DecisionSpec:
+    """Decision accuracy/consistency method: ``rudner`` or ``lee``."""
+
+    method: str = "rudner"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A loaded, validated credential spec. Paths are absolute.
+
+    Attributes
+    ----------
+    path
+        The spec file.
+    credential, outcomes, bank, form, cut_score, administration, decision, stacks_into
+        The spec's blocks (``cut_score`` and ``administration`` may be None when absent).
+    lines
+        1-based line of every key in the file, keyed by its path (``("form", "length")``), so
+        that consumers can report problems at the right line (see :meth:`line`).
+    """
+
+    path: Path
+    credential: Credential
+    outcomes: tuple[Outcome, ...]
+    bank: Path
+    form: FormSpec
+    cut_score: CutScoreSpec | None = None
+    administration: AdministrationSpec | None = None
+    decision: DecisionSpec = field(default_factory=DecisionSpec)
+    stacks_into: tuple[str, ...] = ()
+    lines: Mapping[tuple[str | int, ...], int] = field(default_factory=dict, repr=False)
+
+    @property
+    def outcome_ids(self) -> tuple[str, ...]:
+        return tuple(o.id for o in self.outcomes)
+
+    @property
+    def target_theta(self) -> tuple[float, ...] | None:
+        """``form.target_theta``, else the cut score theta, else None."""
+        if self.form.target_theta is not None:
+            return self.form.target_theta
+        if self.cut_score is not None and self.cut_score.theta is not None:
+            return (self.cut_score.theta,)
+        return None
+
+    def line(self, *keys: str | int) -> int | None:
+        """Line of the key path ``keys`` (or of its nearest ancestor that has one)."""
+        return _line_of(self.lines, tuple(keys))
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("lines")
+        return _jsonable(out)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a spec: ``severity`` is ``"error"`` or ``"warning"``."""
+
+    file: str
+    line: int | None
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        prefix = "" if self.severity == "error" else "warning: "
+        return f"{where}: {prefix}{self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    return obj
+
+
+# --------------------------------------------------------------------------------------------
+# YAML with line numbers
+# --------------------------------------------------------------------------------------------
+
+Key = tuple[str | int, ...]
+
+
+def _line_of(lines: Mapping[Key, int], path: Key) -> int | None:
+    while True:
+        if path in lines:
+            return lines[path]
+        if not path:
+            return None
+        path = path[:-1]
+
+
+def _compose(text: str, file: str) -> tuple[Any, dict[Key, int], list[Problem]]:
+    """Parse YAML safely: the data, the line of every key path, and duplicate-key problems."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise InputError(
+            f"not valid YAML: {exc.problem or exc.context}", file=file, line=line
+        ) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"not valid YAML: {exc}", file=file) from None
+    finally:
+        loader.dispose()
+    lines: dict[Key, int] = {}
+    problems: list[Problem] = []
+    if node is not None:
+        _walk(node, (), lines, problems, file)
+    return data, lines, problems
+
+
+def _walk(node: yaml.Node, path: Key, lines: dict[Key, int], problems: list[Problem], file: str):
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[Any] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                problems.append(Problem(file, line, f"{_dotted(path + (key,))}: duplicate key"))
+            seen.add(key)
+            lines[path + (key,)] = line
+            _walk(value_node, path + (key,), lines, problems, file)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(item, path + (i,), lines, problems, file)
+
+
+def _dotted(path: Key) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------------------------
+
+_TOP_KEYS = (
+    "credential",
+    "outcomes",
+    "bank",
+    "form",
+    "cut_score",
+    "administration",
+    "decision",
+    "stacks_into",
+)
+_CREDENTIAL_KEYS = tuple(Credential.__dataclass_fields__)
+_OUTCOME_KEYS = ("id", "title", "description")
+_FORM_KEYS = (
+    "length",
+    "count",
+    "max_overlap",
+    "item_status",
+    "blueprint",
+    "cognitive_levels",
+    "max_seconds",
+    "target",
+    "include",
+    "exclude",
+    "parallel_tolerance",
+)
+_CUT_KEYS = (
+    "theta",
+    "method",
+    "ratings",
+    "round",
+    "rp",
+    "min_cut",
+    "max_cut",
+    "min_fail",
+    "max_fail",
+    "expected_pass_rate",
+    "scale",
+)
+_SCALE_KEYS = ("slope", "intercept", "round", "min", "max")
+_ADMIN_KEYS = ("responses", "group", "focal", "reference", "omit_code", "parameters")
+_DECISION_KEYS = ("method",)
+
+
+class _Checker:
+    """Collects problems while turning the parsed YAML into the spec model."""
+
+    def __init__(self, file: str, base: Path, lines: Mapping[Key, int]) -> None:
+        self.file = file
+        self.base = base
+        self.lines = lines
+        self.problems: list[Problem] = []
+
+    # reporting ------------------------------------------------------------------------------
+    def error(self, path: Key, message: str) -> None:
+        self.problems.append(Problem(self.file, _line_of(self.lines, path), message))
+
+    def warn(self, path: Key, message: str) -> None:
+        self.problems.append(Problem(self.file, _line_of(self.lines, path), message, "warning"))
+
+    # typed getters -----------------------------------------------------------------------------
+    def mapping(self, value: Any, path: Key, allowed: tuple[str, ...]) -> dict[str, Any] | None:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.error(path, f"{_dotted(path)}: expected a mapping, got {_kind(value)}")
+            return None
+        for key in value:
+            if key not in allowed:
+                hint = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+                suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+                self.error(
+                    path + (key,),
+                    f"{_dotted(path + (str(key),))}: unknown key '{key}'{suggestion}"
+                    f" (known: {', '.join(allowed)})",
+                )
+        return {k: v for k, v in value.items() if k in allowed}
+
+    def text(self, value: Any, path: Key, *, required: bool = False) -> str | None:
+        if value is None:
+            if required:
+                self.error(path, f"{_dotted(path)}: required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.error(path, f"{_dotted(path)}: expected text, got {_kind(value)}")
+            return None
+        text = str(value).strip()
+        if required and not text:
+            self.error(path, f"{_dotted(path)}: must not be empty")
+            return None
+        return text
+
+    def number(
+        self,
+        value: Any,
+        path: Key,
+        *,
+        integer: bool = False,
+        low: float | None = None,
+        high: float | None = None,
+        low_open: bool = False,
+        required: bool = False,
+    ) -> float | int | None:
+        if value is None:
+            if required:
+                self.error(path, f"{_dotted(path)}: required")
+            return None
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok and integer and isinstance(value, float):
+            ok = value.is_integer()
+            value = int(value) if ok else value
+        if not ok or (isinstance(value, float) and not math.isfinite(value)):
+            kind = "a whole number" if integer else "a number"
+            self.error(path, f"{_dotted(path)}: expected {kind}, got {value!r}")
+            return None
+        if (low is not None and (value <= low if low_open else value < low)) or (
+            high is not None and value > high
+        ):
+            lo = "" if low is None else (f"> {low}" if low_open else f">= {low}")
+            hi = "" if high is None else f"<= {high}"
+            self.error(path, f"{_dotted(path)}: must be {' and '.join(filter(None, (lo, hi)))}")
+            return None
+        return value
+
+    def string_list(self, value: Any, path: Key) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.error(path, f"{_dotted(path)}: expected a list, got {_kind(value)}")
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            text = self.text(item, path + (i,), required=True)
+            if text is not None:
+                out.append(text)
+        return tuple(out)
+
+    def path(
+        self, value: Any, path: Key, *, what: str, directory: bool = False, optional: bool = False
+    ) -> Path | None:
+        text = self.text(value, path, required=True)
+        if text is None:
+            return None
+        resolved = Path(os.path.normpath(self.base / Path(text).expanduser()))
+        if not resolved.exists():
+            report = self.warn if optional else self.error
+            report(path, f"{_dotted(path)}: {what} '{text}' not found (looked for {resolved})")
+        elif directory and not resolved.is_dir():
+            self.error(path, f"{_dotted(path)}: {what} '{text}' is not a directory")
+        elif not directory and not resolved.is_file():
+            self.error(path, f"{_dotted(path)}: {what} '{text}' is not a file")
+        return resolved
+
+    def range_(self, value: Any, path: Key) -> Range | None:
+        if isinstance(value, Mapping):
+            body = self.mapping(value, path, ("min", "max"))
+            if body is None:
+                return None
+            if not body:
+                self.error(path, f"{_dotted(path)}: give a count, or min and/or max")
+                return None
+            lo = self.number(body.get("min", 0), path + ("min",), integer=True, low=0)
+            hi = self.number(body.get("max", 10**9), path + ("max",), integer=True, low=0)
+            if lo is None or hi is None:
+                return None
+            if lo > hi:
+                self.error(path, f"{_dotted(path)}: min {lo} is larger than max {hi}")
+                return None
+            return Range(int(lo), int(hi))
+        n = self.number(value, path, integer=True, low=0, required=True)
+        return None if n is None else Range(int(n), int(n))
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def parse_spec(path: str | os.PathLike[str]) -> tuple[Spec | None, list[Problem]]:
+    """Read and validate a spec; return the spec (None when there are errors) and every problem.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read or is not YAML at all.
+    """
+    spec_path = Path(path)
+    file = os.fspath(path)
+    try:
+        text = spec_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("spec file not found", file=file) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the spec: {exc}", file=file) from None
+    data, lines, problems = _compose(text, file)
+    check = _Checker(file, spec_path.resolve().parent, lines)
+    check.problems.extend(problems)
+    if data is None:
+        check.error((), "the spec is empty")
+        return None, check.problems
+    top = check.mapping(data, (), _TOP_KEYS)
+    if top is None:
+        return None, check.problems
+    for key in ("credential", "outcomes", "bank", "form"):
+        if key not in top:
+            check.error((), f"missing required block '{key}'")
+
+    credential = _parse_credential(check, top.get("credential"))
+    outcomes = _parse_outcomes(check, top.get("outcomes"))
+    bank = (
+        check.path(top["bank"], ("bank",), what="bank", directory=True) if "bank" in top else None
+    )
+    form = _parse_form(check, top.get("form"), outcomes) if "form" in top else None
+    cut = _parse_cut(check, top["cut_score"]) if top.get("cut_score") is not None else None
+    admin = (
+        _parse_admin(check, top["administration"])
+        if top.get("administration") is not None
+        else None
+    )
+    decision = _parse_decision(check, top.get("decision"))
+    stacks = check.string_list(top.get("stacks_into"), ("stacks_into",))
+
+    if form is not None and form.target_theta is None and (cut is None or cut.theta is None):
+        check.warn(
+            ("form",),
+            "form.target.theta is not set and the cut score is not a theta: assembly needs "
+            "form.target.theta (or run the standard setting first)",
+        )
+    if cut is None:
+        check.warn((), "no cut_score block: forms cannot be scored pass/fail")
+
+    errors = [p for p in check.problems if p.severity == "error"]
+    if errors or credential is None or outcomes is None or bank is None or form is None:
+        return None, check.problems
+    spec = Spec(
+        path=spec_path.resolve(),
+        credential=credential,
+        outcomes=outcomes,
+        bank=bank,
+        form=form,
+        cut_score=cut,
+        administration=admin,
+        decision=decision or DecisionSpec(),
+        stacks_into=stacks,
+        lines=dict(lines),
+    )
+    return spec, check.problems
+
+
+def _parse_credential(check: _Checker, value: Any) -> Credential | None:
+    path: Key = ("credential",)
+    body = check.mapping(value, path, _CREDENTIAL_KEYS)
+    if body is None:
+        return None
+    values = {}
+    for key in _CREDENTIAL_KEYS:
+        required = key in ("id", "title")
+        text = check.text(body.get(key), path + (key,), required=required and value is not None)
+        values[key] = text or ""
+    if not values["id"] or not values["title"]:
+        if value is not None:
+            return None
+    if values["id"] and not all(ch.isalnum() or ch in "-_." for ch in values["id"]):
+        check.error(path + ("id",), "credential.id: use letters, digits, '-', '_' and '.' only")
+        return None
+    return Credential(**values) if values["id"] and values["title"] else None
+
+
+def _parse_outcomes(check: _Checker, value: Any) -> tuple[Outcome, ...] | None:
+    path: Key = ("outcomes",)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value:
+        check.error(path, "outcomes: expected a non-empty list of {id, title, description}")
+        return None
+    out: list[Outcome] = []
+    seen: set[str] = set()
+    for i, item in enumerate(value):
+        body = check.mapping(item, path + (i,), _OUTCOME_KEYS)
+        if body is None:
+            continue
+        oid = check.text(body.get("id"), path + (i, "id"), required=True)
+        title = check.text(body.get("title"), path + (i, "title"), required=True)
+        desc = check.text(body.get("description"), path + (i, "description")) or ""
+        if oid is None or title is None:
+            continue
+        if oid in seen:
+            check.error(path + (i, "id"), f"outcomes[{i}].id: duplicate outcome id '{oid}'")
+            continue
+        seen.add(oid)
+        out.append(Outcome(oid, title, desc))
+    return tuple(out) if len(out) == len(value) else None
+
+
+def _parse_form(check: _Checker, value: Any, outcomes: tuple[Outcome, ...] | None):
+    path: Key = ("form",)
+    body = check.mapping(value, path, _FORM_KEYS)
+    if body is None:
+        return None
+    length = check.number(
+        body.get("length"), path + ("length",), integer=True, low=1, required=True
+    )
+    count = check.number(body.get("count", 1), path + ("count",), integer=True, low=1)
+    overlap = check.number(body.get("max_overlap", 0.0), path + ("max_overlap",), low=0, high=1)
+    statuses = check.string_list(body.get("item_status", ["operational"]), path + ("item_status",))
+    for i, status in enumerate(statuses):
+        if status not in ITEM_STATUSES:
+            hint = difflib.get_close_matches(status, ITEM_STATUSES, n=1)
+            check.error(
+                path + ("item_status", i),
+                f"form.item_status: unknown status '{status}'"
+                + (f"; did you mean '{hint[0]}'?" if hint else "")
+                + f" (known: {', '.join(ITEM_STATUSES)})",
+            )
+    if "item_status" in body and not statuses:
+        check.error(path + ("item_status",), "form.item_status: list at least one status")
+    max_seconds = check.number(
+        body.get("max_seconds"), path + ("max_seconds",), low=0, low_open=True
+    )
+    tolerance = check.number(
+        body.get("parallel_tolerance", 0.05), path + ("parallel_tolerance",), low=0
+    )
+
+    blueprint = _parse_ranges(check, body.get("blueprint"), path + ("blueprint",))
+    levels = _parse_ranges(check, body.get("cognitive_levels"), path + ("cognitive_levels",))
+
+    target = None
+    if body.get("target") is not None:
+        tbody = check.mapping(body["target"], path + ("target",), ("theta",))
+        if tbody is not None:
+            raw = tbody.get("theta")
+            tpath = path + ("target", "theta")
+            raw_list = raw if isinstance(raw, list) else [raw]
+            if raw is None or not raw_list:
+                check.error(tpath, "form.target.theta: give one theta or a list of thetas")
+            else:
+                values = [
+                    check.number(t, tpath + (i,) if isinstance(raw, list) else tpath, low=-10)
+                    for i, t in enumerate(raw_list)
+                ]
+                if all(v is not None and v <= 10 for v in values):
+                    target = tuple(float(v) for v in values)
+                elif all(v is not None for v in values):
+                    check.error(tpath, "form.target.theta: thetas must lie in [-10, 10]")
+
+    include = check.string_list(body.get("include"), path + ("include",))
+    exclude = check.string_list(body.get("exclude"), path + ("exclude",))
+    both = sorted(set(include) & set(exclude))
+    if both:
+        check.error(path + ("exclude",), f"form: items both included and excluded: {both}")
+
+    if outcomes is not None and blueprint is not None:
+        known = {o.id for o in outcomes}
+        for oid in blueprint:
+            if oid not in known:
+                hint = difflib.get_close_matches(oid, sorted(known), n=1)
+                check.error(
+                    path + ("blueprint", oid),
+                    f"form.blueprint: outcome '{oid}' is not among the spec's outcomes"
+                    + (f"; did you mean '{hint[0]}'?" if hint else "")
+                    + f" (outcomes: {', '.join(sorted(known))})",
+                )
+        if blueprint:
+            for oid in (o.id for o in outcomes):
+                if oid not in blueprint:
+                    check.warn(
+                        path + ("blueprint",),
+                        f"form.blueprint: outcome '{oid}' has no entry, so no item of it "
+                        "will be on the forms",
+                    )
+
+    if length is not None and blueprint:
+        lo = sum(r.min for r in blueprint.values())
+        hi = sum(min(r.max, length) for r in blueprint.values())
+        if lo > length:
+            check.error(
+                path + ("blueprint",),
+                f"form.blueprint: the minimums sum to {lo}, more than the form length {length}",
+            )
+        if hi < length:
+            check.error(
+                path + ("blueprint",),
+                f"form.blueprint: the maximums sum to {hi}, fewer than the form length {length}",
+            )
+    if length is not None and levels:
+        lo = sum(r.min for r in levels.values())
+        if lo > length:
+            check.error(
+                path + ("cognitive_levels",),
+                f"form.cognitive_levels: the minimums sum to {lo}, more than the form length "
+                f"{length}",
+            )
+    if length is not None and len(include) > length:
+        check.error(
+            path + ("include",),
+            f"form.include: {len(include)} items forced in, more than the form length {length}",
+        )
+    if (
+        length is not None
+        and overlap is not None
+        and count is not None
+        and count > 1
+        and len(include) > int(math.floor(overlap * length + 1e-9))
+    ):
+        check.error(
+            path + ("include",),
+            f"form.include: {len(include)} items forced onto every form exceed the overlap "
+            f"limit of {int(math.floor(overlap * length + 1e-9))} items "
+            f"(max_overlap {overlap} x length {length})",
+        )
+    if None in (length, count, overlap, blueprint, levels, tolerance):
+        return None
+    return FormSpec(
+        length=int(length),
+        count=int(count),
+        max_overlap=float(overlap),
+        item_status=statuses,
+        blueprint=blueprint,
+        cognitive_levels=levels,
+        max_seconds=None if max_seconds is None else float(max_seconds),
+        target_theta=target,
+        include=include,
+        exclude=exclude,
+        parallel_tolerance=float(tolerance),
+    )
+
+
+def _parse_ranges(check: _Checker, value: Any, path: Key) -> dict[str, Range] | None:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        check.error(path, f"{_dotted(path)}: expected a mapping of name: count or {{min, max}}")
+        return None
+    out: dict[str, Range] = {}
+    ok = True
+    for key, entry in value.items():
+        rng = check.range_(entry, path + (key,))
+        if rng is None:
+            ok = False
+        else:
+            out[str(key)] = rng
+    return out if ok else None
+
+
+def _parse_cut(check: _Checker, value: Any) -> CutScoreSpec | None:
+    path: Key = ("cut_score",)
+    body = check.mapping(value, path, _CUT_KEYS)
+    if body is None:
+        return None
+    theta = check.number(body.get("theta"), path + ("theta",), low=-10, high=10)
+    method = check.text(body.get("method"), path + ("method",))
+    if "theta" in body and "method" in body:
+        check.error(path, "cut_score: give either theta or method, not both")
+        return None
+    if "theta" not in body and "method" not in body:
+        check.error(path, "cut_score: give either theta or a method and its inputs")
+        return None
+    if method is not None and method not in CUT_SCORE_METHODS:
+        hint = difflib.get_close_matches(method, CUT_SCORE_METHODS, n=1)
+        check.error(
+            path + ("method",),
+            f"cut_score.method: unknown method '{method}'"
+            + (f"; did you mean '{hint[0]}'?" if hint else "")
+            + f" (known: {', '.join(CUT_SCORE_METHODS)})",
+        )
+        return None
+    if theta is not None and set(body) - {"theta", "scale"}:
+        extra = sorted(set(body) - {"theta", "scale"})
+        check.error(path + (extra[0],), f"cut_score: {', '.join(extra)} need a method, not a theta")
+        return None
+
+    ratings = None
+    if "ratings" in body:
+        ratings = check.path(body["ratings"], path + ("ratings",), what="ratings file")
+    rnd = check.number(body.get("round"), path + ("round",), integer=True, low=1)
+    rp = check.number(body.get("rp"), path + ("rp",), low=0, high=1, low_open=True)
+    bounds = {
+        k: check.number(body.get(k), path + (k,), low=0, high=100)
+        for k in ("min_cut", "max_cut", "min_fail", "max_fail", "expected_pass_rate")
+    }
+    if method is not None:
+        compromise = method in ("hofstee", "beuk")
+        if not compromise and "ratings" not in body:
+            check.error(path, f"cut_score: method '{method}' needs 'ratings' (a file)")
+        if compromise and "ratings" not in body:
+            need = ["min_cut", "max_cut", "min_fail", "max_fail"]
+            if method == "beuk":
+                need += ["expected_pass_rate"]
+            missing = [k for k in need if k not in body]
+            if missing:
+                check.error(
+                    path,
+                    f"cut_score: method '{method}' needs 'ratings' or {', '.join(need)} "
+                    f"(missing: {', '.join(missing)})",
+                )
+        if "rp" in body and method != "bookmark":
+            check.error(path + ("rp",), "cut_score.rp: only the bookmark method takes rp")
+        for lo, hi in (("min_cut", "max_cut"), ("min_fail", "max_fail")):
+            if bounds[lo] is not None and bounds[hi] is not None and bounds[lo] > bounds[hi]:
+                check.error(path + (lo,), f"cut_score: {lo} {bounds[lo]} > {hi} {bounds[hi]}")
+    scale = None
+    if body.get("scale") is not None:
+        sbody = check.mapping(body["scale"], path + ("scale",), _SCALE_KEYS)
+        if sbody is not None:
+            sp = path + ("scale",)
+            slope = check.number(sbody.get("slope", 1.0), sp + ("slope",), low=0, low_open=True)
+            intercept = check.number(sbody.get("intercept", 0.0), sp + ("intercept",))
+            digits = check.number(sbody.get("round", 0), sp + ("round",), integer=True, low=0)
+            smin = check.number(sbody.get("min"), sp + ("min",))
+            smax = check.number(sbody.get("max"), sp + ("max",))
+            if smin is not None and smax is not None and smin >= smax:
+                check.error(sp, f"cut_score.scale: min {smin} must be below max {smax}")
+            elif None not in (slope, intercept, digits):
+                scale = ScaleSpec(float(slope), float(intercept), int(digits), smin, smax)
+    return CutScoreSpec(
+        theta=None if theta is None else float(theta),
+        method=method,
+        ratings=ratings,
+        round=None if rnd is None else int(rnd),
+        rp=rp,
+        scale=scale,
+        **bounds,
+    )
+
+
+def _parse_admin(check: _Checker, value: Any) -> AdministrationSpec | None:
+    path: Key = ("administration",)
+    body = check.mapping(value, path, _ADMIN_KEYS)
+    if body is None:
+        return None
+    if "responses" not in body:
+        check.error(path, "administration: 'responses' (a CSV file) is required")
+        return None
+    # a missing responses file is a warning: only `credkit build` needs it, and reports it itself
+    responses = check.path(
+        body["responses"], path + ("responses",), what="responses file", optional=True
+    )
+    texts = {k: check.text(body.get(k), path + (k,)) for k in _ADMIN_KEYS[1:5]}
+    params = check.text(body.get("parameters", "bank"), path + ("parameters",)) or "bank"
+    if params not in ADMINISTRATION_PARAMETERS:
+        check.error(
+            path + ("parameters",),
+            f"administration.parameters: '{params}' is not one of "
+            f"{', '.join(ADMINISTRATION_PARAMETERS)}",
+        )
+        return None
+    if texts["group"] is None and (texts["focal"] or texts["reference"]):
+        check.error(path, "administration: focal/reference need a 'group' column")
+    if texts["group"] is not None and (texts["focal"] is None or texts["reference"] is None):
+        check.error(path + ("group",), "administration: a group needs both focal and reference")
+    if responses is None:
+        return None
+    return AdministrationSpec(responses=responses, parameters=params, **texts)
+
+
+def _parse_decision(check: _Checker, value: Any) -> DecisionSpec | None:
+    path: Key = ("decision",)
+    body = check.mapping(value, path, _DECISION_KEYS)
+    if body is None:
+        return None
+    method = check.text(body.get("method", "rudner"), path + ("method",)) or "rudner"
+    if method not in DECISION_METHODS:
+        check.error(
+            path + ("method",),
+            f"decision.method: '{method}' is not one of {', '.join(DECISION_METHODS)}",
+        )
+        return None
+    return DecisionSpec(method)
+
+
+# --------------------------------------------------------------------------------------------
+# Public entry points
+# --------------------------------------------------------------------------------------------
+
+
+def load_spec(path: str | os.PathLike[str]) -> Spec:
+    """Load and validate a credential spec.
+
+    Parameters
+    ----------
+    path
+        The spec YAML file. Paths inside it are resolved relative to its directory.
+
+    Returns
+    -------
+    Spec
+        The validated spec (warnings are not raised; see :func:`check_spec`).
+
+    Raises
+    ------
+    InputError
+        At the first error, with the file, line and field (``file:line: field: message``).
+    """
+    spec, problems = parse_spec(path)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more; run 'credkit spec check')" if len(errors) > 1 else ""
+        raise InputError(first.message + more, file=first.file, line=first.line)
+    if spec is None:  # pragma: no cover - parse_spec returns a spec whenever there are no errors
+        raise InputError("the spec could not be read", file=os.fspath(path))
+    return spec
+
+
+def check_spec(path: str | os.PathLike[str], *, bank: bool = True) -> list[Problem]:
+    """Every problem of a spec: structure, values, paths and, with ``bank``, its fit to the bank.
+
+    Parameters
+    ----------
+    path
+        The spec file.
+    bank
+        Also load the bank and check that the forms can be built from it (eligible items per
+        outcome and level, forced items, enemies and sets; see
+        :func:`psychometrics.assembly_spec.bank_problems`).
+
+    Returns
+    -------
+    list of Problem
+        Errors and warnings in file order; empty when the spec is clean.
+    """
+    try:
+        spec, problems = parse_spec(path)
+    except InputError as exc:
+        return [Problem(exc.file or os.fspath(path), exc.line, exc.message)]
+    if spec is not None and bank:
+        from psychometrics.assembly_spec import bank_problems
+
+        problems = problems + bank_problems(spec)
+    order = {id(p): i for i, p in enumerate(problems)}
+    return sorted(problems, key=lambda p: (p.line if p.line is not None else 0, order[id(p)]))
