@@ -1,0 +1,292 @@
+"""Safe reading and canonical writing of item YAML files.
+
+Reading uses PyYAML's safe loader only, through the composer so that every field keeps the line it
+was written on (for ``file:line: field: message`` diagnostics). Item text is untrusted: the reader
+refuses files larger than a limit, YAML aliases (the "billion laughs" expansion bomb), documents
+with too many nodes or nested too deeply, so that a hostile file gives a clear error, never a hang.
+
+Writing produces the *canonical* form: fields in the documented order, multi-line text as literal
+blocks, short lists of scalars and all-number mappings in flow style, everything else in block
+style. Loading a canonical file and writing it back gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from psychometrics.errors import InputError
+
+MAX_ITEM_BYTES = 256 * 1024
+"""Default size limit of one item file (bytes)."""
+MAX_NODES = 20_000
+"""Default limit on the number of YAML nodes in one document."""
+MAX_DEPTH = 40
+"""Default limit on the nesting depth of one document."""
+
+FIELD_ORDER = (
+    "id",
+    "version",
+    "status",
+    "outcome",
+    "cognitive_level",
+    "type",
+    "stem",
+    "options",
+    "key",
+    "max_score",
+    "score_levels",
+    "rationale",
+    "enemies",
+    "set",
+    "author",
+    "reviewers",
+    "created",
+    "updated",
+    "expected_seconds",
+    "word_count",
+    "tags",
+    "notes",
+    "source",
+    "irt",
+    "stats",
+    "history",
+    "exposure",
+)
+"""Canonical order of the top-level fields of an item file (unknown fields follow, as written)."""
+
+_NESTED_ORDER = {
+    "irt": ("model", "a", "b", "c"),
+    "stats": ("p", "rpbis", "n", "date"),
+    "exposure": ("forms", "administrations", "last_used"),
+}
+_NESTED_TAIL = {"irt": ("se", "calibration", "n", "date")}
+
+
+class _Rejected(Exception):
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+class _GuardedLoader(yaml.SafeLoader):
+    """SafeLoader whose composer refuses aliases and caps node count and depth."""
+
+    max_nodes = MAX_NODES
+    max_depth = MAX_DEPTH
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._node_count = 0
+        self._depth = 0
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Rejected(
+                f"YAML aliases (*{event.anchor}) are not allowed in item files", event.start_mark
+            )
+        self._node_count += 1
+        if self._node_count > self.max_nodes:
+            raise _Rejected(
+                f"document has more than {self.max_nodes} YAML nodes", self.peek_event().start_mark
+            )
+        self._depth += 1
+        try:
+            if self._depth > self.max_depth:
+                raise _Rejected(
+                    f"document is nested more than {self.max_depth} levels deep",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _walk_lines(node: yaml.Node, prefix: str, lines: dict[str, int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+            path = f"{prefix}.{key}" if prefix else key
+            if path not in lines:
+                lines[path] = key_node.start_mark.line + 1
+            _walk_lines(value_node, path, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, child in enumerate(node.value):
+            path = f"{prefix}[{i}]"
+            lines[path] = child.start_mark.line + 1
+            _walk_lines(child, path, lines)
+
+
+def parse_yaml(
+    text: str,
+    *,
+    file: str | os.PathLike[str] | None = None,
+    max_nodes: int = MAX_NODES,
+    max_depth: int = MAX_DEPTH,
+) -> tuple[Any, dict[str, int]]:
+    """Parse one YAML document safely and return ``(data, lines)``.
+
+    ``lines`` maps dotted field paths (``"irt.a"``, ``"options.B"``, ``"enemies[0]"``) to 1-based
+    line numbers. Raises :class:`InputError` (with the line) for malformed YAML, aliases, more
+    than ``max_nodes`` nodes or nesting deeper than ``max_depth``.
+    """
+    loader = _GuardedLoader(text)
+    loader.max_nodes = max_nodes
+    loader.max_depth = max_depth
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        lines: dict[str, int] = {}
+        _walk_lines(node, "", lines)
+        data = loader.construct_document(node)
+        return data, lines
+    except _Rejected as exc:
+        line = exc.mark.line + 1 if exc.mark is not None else None
+        raise InputError(exc.message, file=file, line=line, field="yaml") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = exc.problem or exc.context or "malformed YAML"
+        raise InputError(f"malformed YAML: {what}", file=file, line=line, field="yaml") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"malformed YAML: {exc}", file=file, field="yaml") from None
+    except (RecursionError, ValueError, TypeError, OverflowError) as exc:
+        # e.g. a timestamp like 2024-13-45 or a too deeply nested flow collection
+        raise InputError(
+            f"malformed YAML: {type(exc).__name__}: {exc}", file=file, field="yaml"
+        ) from None
+    finally:
+        loader.dispose()
+
+
+def read_yaml_file(
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int = MAX_ITEM_BYTES,
+    max_nodes: int = MAX_NODES,
+    max_depth: int = MAX_DEPTH,
+) -> tuple[Any, dict[str, int], str]:
+    """Read and parse a YAML file with size, node and depth limits.
+
+    Returns ``(data, lines, text)``. Raises :class:`InputError` naming the file.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError("file not found", file=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", file=path) from None
+    if size > max_bytes:
+        raise InputError(
+            f"file is {size} bytes, larger than the limit of {max_bytes} bytes", file=path
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", file=path) from None
+    if len(raw) > max_bytes:  # the file grew between stat and read
+        raise InputError(f"file is larger than the limit of {max_bytes} bytes", file=path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"not UTF-8 text (byte {exc.start})", file=path, line=line) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError("file contains a NUL character", file=path, line=line)
+    data, lines = parse_yaml(text, file=path, max_nodes=max_nodes, max_depth=max_depth)
+    return data, lines, text
+
+
+# ----------------------------------------------------------------------------------------------
+# canonical writing
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe dumper with credkit's canonical styles."""
+
+    def ignore_aliases(self, data: Any) -> bool:  # never write anchors/aliases
+        return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    if "\n" in data:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool | _dt.date)
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
+    flow = all(_is_scalar(v) and not (isinstance(v, str) and "\n" in v) for v in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+def _represent_dict(dumper: yaml.SafeDumper, data: dict) -> yaml.Node:
+    flow = bool(data) and all(
+        v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in data.values()
+    )
+    node = dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow)
+    return node
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(list, _represent_list)
+_Dumper.add_representer(tuple, _represent_list)
+_Dumper.add_representer(dict, _represent_dict)
+
+
+def _ordered(data: Mapping[str, Any], order: tuple[str, ...], tail: tuple[str, ...] = ()) -> dict:
+    head = [k for k in order if k in data]
+    last = [k for k in tail if k in data and k not in head]
+    middle = [k for k in data if k not in head and k not in last]
+    return {k: data[k] for k in (*head, *middle, *last)}
+
+
+def canonical_item(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The item mapping with fields (and irt/stats/exposure sub-fields) in canonical order."""
+    out = _ordered(data, FIELD_ORDER)
+    for name, order in _NESTED_ORDER.items():
+        value = out.get(name)
+        if isinstance(value, Mapping):
+            out[name] = _ordered(value, order, _NESTED_TAIL.get(name, ()))
+    history = out.get("history")
+    if isinstance(history, list):
+        out["history"] = [
+            _ordered(h, ("date", "event", "status", "from", "to", "calibration", "irt", "stats"))
+            if isinstance(h, Mapping)
+            else h
+            for h in history
+        ]
+    return out
+
+
+def dump_item(data: Mapping[str, Any]) -> str:
+    """Render an item mapping as canonical YAML text."""
+    return yaml.dump(
+        canonical_item(data),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=4096,
+        default_flow_style=False,
+        indent=2,
+    )
+
+
+def dump_yaml(data: Any) -> str:
+    """Render any plain data with the same styles (used for spec-like outputs)."""
+    return yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096, indent=2
+    )
