@@ -452,3 +452,79 @@ def _bad_cell_message(value: str, item_key: ItemKey | None) -> str:
     if item_key is not None and item_key.max_score is not None:
         return f"'{shown}' is not an integer score in 0..{item_key.max_score}"
     return f"'{shown}' is not an integer score (or blank for not presented)"
+
+
+def read_key_csv(path: str | os.PathLike[str]) -> dict[str, ItemKey]:
+    """Read a scoring key CSV: columns ``item_id,key`` and optionally ``options``, ``max_score``.
+
+    ``key`` holds the keyed letter(s) (``B``, ``AC`` or ``A;C``); ``options`` the letters offered
+    (``ABCD`` or ``A;B;C;D``; default ``A``-``D``, widened to the highest keyed letter). A row
+    with an empty key is an already-scored item, 0..``max_score`` when that column is given.
+
+    Raises
+    ------
+    InputError
+        Missing columns, duplicate or empty item ids, a key that is not one of the options, a bad
+        ``max_score``; the message names the line and column.
+    """
+    path = Path(path)
+    rows = list(csv.reader(io.StringIO(_read_text(path))))
+    while rows and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise InputError("the key file is empty", file=path)
+    header = [h.strip().lower() for h in rows[0]]
+    for name in ("item_id", "key"):
+        if name not in header:
+            raise InputError(f"the key file needs a '{name}' column", file=path, line=1)
+    col = {name: pos for pos, name in enumerate(header)}
+    out: dict[str, ItemKey] = {}
+    for lineno, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise InputError(
+                f"has {len(row)} cells, the header has {len(header)}", file=path, line=lineno
+            )
+        item = row[col["item_id"]].strip()
+        if not item:
+            raise InputError("empty item id", file=path, line=lineno, field="item_id")
+        if item in out:
+            raise InputError(f"duplicate item '{item}'", file=path, line=lineno, field="item_id")
+        key_text = row[col["key"]].strip()
+        max_text = row[col["max_score"]].strip() if "max_score" in col else ""
+        if not key_text:
+            max_score = None
+            if max_text:
+                try:
+                    max_score = int(max_text)
+                except ValueError:
+                    max_score = -1
+                if max_score < 1:
+                    raise InputError(
+                        f"'{max_text}' is not a positive integer",
+                        file=path,
+                        line=lineno,
+                        field="max_score",
+                    )
+            out[item] = ItemKey(max_score=max_score)
+            continue
+        correct = _parse_choice(key_text)
+        opt_text = row[col["options"]].strip() if "options" in col else ""
+        if opt_text:
+            options = tuple(sorted(_parse_choice(opt_text)))
+        else:
+            top = max(max(correct), "D")
+            options = tuple(chr(c) for c in range(ord("A"), ord(top) + 1))
+        bad = sorted(correct - set(options))
+        if bad or not all(len(o) == 1 and o.isalnum() for o in correct):
+            raise InputError(
+                f"key '{key_text}' is not among the options ({', '.join(options)})",
+                file=path,
+                line=lineno,
+                field="key",
+            )
+        out[item] = ItemKey(options=options, correct=correct)
+    if not out:
+        raise InputError("the key file has no items", file=path)
+    return out

@@ -1,9 +1,400 @@
-"""CLI commands of this domain (filled in by the issue that owns it)."""
+"""``credkit analyze``: classical item analysis and DIF of one response file."""
 
 from __future__ import annotations
 
+import csv
+import io
+import math
+import warnings
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
 import click
+import numpy as np
+
+from psychometrics.cli._common import UserError, echo_json, progress
+from psychometrics.ctt import ItemAnalysis, Thresholds, item_analysis
+from psychometrics.dif import DIFResult, dif_analysis
+from psychometrics.errors import InputError
+from psychometrics.fileio import atomic_write_text
+from psychometrics.responses import ItemKey, ResponseMatrix, read_key_csv, read_responses
+
+BASE_COLUMNS = ("item_id", "n", "p", "rpbis", "alpha_if_deleted")
+DIF_COLUMNS = ("mh_delta", "mh_p", "ets_class", "lr_p", "lr_r2_delta")
+EXTRA_COLUMNS = ("mean", "max_score", "biserial", "omit_rate", "flags")
+DIF_EXTRA_COLUMNS = (
+    "favors",
+    "mh_delta_se",
+    "mh_chi2",
+    "lr_class",
+    "lr_p_uniform",
+    "lr_p_nonuniform",
+    "smd",
+    "dif_note",
+)
 
 
 def register(group: click.Group) -> None:
-    """Add this module's commands to the top-level group."""
+    """Add ``analyze`` to the top-level group."""
+    group.add_command(analyze)
+
+
+@click.command("analyze")
+@click.argument("responses", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--bank",
+    "bank_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Item bank directory: keys and outcomes (stratified alpha) from the bank.",
+)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="KEY.csv with columns item_id,key[,options][,max_score].",
+)
+@click.option("--group", "group_col", help="Column holding the group variable for DIF.")
+@click.option("--focal", help="Focal group value (with --group).")
+@click.option("--reference", help="Reference group value (with --group).")
+@click.option(
+    "--omit-code",
+    default="*",
+    show_default=True,
+    help="Cell text for presented-but-unanswered (scored 0).",
+)
+@click.option(
+    "--omit-as-missing", is_flag=True, help="Treat omits as not presented instead of wrong."
+)
+@click.option(
+    "--long", "long_format", is_flag=True, help="Long layout: person_id,item_id,response[,form]."
+)
+@click.option("--ignore", multiple=True, help="A column that is not an item (repeatable).")
+@click.option(
+    "--matching",
+    type=click.Choice(["total", "rest"]),
+    default="total",
+    show_default=True,
+    help="DIF matching score.",
+)
+@click.option("--purify", is_flag=True, help="Two-stage purification of the DIF matching score.")
+@click.option(
+    "--min-focal",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help="Minimum focal persons per item before DIF is classified.",
+)
+@click.option(
+    "--min-reference",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help="Minimum reference persons per item before DIF is classified.",
+)
+@click.option("--p-low", type=float, default=0.20, show_default=True, help="Flag p below this.")
+@click.option("--p-high", type=float, default=0.95, show_default=True, help="Flag p above this.")
+@click.option(
+    "--rpbis-min",
+    type=float,
+    default=0.15,
+    show_default=True,
+    help="Flag corrected point-biserial below this.",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the item table to this CSV.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
+def analyze(
+    responses: Path,
+    bank_dir: Path | None,
+    key_file: Path | None,
+    group_col: str | None,
+    focal: str | None,
+    reference: str | None,
+    omit_code: str,
+    omit_as_missing: bool,
+    long_format: bool,
+    ignore: tuple[str, ...],
+    matching: str,
+    purify: bool,
+    min_focal: int,
+    min_reference: int,
+    p_low: float,
+    p_high: float,
+    rpbis_min: float,
+    out_file: Path | None,
+    as_json: bool,
+) -> None:
+    """Classical item analysis (and DIF with --group) of RESPONSES.csv.
+
+    Per item: n, p, corrected point-biserial, biserial, omit rate, alpha if deleted, distractors
+    and flags; per test: mean, SD, alpha (KR-20), SEM, stratified alpha by outcome (with --bank).
+    With --group/--focal/--reference: Mantel-Haenszel D-DIF with the ETS A/B/C class and
+    logistic-regression DIF with the Jodoin-Gierl class.
+    """
+    if bank_dir is not None and key_file is not None:
+        raise UserError("give either --bank or --key, not both")
+    dif_args = (group_col, focal, reference)
+    if any(a is not None for a in dif_args) and not all(a is not None for a in dif_args):
+        raise UserError("DIF needs all three of --group, --focal and --reference")
+    try:
+        thresholds = Thresholds(p_low=p_low, p_high=p_high, rpbis_min=rpbis_min)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+    key: dict[str, ItemKey] | None = None
+    outcomes: dict[str, str] | None = None
+    if key_file is not None:
+        key = read_key_csv(key_file)
+    elif bank_dir is not None:
+        key, outcomes = _bank_keys(bank_dir)
+
+    rm = read_responses(
+        responses,
+        group=[group_col] if group_col else [],
+        ignore=list(ignore),
+        key=key,
+        omit_code=omit_code,
+        omit_as_wrong=not omit_as_missing,
+        long=long_format,
+    )
+    if not as_json:
+        progress(f"read {rm.n_persons} persons x {rm.n_items} items from {responses}")
+    ctt = item_analysis(rm, key=key, outcomes=outcomes, thresholds=thresholds, omit_code=omit_code)
+
+    dif = None
+    if group_col is not None:
+        dif = _run_dif(
+            rm,
+            responses,
+            group_col,
+            str(focal),
+            str(reference),
+            matching=matching,
+            purify=purify,
+            min_focal=min_focal,
+            min_reference=min_reference,
+        )
+
+    rows = item_rows(ctt, dif)
+    if out_file is not None:
+        columns = list(BASE_COLUMNS)
+        if dif is not None:
+            columns += DIF_COLUMNS
+        columns += EXTRA_COLUMNS
+        if dif is not None:
+            columns += DIF_EXTRA_COLUMNS
+        atomic_write_text(out_file, _to_csv(rows, columns))
+        if not as_json:
+            progress(f"wrote {out_file}")
+    if as_json:
+        echo_json(_json_result(ctt, dif, rows))
+    else:
+        click.echo(render_table(ctt, dif, rows))
+
+
+def _bank_keys(bank_dir: Path) -> tuple[dict[str, ItemKey], dict[str, str] | None]:
+    """Keys and outcomes from the item bank (psychometrics.bank, engineer C's module)."""
+    try:
+        from psychometrics import bank as bank_mod
+
+        load_bank = bank_mod.load_bank
+        bank_keys = bank_mod.bank_keys
+    except (ImportError, AttributeError):
+        raise UserError(
+            "--bank needs psychometrics.bank, which is not available; use --key"
+        ) from None
+    bank = load_bank(bank_dir)
+    keys = dict(bank_keys(bank))
+    return keys, _bank_outcomes(bank)
+
+
+def _bank_outcomes(bank: Any) -> dict[str, str] | None:
+    """Item id -> outcome id from a loaded bank, tolerant of its container shape."""
+    items = getattr(bank, "items", bank)
+    if isinstance(items, dict):
+        items = items.values()
+    out = {}
+    try:
+        for item in items:
+            item_id = getattr(item, "id", None) or getattr(item, "item_id", None)
+            outcome = getattr(item, "outcome", None)
+            if item_id is not None and outcome is not None:
+                out[str(item_id)] = str(outcome)
+    except TypeError:
+        return None
+    return out or None
+
+
+def _run_dif(
+    rm: ResponseMatrix,
+    path: Path,
+    column: str,
+    focal: str,
+    reference: str,
+    **settings: Any,
+) -> DIFResult:
+    values = rm.groups[column]
+    present = sorted(set(values.tolist()) - {""})
+    shown = ", ".join(present[:10]) + (" ..." if len(present) > 10 else "")
+    if focal == reference:
+        raise InputError("--focal and --reference are the same value", field=column)
+    for name, value in (("focal", focal), ("reference", reference)):
+        if value not in present:
+            raise InputError(
+                f"{name} group '{value}' does not occur in column '{column}' (values: {shown})",
+                file=path,
+                field=column,
+            )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        result = dif_analysis(rm, values, focal=focal, reference=reference, **settings)
+    for w in caught:
+        progress(f"credkit: warning: {w.message}")
+    return result
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float | np.floating):
+        return "" if not math.isfinite(value) else f"{value:.6g}"
+    if isinstance(value, list | tuple):
+        return ";".join(str(v) for v in value)
+    return str(value)
+
+
+def item_rows(ctt: ItemAnalysis, dif: DIFResult | None) -> list[dict[str, Any]]:
+    """One flat record per item: the CTT fields, the DIF fields (if any) and the flags."""
+    rows = []
+    for it in ctt.items:
+        flags = list(it.flags)
+        row: dict[str, Any] = {
+            "item_id": it.item_id,
+            "n": it.n,
+            "p": it.p,
+            "rpbis": it.rpbis,
+            "alpha_if_deleted": it.alpha_if_deleted,
+            "mean": it.mean,
+            "max_score": it.max_score,
+            "biserial": it.biserial,
+            "omit_rate": it.omit_rate,
+        }
+        if dif is not None:
+            d = dif.item(it.item_id)
+            row.update(
+                mh_delta=d.mh_delta,
+                mh_p=d.mh_p,
+                ets_class=d.ets_class,
+                lr_p=d.lr_p,
+                lr_r2_delta=d.lr_r2_delta,
+                favors=d.favors,
+                mh_delta_se=d.mh_delta_se,
+                mh_chi2=d.mh_chi2,
+                lr_class=d.lr_class,
+                lr_p_uniform=d.lr_p_uniform,
+                lr_p_nonuniform=d.lr_p_nonuniform,
+                smd=d.smd,
+                dif_note=d.note,
+            )
+            if d.ets_class in ("B", "C", "BB", "CC"):
+                flags.append(f"dif_mh_{d.ets_class}_favors_{d.favors}")
+            if d.lr_class in ("B", "C"):
+                flags.append(f"dif_lr_{d.lr_class}")
+        row["flags"] = flags
+        rows.append(row)
+    return rows
+
+
+def _to_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_fmt(row.get(c)) for c in columns])
+    return buf.getvalue()
+
+
+def _json_result(ctt: ItemAnalysis, dif: DIFResult | None, rows: list[dict[str, Any]]) -> dict:
+    t = ctt.test
+    items = []
+    for row, it in zip(rows, ctt.items, strict=True):
+        record = dict(row)
+        record["options"] = [asdict(o) for o in it.options]
+        items.append(record)
+    out: dict[str, Any] = {
+        "n_persons": t.n_persons,
+        "n_items": t.n_items,
+        "alpha": t.alpha,
+        "sem": t.sem,
+        "mean": t.mean,
+        "sd": t.sd,
+        "stratified_alpha": t.stratified_alpha,
+        "test": asdict(t),
+        "thresholds": ctt.thresholds,
+        "missing_rule": ctt.missing_rule,
+        "group_rule": ctt.group_rule,
+        "items": items,
+    }
+    if dif is not None:
+        summary = {k: v for k, v in dif.to_dict().items() if k != "items"}
+        out["dif"] = summary
+    return out
+
+
+def render_table(ctt: ItemAnalysis, dif: DIFResult | None, rows: list[dict[str, Any]]) -> str:
+    """A readable text report: test summary, then one line per item with its flags."""
+    t = ctt.test
+
+    def f(x: float, spec: str = ".3f") -> str:
+        return "-" if x is None or not math.isfinite(x) else format(x, spec)
+
+    lines = [
+        f"persons {t.n_persons}   items {t.n_items}   mean {f(t.mean, '.2f')} / "
+        f"{t.max_possible}   SD {f(t.sd, '.2f')}   alpha {f(t.alpha)}   SEM {f(t.sem, '.2f')}",
+    ]
+    if t.strata:
+        parts = ", ".join(f"{s.stratum} {f(s.alpha, '.2f')}" for s in t.strata)
+        lines.append(f"stratified alpha {f(t.stratified_alpha)}  ({parts})")
+    if not t.complete:
+        lines.append("incomplete design: " + ctt.missing_rule)
+    if dif is not None:
+        extra = (
+            f", purified (removed: {', '.join(dif.mh_removed) or 'none'})" if dif.purified else ""
+        )
+        lines.append(
+            f"DIF {dif.focal} (focal, n={dif.n_focal}) vs {dif.reference} (reference, "
+            f"n={dif.n_reference}), matched on the {dif.matching} score{extra}"
+        )
+    th = ctt.thresholds
+    lines.append(
+        f"flags: p < {th.p_low:g} hard, p > {th.p_high:g} easy, rpbis < {th.rpbis_min:g}, "
+        f"omit rate > {th.omit_max:g}, distractor rpbis > {th.distractor_rpbis_max:g}"
+    )
+    lines.append("")
+    width = max(7, *(len(r["item_id"]) for r in rows))
+    head = f"{'item':<{width}} {'n':>6} {'p':>6} {'rpbis':>6} {'a-del':>6}"
+    if dif is not None:
+        head += f" {'D-DIF':>6} {'ETS':>3} {'LR dR2':>7} {'JG':>2}"
+    lines.append(head + "  flags")
+    for r in rows:
+        line = (
+            f"{r['item_id']:<{width}} {r['n']:>6} {f(r['p']):>6} {f(r['rpbis']):>6} "
+            f"{f(r['alpha_if_deleted']):>6}"
+        )
+        if dif is not None:
+            line += (
+                f" {f(r['mh_delta'], '.2f'):>6} {r['ets_class'] or '-':>3} "
+                f"{f(r['lr_r2_delta'], '.4f'):>7} {r['lr_class'] or '-':>2}"
+            )
+        lines.append(line + "  " + ", ".join(r["flags"]))
+    n_flagged = sum(1 for r in rows if r["flags"])
+    lines.append("")
+    lines.append(f"{n_flagged} of {len(rows)} items flagged")
+    return "\n".join(lines)
