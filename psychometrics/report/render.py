@@ -1,0 +1,193 @@
+"""Render :class:`~psychometrics.report.model.ReportData` as one self-contained HTML file.
+
+jinja2 with autoescaping on for every template: bank and spec text is untrusted and is escaped
+wherever it appears. The only markup that is not escaped is the SVG produced by
+:mod:`psychometrics.report.plots`, which escapes every text it embeds itself. No external
+resource of any kind is referenced (no fonts, scripts, images or style sheets from the network).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import jinja2
+from markupsafe import Markup
+
+from psychometrics.report import plots
+from psychometrics.report.model import SECTIONS, FormStats, ReportData
+
+_ENV: jinja2.Environment | None = None
+
+
+def _env() -> jinja2.Environment:
+    global _ENV
+    if _ENV is None:
+        env = jinja2.Environment(
+            loader=jinja2.PackageLoader("psychometrics.report", "templates"),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters["num"] = fmt_number
+        env.filters["pct"] = fmt_percent
+        _ENV = env
+    return _ENV
+
+
+def fmt_number(value: object, digits: int = 2) -> str:
+    """A number with ``digits`` decimals; an en dash for None/NaN (not available)."""
+    if value is None:
+        return "\u2013"
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(x):
+        return "\u2013"
+    if math.isinf(x):
+        return "\u221e" if x > 0 else "-\u221e"
+    if digits == 0:
+        return f"{x:.0f}"
+    return f"{x:.{digits}f}"
+
+
+def fmt_percent(value: object, digits: int = 1) -> str:
+    """A proportion as a percentage; an en dash for None/NaN."""
+    if value is None:
+        return "\u2013"
+    x = float(value)  # type: ignore[arg-type]
+    if math.isnan(x):
+        return "\u2013"
+    return f"{100 * x:.{digits}f}%"
+
+
+def _form_series(forms: Sequence[FormStats], attr: str) -> list[plots.Series]:
+    out = []
+    for f in forms:
+        curve = getattr(f, attr)
+        if curve is not None:
+            out.append(plots.Series(f"Form {f.form_id}", curve.theta, curve.values))
+    return out
+
+
+def _cut_markers(data: ReportData) -> list[plots.Marker]:
+    if data.theta_cut is None:
+        return []
+    return [plots.Marker(data.theta_cut, f"cut {data.theta_cut:.2f}")]
+
+
+def build_figures(data: ReportData) -> dict[str, Markup]:
+    """Every figure of the report as inline SVG, keyed by name (only those with data)."""
+    figs: dict[str, str] = {}
+    cut = _cut_markers(data)
+    title = data.credential.title
+    if data.structure is not None and data.structure.forms:
+        forms = data.structure.forms
+        for attr, name, ylabel, what in (
+            ("tif", "tif", "Information", "Test information function"),
+            ("tcc", "tcc", "Expected raw score", "Test characteristic curve"),
+            ("csem", "csem", "CSEM (theta)", "Conditional standard error of measurement"),
+        ):
+            series = _form_series(forms, attr)
+            if not series:
+                continue
+            at_cut = []
+            for f in forms:
+                curve = getattr(f, attr)
+                if curve is not None and data.theta_cut is not None:
+                    at_cut.append(f"form {f.form_id} {_interp(curve, data.theta_cut):.2f}")
+            alt = f"{what} of {len(series)} form(s) of {title} over theta"
+            if at_cut:
+                alt += f"; at the cut {data.theta_cut:.2f}: " + ", ".join(at_cut)
+            figs[name] = plots.line_plot(
+                series,
+                title=f"{what} by form",
+                xlabel="Theta (logistic, D = 1)",
+                ylabel=ylabel,
+                alt=alt + ".",
+                markers=cut,
+                ylim=(0.0, 1.5) if name == "csem" else None,
+            )
+        scores = [s for f in forms for s in f.sum_scores]
+        if scores:
+            raw_marks = [
+                plots.Marker(f.raw_cut, f"raw cut {f.form_id} {f.raw_cut:.1f}")
+                for f in forms[:1]
+                if f.raw_cut is not None
+            ]
+            figs["scores"] = plots.histogram(
+                scores,
+                title="Raw score distribution (all forms)",
+                xlabel="Raw score",
+                alt=f"Histogram of {len(scores)} candidates' raw scores.",
+                bins=min(41, max(int(max(scores) - min(scores)) + 1, 2)),
+                markers=raw_marks,
+            )
+        dim = data.structure.dimensionality
+        if dim is not None and dim.eigenvalues:
+            ev = dim.eigenvalues[:15]
+            ratio = f"{dim.ratio:.1f}" if dim.ratio is not None else "n/a"
+            figs["scree"] = plots.line_plot(
+                [plots.Series("eigenvalue", list(range(1, len(ev) + 1)), ev, markers=True)],
+                title="Scree plot of the inter-item correlations",
+                xlabel="Component",
+                ylabel="Eigenvalue",
+                alt=f"Scree plot: first eigenvalue {ev[0]:.2f}"
+                + (f", second {ev[1]:.2f}" if len(ev) > 1 else "")
+                + f", ratio {ratio}.",
+            )
+    if data.items is not None:
+        b = [r.b for r in data.items.rows if r.b is not None and r.forms]
+        if not b:
+            b = [r.b for r in data.items.rows if r.b is not None]
+        if data.items.person_theta or b:
+            figs["wright"] = plots.wright_map(
+                data.items.person_theta, b, cut=data.theta_cut if data.theta_cut else None
+            )
+        for curve in data.items.curves:
+            series = [plots.Series("model", curve.theta, curve.expected)]
+            if curve.observed:
+                series.append(
+                    plots.Series("observed", curve.observed_theta, curve.observed, markers=True)
+                )
+            figs[f"icc-{curve.item_id}"] = plots.line_plot(
+                series,
+                title=f"Item {curve.item_id}: expected score",
+                xlabel="Theta (logistic, D = 1)",
+                ylabel="Expected score",
+                alt=f"Item characteristic curve of {curve.item_id} ({curve.reason}).",
+                markers=cut,
+                ylim=(0.0, max(1.0, max(curve.expected, default=1.0))),
+                width=420,
+                height=260,
+            )
+    if data.fairness is not None and data.fairness.pass_rates:
+        rates = data.fairness.pass_rates
+        figs["pass_rates"] = plots.bar_chart(
+            [f"{r.group} (n={r.n})" for r in rates],
+            [r.pass_rate for r in rates],
+            title="Pass rate by group",
+            ylabel="Pass rate",
+            alt="Pass rate by group: "
+            + ", ".join(f"{r.group} {100 * r.pass_rate:.1f}%" for r in rates)
+            + ".",
+        )
+    return {k: Markup(v) for k, v in figs.items()}
+
+
+def _interp(curve, x: float) -> float:
+    import numpy as np
+
+    return float(np.interp(x, curve.theta, curve.values))
+
+
+def render_report(data: ReportData) -> str:
+    """The validity report as one HTML document (UTF-8 text)."""
+    template = _env().get_template("report.html.j2")
+    return template.render(
+        d=data,
+        sections=SECTIONS,
+        figs=build_figures(data),
+    )
