@@ -322,6 +322,141 @@ def _check_rating(kind: str, value: float, path, line: int, col: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Table:
+    """Columns of a small CSV file, with the line of each row (for error messages).
+
+    Attributes
+    ----------
+    columns
+        ``{column: values}``: numeric columns as float arrays, others as tuples of strings.
+    lines
+        1-based file line of each row.
+    source
+        The file.
+    """
+
+    columns: dict[str, Any]
+    lines: np.ndarray
+    source: str
+
+    def __len__(self) -> int:
+        return int(self.lines.size)
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    required: Sequence[str],
+    numeric: Sequence[str] = (),
+    optional: Sequence[str] = (),
+    unique: str | None = None,
+) -> Table:
+    """Read a CSV with named columns (scores files, examinee and panel judgments).
+
+    Parameters
+    ----------
+    path
+        The CSV file (header row first).
+    required
+        Columns that must be present (case-insensitive).
+    numeric
+        Columns (required or optional) whose cells must be finite numbers.
+    optional
+        Columns read when present.
+    unique
+        A column whose values must not repeat (e.g. ``person_id``).
+
+    Raises
+    ------
+    InputError
+        Naming the file, line and column of the first problem.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError("file not found", file=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read file: {exc}", file=path) from None
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip().lower() for h in next(reader, [])]
+    for col in required:
+        if col not in header:
+            raise InputError(f"missing column '{col}'", file=path, line=1, field=col)
+    wanted = [c for c in (*required, *optional) if c in header]
+    values: dict[str, list[Any]] = {c: [] for c in wanted}
+    lines: list[int] = []
+    seen: dict[str, int] = {}
+    for line_no, row in enumerate(reader, start=2):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        for col in wanted:
+            j = header.index(col)
+            cell = row[j].strip() if j < len(row) else ""
+            if col in numeric:
+                if not cell:
+                    raise InputError("missing value", file=path, line=line_no, field=col)
+                try:
+                    number = float(cell)
+                except ValueError:
+                    raise InputError(
+                        f"'{cell}' is not a number", file=path, line=line_no, field=col
+                    ) from None
+                if not math.isfinite(number):
+                    raise InputError(
+                        f"'{cell}' is not a finite number", file=path, line=line_no, field=col
+                    )
+                values[col].append(number)
+            else:
+                if col in required and not cell:
+                    raise InputError("empty value", file=path, line=line_no, field=col)
+                values[col].append(cell)
+        if unique is not None and unique in values:
+            key = values[unique][-1]
+            if key in seen:
+                raise InputError(
+                    f"duplicate {unique} '{key}' (first on line {seen[key]})",
+                    file=path,
+                    line=line_no,
+                    field=unique,
+                )
+            seen[key] = line_no
+        lines.append(line_no)
+    if not lines:
+        raise InputError("no data rows", file=path)
+    columns = {
+        c: np.asarray(v, dtype=float) if c in numeric else tuple(v) for c, v in values.items()
+    }
+    return Table(columns=columns, lines=np.asarray(lines, dtype=int), source=os.fspath(path))
+
+
+PANEL_COLUMNS = ("min_cut", "max_cut", "min_fail", "max_fail", "cut", "pass_rate")
+
+
+def read_panel_judgments(path: str | os.PathLike[str]) -> Table:
+    """Panel judgments of the compromise methods: ``rater`` plus any of ``min_cut, max_cut,
+    min_fail, max_fail`` (Hofstee) and ``cut, pass_rate`` (Beuk), one row per rater."""
+    table = read_table(
+        path, required=("rater",), numeric=PANEL_COLUMNS, optional=PANEL_COLUMNS, unique="rater"
+    )
+    if len(table.columns) == 1:
+        raise InputError(
+            f"no judgment columns (expected some of {', '.join(PANEL_COLUMNS)})",
+            file=path,
+            line=1,
+        )
+    return table
+
+
+def read_examinee_judgments(path: str | os.PathLike[str]) -> Table:
+    """Examinee-centred judgments: ``person_id,score,rating`` (``rating`` a label such as
+    master/nonmaster for contrasting groups, or a number for the borderline methods)."""
+    return read_table(
+        path, required=("person_id", "score", "rating"), numeric=("score",), unique="person_id"
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # conversions between raw, theta and scale scores
 # --------------------------------------------------------------------------------------------
@@ -338,7 +473,8 @@ class ThetaFromRaw(_ToDict):
     raw
         The raw score that was inverted.
     status
-        ``"ok"``; ``"below_floor"`` when the raw score is at or below the TCC at the lower bound
+        ``"ok"``; ``"undefined"`` for a NaN raw score; ``"below_floor"`` when the raw score
+        is at or below the TCC at the lower bound
         (for 3PL items the TCC never falls below the sum of the c's); ``"above_ceiling"`` when it
         is at or above the TCC at the upper bound (the maximum score is reached only as theta
         goes to infinity).
@@ -385,6 +521,8 @@ def theta_for_raw(
     lo, hi = float(bounds[0]), float(bounds[1])
     if not lo < hi:
         raise ValueError("bounds: lower bound must be below upper bound")
+    if not math.isfinite(raw):
+        return ThetaFromRaw(math.nan, raw, "undefined", "the raw cut is not a finite number")
     t_lo, t_hi = test_characteristic_curve(params, [lo, hi])
     floor = float(np.sum(np.where(params.is_dichotomous, params.c, 0.0)))
     if raw <= t_lo:
@@ -1580,6 +1718,63 @@ class CutScoreResult(_ToDict):
     metric: str = METRIC
 
 
+MASTER_LABELS = frozenset(
+    {"master", "pass", "passed", "qualified", "competent", "1", "yes", "true"}
+)
+NONMASTER_LABELS = frozenset(
+    {
+        "nonmaster",
+        "non-master",
+        "fail",
+        "failed",
+        "unqualified",
+        "not competent",
+        "0",
+        "no",
+        "false",
+    }
+)
+
+
+def mastery_from_labels(table: Table, *, column: str = "rating") -> np.ndarray:
+    """Master (True) / non-master (False) from labels such as master/nonmaster, pass/fail, 1/0.
+
+    Raises
+    ------
+    InputError
+        At the first label that is neither (naming file, line and column).
+    """
+    out = np.zeros(len(table), dtype=bool)
+    for i, label in enumerate(table.columns[column]):
+        text = str(label).strip().lower()
+        if text in MASTER_LABELS:
+            out[i] = True
+        elif text not in NONMASTER_LABELS:
+            raise InputError(
+                f"'{label}' is neither a master label ({', '.join(sorted(MASTER_LABELS))}) nor "
+                f"a non-master label ({', '.join(sorted(NONMASTER_LABELS))})",
+                file=table.source,
+                line=int(table.lines[i]),
+                field=column,
+            )
+    return out
+
+
+def _numeric_ratings(table: Table, column: str = "rating") -> np.ndarray:
+    out = np.empty(len(table))
+    for i, label in enumerate(table.columns[column]):
+        try:
+            out[i] = float(label)
+        except ValueError:
+            raise InputError(
+                f"'{label}' is not a numeric rating",
+                file=table.source,
+                line=int(table.lines[i]),
+                field=column,
+            ) from None
+    return out
+
+
 def set_cut_score(
     method: str | None,
     *,
@@ -1587,13 +1782,14 @@ def set_cut_score(
     theta: float | None = None,
     ratings: Ratings | str | os.PathLike[str] | None = None,
     round: int | None = None,
-    rp: float = 0.67,
+    rp: float | None = None,
     hofstee_bounds: Mapping[str, float] | None = None,
     beuk_judgments: Mapping[str, Any] | None = None,
     scores=None,
     masters=None,
     examinee_ratings=None,
-    borderline: float | None = None,
+    borderline: float | str | None = None,
+    units: str = "raw",
     scale: ReportingScale | Mapping[str, Any] | None = None,
     reference_form: str | None = None,
     rounding: str = "ceil",
@@ -1609,23 +1805,36 @@ def set_cut_score(
     theta
         A theta cut given directly (the spec's ``cut_score.theta``).
     ratings
-        Angoff / Yes-No ratings or bookmark placements (a :class:`Ratings` or a CSV path).
+        Angoff family: item ratings; bookmark: placements (:class:`Ratings` or a CSV path, see
+        :func:`read_ratings`). Hofstee / Beuk: a panel judgments CSV (:func:`read_panel_judgments`;
+        the panel means of ``min_cut, max_cut, min_fail, max_fail``, or each rater's
+        ``cut, pass_rate``). Contrasting groups / borderline: an examinee judgments CSV
+        ``person_id,score,rating`` (:func:`read_examinee_judgments`), which supplies ``scores``.
     round
         Round analysed (default: the last).
     rp
-        Bookmark response probability.
+        Bookmark response probability (default 0.67).
     hofstee_bounds
-        ``{min_cut, max_cut, min_fail, max_fail}`` (raw units, proportions).
+        ``{min_cut, max_cut, min_fail, max_fail}`` (used when no ``ratings`` file is given).
     beuk_judgments
-        Either ``{mean_cut, mean_pass_rate, sd_cut, sd_pass_rate}`` or ``{cuts: [...],
-        pass_rates: [...]}``.
+        ``{mean_cut, mean_pass_rate, sd_cut, sd_pass_rate}``, or ``{cuts: [...], pass_rates:
+        [...]}``, or the spec's ``{min_cut, max_cut, min_fail, max_fail, expected_pass_rate}``:
+        then the line passes through (midpoint of the cut range, expected pass rate) with slope
+        ``(max_fail - min_fail) / (max_cut - min_cut)``, the ranges standing in for the SDs (only
+        their ratio enters Beuk's line).
     scores
-        Observed summed scores on the reference form (Hofstee, Beuk, contrasting groups,
-        borderline methods).
+        Observed summed scores on the reference form (Hofstee, Beuk; contrasting groups and
+        borderline methods when no ``ratings`` file is given).
     masters
-        Mastery judgments per examinee (contrasting groups).
-    examinee_ratings, borderline
-        Global ratings per examinee and the value meaning "borderline" (borderline methods).
+        Mastery judgments per examinee (contrasting groups without a file).
+    examinee_ratings
+        Global ratings per examinee (borderline methods without a file).
+    borderline
+        The rating meaning "borderline" (default ``"borderline"`` for the group method).
+    units
+        ``"raw"``: cuts in raw-score points, rates as proportions; ``"percent"`` (the spec's
+        convention): cuts in percent correct of the reference form's maximum score and rates in
+        percent. Applies to the compromise methods' inputs.
     scale
         Reporting scale (``ReportingScale`` or ``{slope, intercept, round, min, max}``).
     reference_form
@@ -1643,18 +1852,20 @@ def set_cut_score(
     ValueError
         On an unknown method or missing inputs (naming the argument).
     InputError
-        On problems in the ratings (file, line, field).
+        On problems in a ratings or judgments file (file, line, field).
 
     References
     ----------
-    Cizek & Bunch (2007); Hambleton & Pitoniak (2006).
+    Cizek & Bunch (2007); Hambleton & Pitoniak (2006); Beuk (1984); Hofstee (1983).
     """
     if not forms:
         raise ValueError("forms: need at least one form")
     if rounding not in ROUNDING_RULES:
         raise ValueError(f"rounding: expected one of {ROUNDING_RULES}, got {rounding!r}")
-    if isinstance(scale, Mapping):
-        scale = ReportingScale(**dict(scale))
+    if units not in ("raw", "percent"):
+        raise ValueError(f"units: expected 'raw' or 'percent', got {units!r}")
+    if scale is not None and not isinstance(scale, ReportingScale):
+        scale = ReportingScale(**(dict(scale) if isinstance(scale, Mapping) else asdict(scale)))
     if method is None and theta is None:
         raise ValueError("method: give a method or a theta cut")
     if method is not None and method not in METHODS:
@@ -1679,7 +1890,8 @@ def set_cut_score(
         if not isinstance(r, Ratings):
             r = read_ratings(r, kind=kind)
         if method == "bookmark":
-            detail = bookmark(r, forms[ref], rp=rp, round=round, rounding=rounding)
+            rp_ = 0.67 if rp is None else rp
+            detail = bookmark(r, forms[ref], rp=rp_, round=round, rounding=rounding)
             theta_cut = detail.theta_cut
         else:
             if reference_form is None:
@@ -1688,25 +1900,97 @@ def set_cut_score(
             detail = angoff(r, forms[ref], round=round, yes_no=method == "yes-no-angoff")
             theta_cut, status = detail.theta_cut, detail.theta_status
     else:
-        s = need(scores, "scores")
-        if method == "hofstee":
-            bounds = dict(need(hofstee_bounds, "hofstee_bounds"))
-            detail = hofstee(s, **bounds, rounding=rounding)
-        elif method == "beuk":
-            j = dict(need(beuk_judgments, "beuk_judgments"))
-            if "cuts" in j:
-                detail = beuk_from_judgments(s, j["cuts"], j["pass_rates"], rounding=rounding)
+        max_score = float(np.sum(forms[ref].max_scores))
+        cut_unit = max_score / 100.0 if units == "percent" else 1.0
+        rate_unit = 0.01 if units == "percent" else 1.0
+        if method in ("hofstee", "beuk"):
+            s = need(scores, "scores")
+            panel: dict[str, Any] = {}
+            if ratings is not None:
+                table = read_panel_judgments(ratings)
+                panel = {k: v for k, v in table.columns.items() if k != "rater"}
+            if method == "hofstee":
+                if panel:
+                    missing = [k for k in PANEL_COLUMNS[:4] if k not in panel]
+                    if missing:
+                        raise InputError(
+                            f"missing column '{missing[0]}'", file=ratings, line=1, field=missing[0]
+                        )
+                    bounds = {k: float(np.mean(panel[k])) for k in PANEL_COLUMNS[:4]}
+                else:
+                    bounds = {
+                        k: float(v) for k, v in need(hofstee_bounds, "hofstee_bounds").items()
+                    }
+                detail = hofstee(
+                    s,
+                    min_cut=bounds["min_cut"] * cut_unit,
+                    max_cut=bounds["max_cut"] * cut_unit,
+                    min_fail=bounds["min_fail"] * rate_unit,
+                    max_fail=bounds["max_fail"] * rate_unit,
+                    rounding=rounding,
+                )
             else:
-                detail = beuk(s, **j, rounding=rounding)
-        elif method == "contrasting-groups":
-            detail = contrasting_groups(s, need(masters, "masters"))
+                j = (
+                    {"cuts": panel.get("cut"), "pass_rates": panel.get("pass_rate")}
+                    if panel
+                    else dict(need(beuk_judgments, "beuk_judgments"))
+                )
+                if panel and (j["cuts"] is None or j["pass_rates"] is None):
+                    raise InputError(
+                        "Beuk judgments need columns 'cut' and 'pass_rate'", file=ratings, line=1
+                    )
+                if "cuts" in j:
+                    detail = beuk_from_judgments(
+                        s,
+                        np.asarray(j["cuts"], dtype=float) * cut_unit,
+                        np.asarray(j["pass_rates"], dtype=float) * rate_unit,
+                        rounding=rounding,
+                    )
+                elif "mean_cut" in j:
+                    detail = beuk(
+                        s,
+                        mean_cut=float(j["mean_cut"]) * cut_unit,
+                        mean_pass_rate=float(j["mean_pass_rate"]) * rate_unit,
+                        sd_cut=float(j["sd_cut"]) * cut_unit,
+                        sd_pass_rate=float(j["sd_pass_rate"]) * rate_unit,
+                        rounding=rounding,
+                    )
+                else:
+                    detail = beuk(
+                        s,
+                        mean_cut=(float(j["min_cut"]) + float(j["max_cut"])) / 2 * cut_unit,
+                        mean_pass_rate=float(j["expected_pass_rate"]) * rate_unit,
+                        sd_cut=(float(j["max_cut"]) - float(j["min_cut"])) * cut_unit,
+                        sd_pass_rate=(float(j["max_fail"]) - float(j["min_fail"])) * rate_unit,
+                        rounding=rounding,
+                    )
         else:
-            fn = borderline_group if method == "borderline-group" else borderline_regression
-            detail = fn(
-                s,
-                need(examinee_ratings, "examinee_ratings"),
-                borderline=need(borderline, "borderline"),
-            )
+            if ratings is not None:
+                table = read_examinee_judgments(ratings)
+                s = table.columns["score"]
+                if method == "contrasting-groups":
+                    masters = mastery_from_labels(table)
+                else:
+                    labels = tuple(str(x).strip().lower() for x in table.columns["rating"])
+                    if method == "borderline-group" and (
+                        borderline is None or isinstance(borderline, str)
+                    ):
+                        label = "borderline" if borderline is None else borderline.lower()
+                        examinee_ratings = np.array([x == label for x in labels], dtype=float)
+                        borderline = 1.0
+                    else:
+                        examinee_ratings = _numeric_ratings(table)
+            else:
+                s = need(scores, "scores")
+            if method == "contrasting-groups":
+                detail = contrasting_groups(s, need(masters, "masters"))
+            else:
+                fn = borderline_group if method == "borderline-group" else borderline_regression
+                detail = fn(
+                    s,
+                    need(examinee_ratings, "examinee_ratings"),
+                    borderline=float(need(borderline, "borderline")),
+                )
         inv = theta_for_raw(forms[ref], detail.raw_cut)
         theta_cut, status = inv.theta, inv.status
     exact = {f: float(test_characteristic_curve(p, [theta_cut])[0]) for f, p in forms.items()}
