@@ -1,0 +1,982 @@
+"""Model fit: item fit (S-X2, infit/outfit), global fit (M2), local dependence (Q3), person fit (lz).
+
+All functions take a score matrix (a :class:`~psychometrics.responses.ResponseMatrix` matched to
+the parameters by item id, or an array with one column per item, NaN or -1 = not presented) and
+calibrated :class:`~psychometrics.irt.models.ItemParameters`; the population distribution is
+N(prior_mean, prior_sd) on a rectangular grid (default 61 points on mean +- 6 sd, as mirt).
+
+Rules stated once here and in the result objects:
+
+* **S-X2 cell collapsing.** For item j, the summed-score groups are s = 0..max with at least one
+  person and in which the item has at least two categories of non-zero expected probability
+  (this drops s = 0 and s = max for a dichotomous item). Adjacent groups are then merged,
+  sweeping from the lowest score upwards, until every expected count of a merged group is at
+  least ``min_expected`` (default 1, as mirt); a short last group is merged into the one before
+  it. Categories are never collapsed; cells whose expected count is exactly 0 (impossible
+  categories of polytomous items at extreme scores) are left out of the sum and of the degrees
+  of freedom, ``df = (cells with E > 0) - (groups) - (free parameters of the item)``.
+* **Free parameters per item** (S-X2 df and M2): rasch 1, 1pl 1 (b; the common slope is one more
+  parameter for the whole test in M2), 2pl 2, 3pl 3, grm and gpcm K (a and K - 1 thresholds),
+  pcm K - 1.
+* **Q3 flags.** Pair (i, j) is flagged when ``Q3_ij - mean(Q3) > q3_threshold`` (default 0.2),
+  the mean over all off-diagonal pairs (Christensen, Makransky & Horton, 2017).
+* **lz flags.** A person is flagged when ``lz < lz_threshold`` (default -1.645, one-sided 5%).
+
+References
+----------
+Orlando, M., & Thissen, D. (2000). Likelihood-based item-fit indices for dichotomous item
+    response theory models. *Applied Psychological Measurement*, 24(1), 50-64.
+Kang, T., & Chen, T. T. (2008). Performance of the generalized S-X2 item fit index for polytomous
+    IRT models. *Journal of Educational Measurement*, 45(4), 391-406.
+Maydeu-Olivares, A., & Joe, H. (2005). Limited- and full-information estimation and goodness-of-
+    fit testing in 2^n contingency tables. *JASA*, 100(471), 1009-1020.
+Maydeu-Olivares, A., & Joe, H. (2006). Limited information goodness-of-fit testing in
+    multidimensional contingency tables. *Psychometrika*, 71(4), 713-732.
+Yen, W. M. (1984). Effects of local item dependence on the fit and equating performance of the
+    three-parameter logistic model. *Applied Psychological Measurement*, 8(2), 125-145.
+Christensen, K. B., Makransky, G., & Horton, M. (2017). Critical values for Yen's Q3.
+    *Applied Psychological Measurement*, 41(3), 178-194.
+Drasgow, F., Levine, M. V., & Williams, E. A. (1985). Appropriateness measurement with
+    polychotomous item response models and standardized indices. *British Journal of
+    Mathematical and Statistical Psychology*, 38(1), 67-86.
+Wright, B. D., & Masters, G. N. (1982). *Rating Scale Analysis*. MESA Press (infit, outfit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from psychometrics.irt.models import (
+    METRIC,
+    ItemParameters,
+    category_probabilities,
+    summed_score_likelihood,
+)
+from psychometrics.irt.scoring import align_scores, normal_quadrature, score_persons
+from psychometrics.responses import NOT_PRESENTED, ResponseMatrix
+
+
+def n_free_parameters(params: ItemParameters) -> np.ndarray:
+    """Free parameters per item under the rule stated in the module docstring."""
+    k = params.n_categories
+    out = np.empty(params.n_items, dtype=int)
+    for j, model in enumerate(params.model):
+        out[j] = {
+            "rasch": 1,
+            "1pl": 1,
+            "2pl": 2,
+            "3pl": 3,
+            "grm": int(k[j]),
+            "gpcm": int(k[j]),
+            "pcm": int(k[j]) - 1,
+        }[model]
+    return out
+
+
+def _complete_cases(scores: np.ndarray) -> np.ndarray:
+    return np.all(scores != NOT_PRESENTED, axis=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# S-X2
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SX2Item:
+    """S-X2 of one item.
+
+    Attributes
+    ----------
+    item_id
+        The item.
+    s_x2, df, p
+        Statistic, degrees of freedom and chi-square p-value (NaN when df <= 0).
+    rmsea
+        ``sqrt(max(S_X2 / df - 1, 0) / (N - 1))``.
+    groups
+        Summed-score groups after collapsing, as ``(low, high)`` score ranges.
+    observed, expected
+        Counts per group and category, shape ``(n_groups, n_categories)``.
+    """
+
+    item_id: str
+    s_x2: float
+    df: int
+    p: float
+    rmsea: float
+    groups: tuple[tuple[int, int], ...]
+    observed: np.ndarray
+    expected: np.ndarray
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "item_id": self.item_id,
+            "S_X2": self.s_x2,
+            "df": self.df,
+            "p": self.p,
+            "RMSEA": self.rmsea,
+            "groups": [list(g) for g in self.groups],
+        }
+
+
+@dataclass(frozen=True)
+class SX2Result:
+    """S-X2 for every item (Orlando & Thissen 2000; Kang & Chen 2008 for polytomous items).
+
+    Attributes
+    ----------
+    items
+        One :class:`SX2Item` per item.
+    n_persons
+        Persons used (complete cases only: S-X2 needs every item's score).
+    n_dropped
+        Persons left out because some item was not presented.
+    min_expected
+        The collapsing threshold.
+    rule
+        The collapsing rule, in words.
+    """
+
+    items: tuple[SX2Item, ...]
+    n_persons: int
+    n_dropped: int
+    min_expected: float
+    rule: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n_persons": self.n_persons,
+            "n_dropped": self.n_dropped,
+            "min_expected": self.min_expected,
+            "rule": self.rule,
+            "items": [i.to_dict() for i in self.items],
+        }
+
+
+SX2_RULE = (
+    "score groups with no persons or a deterministic item response are dropped; adjacent groups "
+    "are merged upwards until every expected count >= min_expected (a short last group joins "
+    "the previous one); cells with E = 0 are excluded; df = cells - groups - item parameters"
+)
+
+
+def sx2(
+    responses: ResponseMatrix | np.ndarray,
+    params: ItemParameters,
+    *,
+    min_expected: float = 1.0,
+    prior_mean: float = 0.0,
+    prior_sd: float = 1.0,
+    n_points: int = 61,
+    theta_range: tuple[float, float] | None = None,
+) -> SX2Result:
+    """Orlando-Thissen S-X2 item fit with df and p.
+
+    Expected proportions given the summed score ``s`` are
+    ``E_jk(s) = sum_q w_q P_jk(q) L^(-j)_{s-k}(q) / sum_q w_q L_s(q)``, with ``L`` the Lord-
+    Wingersky summed-score likelihood of all items and ``L^(-j)`` that without item j.
+
+    References
+    ----------
+    Orlando & Thissen (2000); Kang & Chen (2008).
+    """
+    if not min_expected >= 0:
+        raise ValueError(f"min_expected must be >= 0, got {min_expected}")
+    scores, _ = align_scores(responses, params)
+    complete = _complete_cases(scores)
+    data = scores[complete]
+    n = data.shape[0]
+    if n < 2:
+        raise ValueError("responses: S-X2 needs at least two persons with every item presented")
+    nodes, weights = normal_quadrature(
+        n_points=n_points, theta_range=theta_range, mean=prior_mean, sd=prior_sd
+    )
+    probs = category_probabilities(params, nodes)
+    lik = summed_score_likelihood(params, nodes)
+    marg = lik.T @ weights  # P(S = s)
+    total = data.sum(axis=1)
+    n_s = np.bincount(total, minlength=lik.shape[1]).astype(float)
+    n_par = n_free_parameters(params)
+    items = []
+    for j, item in enumerate(params.item_ids):
+        others = [i for i in params.item_ids if i != item]
+        k_j = int(params.n_categories[j])
+        lik_rest = (
+            summed_score_likelihood(params.subset(others), nodes)
+            if others
+            else np.ones((nodes.size, 1))
+        )
+        joint = np.zeros((lik.shape[1], k_j))
+        for k in range(k_j):
+            part = (probs[:, j, k] * weights) @ lik_rest  # P(X_j = k, S_rest = r)
+            joint[k : k + part.size, k] = part
+        with np.errstate(divide="ignore", invalid="ignore"):
+            e_prop = np.where(marg[:, None] > 0, joint / marg[:, None], 0.0)
+        obs = np.zeros((lik.shape[1], k_j))
+        np.add.at(obs, (total, data[:, j]), 1.0)
+        exp = e_prop * n_s[:, None]
+        usable = (n_s > 0) & (np.sum(e_prop > 1e-12, axis=1) >= 2)
+        rows = np.flatnonzero(usable)
+        groups, o_g, e_g = _collapse(rows, obs, exp, min_expected)
+        cells = e_g > 1e-12 * max(n, 1)
+        stat = float(np.sum(np.where(cells, (o_g - e_g) ** 2 / np.where(cells, e_g, 1.0), 0.0)))
+        df = int(cells.sum() - len(groups) - n_par[j])
+        if df > 0:
+            p = float(stats.chi2.sf(stat, df))
+            rmsea = float(np.sqrt(max(stat / df - 1.0, 0.0) / (n - 1)))
+        else:
+            df, stat, p, rmsea = max(df, 0), np.nan, np.nan, np.nan
+        items.append(
+            SX2Item(
+                item_id=item,
+                s_x2=stat,
+                df=df,
+                p=p,
+                rmsea=rmsea,
+                groups=tuple(groups),
+                observed=o_g,
+                expected=e_g,
+            )
+        )
+    return SX2Result(
+        items=tuple(items),
+        n_persons=n,
+        n_dropped=int((~complete).sum()),
+        min_expected=float(min_expected),
+        rule=SX2_RULE,
+    )
+
+
+def _collapse(rows, obs, exp, min_expected):
+    """Merge adjacent score groups upwards until every expected count >= min_expected."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for r in rows:
+        current.append(int(r))
+        if np.all(exp[current].sum(axis=0)[exp[current].sum(axis=0) > 0] >= min_expected):
+            groups.append(current)
+            current = []
+    if current:
+        if groups:
+            groups[-1].extend(current)
+        else:
+            groups.append(current)
+    if not groups:
+        width = obs.shape[1]
+        return [], np.zeros((0, width)), np.zeros((0, width))
+    o_g = np.array([obs[g].sum(axis=0) for g in groups])
+    e_g = np.array([exp[g].sum(axis=0) for g in groups])
+    return [(g[0], g[-1]) for g in groups], o_g, e_g
+
+
+# ---------------------------------------------------------------------------------------------
+# M2
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class M2Result:
+    """Maydeu-Olivares & Joe's M2 limited-information test (dichotomous items).
+
+    Attributes
+    ----------
+    m2, df, p
+        Statistic, degrees of freedom (``n + n(n-1)/2`` margins minus free parameters), p-value.
+    rmsea
+        ``sqrt(max(M2 - df, 0) / (df (N - 1)))``.
+    srmsr
+        Standardised root mean square residual of the inter-item correlations.
+    n_persons
+        Complete cases used.
+    n_parameters
+        Free parameters counted.
+    """
+
+    m2: float
+    df: int
+    p: float
+    rmsea: float
+    srmsr: float
+    n_persons: int
+    n_parameters: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "M2": self.m2,
+            "M2_df": self.df,
+            "M2_p": self.p,
+            "RMSEA": self.rmsea,
+            "SRMSR": self.srmsr,
+            "n_persons": self.n_persons,
+            "n_parameters": self.n_parameters,
+        }
+
+
+def _margins(params, nodes, weights):
+    p1 = category_probabilities(params, nodes)[:, :, 1]  # (Q, J)
+    n_items = p1.shape[1]
+    iu, ju = np.triu_indices(n_items, k=1)
+    pi1 = weights @ p1
+    pi2 = weights @ (p1[:, iu] * p1[:, ju])
+    return p1, pi1, pi2, iu, ju
+
+
+def _gamma(p1, weights, iu, ju):
+    """Asymptotic covariance of the first- and second-order sample moments."""
+    n_items = p1.shape[1]
+    ones = np.ones((p1.shape[0], 1))
+    padded = np.hstack([p1, ones])  # column n_items = "no item"
+    sets = np.vstack(
+        [
+            np.column_stack([np.arange(n_items), np.full(n_items, n_items)]),
+            np.column_stack([iu, ju]),
+        ]
+    )
+    m = sets.shape[0]
+    a_idx, b_idx = np.triu_indices(m)
+    union = np.concatenate([sets[a_idx], sets[b_idx]], axis=1)  # (pairs, 4)
+    union = np.where(union == n_items, n_items, union)
+    union.sort(axis=1)
+    dup = np.zeros_like(union, dtype=bool)
+    dup[:, 1:] = union[:, 1:] == union[:, :-1]
+    union = np.where(dup, n_items, union)
+    prod = np.ones((union.shape[0], p1.shape[0]))
+    for c in range(4):
+        prod *= padded[:, union[:, c]].T
+    moments = prod @ weights
+    xi = np.empty((m, m))
+    xi[a_idx, b_idx] = moments
+    xi[b_idx, a_idx] = moments
+    pi = np.concatenate([weights @ p1, weights @ (p1[:, iu] * p1[:, ju])])
+    return xi - np.outer(pi, pi)
+
+
+def _parameter_vector(params):
+    """(values, setter) pairs for the free parameters under the module's counting rule."""
+    free = []
+    shared = [j for j, m in enumerate(params.model) if m in ("rasch", "1pl")]
+    for j, model in enumerate(params.model):
+        free.append(("b", j))
+        if model in ("2pl", "3pl"):
+            free.append(("a", j))
+        if model == "3pl":
+            free.append(("c", j))
+    if shared:
+        free.append(("a_shared", tuple(shared)))
+    return free
+
+
+def _perturb(params, spec, h):
+    kind, where = spec
+    a, b, c = params.a.copy(), params.b.copy(), params.c.copy()
+    if kind == "b":
+        b[where, 0] += h
+    elif kind == "a":
+        a[where] += h
+    elif kind == "c":
+        c[where] += h
+    else:
+        a[list(where)] += h
+    return params.with_values(a=a, b=b, c=c)
+
+
+def m2(
+    responses: ResponseMatrix | np.ndarray,
+    params: ItemParameters,
+    *,
+    prior_mean: float = 0.0,
+    prior_sd: float = 1.0,
+    n_points: int = 61,
+    theta_range: tuple[float, float] | None = None,
+) -> M2Result:
+    """M2 with df, p and RMSEA for dichotomous models (complete cases).
+
+    ``M2 = N e' C e``, with ``e`` the residual first- and second-order margins and
+    ``C = D (D' G D)^-1 D'``, ``D`` an orthogonal complement of the Jacobian of the margins with
+    respect to the free item parameters (central differences, step 1e-5) and ``G`` their
+    asymptotic covariance, both computed over the quadrature.
+
+    Raises
+    ------
+    ValueError
+        For polytomous items (the polytomous M2* is not implemented) or fewer than 3 items.
+
+    References
+    ----------
+    Maydeu-Olivares & Joe (2005, 2006).
+    """
+    if not np.all(params.is_dichotomous):
+        raise ValueError(
+            "params: M2 is implemented for dichotomous models only (polytomous M2* is not)"
+        )
+    if params.n_items < 3:
+        raise ValueError("params: M2 needs at least 3 items")
+    scores, _ = align_scores(responses, params)
+    data = scores[_complete_cases(scores)].astype(float)
+    n = data.shape[0]
+    if n < 2:
+        raise ValueError("responses: M2 needs at least two persons with every item presented")
+    nodes, weights = normal_quadrature(
+        n_points=n_points, theta_range=theta_range, mean=prior_mean, sd=prior_sd
+    )
+    p1, pi1, pi2, iu, ju = _margins(params, nodes, weights)
+    pi = np.concatenate([pi1, pi2])
+    obs = np.concatenate([data.mean(axis=0), (data[:, iu] * data[:, ju]).mean(axis=0)])
+    specs = _parameter_vector(params)
+    h = 1e-5
+    jac = np.empty((pi.size, len(specs)))
+    for col, spec in enumerate(specs):
+        _, up1, up2, _, _ = _margins(_perturb(params, spec, h), nodes, weights)
+        _, dn1, dn2, _, _ = _margins(_perturb(params, spec, -h), nodes, weights)
+        jac[:, col] = (np.concatenate([up1, up2]) - np.concatenate([dn1, dn2])) / (2 * h)
+    gamma = _gamma(p1, weights, iu, ju)
+    q, _ = np.linalg.qr(jac, mode="complete")
+    comp = q[:, len(specs) :]
+    df = pi.size - len(specs)
+    resid = obs - pi
+    proj = comp.T @ resid
+    stat = float(n * proj @ np.linalg.solve(comp.T @ gamma @ comp, proj))
+    p = float(stats.chi2.sf(stat, df)) if df > 0 else np.nan
+    rmsea = float(np.sqrt(max(stat - df, 0.0) / (df * (n - 1)))) if df > 0 else np.nan
+    return M2Result(
+        m2=stat,
+        df=int(df),
+        p=p,
+        rmsea=rmsea,
+        srmsr=_srmsr(data, pi1, pi2, iu, ju),
+        n_persons=n,
+        n_parameters=len(specs),
+    )
+
+
+def _srmsr(data, pi1, pi2, iu, ju):
+    obs_r = np.corrcoef(data, rowvar=False)[iu, ju]
+    var = pi1 * (1 - pi1)
+    model_r = (pi2 - pi1[iu] * pi1[ju]) / np.sqrt(var[iu] * var[ju])
+    return float(np.sqrt(np.nanmean((obs_r - model_r) ** 2)))
+
+
+# ---------------------------------------------------------------------------------------------
+# residual-based statistics: infit/outfit, Q3, lz
+# ---------------------------------------------------------------------------------------------
+
+
+def _moments(params, theta):
+    probs = category_probabilities(params, theta)  # (N, J, K)
+    k = np.arange(probs.shape[2], dtype=float)
+    mean = probs @ k
+    dev = k[None, None, :] - mean[:, :, None]
+    var = np.sum(probs * dev**2, axis=2)
+    kurt = np.sum(probs * dev**4, axis=2)
+    return probs, mean, var, kurt
+
+
+def _theta_for(responses, params, theta, method):
+    scores, ids = align_scores(responses, params)
+    label = "given"
+    if theta is None:
+        theta = score_persons(scores, params, method=method).theta
+        label = method
+    theta = np.asarray(theta, dtype=float).reshape(-1)
+    if theta.size != scores.shape[0]:
+        raise ValueError("theta must have one value per person")
+    return scores, ids, theta, label
+
+
+@dataclass(frozen=True)
+class InfitOutfit:
+    """Rasch-family residual fit mean squares per item (Wright & Masters 1982).
+
+    Attributes
+    ----------
+    item_ids
+        The items.
+    infit, outfit
+        Information-weighted and unweighted mean squares (expected value 1).
+    infit_z, outfit_z
+        Wilson-Hilferty standardised values (ZSTD).
+    n
+        Persons contributing to each item.
+    theta_method
+        How person abilities were estimated.
+    """
+
+    item_ids: tuple[str, ...]
+    infit: np.ndarray
+    outfit: np.ndarray
+    infit_z: np.ndarray
+    outfit_z: np.ndarray
+    n: np.ndarray
+    theta_method: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "theta_method": self.theta_method,
+            "items": [
+                {
+                    "item_id": i,
+                    "infit": float(a),
+                    "outfit": float(b),
+                    "infit_z": float(c),
+                    "outfit_z": float(d),
+                    "n": int(e),
+                }
+                for i, a, b, c, d, e in zip(
+                    self.item_ids,
+                    self.infit,
+                    self.outfit,
+                    self.infit_z,
+                    self.outfit_z,
+                    self.n,
+                    strict=True,
+                )
+            ],
+        }
+
+
+def infit_outfit(
+    responses: ResponseMatrix | np.ndarray,
+    params: ItemParameters,
+    *,
+    theta=None,
+    theta_method: str = "wle",
+) -> InfitOutfit:
+    """Infit and outfit mean squares per item.
+
+    With ``E`` and ``W`` the model mean and variance of the item score at the person's theta and
+    ``C`` the fourth central moment: outfit ``= mean((x - E)^2 / W)``, infit
+    ``= sum (x - E)^2 / sum W``; ZSTD ``= (MS^(1/3) - 1)(3 / q) + q / 3`` with
+    ``q^2 = sum(C / W^2) / n^2 - 1 / n`` (outfit) and ``sum(C - W^2) / (sum W)^2`` (infit).
+    Not-presented cells are skipped. Meant for Rasch/PCM items; computed for any model.
+
+    References
+    ----------
+    Wright & Masters (1982), ch. 5; Linacre, J. M. (2002). What do infit and outfit, mean-square
+    and standardized mean? *Rasch Measurement Transactions*, 16(2), 878.
+    """
+    scores, _, theta, label = _theta_for(responses, params, theta, theta_method)
+    _, mean, var, kurt = _moments(params, theta)
+    seen = scores != NOT_PRESENTED
+    x = np.where(seen, scores, 0)
+    resid2 = np.where(seen, (x - mean) ** 2, 0.0)
+    w = np.where(seen, var, 0.0)
+    c = np.where(seen, kurt, 0.0)
+    n = seen.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z2 = np.where(seen & (var > 0), resid2 / np.where(var > 0, var, 1.0), 0.0)
+        outfit = z2.sum(axis=0) / n
+        infit = resid2.sum(axis=0) / w.sum(axis=0)
+        q_out = np.sqrt(
+            np.maximum(
+                np.where(seen & (var > 0), c / np.where(var > 0, var, 1.0) ** 2, 0.0).sum(axis=0)
+                / n**2
+                - 1.0 / n,
+                0.0,
+            )
+        )
+        q_in = np.sqrt(np.maximum((c - w**2).sum(axis=0) / w.sum(axis=0) ** 2, 0.0))
+        outfit_z = (np.cbrt(outfit) - 1.0) * (3.0 / q_out) + q_out / 3.0
+        infit_z = (np.cbrt(infit) - 1.0) * (3.0 / q_in) + q_in / 3.0
+    return InfitOutfit(
+        item_ids=params.item_ids,
+        infit=infit,
+        outfit=outfit,
+        infit_z=infit_z,
+        outfit_z=outfit_z,
+        n=n,
+        theta_method=label,
+    )
+
+
+@dataclass(frozen=True)
+class Q3Pair:
+    """One flagged item pair."""
+
+    item_a: str
+    item_b: str
+    q3: float
+    q3_minus_mean: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "item_a": self.item_a,
+            "item_b": self.item_b,
+            "Q3": self.q3,
+            "Q3_minus_mean": self.q3_minus_mean,
+        }
+
+
+@dataclass(frozen=True)
+class Q3Result:
+    """Yen's Q3 local dependence matrix and flagged pairs.
+
+    Attributes
+    ----------
+    item_ids
+        Row/column labels of ``matrix``.
+    matrix
+        Correlations of the item residuals ``x - E[x | theta_hat]`` (pairwise complete persons);
+        diagonal 1.
+    mean_q3
+        Mean of the off-diagonal values.
+    flagged
+        Pairs with ``Q3 - mean_q3 > threshold``, largest first.
+    threshold
+        The flagging threshold (relative to the mean).
+    rule
+        The rule, in words.
+    theta_method
+        How theta_hat was estimated.
+    """
+
+    item_ids: tuple[str, ...]
+    matrix: np.ndarray
+    mean_q3: float
+    flagged: tuple[Q3Pair, ...]
+    threshold: float
+    rule: str
+    theta_method: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mean_Q3": self.mean_q3,
+            "threshold": self.threshold,
+            "rule": self.rule,
+            "theta_method": self.theta_method,
+            "flagged": [p.to_dict() for p in self.flagged],
+        }
+
+
+def q3(
+    responses: ResponseMatrix | np.ndarray,
+    params: ItemParameters,
+    *,
+    theta=None,
+    theta_method: str = "eap",
+    threshold: float = 0.2,
+) -> Q3Result:
+    """Yen's Q3 with flagged pairs (``Q3 - mean(Q3) > threshold``, Christensen et al. 2017).
+
+    References
+    ----------
+    Yen (1984); Christensen, Makransky & Horton (2017).
+    """
+    scores, _, theta, label = _theta_for(responses, params, theta, theta_method)
+    _, mean, _, _ = _moments(params, theta)
+    seen = scores != NOT_PRESENTED
+    resid = np.where(seen, scores - mean, np.nan)
+    n_items = params.n_items
+    mat = np.eye(n_items)
+    for i in range(n_items):  # loop over item pairs (not persons): pairwise-complete correlations
+        for j in range(i + 1, n_items):
+            both = seen[:, i] & seen[:, j]
+            r = np.nan
+            if both.sum() > 2:
+                x, y = resid[both, i], resid[both, j]
+                if x.std() > 0 and y.std() > 0:
+                    r = float(np.corrcoef(x, y)[0, 1])
+            mat[i, j] = mat[j, i] = r
+    iu, ju = np.triu_indices(n_items, k=1)
+    mean_q3 = float(np.nanmean(mat[iu, ju])) if iu.size else np.nan
+    flagged = [
+        Q3Pair(params.item_ids[i], params.item_ids[j], float(mat[i, j]), float(mat[i, j] - mean_q3))
+        for i, j in zip(iu, ju, strict=True)
+        if np.isfinite(mat[i, j]) and mat[i, j] - mean_q3 > threshold
+    ]
+    flagged.sort(key=lambda p: -p.q3_minus_mean)
+    return Q3Result(
+        item_ids=params.item_ids,
+        matrix=mat,
+        mean_q3=mean_q3,
+        flagged=tuple(flagged),
+        threshold=float(threshold),
+        rule=f"Q3 - mean(Q3) > {threshold:g} (Christensen, Makransky & Horton, 2017)",
+        theta_method=label,
+    )
+
+
+@dataclass(frozen=True)
+class PersonFit:
+    """Standardised log-likelihood person fit lz (Drasgow, Levine & Williams 1985).
+
+    Attributes
+    ----------
+    person_ids
+        Row labels.
+    theta
+        The ability estimates the statistic was evaluated at.
+    lz
+        ``(l0 - E[l0]) / sqrt(Var[l0])``; NaN when the variance is 0 (no presented item).
+    flagged
+        ``lz < threshold`` (large negative values = misfit).
+    threshold
+        The flagging threshold.
+    theta_method
+        How theta was estimated.
+    """
+
+    person_ids: tuple[str, ...]
+    theta: np.ndarray
+    lz: np.ndarray
+    flagged: np.ndarray
+    threshold: float
+    theta_method: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "threshold": self.threshold,
+            "theta_method": self.theta_method,
+            "n_flagged": int(self.flagged.sum()),
+            "persons": [
+                {"person_id": p, "theta": float(t), "lz": float(z), "flagged": bool(f)}
+                for p, t, z, f in zip(
+                    self.person_ids, self.theta, self.lz, self.flagged, strict=True
+                )
+            ],
+        }
+
+
+def person_fit(
+    responses: ResponseMatrix | np.ndarray,
+    params: ItemParameters,
+    *,
+    theta=None,
+    theta_method: str = "eap",
+    threshold: float = -1.645,
+) -> PersonFit:
+    """lz for every person: ``l0 = sum_j log P_j(x_j)``, ``E = sum_j sum_k P_jk log P_jk``,
+    ``Var = sum_j [sum_k P_jk (log P_jk)^2 - (sum_k P_jk log P_jk)^2]`` at theta_hat,
+    over presented items (polytomous form of Drasgow et al. 1985).
+
+    References
+    ----------
+    Drasgow, Levine & Williams (1985).
+    """
+    scores, ids, theta, label = _theta_for(responses, params, theta, theta_method)
+    probs = category_probabilities(params, theta)
+    seen = scores != NOT_PRESENTED
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logp = np.where(probs > 0, np.log(np.where(probs > 0, probs, 1.0)), 0.0)
+    x = np.where(seen, scores, 0)
+    l0 = np.where(seen, np.take_along_axis(logp, x[:, :, None], axis=2)[:, :, 0], 0.0).sum(1)
+    e_j = np.sum(probs * logp, axis=2)
+    v_j = np.sum(probs * logp**2, axis=2) - e_j**2
+    expect = np.where(seen, e_j, 0.0).sum(axis=1)
+    var = np.where(seen, v_j, 0.0).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lz = np.where(var > 0, (l0 - expect) / np.sqrt(np.where(var > 0, var, 1.0)), np.nan)
+    return PersonFit(
+        person_ids=ids,
+        theta=theta,
+        lz=lz,
+        flagged=np.nan_to_num(lz, nan=np.inf) < threshold,
+        threshold=float(threshold),
+        theta_method=label,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# item fit plot data
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemFitPlotData:
+    """Observed vs expected mean item scores in theta bins, for item fit plots.
+
+    Attributes
+    ----------
+    item_ids
+        The items.
+    bin_theta
+        Mean theta_hat of the persons in each bin, shape ``(n_bins,)``.
+    n
+        Persons per bin and item (presented only), shape ``(n_bins, n_items)``.
+    observed
+        Mean observed item score per bin, shape ``(n_bins, n_items)``.
+    expected
+        Mean model-expected item score of the same persons, same shape.
+    theta_method
+        How theta_hat was estimated.
+    """
+
+    item_ids: tuple[str, ...]
+    bin_theta: np.ndarray
+    n: np.ndarray
+    observed: np.ndarray
+    expected: np.ndarray
+    theta_method: str
+
+    def item(self, item_id: str) -> dict[str, list[float]]:
+        j = self.item_ids.index(item_id)
+        return {
+            "theta": self.bin_theta.tolist(),
+            "n": self.n[:, j].tolist(),
+            "observed": self.observed[:, j].tolist(),
+            "expected": self.expected[:, j].tolist(),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "theta_method": self.theta_method,
+            "items": {i: self.item(i) for i in self.item_ids},
+        }
+
+
+def item_fit_plot_data(
+    responses: ResponseMatrix | np.ndarray,
+    params: ItemParameters,
+    *,
+    theta=None,
+    theta_method: str = "eap",
+    n_bins: int = 10,
+) -> ItemFitPlotData:
+    """Persons grouped into ``n_bins`` quantile bins of theta_hat; per bin and item the observed
+    mean score and the mean of the model-expected scores of the same persons."""
+    if int(n_bins) < 2:
+        raise ValueError(f"n_bins must be at least 2, got {n_bins}")
+    scores, _, theta, label = _theta_for(responses, params, theta, theta_method)
+    _, mean, _, _ = _moments(params, theta)
+    seen = scores != NOT_PRESENTED
+    edges = np.quantile(theta, np.linspace(0, 1, int(n_bins) + 1))
+    bins = np.clip(np.searchsorted(edges, theta, side="right") - 1, 0, int(n_bins) - 1)
+    onehot = np.zeros((theta.size, int(n_bins)))
+    onehot[np.arange(theta.size), bins] = 1.0
+    n = onehot.T @ seen.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        observed = (onehot.T @ np.where(seen, scores, 0.0)) / n
+        expected = (onehot.T @ np.where(seen, mean, 0.0)) / n
+        bin_theta = (onehot.T @ theta) / onehot.sum(axis=0)
+    return ItemFitPlotData(
+        item_ids=params.item_ids,
+        bin_theta=bin_theta,
+        n=n.astype(int),
+        observed=observed,
+        expected=expected,
+        theta_method=label,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# one report for the CLI and the validity report
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FitReport:
+    """Everything :func:`model_fit` computes.
+
+    Attributes
+    ----------
+    sx2
+        Item fit.
+    m2
+        Global fit, or None for tests with polytomous items (see ``notes``).
+    q3
+        Local dependence.
+    person_fit
+        lz per person.
+    infit_outfit
+        Residual mean squares per item.
+    notes
+        Anything not computed and why.
+    metric
+        The theta metric.
+    """
+
+    sx2: SX2Result
+    m2: M2Result | None
+    q3: Q3Result
+    person_fit: PersonFit
+    infit_outfit: InfitOutfit
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    metric: str = METRIC
+
+    def to_dict(self) -> dict[str, Any]:
+        m2d = self.m2.to_dict() if self.m2 is not None else {}
+        outfit = {i: (a, b) for i, a, b in zip(*self._io(), strict=True)}
+        return {
+            "metric": self.metric,
+            "M2": m2d.get("M2"),
+            "M2_df": m2d.get("M2_df"),
+            "M2_p": m2d.get("M2_p"),
+            "RMSEA": m2d.get("RMSEA"),
+            "SRMSR": m2d.get("SRMSR"),
+            "n_persons": self.sx2.n_persons + self.sx2.n_dropped,
+            "items": [
+                {
+                    **it.to_dict(),
+                    "infit": float(outfit[it.item_id][0]),
+                    "outfit": float(outfit[it.item_id][1]),
+                }
+                for it in self.sx2.items
+            ],
+            "sx2_rule": self.sx2.rule,
+            "q3_mean": self.q3.mean_q3,
+            "q3_rule": self.q3.rule,
+            "q3_flags": [p.to_dict() for p in self.q3.flagged],
+            "person_fit": {
+                "threshold": self.person_fit.threshold,
+                "n_flagged": int(self.person_fit.flagged.sum()),
+                "flagged": [
+                    {"person_id": p, "lz": float(z)}
+                    for p, z, f in zip(
+                        self.person_fit.person_ids,
+                        self.person_fit.lz,
+                        self.person_fit.flagged,
+                        strict=True,
+                    )
+                    if f
+                ],
+            },
+            "notes": list(self.notes),
+        }
+
+    def _io(self):
+        io = self.infit_outfit
+        return io.item_ids, io.infit, io.outfit
+
+
+def model_fit(
+    responses: ResponseMatrix | np.ndarray,
+    params: ItemParameters,
+    *,
+    min_expected: float = 1.0,
+    q3_threshold: float = 0.2,
+    lz_threshold: float = -1.645,
+    prior_mean: float = 0.0,
+    prior_sd: float = 1.0,
+) -> FitReport:
+    """S-X2, M2 (dichotomous tests), Q3, lz and infit/outfit in one call."""
+    scores, ids = align_scores(responses, params)
+    notes = []
+    m2_result = None
+    if np.all(params.is_dichotomous) and params.n_items >= 3:
+        m2_result = m2(scores, params, prior_mean=prior_mean, prior_sd=prior_sd)
+    else:
+        notes.append("M2 not computed: implemented for 3+ dichotomous items only")
+    sx = sx2(scores, params, min_expected=min_expected, prior_mean=prior_mean, prior_sd=prior_sd)
+    if sx.n_dropped:
+        notes.append(f"S-X2 and M2 use the {sx.n_persons} persons with every item presented")
+    eap = score_persons(scores, params, prior_mean=prior_mean, prior_sd=prior_sd).theta
+    pf = person_fit(scores, params, theta=eap, threshold=lz_threshold)
+    return FitReport(
+        sx2=sx,
+        m2=m2_result,
+        q3=q3(scores, params, theta=eap, threshold=q3_threshold),
+        person_fit=PersonFit(
+            person_ids=ids,
+            theta=pf.theta,
+            lz=pf.lz,
+            flagged=pf.flagged,
+            threshold=pf.threshold,
+            theta_method="eap",
+        ),
+        infit_outfit=infit_outfit(scores, params),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,292 @@
+"""Model fit (S-X2, M2, Q3, lz, infit/outfit) against mirt's published values and direct formulas.
+
+Published values: mirt's test suite, tests/testthat/test-01-mirtOne.R (github.com/philchalmers/
+mirt, test 'dich'):
+
+* LSAT7 2PL (``modm1``; a, d below): ``itemfit(modm1)`` S_X2 = 4.749440, 14.451071, 1.270381,
+  5.237400, 0.941125 with df.S_X2 = 2 each; ``M2(modm1)``: M2 = 11.93841, df = 5.
+  The same S-X2 values (4.7492191, 14.4528980, 1.2703374, 5.2373430, 0.9407036, df 2) are
+  printed in jMetrik's ItemFitSX2Test (psychometrics library), computed by mirt.
+* LSAT6 Rasch (``modm3``; d = 2.73, 0.999, 0.24, 1.306, 2.099; latent variance 0.57):
+  ``M2(modm3)``: M2 = 5.291576, df = 9.
+
+Our inputs are mirt's estimates rounded as printed there, so the tolerances are those of mirt's own
+tests (1e-2 absolute) unless stated.
+"""
+
+import numpy as np
+import pytest
+
+from psychometrics.irt.fit import (
+    infit_outfit,
+    item_fit_plot_data,
+    m2,
+    model_fit,
+    person_fit,
+    q3,
+    sx2,
+)
+from psychometrics.irt.models import ItemParameters, category_probabilities
+
+LSAT7_A = np.array([0.9876, 1.0808, 1.7075, 0.765, 0.7357])
+LSAT7_D = np.array([1.8559, 0.808, 1.8052, 0.486, 1.8545])
+LSAT7_FREQ = [12, 19, 1, 7, 3, 19, 3, 17, 10, 5, 3, 7, 7, 23, 8, 28, 7, 39, 11, 34, 14, 51, 15, 90]
+LSAT7_FREQ += [6, 25, 7, 35, 18, 136, 32, 308]
+LSAT6_FREQ = [3, 6, 2, 11, 1, 1, 3, 4, 1, 8, 0, 16, 0, 3, 2, 15, 10, 29, 14, 81, 3, 28, 15, 80]
+LSAT6_FREQ += [16, 56, 21, 173, 11, 61, 28, 298]
+PATTERNS = np.array([[int(ch) for ch in f"{i:05b}"] for i in range(32)])
+
+
+def _params(model, a, b, c=None, ids=None):
+    n = len(a)
+    return ItemParameters(
+        item_ids=tuple(ids or (f"i{j + 1}" for j in range(n))),
+        model=(model,) * n if isinstance(model, str) else tuple(model),
+        a=np.asarray(a, float),
+        b=np.asarray(b, float),
+        c=np.zeros(n) if c is None else np.asarray(c, float),
+    )
+
+
+def lsat7():
+    return _params("2pl", LSAT7_A, -LSAT7_D / LSAT7_A), np.repeat(PATTERNS, LSAT7_FREQ, axis=0)
+
+
+def simulate(params, n, rng):
+    theta = rng.standard_normal(n)
+    probs = category_probabilities(params, theta)
+    u = rng.random((n, params.n_items, 1))
+    return (u > np.cumsum(probs, axis=2)).sum(axis=2), theta
+
+
+# ---------------------------------------------------------------------------------------------
+# published values
+# ---------------------------------------------------------------------------------------------
+
+
+def test_sx2_matches_mirt_lsat7():
+    params, data = lsat7()
+    result = sx2(data, params)
+    mirt = [4.749440, 14.451071, 1.270381, 5.237400, 0.941125]
+    np.testing.assert_allclose([i.s_x2 for i in result.items], mirt, atol=1e-2)
+    assert [i.df for i in result.items] == [2] * 5
+    # p from the chi-square(2) survival function exp(-x/2)
+    np.testing.assert_allclose([i.p for i in result.items], np.exp(-np.array(mirt) / 2), atol=1e-3)
+    assert result.n_persons == 1000 and result.n_dropped == 0
+
+
+def test_m2_matches_mirt_lsat7_2pl():
+    params, data = lsat7()
+    result = m2(data, params)
+    assert result.m2 == pytest.approx(11.93841, abs=1e-2)
+    assert result.df == 5
+    assert result.rmsea == pytest.approx(np.sqrt((11.93841 / 5 - 1) / 999), abs=1e-4)
+    assert result.p == pytest.approx(0.03564, abs=1e-3)  # chi2.sf(11.93841, 5)
+
+
+def test_m2_matches_mirt_lsat6_rasch():
+    """Rasch with a free latent variance (mirt's itemtype='Rasch'): 5 b + 1 variance, df 9.
+    Parameters have 3 decimals in mirt's test; tolerance 5e-3."""
+    data = np.repeat(PATTERNS, LSAT6_FREQ, axis=0)
+    d = np.array([2.73, 0.999, 0.24, 1.306, 2.099])
+    params = _params("rasch", np.ones(5), -d)
+    result = m2(data, params, prior_sd=np.sqrt(0.57))
+    assert result.m2 == pytest.approx(5.291576, abs=5e-3)
+    assert result.df == 9
+    assert result.rmsea == 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# S-X2 mechanics
+# ---------------------------------------------------------------------------------------------
+
+
+def test_sx2_expected_proportions_match_pattern_enumeration():
+    """E_jk(s) = P(X_j = k | S = s) under the model, by brute-force enumeration of all patterns
+    of a mixed 3PL/GRM/GPCM test (no collapsing: min_expected=0, every row usable)."""
+    nan = np.nan
+    params = ItemParameters(
+        item_ids=("a", "b", "c", "d"),
+        model=("3pl", "2pl", "grm", "gpcm"),
+        a=[1.2, 0.7, 1.4, 0.9],
+        b=[[0.1, nan], [-0.5, nan], [-0.6, 0.8], [0.3, -0.4]],
+        c=[0.2, 0, 0, 0],
+    )
+    nodes = np.linspace(-6, 6, 61)
+    w = np.exp(-0.5 * nodes**2)
+    w /= w.sum()
+    probs = category_probabilities(params, nodes)
+    joint = {}
+    for x in np.ndindex(2, 2, 3, 3):
+        p = w @ np.prod([probs[:, j, x[j]] for j in range(4)], axis=0)
+        joint[x] = p
+    # one person at every summed score so that every row is used
+    data = np.array([[0, 0, 0, 0], [1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1]])
+    data = np.vstack([data, [[1, 1, 2, 1], [1, 1, 2, 2]]])
+    result = sx2(data, params, min_expected=0)
+    for j, item in enumerate(result.items):
+        for g, (lo, hi) in enumerate(item.groups):
+            assert lo == hi  # no collapsing
+            s = lo
+            p_s = sum(v for x, v in joint.items() if sum(x) == s)
+            for k in range(int(params.n_categories[j])):
+                p_sk = sum(v for x, v in joint.items() if sum(x) == s and x[j] == k)
+                assert item.expected[g, k] == pytest.approx(p_sk / p_s, rel=1e-9)
+
+
+def test_sx2_collapses_sparse_groups_and_counts_df():
+    """With a large min_expected the score groups merge; df = cells - groups - parameters."""
+    params, data = lsat7()
+    result = sx2(data, params, min_expected=30)
+    for item in result.items:
+        assert np.all(item.expected >= 30 - 1e-9)
+        assert item.df == 2 * len(item.groups) - len(item.groups) - 2
+        np.testing.assert_allclose(item.observed.sum(), item.expected.sum(), rtol=0.05)
+    assert any(len(i.groups) < 4 for i in result.items)
+
+
+def test_sx2_and_m2_do_not_reject_data_from_the_model():
+    """Simulated 2PL data (N = 3000, 8 items) under the true parameters: mean S-X2/df and
+    M2/df near 1. Bounds are loose (S-X2 mean of 8 ratios with df ~ 6: sd ~ 0.2; M2 with df 20:
+    P(M2 > 2.5 df) < 1e-4)."""
+    rng = np.random.default_rng(11)
+    params = _params("2pl", rng.uniform(0.7, 2.0, 8), rng.uniform(-1.5, 1.5, 8))
+    data, _ = simulate(params, 3000, rng)
+    ratios = [i.s_x2 / i.df for i in sx2(data, params).items]
+    assert 0.6 < np.mean(ratios) < 1.5
+    result = m2(data, params)
+    assert result.df == 36 - 16
+    assert result.m2 / result.df < 2.5
+    # and the same data against wrong parameters (all a = 0.4) is rejected
+    wrong = params.with_values(a=np.full(8, 0.4))
+    assert m2(data, wrong).p < 1e-6
+
+
+# ---------------------------------------------------------------------------------------------
+# residual statistics vs direct formulas
+# ---------------------------------------------------------------------------------------------
+
+
+def test_infit_outfit_match_hand_computation_rasch():
+    b = np.array([-1.0, 0.0, 0.5, 1.2])
+    params = _params("rasch", np.ones(4), b)
+    x = np.array([[1, 1, 0, 0], [0, 1, 1, 0], [1, 0, 0, 1], [1, 1, 1, 0], [0, 0, 1, 0]])
+    theta = np.array([0.3, -0.2, 0.1, 1.0, -0.8])
+    got = infit_outfit(x, params, theta=theta)
+    for j in range(4):
+        p = 1 / (1 + np.exp(-(theta - b[j])))
+        w = p * (1 - p)
+        assert got.outfit[j] == pytest.approx(np.mean((x[:, j] - p) ** 2 / w), rel=1e-12)
+        assert got.infit[j] == pytest.approx(np.sum((x[:, j] - p) ** 2) / np.sum(w), rel=1e-12)
+        # ZSTD (Wright & Masters): C = fourth central moment of a Bernoulli = w (1 - 3w)
+        c = w * (1 - 3 * w)
+        q_out = np.sqrt(np.sum(c / w**2) / 25 - 1 / 5)
+        z = (got.outfit[j] ** (1 / 3) - 1) * 3 / q_out + q_out / 3
+        assert got.outfit_z[j] == pytest.approx(z, rel=1e-10)
+    assert got.theta_method == "given"
+
+
+def test_infit_outfit_near_one_for_rasch_data():
+    """Rasch data (N = 2000): mean squares within 0.85..1.15 (their sampling SD is about
+    sqrt(2 / N) ~ 0.03 for infit, a little more for outfit)."""
+    rng = np.random.default_rng(5)
+    params = _params("rasch", np.ones(10), np.linspace(-1.5, 1.5, 10))
+    data, theta = simulate(params, 2000, rng)
+    got = infit_outfit(data, params, theta=theta)
+    assert np.all(np.abs(got.infit - 1) < 0.15) and np.all(np.abs(got.outfit - 1) < 0.15)
+
+
+def test_lz_matches_dichotomous_closed_form():
+    """Drasgow et al. (1985) for dichotomous items: l0 = sum x log P + (1 - x) log Q,
+    E = sum P log P + Q log Q, Var = sum P Q (log(P / Q))^2."""
+    params, _ = lsat7()
+    x = np.array([[1, 0, 1, 1, 0], [0, 1, 0, 0, 1], [1, 1, 1, 1, 1], [1, -1, 0, 1, -1]])
+    theta = np.array([0.2, -1.0, 1.5, 0.0])
+    got = person_fit(x, params, theta=theta)
+    a, b = LSAT7_A, -LSAT7_D / LSAT7_A
+    for i in range(4):
+        seen = x[i] >= 0
+        p = 1 / (1 + np.exp(-a * (theta[i] - b)))
+        q = 1 - p
+        xi = x[i]
+        l0 = np.sum((xi * np.log(p) + (1 - xi) * np.log(q))[seen])
+        e = np.sum((p * np.log(p) + q * np.log(q))[seen])
+        v = np.sum((p * q * np.log(p / q) ** 2)[seen])
+        assert got.lz[i] == pytest.approx((l0 - e) / np.sqrt(v), rel=1e-10)
+    assert got.flagged.tolist() == list(got.lz < -1.645)
+
+
+def test_lz_flags_aberrant_persons():
+    rng = np.random.default_rng(3)
+    params = _params("2pl", rng.uniform(1.0, 2.0, 20), np.linspace(-2, 2, 20))
+    data, theta = simulate(params, 400, rng)
+    data[:10] = (params.b[:, 0] > 0).astype(int)  # right on hard items, wrong on easy ones
+    got = person_fit(data, params)
+    assert got.lz[:10].max() < -3
+    assert np.mean(got.flagged[10:]) < 0.12  # nominal 5% among model-conforming persons
+
+
+def test_q3_matches_direct_formula_and_flags_dependent_pair():
+    rng = np.random.default_rng(8)
+    params = _params("2pl", rng.uniform(0.8, 1.8, 8), rng.uniform(-1, 1, 8))
+    data, theta = simulate(params, 1500, rng)
+    data[:, 7] = np.where(rng.random(1500) < 0.7, data[:, 6], data[:, 7])  # item 8 copies 7
+    data[:5, 2] = -1  # some not presented
+    got = q3(data, params, theta=theta)
+    # direct: Pearson correlation of residuals x - P(theta) on pairwise complete persons
+    a, b = params.a, params.b[:, 0]
+    p = 1 / (1 + np.exp(-a * (theta[:, None] - b)))
+    resid = data - p
+    for i, j in [(0, 1), (2, 5), (6, 7)]:
+        ok = (data[:, i] >= 0) & (data[:, j] >= 0)
+        ri, rj = resid[ok, i] - resid[ok, i].mean(), resid[ok, j] - resid[ok, j].mean()
+        direct = np.sum(ri * rj) / np.sqrt(np.sum(ri**2) * np.sum(rj**2))
+        assert got.matrix[i, j] == pytest.approx(direct, rel=1e-10)
+    iu = np.triu_indices(8, 1)
+    assert got.mean_q3 == pytest.approx(np.mean(got.matrix[iu]))
+    assert [(f.item_a, f.item_b) for f in got.flagged] == [("i7", "i8")]
+    assert got.flagged[0].q3_minus_mean > 0.2
+    assert len(q3(data, params, theta=theta, threshold=10).flagged) == 0
+
+
+def test_item_fit_plot_data_bins():
+    params, data = lsat7()
+    plot = item_fit_plot_data(data, params, n_bins=4)
+    assert plot.n.sum(axis=0).tolist() == [1000] * 5
+    np.testing.assert_allclose((plot.observed * plot.n).sum(axis=0), data.sum(axis=0))
+    assert np.all(np.diff(plot.bin_theta) > 0)
+    assert set(plot.item("i1")) == {"theta", "n", "observed", "expected"}
+
+
+def test_model_fit_report_and_polytomous_note():
+    params, data = lsat7()
+    report = model_fit(data, params).to_dict()
+    assert {"M2", "M2_df", "M2_p", "RMSEA", "items", "q3_flags"} <= set(report)
+    assert {"item_id", "S_X2", "df", "p"} <= set(report["items"][0])
+    poly = ItemParameters(
+        item_ids=("g1", "g2", "g3"),
+        model=("grm",) * 3,
+        a=[1.0, 1.2, 0.8],
+        b=[[-1, 0.5], [-0.5, 1.0], [0.0, 1.5]],
+        c=[0, 0, 0],
+    )
+    rng = np.random.default_rng(2)
+    pdata, _ = simulate(poly, 300, rng)
+    pdata[0, 0] = -1
+    rep = model_fit(pdata, poly)
+    assert rep.m2 is None and any("M2" in n for n in rep.notes)
+    assert rep.sx2.n_dropped == 1
+    with pytest.raises(ValueError, match="dichotomous"):
+        m2(pdata, poly)
+
+
+def test_fit_bad_arguments():
+    params, data = lsat7()
+    with pytest.raises(ValueError, match="min_expected"):
+        sx2(data, params, min_expected=-1)
+    with pytest.raises(ValueError, match="theta"):
+        q3(data, params, theta=np.zeros(3))
+    with pytest.raises(ValueError, match="at least 3"):
+        m2(data[:, :2], params.subset(["i1", "i2"]))
+    with pytest.raises(ValueError, match="n_bins"):
+        item_fit_plot_data(data, params, n_bins=1)
