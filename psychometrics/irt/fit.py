@@ -1,4 +1,4 @@
-"""Model fit: item fit (S-X2, infit/outfit), global fit (M2), local dependence (Q3), person fit (lz).
+"""Model fit: item fit (S-X2, infit/outfit), global fit (M2), local dependence (Q3), person fit.
 
 All functions take a score matrix (a :class:`~psychometrics.responses.ResponseMatrix` matched to
 the parameters by item id, or an array with one column per item, NaN or -1 = not presented) and
@@ -340,7 +340,6 @@ def _gamma(p1, weights, iu, ju):
     m = sets.shape[0]
     a_idx, b_idx = np.triu_indices(m)
     union = np.concatenate([sets[a_idx], sets[b_idx]], axis=1)  # (pairs, 4)
-    union = np.where(union == n_items, n_items, union)
     union.sort(axis=1)
     dup = np.zeros_like(union, dtype=bool)
     dup[:, 1:] = union[:, 1:] == union[:, :-1]
