@@ -151,7 +151,8 @@ def mantel_haenszel(tables: np.ndarray) -> MantelHaenszel:
     Notes
     -----
     ``alpha_MH = sum(A D / T) / sum(B C / T)``;
-    ``chi2 = (|sum A - sum E(A)| - 0.5)^2 / sum Var(A)`` with ``E(A) = n_R m_1 / T`` and
+    ``chi2 = (|sum A - sum E(A)| - 0.5)^2 / sum Var(A)`` (0 when the difference is below 0.5, as
+    in R's ``mantelhaen.test``) with ``E(A) = n_R m_1 / T`` and
     ``Var(A) = n_R n_F m_1 m_0 / (T^2 (T - 1))`` (strata with ``T < 2`` are left out);
     ``Var(ln alpha) = sum P R / (2 R+^2) + sum (P S + Q R) / (2 R+ S+) + sum Q S / (2 S+^2)`` with
     ``P = (A + D) / T``, ``Q = (B + C) / T``, ``R = A D / T``, ``S = B C / T``.
