@@ -197,8 +197,19 @@ def negative_stem_words(stem: str) -> list[str]:
     return seen
 
 
+def _placeholders(item: Item) -> list[Finding]:
+    texts = [("stem", item.stem), ("rationale", item.rationale or "")]
+    texts += [(f"options.{k}", v) for k, v in item.options.items()]
+    texts += [(f"score_levels.{k}", v) for k, v in item.score_levels.items()]
+    return [
+        _at(item, field, WARNING, "placeholder TODO left in the text", "todo")
+        for field, text in texts
+        if "TODO" in text
+    ]
+
+
 def _guidelines(item: Item, ratio: float, min_diff: int) -> list[Finding]:
-    out = []
+    out = _placeholders(item)
     for letter, text in item.options.items():
         match = _ABOVE.search(text)
         if match:

@@ -1,0 +1,148 @@
+"""``credkit bank new``: a draft item file with the next free id and every field to fill."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import re
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from psychometrics.bank.model import COGNITIVE_LEVELS, STATUSES, TYPES
+from psychometrics.bank.store import item_files, items_dir
+from psychometrics.errors import InputError
+
+ID_NUMBER = re.compile(r"^([A-Za-z][A-Za-z0-9]*)-(\d+)$")
+DEFAULT_WIDTH = 4
+
+
+def next_item_id(
+    bank_dir: str | os.PathLike[str], *, prefix: str | None = None, outcome: str | None = None
+) -> str:
+    """The next free id ``PREFIX-NNNN`` of the bank (one sequence for the whole bank).
+
+    The prefix is ``prefix`` if given, else the most common prefix of the bank's ids, else the
+    letters of ``outcome`` (``DA1`` -> ``DA``), else ``ITEM``. The number is one more than the
+    highest number in use with that prefix, zero-padded to at least 4 digits.
+    """
+    numbers: dict[str, list[tuple[int, int]]] = {}
+    for path in item_files(bank_dir):
+        match = ID_NUMBER.match(path.stem)
+        if match:
+            numbers.setdefault(match.group(1), []).append(
+                (int(match.group(2)), len(match.group(2)))
+            )
+    if prefix is None:
+        if numbers:
+            prefix = Counter({k: len(v) for k, v in numbers.items()}).most_common(1)[0][0]
+        elif outcome:
+            letters = re.match(r"[A-Za-z]+", outcome)
+            prefix = letters.group(0).upper() if letters else "ITEM"
+        else:
+            prefix = "ITEM"
+    if not re.match(r"^[A-Za-z][A-Za-z0-9]*$", prefix):
+        raise InputError("a prefix is letters and digits, starting with a letter", field="prefix")
+    used = numbers.get(prefix, [])
+    nxt = max((n for n, _ in used), default=0) + 1
+    width = max([DEFAULT_WIDTH, *(w for _, w in used)])
+    return f"{prefix}-{nxt:0{width}d}"
+
+
+def _quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML scalar
+
+
+def item_template(
+    item_id: str,
+    *,
+    outcome: str,
+    item_type: str = "mcq",
+    author: str = "",
+    today: _dt.date | None = None,
+    n_options: int = 4,
+) -> str:
+    """The YAML text of a new draft item (with comments listing the allowed values)."""
+    if item_type not in TYPES:
+        raise InputError(f"unknown type '{item_type}'; one of: {', '.join(TYPES)}", field="type")
+    if not re.match(r"^[A-Za-z0-9._-]+$", outcome):
+        raise InputError("an outcome id is letters, digits, '.', '_' or '-'", field="outcome")
+    if not 3 <= n_options <= 26:
+        raise InputError("an item has 3 to 26 options", field="options")
+    day = (today or _dt.date.today()).isoformat()
+    lines = [
+        f"id: {item_id}",
+        "version: 1",
+        f"status: draft  # {' | '.join(STATUSES)}",
+        f"outcome: {outcome}",
+        f"cognitive_level: understand  # {' | '.join(COGNITIVE_LEVELS)}",
+        f"type: {item_type}  # mcq (one answer) | msq (several answers) | rubric (scored 0..K-1)",
+        "stem: |",
+        "  TODO: the stem, in Markdown.",
+    ]
+    if item_type == "rubric":
+        lines += [
+            "max_score: 2",
+            "score_levels:",
+            "  0: TODO what earns 0",
+            "  1: TODO what earns 1",
+            "  2: TODO what earns 2",
+        ]
+    else:
+        lines.append("options:")
+        for k in range(n_options):
+            letter = chr(ord("A") + k)
+            lines.append(f"  {letter}: TODO option {letter}")
+        lines.append("key: [A, B]  # the correct options" if item_type == "msq" else "key: A")
+    lines += [
+        "rationale: TODO why the key is right and each distractor is wrong",
+        "enemies: []  # items that must never be on the same form (list each other)",
+        "set: null  # passage or case id shared by items that travel together",
+        f"author: {_quote(author)}",
+        "reviewers: []",
+        f"created: {day}",
+        f"updated: {day}",
+        "expected_seconds: 60",
+        "tags: []",
+        "irt: null  # written by credkit calibrate --update-bank",
+        "stats: null  # written by the item analysis",
+        "history: []",
+        "exposure: null",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def new_item(
+    bank_dir: str | os.PathLike[str],
+    *,
+    outcome: str,
+    item_type: str = "mcq",
+    author: str = "",
+    prefix: str | None = None,
+    today: _dt.date | None = None,
+) -> Path:
+    """Create a draft item file with the next free id; return its path.
+
+    The file is written to a temporary name and linked into place only if no file of that name
+    exists (so two writers never overwrite each other's new item).
+    """
+    folder = items_dir(bank_dir)
+    item_id = next_item_id(bank_dir, prefix=prefix, outcome=outcome)
+    text = item_template(item_id, outcome=outcome, item_type=item_type, author=author, today=today)
+    target = folder / f"{item_id}.yaml"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            raise InputError(
+                "the file already exists; run the command again", file=target
+            ) from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return target
