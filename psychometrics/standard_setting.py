@@ -1760,7 +1760,8 @@ def mastery_from_labels(table: Table, *, column: str = "rating") -> np.ndarray:
     return out
 
 
-def _numeric_ratings(table: Table, column: str = "rating") -> np.ndarray:
+def numeric_ratings(table: Table, column: str = "rating") -> np.ndarray:
+    """The ``rating`` column as numbers (InputError naming the line of a non-number)."""
     out = np.empty(len(table))
     for i, label in enumerate(table.columns[column]):
         try:
@@ -1979,7 +1980,7 @@ def set_cut_score(
                         examinee_ratings = np.array([x == label for x in labels], dtype=float)
                         borderline = 1.0
                     else:
-                        examinee_ratings = _numeric_ratings(table)
+                        examinee_ratings = numeric_ratings(table)
             else:
                 s = need(scores, "scores")
             if method == "contrasting-groups":

@@ -1,9 +1,611 @@
-"""CLI commands of this domain (filled in by the issue that owns it)."""
+"""``credkit cutscore ...`` (standard setting, cut conversion) and ``credkit classify``.
+
+Thin layer: read the files, call :mod:`psychometrics.standard_setting` and
+:mod:`psychometrics.classification`, print a readable summary or ``--json``.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import math
+from pathlib import Path
+from typing import Any
+
 import click
+import numpy as np
+import yaml
+
+from psychometrics import classification as cl
+from psychometrics import standard_setting as ss
+from psychometrics.cli._common import UserError, echo_json
+from psychometrics.errors import InputError
+from psychometrics.irt.models import ItemParameters
+from psychometrics.irt.params_io import read_params
+
+FILE = click.Path(dir_okay=False, path_type=Path)
 
 
 def register(group: click.Group) -> None:
-    """Add this module's commands to the top-level group."""
+    """Add ``cutscore`` (a group) and ``classify`` to the top-level group."""
+    group.add_command(cutscore)
+    group.add_command(classify)
+
+
+@click.group("cutscore")
+def cutscore() -> None:
+    """Standard setting: Angoff, bookmark, Hofstee, Beuk, contrasting groups, borderline.
+
+    Raw cuts are summed scores (pass = score >= cut); theta cuts are in the logistic metric (D = 1).
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+
+
+def read_form_items(path: Path) -> tuple[str, ...]:
+    """Item ids of an assembled form file (``items:`` list of ids or of mappings with ``id``)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", file=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read file: {exc}", file=path) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"invalid YAML: {problem}", file=path, line=line) from None
+    items = data.get("items") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        raise InputError("expected a non-empty 'items:' list", file=path, field="items")
+    out: list[str] = []
+    for k, entry in enumerate(items):
+        item = entry.get("id") if isinstance(entry, dict) else entry
+        if not isinstance(item, str | int) or not str(item).strip():
+            raise InputError(
+                "each entry needs an item id (a string or a mapping with 'id')",
+                file=path,
+                field=f"items[{k}]",
+            )
+        out.append(str(item).strip())
+    if len(set(out)) != len(out):
+        raise InputError("duplicate item ids", file=path, field="items")
+    return tuple(out)
+
+
+def _form_params(params_path: Path, form_path: Path | None) -> tuple[str, ItemParameters]:
+    params = read_params(params_path)
+    if form_path is None:
+        return "all", params
+    items = read_form_items(form_path)
+    missing = [i for i in items if i not in params]
+    if missing:
+        raise InputError(
+            f"form items not in {params_path.name}: {', '.join(missing[:5])}"
+            + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""),
+            file=form_path,
+            field="items",
+        )
+    return form_path.stem, params.subset(items)
+
+
+def _scores(path: Path) -> np.ndarray:
+    table = ss.read_table(
+        path, required=("person_id", "score"), numeric=("score",), unique="person_id"
+    )
+    return table.columns["score"]
+
+
+def _fmt(x: Any, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "n/a"
+    if isinstance(x, float):
+        return f"{x:.{digits}f}"
+    return str(x)
+
+
+def _lines(pairs: list[tuple[str, Any]]) -> None:
+    width = max(len(k) for k, _ in pairs)
+    for key, value in pairs:
+        click.echo(f"{key:<{width}}  {_fmt(value)}")
+
+
+def _check_library(call, *args, **kwargs):
+    """Run a library call, turning argument ValueErrors into one-line user errors."""
+    try:
+        return call(*args, **kwargs)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+ROUNDING = click.option(
+    "--rounding",
+    type=click.Choice(ss.ROUNDING_RULES),
+    default="ceil",
+    show_default=True,
+    help="How TCC(theta cut) becomes a whole raw cut.",
+)
+JSON = click.option("--json", "as_json", is_flag=True, help="Print only JSON.")
+
+
+# --------------------------------------------------------------------------------------------
+# Angoff
+# --------------------------------------------------------------------------------------------
+
+
+@cutscore.command("angoff")
+@click.argument("ratings", type=FILE)
+@click.option("--params", "params_path", type=FILE, required=True, help="PARAMS.csv.")
+@click.option("--form", "form_path", type=FILE, help="Assembled form YAML (default: all items).")
+@click.option("--yes-no", is_flag=True, help="Yes/No Angoff: ratings are 0/1.")
+@click.option("--round", "round_", type=int, help="Round to analyse (default: the last).")
+@click.option("--outlier-z", type=float, default=2.5, show_default=True, help="Rater flag rule.")
+@JSON
+def angoff_cmd(ratings, params_path, form_path, yes_no, round_, outlier_z, as_json) -> None:
+    """Modified (or Yes/No) Angoff cut from RATINGS.csv (rater,item_id,rating[,round])."""
+    form_id, form = _form_params(params_path, form_path)
+    r = ss.read_ratings(ratings, kind="yes-no" if yes_no else "angoff")
+    res = _check_library(ss.angoff, r, form, round=round_, yes_no=yes_no, outlier_z=outlier_z)
+    out = {"form": form_id, **res.to_dict()}
+    if as_json:
+        echo_json(out)
+        return
+    click.echo(f"{res.method} cut on form {form_id} (round {res.round}, {len(res.raters)} raters)")
+    _lines(
+        [
+            ("raw cut", res.raw_cut),
+            ("SE (raw)", res.se_raw),
+            ("theta cut", res.theta_cut),
+            ("SE (theta)", res.se_theta),
+            ("max score", res.max_score),
+            ("ICC(2,1) / ICC(2,k)", f"{_fmt(res.icc.icc_single)} / {_fmt(res.icc.icc_average)}"),
+        ]
+    )
+    if res.theta_status != "ok":
+        click.echo(f"warning: {res.message}")
+    for r_id, cut, flag in zip(res.raters, res.rater_cuts, res.rater_flags, strict=True):
+        click.echo(f"  {r_id:<12} {cut:8.3f}{'  OUTLYING' if flag else ''}")
+    for rnd, change in res.round_changes.items():
+        click.echo(f"  round {rnd}: cut {res.round_cuts[rnd]:.3f} (change {change:+.3f})")
+    click.echo(f"metric: {res.metric}; outliers: {res.outlier_rule}")
+
+
+# --------------------------------------------------------------------------------------------
+# bookmark
+# --------------------------------------------------------------------------------------------
+
+
+@cutscore.command("bookmark")
+@click.argument("placements", type=FILE)
+@click.option("--params", "params_path", type=FILE, required=True, help="PARAMS.csv.")
+@click.option("--form", "form_path", type=FILE, help="Assembled form YAML (default: all items).")
+@click.option("--rp", type=float, default=0.67, show_default=True, help="Response probability.")
+@click.option("--round", "round_", type=int, help="Round to analyse (default: the last).")
+@click.option(
+    "--summary", type=click.Choice(["median", "mean"]), default="median", show_default=True
+)
+@ROUNDING
+@JSON
+def bookmark_cmd(placements, params_path, form_path, rp, round_, summary, rounding, as_json):
+    """Bookmark cut from PLACEMENTS.csv (rater,rating[,item_id][,round]; rating = page)."""
+    form_id, form = _form_params(params_path, form_path)
+    r = ss.read_ratings(placements, kind="bookmark")
+    res = _check_library(
+        ss.bookmark, r, form, rp=rp, round=round_, summary=summary, rounding=rounding
+    )
+    out = {"form": form_id, **res.to_dict()}
+    if as_json:
+        echo_json(out)
+        return
+    click.echo(f"bookmark cut on form {form_id} (RP {rp:g}, {len(res.raters)} raters)")
+    _lines(
+        [
+            (f"theta cut ({summary})", res.theta_cut),
+            ("theta median / mean", f"{_fmt(res.theta_cut_median)} / {_fmt(res.theta_cut_mean)}"),
+            ("SE (theta)", res.se_theta),
+            ("raw cut", res.raw_cut),
+            ("TCC at cut", res.raw_cut_exact),
+            ("median page", res.median_page),
+        ]
+    )
+    for r_id, page, t in zip(res.raters, res.pages, res.rater_theta_cuts, strict=True):
+        click.echo(f"  {r_id:<12} page {page:4d}  theta {t:7.3f}")
+
+
+@cutscore.command("booklet")
+@click.option("--params", "params_path", type=FILE, required=True, help="PARAMS.csv.")
+@click.option("--form", "form_path", type=FILE, help="Assembled form YAML (default: all items).")
+@click.option("--rp", type=float, default=0.67, show_default=True, help="Response probability.")
+@JSON
+def booklet_cmd(params_path, form_path, rp, as_json) -> None:
+    """Print the ordered item booklet (pages by RP location) for a bookmark panel."""
+    form_id, form = _form_params(params_path, form_path)
+    oib = _check_library(ss.ordered_item_booklet, form, rp=rp)
+    if as_json:
+        echo_json({"form": form_id, **oib.to_dict()})
+        return
+    click.echo(f"ordered item booklet, form {form_id}, RP {rp:g} (logistic metric, D = 1)")
+    for page, (item, cat, loc) in enumerate(
+        zip(oib.item_ids, oib.categories, oib.locations, strict=True), start=1
+    ):
+        click.echo(f"{page:4d}  {item:<14} {'' if cat == 1 else f'(score {cat})':<10} {loc:7.3f}")
+
+
+# --------------------------------------------------------------------------------------------
+# compromise methods
+# --------------------------------------------------------------------------------------------
+
+
+@cutscore.command("hofstee")
+@click.option("--scores", "scores_path", type=FILE, required=True, help="person_id,score CSV.")
+@click.option("--min-cut", type=float, required=True, help="Lowest acceptable raw cut.")
+@click.option("--max-cut", type=float, required=True, help="Highest acceptable raw cut.")
+@click.option("--min-fail", type=float, required=True, help="Lowest acceptable fail rate (0-1).")
+@click.option("--max-fail", type=float, required=True, help="Highest acceptable fail rate (0-1).")
+@ROUNDING
+@JSON
+def hofstee_cmd(scores_path, min_cut, max_cut, min_fail, max_fail, rounding, as_json) -> None:
+    """Hofstee compromise cut against the observed score distribution."""
+    scores = _scores(scores_path)
+    res = _check_library(
+        ss.hofstee,
+        scores,
+        min_cut=min_cut,
+        max_cut=max_cut,
+        min_fail=min_fail,
+        max_fail=max_fail,
+        rounding=rounding,
+    )
+    if as_json:
+        echo_json(res.to_dict())
+        return
+    click.echo(f"Hofstee cut ({res.n} scores)")
+    _lines(
+        [
+            ("raw cut", res.raw_cut),
+            ("fail rate at cut", res.fail_rate),
+            (f"raw cut ({rounding})", res.raw_cut_rounded),
+            ("observed fail rate", res.observed_fail_rate),
+            ("status", res.status),
+        ]
+    )
+
+
+@cutscore.command("beuk")
+@click.option("--scores", "scores_path", type=FILE, required=True, help="person_id,score CSV.")
+@click.option("--judgments", type=FILE, help="rater,cut,pass_rate CSV (pass rate 0-1).")
+@click.option("--mean-cut", type=float, help="Panel mean cut (instead of --judgments).")
+@click.option("--mean-pass-rate", type=float, help="Panel mean expected pass rate (0-1).")
+@click.option("--sd-cut", type=float, help="SD of the panel's cuts.")
+@click.option("--sd-pass-rate", type=float, help="SD of the panel's pass rates.")
+@ROUNDING
+@JSON
+def beuk_cmd(
+    scores_path, judgments, mean_cut, mean_pass_rate, sd_cut, sd_pass_rate, rounding, as_json
+) -> None:
+    """Beuk compromise cut against the observed score distribution."""
+    scores = _scores(scores_path)
+    summary = (mean_cut, mean_pass_rate, sd_cut, sd_pass_rate)
+    if judgments is not None:
+        table = ss.read_table(
+            judgments, required=("rater", "cut", "pass_rate"), numeric=("cut", "pass_rate")
+        )
+        res = _check_library(
+            ss.beuk_from_judgments,
+            scores,
+            table.columns["cut"],
+            table.columns["pass_rate"],
+            rounding=rounding,
+        )
+    elif all(v is not None for v in summary):
+        res = _check_library(
+            ss.beuk,
+            scores,
+            mean_cut=mean_cut,
+            mean_pass_rate=mean_pass_rate,
+            sd_cut=sd_cut,
+            sd_pass_rate=sd_pass_rate,
+            rounding=rounding,
+        )
+    else:
+        raise UserError(
+            "beuk: give --judgments or all of --mean-cut --mean-pass-rate --sd-cut --sd-pass-rate"
+        )
+    if as_json:
+        echo_json(res.to_dict())
+        return
+    click.echo(f"Beuk cut ({res.n} scores)")
+    _lines(
+        [
+            ("raw cut", res.raw_cut),
+            ("pass rate at cut", res.pass_rate),
+            (f"raw cut ({rounding})", res.raw_cut_rounded),
+            ("observed pass rate", res.observed_pass_rate),
+            ("status", res.status),
+        ]
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# examinee-centred methods
+# --------------------------------------------------------------------------------------------
+
+
+@cutscore.command("contrasting-groups")
+@click.option(
+    "--scores", "scores_path", type=FILE, required=True, help="person_id,score,rating CSV."
+)
+@click.option(
+    "--criterion", type=click.Choice(["logistic", "youden"]), default="logistic", show_default=True
+)
+@click.option("--probability", type=float, default=0.5, show_default=True, help="P(master) at cut.")
+@JSON
+def contrasting_cmd(scores_path, criterion, probability, as_json) -> None:
+    """Contrasting-groups cut; rating = master/nonmaster (or pass/fail, 1/0)."""
+    table = ss.read_examinee_judgments(scores_path)
+    masters = ss.mastery_from_labels(table)
+    res = _check_library(
+        ss.contrasting_groups,
+        table.columns["score"],
+        masters,
+        criterion=criterion,
+        probability=probability,
+    )
+    if as_json:
+        echo_json(res.to_dict())
+        return
+    click.echo(f"contrasting groups ({res.n_masters} masters, {res.n_nonmasters} non-masters)")
+    _lines(
+        [
+            (f"raw cut ({criterion})", res.raw_cut),
+            ("logistic cut", res.logistic_cut),
+            ("Youden cut", res.youden_cut),
+            ("false positive", res.false_positive),
+            ("false negative", res.false_negative),
+            ("status", res.status),
+        ]
+    )
+
+
+@cutscore.command("borderline")
+@click.option(
+    "--scores", "scores_path", type=FILE, required=True, help="person_id,score,rating CSV."
+)
+@click.option(
+    "--method", type=click.Choice(["group", "regression"]), default="group", show_default=True
+)
+@click.option(
+    "--borderline",
+    "value",
+    default="borderline",
+    show_default=True,
+    help="The rating meaning borderline (a label for group, a number for regression).",
+)
+@JSON
+def borderline_cmd(scores_path, method, value, as_json) -> None:
+    """Borderline-group (median) or borderline-regression cut."""
+    table = ss.read_examinee_judgments(scores_path)
+    scores = table.columns["score"]
+    labels = [str(x).strip().lower() for x in table.columns["rating"]]
+    try:
+        number = float(value)
+    except ValueError:
+        number = None
+    if method == "group":
+        if number is None:
+            mask = np.array([x == value.strip().lower() for x in labels], dtype=float)
+            res = _check_library(ss.borderline_group, scores, mask, borderline=1.0)
+            res = dataclasses.replace(res, borderline=math.nan)
+        else:
+            ratings = ss.numeric_ratings(table)
+            res = _check_library(ss.borderline_group, scores, ratings, borderline=number)
+    else:
+        if number is None:
+            raise UserError("--borderline: the regression method needs a numeric rating value")
+        ratings = ss.numeric_ratings(table)
+        res = _check_library(ss.borderline_regression, scores, ratings, borderline=number)
+    if as_json:
+        echo_json(res.to_dict())
+        return
+    click.echo(f"{res.method} cut (n = {res.n})")
+    pairs = [("raw cut", res.raw_cut), ("SE (raw)", res.se_raw)]
+    if method == "regression":
+        pairs += [("slope", res.slope), ("R^2", res.r_squared)]
+    _lines(pairs)
+
+
+# --------------------------------------------------------------------------------------------
+# conversion
+# --------------------------------------------------------------------------------------------
+
+
+@cutscore.command("convert")
+@click.option("--params", "params_path", type=FILE, required=True, help="PARAMS.csv.")
+@click.option("--form", "form_paths", type=FILE, multiple=True, help="Form YAML (repeatable).")
+@click.option("--theta", type=float, help="Theta cut to carry to every form.")
+@click.option("--raw", type=float, help="Raw cut on the first --form (or all items).")
+@click.option("--slope", type=float, help="Reporting scale: slope.")
+@click.option("--intercept", type=float, default=0.0, show_default=True)
+@click.option("--scale-round", type=int, help="Reporting scale: decimals kept.")
+@click.option("--scale-min", type=float)
+@click.option("--scale-max", type=float)
+@ROUNDING
+@JSON
+def convert_cmd(
+    params_path,
+    form_paths,
+    theta,
+    raw,
+    slope,
+    intercept,
+    scale_round,
+    scale_min,
+    scale_max,
+    rounding,
+    as_json,
+) -> None:
+    """Express a cut as theta, the raw cut of each form, and a reporting-scale score."""
+    if (theta is None) == (raw is None):
+        raise UserError("convert: give exactly one of --theta and --raw")
+    forms: dict[str, ItemParameters] = {}
+    for fp in form_paths or [None]:
+        form_id, form = _form_params(params_path, fp)
+        forms[form_id] = form
+    status, message = "ok", ""
+    if raw is not None:
+        inv = ss.theta_for_raw(next(iter(forms.values())), raw)
+        theta, status, message = inv.theta, inv.status, inv.message
+    scale = None
+    if slope is not None:
+        scale = _check_library(
+            ss.ReportingScale,
+            slope=slope,
+            intercept=intercept,
+            round=scale_round,
+            min=scale_min,
+            max=scale_max,
+        )
+    res = ss.set_cut_score(None, forms=forms, theta=theta, scale=scale, rounding=rounding)
+    out = {**res.to_dict(), "theta_status": status, "message": message}
+    if as_json:
+        echo_json(out)
+        return
+    click.echo(f"theta cut {res.theta_cut:.4f} (logistic metric, D = 1)")
+    if message:
+        click.echo(f"warning: {message}")
+    for f in forms:
+        click.echo(f"  form {f}: raw cut {res.raw_cuts[f]:g} (TCC {res.raw_cuts_exact[f]:.3f})")
+    if scale is not None:
+        click.echo(f"scale cut {res.scale_cut:g}")
+
+
+# --------------------------------------------------------------------------------------------
+# classify
+# --------------------------------------------------------------------------------------------
+
+
+@click.command("classify")
+@click.option("--params", "params_path", type=FILE, help="PARAMS.csv (IRT methods).")
+@click.option("--form", "form_path", type=FILE, help="Assembled form YAML (default: all items).")
+@click.option("--cut", type=float, required=True, help="Theta cut (raw cut for livingston-lewis).")
+@click.option(
+    "--scores",
+    "scores_path",
+    type=FILE,
+    help="person_id,theta,se[,group] CSV (livingston-lewis: person_id,score[,group]).",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["rudner", "lee", "livingston-lewis"]),
+    default="rudner",
+    show_default=True,
+)
+@click.option("--mean", type=float, default=0.0, show_default=True, help="Latent mean.")
+@click.option("--sd", type=float, default=1.0, show_default=True, help="Latent SD.")
+@click.option("--reliability", type=float, help="Score reliability (livingston-lewis).")
+@click.option("--min-score", type=float, default=0.0, show_default=True)
+@click.option("--max-score", type=float, help="Maximum possible score (livingston-lewis).")
+@ROUNDING
+@JSON
+def classify(
+    params_path,
+    form_path,
+    cut,
+    scores_path,
+    method,
+    mean,
+    sd,
+    reliability,
+    min_score,
+    max_score,
+    rounding,
+    as_json,
+) -> None:
+    """Decision accuracy and consistency at a cut (Rudner, Lee or Livingston-Lewis).
+
+    Rudner with --scores uses each examinee's theta and SE; without, N(mean, sd) and
+    SE = 1/sqrt(information). Lee uses the Lord-Wingersky summed-score distribution at the
+    examinees' thetas (or N(mean, sd)); the raw cut is TCC(cut) rounded by --rounding.
+    """
+    extra: dict[str, Any] = {}
+    groups = None
+    if method == "livingston-lewis":
+        if scores_path is None or reliability is None or max_score is None:
+            raise UserError("livingston-lewis needs --scores, --reliability and --max-score")
+        table = ss.read_table(
+            scores_path,
+            required=("person_id", "score"),
+            numeric=("score",),
+            optional=("group",),
+            unique="person_id",
+        )
+        values = table.columns["score"]
+        groups = table.columns.get("group")
+        res = _check_library(
+            cl.livingston_lewis,
+            values,
+            reliability=reliability,
+            cuts=cut,
+            min_score=min_score,
+            max_score=max_score,
+        )
+        rates = cl.pass_rates(values, cut=cut, groups=groups)
+    else:
+        if params_path is None:
+            raise UserError(f"{method} needs --params")
+        form_id, form = _form_params(params_path, form_path)
+        thetas = ses = None
+        if scores_path is not None:
+            table = ss.read_table(
+                scores_path,
+                required=("person_id", "theta", "se"),
+                numeric=("theta", "se"),
+                optional=("group",),
+                unique="person_id",
+            )
+            thetas, ses = table.columns["theta"], table.columns["se"]
+            groups = table.columns.get("group")
+            bad = np.flatnonzero(ses <= 0)
+            if bad.size:
+                line = int(table.lines[bad[0]])
+                raise InputError("se must be positive", file=scores_path, line=line, field="se")
+        if method == "rudner":
+            if thetas is not None:
+                res = _check_library(cl.rudner, thetas, ses, cuts=cut)
+            else:
+                res = _check_library(cl.rudner_population, form, cuts=cut, mean=mean, sd=sd)
+        else:
+            raw_cut = ss.raw_for_theta(form, cut, rounding=rounding)
+            extra["raw_cut"] = raw_cut
+            res = _check_library(cl.lee, form, raw_cuts=raw_cut, thetas=thetas, mean=mean, sd=sd)
+        extra["form"] = form_id
+        extra["csem"] = cl.conditional_sem(form, cut).to_dict()
+        rates = cl.pass_rates(thetas, cut=cut, groups=groups) if thetas is not None else None
+    out = {**res.to_dict(), **extra, "pass_rates": rates.to_dict() if rates else None}
+    if as_json:
+        echo_json(out)
+        return
+    click.echo(f"decision accuracy and consistency: {res.method} (cut {cut:g} on {res.cut_scale})")
+    _lines(
+        [
+            ("accuracy", res.accuracy),
+            ("consistency", res.consistency),
+            ("kappa", res.kappa),
+            ("false positive", res.false_positive),
+            ("false negative", res.false_negative),
+            ("expected pass rate", res.pass_rate),
+        ]
+    )
+    if "raw_cut" in extra:
+        click.echo(f"raw cut {extra['raw_cut']:g}")
+    if "csem" in extra:
+        c = extra["csem"]
+        click.echo(f"CSEM at cut: {c['se_theta']:.3f} (theta), {c['se_raw']:.3f} (raw)")
+    if rates is not None:
+        click.echo(f"observed pass rate {rates.overall:.3f} (n = {rates.n})")
+        for g, v in rates.by_group.items():
+            click.echo(f"  group {g}: {v:.3f} (n = {rates.n_by_group[g]})")
