@@ -46,6 +46,7 @@ __all__ = [
     "Thresholds",
     "alpha_if_deleted",
     "cronbach_alpha",
+    "form_analysis",
     "item_analysis",
     "pairwise_covariance",
     "stratified_alpha",
@@ -622,6 +623,60 @@ def item_analysis(
         missing_rule=MISSING_RULE,
         group_rule=group_rule,
     )
+
+
+def form_analysis(
+    responses: ResponseMatrix,
+    *,
+    forms: Sequence[str] | np.ndarray | None = None,
+    key: Mapping[str, ItemKey] | None = None,
+    outcomes: Mapping[str, str] | None = None,
+    max_scores: Mapping[str, int] | None = None,
+    thresholds: Thresholds | None = None,
+    omit_code: str = "*",
+) -> dict[str, ItemAnalysis]:
+    """:func:`item_analysis` of each form separately.
+
+    Parameters
+    ----------
+    responses
+        Scored responses of several forms in one matrix (blank = item not on the person's form).
+    forms
+        Form label of every person; default ``responses.forms`` (the ``form`` column of a long
+        file). Persons with an empty label are left out.
+    key, outcomes, max_scores, thresholds, omit_code
+        As for :func:`item_analysis`.
+
+    Returns
+    -------
+    dict
+        Form label -> the analysis of the persons who took it and the items presented to at
+        least one of them (labels in first-seen order).
+    """
+    if not isinstance(responses, ResponseMatrix):
+        raise TypeError("responses must be a ResponseMatrix (see responses.from_array)")
+    labels = responses.forms if forms is None else np.asarray(forms)
+    if labels is None:
+        raise ValueError("forms is required when the responses carry no form labels")
+    labels = np.asarray(labels).astype(str)
+    if labels.shape != (responses.n_persons,):
+        raise ValueError(f"forms must have one label per person ({responses.n_persons})")
+    out: dict[str, ItemAnalysis] = {}
+    for label in dict.fromkeys(labels.tolist()):
+        if not label:
+            continue
+        sub = responses.select_persons(labels == label)
+        used = sub.presented.any(axis=0)
+        sub = sub.select_items([i for i, u in zip(sub.item_ids, used, strict=True) if u])
+        out[label] = item_analysis(
+            sub,
+            key=key,
+            outcomes=outcomes,
+            max_scores=max_scores,
+            thresholds=thresholds,
+            omit_code=omit_code,
+        )
+    return out
 
 
 def _options(raw_col, pres_col, rest_col, k: ItemKey, omit_code, low, mid, high):

@@ -225,3 +225,20 @@ def test_persons_without_responses_are_left_out_and_to_dict():
     assert res.test.alpha == pytest.approx(alpha_direct(x[3:]), abs=TOL)
     d = res.to_dict()
     assert d["test"]["n_persons"] == 97 and len(d["items"]) == 5
+
+
+def test_form_analysis_matches_each_complete_form():
+    x = simulate_2pl(n=400, k=14, seed=12).astype(float)
+    forms = np.where(np.arange(400) < 200, "F1", "F2")
+    x[forms == "F1", 10:] = np.nan  # F1: items 1-10
+    x[forms == "F2", :4] = np.nan  # F2: items 5-14 (6 common items)
+    per = ctt.form_analysis(from_array(x), forms=forms)
+    assert list(per) == ["F1", "F2"]
+    f1 = x[forms == "F1"][:, :10]
+    f2 = x[forms == "F2"][:, 4:]
+    assert per["F1"].test.n_items == 10 and per["F1"].test.complete
+    assert per["F1"].test.alpha == pytest.approx(alpha_direct(f1), abs=TOL)
+    assert per["F2"].test.alpha == pytest.approx(alpha_direct(f2), abs=TOL)
+    assert per["F2"].items[0].item_id == "item5"
+    with pytest.raises(ValueError, match="forms"):
+        ctt.form_analysis(from_array(x))

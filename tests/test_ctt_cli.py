@@ -130,6 +130,28 @@ def test_bank_keys_and_stratified_alpha(tmp_path):
     assert 0 < data["stratified_alpha"] <= 1
 
 
+def test_long_file_with_forms(tmp_path):
+    _, key, right = write_data(tmp_path, n=300)
+    lines = ["person_id,item_id,response,form"]
+    for i in range(300):
+        form, items = ("A", range(0, 8)) if i < 150 else ("B", range(4, 12))
+        for j in items:
+            letter = KEYS[j] if right[i, j] else ("B" if KEYS[j] == "A" else "A")
+            lines.append(f"P{i},{ITEMS[j]},{letter},{form}")
+    resp = tmp_path / "long.csv"
+    resp.write_text("\n".join(lines) + "\n")
+    r = run("analyze", resp, "--key", key, "--long", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    a = right[:150, :8]
+    c = np.cov(a, rowvar=False)
+    assert data["forms"]["A"]["alpha"] == pytest.approx(8 / 7 * (1 - np.trace(c) / c.sum()))
+    assert data["forms"]["B"]["n_items"] == 8 and data["n_items"] == 12
+    assert data["items"][0]["n"] == 150
+    r = run("analyze", resp, "--key", key, "--long")
+    assert r.exit_code == 0 and "form A:" in r.stdout and "incomplete design" in r.stdout
+
+
 def test_bad_inputs_give_one_line_errors_and_leave_files_alone(tmp_path):
     resp, key, _ = write_data(tmp_path, n=60)
     out = tmp_path / "items.csv"

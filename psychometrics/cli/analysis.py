@@ -14,7 +14,7 @@ import click
 import numpy as np
 
 from psychometrics.cli._common import UserError, echo_json, progress
-from psychometrics.ctt import ItemAnalysis, Thresholds, item_analysis
+from psychometrics.ctt import ItemAnalysis, Thresholds, form_analysis, item_analysis
 from psychometrics.dif import DIFResult, dif_analysis
 from psychometrics.errors import InputError
 from psychometrics.fileio import atomic_write_text
@@ -69,6 +69,11 @@ def register(group: click.Group) -> None:
 @click.option(
     "--long", "long_format", is_flag=True, help="Long layout: person_id,item_id,response[,form]."
 )
+@click.option(
+    "--form",
+    "form_col",
+    help="Column holding the form label (wide files; long files use their 'form' column).",
+)
 @click.option("--ignore", multiple=True, help="A column that is not an item (repeatable).")
 @click.option(
     "--matching",
@@ -118,6 +123,7 @@ def analyze(
     omit_code: str,
     omit_as_missing: bool,
     long_format: bool,
+    form_col: str | None,
     ignore: tuple[str, ...],
     matching: str,
     purify: bool,
@@ -155,7 +161,7 @@ def analyze(
 
     rm = read_responses(
         responses,
-        group=[group_col] if group_col else [],
+        group=[c for c in dict.fromkeys([group_col, form_col]) if c],
         ignore=list(ignore),
         key=key,
         omit_code=omit_code,
@@ -165,6 +171,19 @@ def analyze(
     if not as_json:
         progress(f"read {rm.n_persons} persons x {rm.n_items} items from {responses}")
     ctt = item_analysis(rm, key=key, outcomes=outcomes, thresholds=thresholds, omit_code=omit_code)
+
+    forms = rm.groups[form_col] if form_col else rm.forms
+    per_form: dict[str, ItemAnalysis] = {}
+    if forms is not None and len(set(forms.tolist()) - {""}) > 1:
+        per_form = form_analysis(
+            rm,
+            forms=forms,
+            key=key,
+            outcomes=outcomes,
+            max_scores={it.item_id: it.max_score for it in ctt.items},
+            thresholds=thresholds,
+            omit_code=omit_code,
+        )
 
     dif = None
     if group_col is not None:
@@ -192,9 +211,12 @@ def analyze(
         if not as_json:
             progress(f"wrote {out_file}")
     if as_json:
-        echo_json(_json_result(ctt, dif, rows))
+        result = _json_result(ctt, dif, rows)
+        if per_form:
+            result["forms"] = {label: asdict(a.test) for label, a in per_form.items()}
+        echo_json(result)
     else:
-        click.echo(render_table(ctt, dif, rows))
+        click.echo(render_table(ctt, dif, rows, per_form))
 
 
 def _bank_keys(bank_dir: Path) -> tuple[dict[str, ItemKey], dict[str, str] | None]:
@@ -348,7 +370,12 @@ def _json_result(ctt: ItemAnalysis, dif: DIFResult | None, rows: list[dict[str, 
     return out
 
 
-def render_table(ctt: ItemAnalysis, dif: DIFResult | None, rows: list[dict[str, Any]]) -> str:
+def render_table(
+    ctt: ItemAnalysis,
+    dif: DIFResult | None,
+    rows: list[dict[str, Any]],
+    per_form: dict[str, ItemAnalysis] | None = None,
+) -> str:
     """A readable text report: test summary, then one line per item with its flags."""
     t = ctt.test
 
@@ -362,6 +389,13 @@ def render_table(ctt: ItemAnalysis, dif: DIFResult | None, rows: list[dict[str, 
     if t.strata:
         parts = ", ".join(f"{s.stratum} {f(s.alpha, '.2f')}" for s in t.strata)
         lines.append(f"stratified alpha {f(t.stratified_alpha)}  ({parts})")
+    for label, a in (per_form or {}).items():
+        ft = a.test
+        lines.append(
+            f"form {label}: persons {ft.n_persons}   items {ft.n_items}   mean "
+            f"{f(ft.mean, '.2f')} / {ft.max_possible}   SD {f(ft.sd, '.2f')}   alpha "
+            f"{f(ft.alpha)}   SEM {f(ft.sem, '.2f')}"
+        )
     if not t.complete:
         lines.append("incomplete design: " + ctt.missing_rule)
     if dif is not None:
