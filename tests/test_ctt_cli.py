@@ -98,6 +98,12 @@ def test_dif_columns_and_planted_item(tmp_path):
         "--ignore", "site", "--purify",
     )  # fmt: skip
     assert r.exit_code == 0 and "ETS" in r.stdout and "purified" in r.stdout
+    assert "DA-0001" in r.stdout and " C- " in r.stdout
+    r = run(
+        "analyze", resp, "--key", key, "--group", "group", "--focal", "F", "--reference", "M",
+        "--ignore", "site", "--min-focal", "1000",
+    )  # fmt: skip
+    assert r.exit_code == 0 and "not classified: 400 focal (min 1000)" in r.stdout
 
 
 def test_bank_keys_and_stratified_alpha(tmp_path):

@@ -424,11 +424,30 @@ def render_table(
         )
         if dif is not None:
             line += (
-                f" {f(r['mh_delta'], '.2f'):>6} {r['ets_class'] or '-':>3} "
+                f" {f(r['mh_delta'], '.2f'):>6} {_signed(r['ets_class'], r['favors']):>3} "
                 f"{f(r['lr_r2_delta'], '.4f'):>7} {r['lr_class'] or '-':>2}"
             )
         lines.append(line + "  " + ", ".join(r["flags"]))
     n_flagged = sum(1 for r in rows if r["flags"])
     lines.append("")
     lines.append(f"{n_flagged} of {len(rows)} items flagged")
+    if dif is not None:
+        lines.append(
+            "ETS class sign: - favors the reference group, + the focal group (Zwick 2012); "
+            "JG = Jodoin-Gierl class of the logistic-regression R2 change"
+        )
+        notes: dict[str, int] = {}
+        for r in rows:
+            for note in filter(None, (r.get("dif_note") or "").split("; ")):
+                notes[note] = notes.get(note, 0) + 1
+        for note, count in notes.items():
+            lines.append(f"DIF note ({count} item{'s' if count > 1 else ''}): {note}")
     return "\n".join(lines)
+
+
+def _signed(cls: str | None, favors: str | None) -> str:
+    if cls is None:
+        return "-"
+    if cls in ("A", "AA") or favors is None:
+        return cls
+    return cls + ("-" if favors == "reference" else "+")
