@@ -137,7 +137,12 @@ def parse_yaml(
     line numbers. Raises :class:`InputError` (with the line) for malformed YAML, aliases, more
     than ``max_nodes`` nodes or nesting deeper than ``max_depth``.
     """
-    loader = _GuardedLoader(text)
+    try:
+        loader = _GuardedLoader(text)
+    except yaml.YAMLError as exc:  # the reader rejects control characters up front
+        raise InputError(
+            f"malformed YAML: {exc}".replace("\n", " "), file=file, field="yaml"
+        ) from None
     loader.max_nodes = max_nodes
     loader.max_depth = max_depth
     try:
