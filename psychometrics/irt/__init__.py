@@ -1,5 +1,11 @@
 """Item response theory: models, calibration, scoring, information and fit."""
 
+from psychometrics.irt.calibration import (
+    CalibrationResult,
+    CalibrationWarning,
+    ConvergenceWarning,
+    calibrate,
+)
 from psychometrics.irt.models import (
     MODELS,
     ItemParameters,
@@ -15,7 +21,11 @@ from psychometrics.irt.params_io import read_params, write_params
 
 __all__ = [
     "MODELS",
+    "CalibrationResult",
+    "CalibrationWarning",
+    "ConvergenceWarning",
     "ItemParameters",
+    "calibrate",
     "category_probabilities",
     "expected_scores",
     "item_information",
