@@ -212,7 +212,9 @@ class TestStats:
     max_possible
         Sum of the items' maximum scores.
     alpha
-        Cronbach's alpha (equal to KR-20 for 0/1 items) from the (pairwise) covariance matrix.
+        Cronbach's alpha (equal to KR-20 for 0/1 items) from the (pairwise) covariance matrix
+        of the items seen by at least two persons; NaN when some pair of items was never
+        presented together (analyse such forms separately).
     sem
         Standard error of measurement ``sd * sqrt(1 - alpha)`` (NaN when alpha < 0 or undefined).
     stratified_alpha
@@ -363,9 +365,9 @@ def alpha_if_deleted(scores: np.ndarray | ResponseMatrix) -> np.ndarray:
 
 def _alpha_if_deleted_cov(cov: np.ndarray) -> np.ndarray:
     k = cov.shape[0]
-    if k < 3:
+    if k < 3 or not np.all(np.isfinite(cov)):
         return np.full(k, np.nan)
-    c = np.nan_to_num(cov)
+    c = cov
     var = np.diag(c)
     s_j = c.sum() - 2.0 * c.sum(axis=1) + var
     t_j = np.trace(c) - var
@@ -404,8 +406,8 @@ def stratified_alpha(
 
 
 def _stratified_from_cov(cov, labels):
-    c = np.nan_to_num(cov)
-    total = c.sum()
+    c = cov
+    total = c.sum() if np.all(np.isfinite(c)) else math.nan
     out = []
     error = 0.0
     for label in dict.fromkeys(labels.tolist()):
@@ -415,7 +417,7 @@ def _stratified_from_cov(cov, labels):
         a_s = _alpha_from_cov(block) if idx.size >= 2 else math.nan
         error += var_s * (1.0 - (a_s if np.isfinite(a_s) else 0.0))
         out.append(StratumStats(stratum=label, n_items=int(idx.size), variance=var_s, alpha=a_s))
-    value = 1.0 - error / total if total > 0 else math.nan
+    value = 1.0 - error / total if np.isfinite(total) and total > 0 else math.nan
     return float(value), tuple(out)
 
 
@@ -546,9 +548,14 @@ def item_analysis(
     with np.errstate(invalid="ignore", divide="ignore"):
         omit_rate = rm.omitted.sum(axis=0) / seen.sum(axis=0)
 
-    cov = pairwise_covariance(rm)
+    # items seen by fewer than two persons have no variance estimate: left out of the
+    # reliability figures (their alpha_if_deleted is NaN)
+    cov_all = pairwise_covariance(rm)
+    usable = np.isfinite(np.diag(cov_all))
+    cov = cov_all[np.ix_(usable, usable)]
     alpha = _alpha_from_cov(cov)
-    aid = _alpha_if_deleted_cov(cov)
+    aid = np.full(n_items, np.nan)
+    aid[usable] = _alpha_if_deleted_cov(cov)
 
     ranks = stats.rankdata(total, method="average") / max(n_persons, 1)
     low = ranks <= th.group_fraction
@@ -589,7 +596,7 @@ def item_analysis(
 
     if outcomes is not None:
         labels = np.array([outcomes.get(i, "unassigned") for i in rm.item_ids], dtype=str)
-        strat, strata = _stratified_from_cov(cov, labels)
+        strat, strata = _stratified_from_cov(cov, labels[usable])
     else:
         strat, strata = math.nan, ()
     sd = float(total.std(ddof=1)) if n_persons > 1 else math.nan

@@ -242,3 +242,17 @@ def test_form_analysis_matches_each_complete_form():
     assert per["F2"].items[0].item_id == "item5"
     with pytest.raises(ValueError, match="forms"):
         ctt.form_analysis(from_array(x))
+
+
+def test_never_presented_item_is_left_out_of_reliability():
+    x = simulate_2pl(n=200, k=6, seed=6).astype(float)
+    x[:, 2] = np.nan
+    res = ctt.item_analysis(from_array(x))
+    assert res.test.alpha == pytest.approx(alpha_direct(np.delete(x, 2, 1)), abs=TOL)
+    assert res.item("item3").n == 0 and math.isnan(res.item("item3").alpha_if_deleted)
+    assert "no_variance" in res.item("item3").flags
+    # two forms that share no item: one alpha over both is undefined, not made up
+    y = simulate_2pl(n=200, k=6, seed=6).astype(float)
+    y[:100, 3:] = np.nan
+    y[100:, :3] = np.nan
+    assert math.isnan(ctt.item_analysis(from_array(y)).test.alpha)

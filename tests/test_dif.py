@@ -274,3 +274,40 @@ def test_bad_group_arguments():
         warnings.simplefilter("ignore", RuntimeWarning)
         res = dif.dif_analysis(x, g, focal="F", reference="R", min_focal=0, min_reference=0)
     assert res.to_dict()["n_focal"] == 50
+
+
+def test_swapping_groups_flips_direction_and_keeps_tests():
+    x, g = simulate(n_ref=500, n_foc=500, k=12, seed=21)
+    one = dif.dif_analysis(x, g, focal="F", reference="R")
+    two = dif.dif_analysis(x, g, focal="R", reference="F")
+    for a, b in zip(one.items, two.items, strict=True):
+        assert a.mh_delta == pytest.approx(-b.mh_delta, abs=1e-12)
+        assert a.mh_delta_se == pytest.approx(b.mh_delta_se, abs=1e-12)
+        assert a.mh_chi2 == pytest.approx(b.mh_chi2, abs=1e-12)
+        assert a.lr_chi2 == pytest.approx(b.lr_chi2, abs=1e-6)
+        assert a.ets_class == b.ets_class
+        assert {a.favors, b.favors} == {"reference", "focal"}
+
+
+def test_not_presented_cells_are_left_out():
+    x, g = simulate(n_ref=1500, n_foc=1500, k=30, seed=2024)
+    x = x.astype(float)
+    rng = np.random.default_rng(5)
+    x[rng.random(x.shape) < 0.15] = np.nan
+    res = dif.dif_analysis(x, g, focal="F", reference="R")
+    seen = ~np.isnan(x[:, 0])
+    assert res.items[0].n_focal == (seen & (g == "F")).sum()
+    assert res.items[0].ets_class == "C" and res.items[1].ets_class == "C"
+    # the first item's MH table rebuilt by hand from the presented cells
+    s = np.nansum(x, axis=1)[seen]
+    y, f = x[seen, 0], (g == "F")[seen]
+    tables = np.array(
+        [
+            [[np.sum(m & ~f & (y == 1)), np.sum(m & ~f & (y == 0))],
+             [np.sum(m & f & (y == 1)), np.sum(m & f & (y == 0))]]
+            for m in (s[:, None] == np.unique(s)).T
+        ]
+    )  # fmt: skip
+    ref = dif.mantel_haenszel(tables)
+    assert res.items[0].mh_delta == pytest.approx(ref.delta, abs=1e-12)
+    assert res.items[0].mh_chi2 == pytest.approx(ref.chi2, abs=1e-12)
