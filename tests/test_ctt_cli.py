@@ -158,6 +158,21 @@ def test_long_file_with_forms(tmp_path):
     assert r.exit_code == 0 and "form A:" in r.stdout and "incomplete design" in r.stdout
 
 
+def test_key_outcome_column_gives_stratified_alpha(tmp_path):
+    resp, _, _ = write_data(tmp_path, n=200)
+    key = tmp_path / "key_outcomes.csv"
+    key.write_text(
+        "item_id,key,outcome\n"
+        + "".join(
+            f"{i},{k},DA{1 + j // 4}\n" for j, (i, k) in enumerate(zip(ITEMS, KEYS, strict=True))
+        )
+    )
+    r = run("analyze", resp, "--key", key, "--ignore", "group", "--ignore", "site", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert [s["stratum"] for s in data["test"]["strata"]] == ["DA1", "DA2", "DA3"]
+
+
 def test_bad_inputs_give_one_line_errors_and_leave_files_alone(tmp_path):
     resp, key, _ = write_data(tmp_path, n=60)
     out = tmp_path / "items.csv"

@@ -52,7 +52,7 @@ def register(group: click.Group) -> None:
     "--key",
     "key_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="KEY.csv with columns item_id,key[,options][,max_score].",
+    help="KEY.csv with columns item_id,key[,options][,max_score][,outcome].",
 )
 @click.option("--group", "group_col", help="Column holding the group variable for DIF.")
 @click.option("--focal", help="Focal group value (with --group).")
@@ -156,6 +156,7 @@ def analyze(
     outcomes: dict[str, str] | None = None
     if key_file is not None:
         key = read_key_csv(key_file)
+        outcomes = _key_outcomes(key_file)
     elif bank_dir is not None:
         key, outcomes = _bank_keys(bank_dir)
 
@@ -217,6 +218,21 @@ def analyze(
         echo_json(result)
     else:
         click.echo(render_table(ctt, dif, rows, per_form))
+
+
+def _key_outcomes(key_file: Path) -> dict[str, str] | None:
+    """Item id -> outcome from an optional ``outcome`` column of KEY.csv (read_key_csv has
+    already validated the file)."""
+    with key_file.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields = {(name or "").strip().lower(): name for name in reader.fieldnames or []}
+        if "outcome" not in fields:
+            return None
+        out = {
+            (row.get(fields["item_id"]) or "").strip(): (row.get(fields["outcome"]) or "").strip()
+            for row in reader
+        }
+    return {item: outcome for item, outcome in out.items() if item and outcome} or None
 
 
 def _bank_keys(bank_dir: Path) -> tuple[dict[str, ItemKey], dict[str, str] | None]:
