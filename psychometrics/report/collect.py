@@ -1,0 +1,642 @@
+"""Copy the build's library results into the report records (no psychometrics here).
+
+:func:`collect_report` reads the state the pipeline (:mod:`psychometrics.build`) left behind and
+fills one record per report section. It only selects, relabels and counts; every statistic comes
+from the library call that produced it. Where a section's inputs are missing it is left ``None``
+and its reason recorded, so the report says "not available" instead of inventing numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from psychometrics.report.evidence import evidence_map
+from psychometrics.report.manifest import build_manifest
+from psychometrics.report.model import (
+    BankRow,
+    BankSection,
+    BlueprintRow,
+    ContentSection,
+    CredentialInfo,
+    Curve,
+    DecisionRow,
+    DecisionSection,
+    DifRow,
+    Dimensionality,
+    FairnessSection,
+    FitSummary,
+    FormStats,
+    GroupRate,
+    ItemCurve,
+    ItemRow,
+    ItemsSection,
+    Outcome,
+    RaterRow,
+    ReportData,
+    StageRecord,
+    StandardSettingSection,
+    StructureSection,
+)
+from psychometrics.report.summary import open_problems
+
+FLAG_RULES = (
+    "classical flags from the item analysis (hard: p < .20; easy: p > .95; low_rpbis: corrected "
+    "point-biserial < .15; positive or outperforming distractors: possible miskey)",
+    "misfit: S-X2 p < .01",
+    "DIF: ETS class B or C",
+)
+FIT_ALPHA = 0.01
+
+
+def _f(x: Any) -> float | None:
+    """A float, or None for missing/NaN."""
+    if x is None:
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) else v
+
+
+def _required(rng) -> str:
+    if rng is None:
+        return "\u2013"
+    return str(rng.min) if rng.min == rng.max else f"{rng.min}-{rng.max}"
+
+
+def _curve(theta, values) -> Curve:
+    return Curve(tuple(float(t) for t in theta), tuple(float(v) for v in values))
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def _credential(spec) -> CredentialInfo:
+    c = spec.credential
+    return CredentialInfo(
+        id=c.id,
+        title=c.title,
+        version=c.version or "",
+        issuer=c.issuer or "",
+        achievement_type=c.achievement_type or "",
+        description=c.description or "",
+        purpose=c.purpose or "",
+        intended_use=c.intended_use or "",
+        population=c.population or "",
+        outcomes=tuple(Outcome(o.id, o.title, o.description or "") for o in spec.outcomes),
+    )
+
+
+def _content(st) -> ContentSection | None:
+    if not st.forms:
+        return None
+    spec, bank = st.spec, st.bank
+    form_ids = tuple(st.forms)
+    titles = {o.id: o.title for o in spec.outcomes}
+    outcome_of = {i.id: i.outcome for i in bank}
+    level_of = {i.id: i.cognitive_level or "unspecified" for i in bank}
+    rows = []
+    outcomes = list(spec.form.blueprint) or [o.id for o in spec.outcomes]
+    for oid in outcomes:
+        rng = spec.form.blueprint.get(oid)
+        counts = tuple(sum(outcome_of.get(i) == oid for i in st.forms[f]) for f in form_ids)
+        within = rng is None or all(rng.min <= n <= rng.max for n in counts)
+        rows.append(BlueprintRow(oid, titles.get(oid, ""), _required(rng), counts, within))
+    levels = list(spec.form.cognitive_levels)
+    seen = sorted({level_of.get(i, "unspecified") for f in form_ids for i in st.forms[f]})
+    for lv in seen:
+        if lv not in levels:
+            levels.append(lv)
+    level_rows = []
+    for lv in levels:
+        rng = spec.form.cognitive_levels.get(lv)
+        counts = tuple(sum(level_of.get(i) == lv for i in st.forms[f]) for f in form_ids)
+        within = rng is None or all(rng.min <= n <= rng.max for n in counts)
+        level_rows.append(BlueprintRow(lv, "", _required(rng), counts, within))
+    overlap = []
+    for a_i, a in enumerate(form_ids):
+        for b in form_ids[a_i + 1 :]:
+            overlap.append((a, b, len(set(st.forms[a]) & set(st.forms[b]))))
+    asm = st.assembly
+    status = getattr(asm, "status", None) or st.forms_source
+    return ContentSection(
+        form_ids=form_ids,
+        outcome_rows=tuple(rows),
+        level_rows=tuple(level_rows),
+        solver_status=str(status),
+        solver_gap=_f(getattr(asm, "gap", None)),
+        solver_seconds=_f(getattr(asm, "seconds", None)),
+        max_overlap=_f(spec.form.max_overlap),
+        overlap=tuple(overlap),
+    )
+
+
+def _bank(st) -> BankSection | None:
+    if st.bank is None:
+        return None
+    from psychometrics.bank import STATUSES
+    from psychometrics.bank.stats import items_needed
+
+    bank, spec = st.bank, st.spec
+    present = {i.status for i in bank}
+    statuses = tuple(s for s in STATUSES if s in present) + tuple(
+        sorted(s for s in present if s not in STATUSES and s is not None)
+    )
+    outcome_ids = [o.id for o in spec.outcomes]
+    outcome_ids += sorted({i.outcome for i in bank if i.outcome and i.outcome not in outcome_ids})
+    eligible = set(spec.form.item_status)
+    rows, gaps = [], []
+    for oid in outcome_ids:
+        items = [i for i in bank if i.outcome == oid]
+        counts = Counter(i.status for i in items)
+        rng = spec.form.blueprint.get(oid)
+        needed = None
+        if rng is not None:
+            needed = items_needed(rng.min, spec.form.count, spec.form.max_overlap)
+            have = sum(1 for i in items if i.status in eligible and i.irt is not None)
+            if have < needed:
+                gaps.append(
+                    f"{oid}: the forms need at least {needed} distinct eligible calibrated items, "
+                    f"the bank has {have}: write and calibrate {needed - have} more"
+                )
+            elif have < needed + max(2, needed // 5):
+                gaps.append(
+                    f"{oid}: {have} eligible items for the {needed} the forms need: little room "
+                    "for retirements or exposure control; write more"
+                )
+        rows.append(
+            BankRow(
+                oid,
+                tuple(counts.get(s, 0) for s in statuses),
+                len(items),
+                sum(1 for i in items if i.irt is not None),
+                needed,
+            )
+        )
+    lint = st.lint
+    return BankSection(
+        path=_rel(bank.root, st.spec_path),
+        statuses=statuses,
+        rows=tuple(rows),
+        n_items=len(bank),
+        n_calibrated=sum(1 for i in bank if i.irt is not None),
+        lint_errors=tuple(f.format() for f in lint.errors) if lint else (),
+        lint_warnings=tuple(f.format() for f in lint.warnings) if lint else (),
+        gaps=tuple(gaps),
+        levels=tuple(sorted(Counter(i.cognitive_level or "unspecified" for i in bank).items())),
+        types=tuple(sorted(Counter(i.type or "unspecified" for i in bank).items())),
+    )
+
+
+def _rel(path, spec_path) -> str:
+    root = Path(spec_path).resolve().parent.parent
+    try:
+        return str(Path(path).resolve().relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _structure(st) -> StructureSection | None:
+    if not st.information:
+        return None
+    forms = []
+    for fid, items in st.forms.items():
+        info = st.information.get(fid)
+        ctt = st.form_ctt.get(fid)
+        test = ctt.test if ctt is not None else None
+        at_cut = st.at_cut.get(fid)
+        sums: tuple[float, ...] = ()
+        if test is not None:
+            dist = np.asarray(test.score_distribution)
+            sums = tuple(float(s) for s in np.repeat(np.arange(dist.size), dist))
+        forms.append(
+            FormStats(
+                form_id=fid,
+                item_ids=tuple(items),
+                n_persons=int(test.n_persons) if test is not None else None,
+                mean=_f(test.mean) if test is not None else None,
+                sd=_f(test.sd) if test is not None else None,
+                alpha=_f(test.alpha) if test is not None else None,
+                sem=_f(test.sem) if test is not None else None,
+                marginal_reliability=_f(info.marginal_reliability) if info is not None else None,
+                csem_at_cut=_f(at_cut.csem[0]) if at_cut is not None else None,
+                information_at_cut=_f(at_cut.test_information[0]) if at_cut is not None else None,
+                information_at_target=tuple(float(v) for v in st.at_target.get(fid, ())),
+                raw_cut=_f(st.cut.raw_cuts[fid]) if st.cut is not None else None,
+                max_score=_max_score(st, items),
+                tif=_curve(info.theta, info.test_information) if info is not None else None,
+                tcc=_curve(info.theta, info.tcc) if info is not None else None,
+                csem=_curve(info.theta, info.csem) if info is not None else None,
+                sum_scores=sums,
+            )
+        )
+    return StructureSection(
+        forms=tuple(forms),
+        dimensionality=_dimensionality(st),
+        fit=_fit(st),
+        parameters_source=st.params_source,
+        calibration_note=st.notes.get("parameters", ""),
+    )
+
+
+def _max_score(st, items) -> int:
+    total = 0
+    for i in items:
+        item = st.bank.get(i)
+        total += (item.n_categories - 1) if item is not None else 1
+    return total
+
+
+def _dimensionality(st) -> Dimensionality | None:
+    if not st.dimensionality:
+        return None
+    fid, res = next(iter(st.dimensionality.items()))
+    ev = getattr(res, "eigenvalues", None)
+    if ev is None:
+        return None
+    ratio = getattr(res, "first_to_second", None)
+    corr = str(getattr(res, "kind", "") or "")
+    label = f"{corr}, form {fid}" if corr else f"form {fid}"
+    return Dimensionality(tuple(float(x) for x in ev), _f(ratio), label)
+
+
+def _fit(st) -> FitSummary | None:
+    if not st.fit:
+        return None
+    fid, rep = next(iter(st.fit.items()))
+    m2 = rep.m2
+    n_misfit = sum(
+        1
+        for r in st.fit.values()
+        for it in r.sx2.items
+        if _f(it.p) is not None and it.p < FIT_ALPHA
+    )
+    flags = []
+    for r in st.fit.values():
+        for pair in r.q3.flagged:
+            flags.append((pair.item_a, pair.item_b, float(pair.q3)))
+    threshold = _f(rep.q3.threshold)
+    note = f"M2 and RMSEA on form {fid}; S-X2 and Q3 on every administered form."
+    if rep.notes:
+        note += " " + " ".join(str(n) for n in rep.notes)
+    return FitSummary(
+        m2=_f(m2.m2) if m2 is not None else None,
+        m2_df=_f(m2.df) if m2 is not None else None,
+        m2_p=_f(m2.p) if m2 is not None else None,
+        rmsea=_f(m2.rmsea) if m2 is not None else None,
+        n_misfit=n_misfit,
+        alpha_level=FIT_ALPHA,
+        q3_flags=tuple(flags),
+        q3_threshold=threshold,
+        note=note + (" " + rep.q3.rule if getattr(rep.q3, "rule", "") else ""),
+    )
+
+
+def _item_rows(st) -> ItemsSection | None:
+    if not st.item_analysis and st.params is None:
+        return None
+    ctt, sx2, dif = {}, {}, {}
+    for res in st.item_analysis.values():
+        for it in res.items:
+            ctt.setdefault(it.item_id, it)
+    for rep in st.fit.values():
+        for it in rep.sx2.items:
+            sx2.setdefault(it.item_id, it)
+    for res in st.dif.values():
+        for it in res.items:
+            dif.setdefault(it.item_id, it)
+    on_forms: dict[str, list[str]] = {}
+    for fid, items in st.forms.items():
+        for i in items:
+            on_forms.setdefault(i, []).append(fid)
+    pindex = {i: k for k, i in enumerate(st.params.item_ids)} if st.params is not None else {}
+    ids = [i.id for i in st.bank if i.id in ctt or i.id in on_forms or i.id in pindex]
+    rows = []
+    for item_id in ids:
+        item = st.bank.get(item_id)
+        k = pindex.get(item_id)
+        c, s, d = ctt.get(item_id), sx2.get(item_id), dif.get(item_id)
+        flags = list(c.flags) if c is not None else []
+        if s is not None and _f(s.p) is not None and s.p < FIT_ALPHA:
+            flags.append("misfit")
+        if d is not None and d.ets_class in ("B", "C"):
+            flags.append(f"DIF {d.ets_class}")
+        b = None
+        if k is not None:
+            bk = np.asarray(st.params.b[k], dtype=float)
+            bk = bk[~np.isnan(bk)]
+            b = float(bk.mean()) if bk.size else None
+        rows.append(
+            ItemRow(
+                item_id=item_id,
+                outcome=item.outcome or "" if item else "",
+                status=item.status or "" if item else "",
+                forms=tuple(on_forms.get(item_id, ())),
+                model=st.params.model[k] if k is not None else "",
+                a=_f(st.params.a[k]) if k is not None else None,
+                b=b,
+                c=_f(st.params.c[k]) if k is not None else None,
+                n=int(c.n) if c is not None else None,
+                p=_f(c.p) if c is not None else None,
+                rpbis=_f(c.rpbis) if c is not None else None,
+                sx2=_f(s.s_x2) if s is not None else None,
+                sx2_df=_f(s.df) if s is not None else None,
+                sx2_p=_f(s.p) if s is not None else None,
+                mh_delta=_f(d.mh_delta) if d is not None else None,
+                ets_class=(d.ets_class or "") if d is not None else "",
+                flags=tuple(str(f) for f in flags),
+            )
+        )
+    curves = tuple(
+        ItemCurve(
+            item_id=i,
+            theta=tuple(float(x) for x in cv["theta"]),
+            expected=tuple(float(x) for x in cv["expected"]),
+            observed_theta=tuple(float(x) for x in cv.get("observed_theta", ())),
+            observed=tuple(float(x) for x in cv.get("observed", ())),
+            reason=cv.get("reason", ""),
+        )
+        for i, cv in st.item_curves.items()
+    )
+    theta = st.theta.theta if st.theta is not None else ()
+    return ItemsSection(
+        rows=tuple(rows),
+        curves=curves,
+        person_theta=tuple(float(t) for t in np.asarray(theta) if np.isfinite(t)),
+        flag_rules=FLAG_RULES,
+    )
+
+
+def _fairness(st) -> FairnessSection | None:
+    if not st.dif:
+        return None
+    admin = st.spec.administration
+    on_forms: dict[str, list[str]] = {}
+    for fid, items in st.forms.items():
+        for i in items:
+            on_forms.setdefault(i, []).append(fid)
+    rows, seen = [], set()
+    for res in st.dif.values():
+        for it in res.items:
+            if it.item_id in seen:
+                continue
+            seen.add(it.item_id)
+            rows.append(
+                DifRow(
+                    item_id=it.item_id,
+                    n_reference=int(it.n_reference),
+                    n_focal=int(it.n_focal),
+                    mh_delta=_f(it.mh_delta),
+                    mh_p=_f(it.mh_p),
+                    ets_class=it.ets_class or "",
+                    favors=it.favors or "",
+                    lr_p=_f(it.lr_p),
+                    lr_r2_delta=_f(it.lr_r2_delta),
+                    on_forms=tuple(on_forms.get(it.item_id, ())),
+                )
+            )
+    first = next(iter(st.dif.values()))
+    note = (
+        f"Mantel-Haenszel matched on the {first.matching} score of each administered form, ETS "
+        f"A/B/C classes (alpha {first.alpha}); logistic-regression DIF with Nagelkerke R\u00b2 "
+        f"change. Items are classified only when at least {first.min_focal} focal and "
+        f"{first.min_reference} reference candidates saw them."
+    )
+    if st.notes.get("fairness"):
+        note += " " + st.notes["fairness"]
+    return FairnessSection(
+        group_column=admin.group,
+        focal=admin.focal,
+        reference=admin.reference,
+        rows=tuple(rows),
+        pass_rates=_group_rates(st),
+        method_note=note,
+    )
+
+
+def _group_rates(st) -> tuple[GroupRate, ...]:
+    pr = st.pass_rates
+    if pr is None or not pr.by_group:
+        return ()
+    return tuple(
+        GroupRate(str(g), int(pr.n_by_group[g]), float(pr.by_group[g])) for g in sorted(pr.by_group)
+    )
+
+
+def _standard_setting(st) -> StandardSettingSection | None:
+    cut = st.cut
+    if cut is None:
+        return None
+    detail = cut.detail
+    raters: tuple[RaterRow, ...] = ()
+    rounds: tuple[str, ...] = ()
+    round_cuts: tuple[float | None, ...] = ()
+    agreement = None
+    label = ""
+    rated = None
+    if st.round_details:
+        rounds = tuple(str(r) for r in st.round_details)
+        last = list(st.round_details.values())[-1]
+        ids = list(last.raters)
+        per_round = {
+            r: dict(zip(d.raters, d.rater_cuts, strict=True)) for r, d in st.round_details.items()
+        }
+        raters = tuple(
+            RaterRow(
+                str(rid),
+                tuple(_f(per_round[r].get(rid)) for r in st.round_details),
+                bool(flag),
+            )
+            for rid, flag in zip(ids, last.rater_flags, strict=True)
+        )
+        round_cuts = tuple(_f(d.raw_cut) for d in st.round_details.values())
+        rated = len(last.item_ids)
+    elif detail is not None and hasattr(detail, "rater_cuts"):
+        raters = tuple(
+            RaterRow(str(r), (_f(c),), bool(f))
+            for r, c, f in zip(
+                detail.raters,
+                detail.rater_cuts,
+                getattr(detail, "rater_flags", [False] * len(detail.raters)),
+                strict=True,
+            )
+        )
+        rounds = (str(getattr(detail, "round", "") or "final"),)
+    icc = getattr(detail, "icc", None)
+    if icc is not None:
+        agreement, label = _f(icc.icc_single), "ICC(2,1) across items (single rater)"
+    scale_cut = _f(cut.scale_cut)
+    scale_note = ""
+    if cut.scale is not None and scale_cut is not None:
+        scale_note = f"(scale = {cut.scale.intercept:g} + {cut.scale.slope:g} \u00d7 theta)"
+    method = cut.method if cut.method != "theta" else "theta given in the spec"
+    note = ""
+    if cut.method == "theta":
+        note = "no standard-setting study is named in the spec"
+    elif getattr(cut, "reference_form", None):
+        note = f"raw cut set on form {cut.reference_form}, carried to the others through its TCC"
+    pr = st.pass_rates
+    ratings_file = ""
+    if st.spec.cut_score is not None and st.spec.cut_score.ratings is not None:
+        ratings_file = _rel(st.spec.cut_score.ratings, st.spec_path)
+    return StandardSettingSection(
+        method=method,
+        theta_cut=float(cut.theta_cut),
+        se_theta=_f(getattr(detail, "se_theta", None)),
+        raw_cut=_f(getattr(detail, "raw_cut", None)),
+        se_raw=_f(getattr(detail, "se_raw", None)),
+        ratings_file=ratings_file,
+        rated_items=rated,
+        rounds=rounds,
+        round_cuts=round_cuts,
+        raters=raters,
+        agreement=agreement,
+        agreement_label=label,
+        scale_cut=scale_cut,
+        scale_note=scale_note,
+        pass_rate=_f(pr.overall) if pr is not None else None,
+        pass_rates=_group_rates(st),
+        note=note + (f"; pass rule: {st.pass_rule}" if st.pass_rule and pr is not None else ""),
+    )
+
+
+def _decisions(st) -> DecisionSection | None:
+    if not st.decisions:
+        return None
+    rows = tuple(
+        DecisionRow(
+            form_id=fid,
+            accuracy=float(d.accuracy),
+            consistency=float(d.consistency),
+            false_positive=_f(d.false_positive),
+            false_negative=_f(d.false_negative),
+            kappa=_f(d.kappa),
+        )
+        for fid, d in st.decisions.items()
+    )
+    method = next(iter(st.decisions.values())).method
+    notes = {
+        "rudner": "Rudner (2001, 2005): each candidate's true theta taken as normal around the "
+        "EAP estimate with its posterior SD; candidates who took the whole form.",
+        "lee": "Lee (2010): summed-score distributions by the Lord-Wingersky recursion over a "
+        "N(0, 1) latent distribution.",
+    }
+    note = notes.get(st.decision_method, "")
+    if st.notes.get("decisions"):
+        note += " " + st.notes["decisions"]
+    return DecisionSection(method=method, rows=rows, note=note)
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def collect_report(
+    st, *, stages: Sequence[StageRecord], argv: Sequence[str] | None = None
+) -> ReportData:
+    """Fill :class:`ReportData` from the pipeline state (see :mod:`psychometrics.build`)."""
+    sections = {
+        "content": _content(st) if st.spec is not None else None,
+        "bank": _bank(st),
+        "structure": _structure(st),
+        "items": _item_rows(st) if st.bank is not None else None,
+        "fairness": _fairness(st),
+        "standard_setting": _standard_setting(st),
+        "decisions": _decisions(st),
+    }
+    unavailable = {}
+    for key, value in sections.items():
+        if value is None:
+            unavailable[key] = st.unavailable.get(key) or _reason(key, st)
+    for key in ("fit", "dimensionality", "assembly"):
+        if key in st.unavailable:
+            unavailable[key] = st.unavailable[key]
+    cut_from_method = bool(st.cut is not None and st.cut.method != "theta")
+    available = ["purpose"] + [k for k, v in sections.items() if v is not None]
+    manifest = build_manifest(
+        st.inputs,
+        argv=argv,
+        relative_to=Path(st.spec_path).resolve().parent.parent,
+        settings={
+            "theta grid": "-4..4 by 0.1",
+            "parameters": st.params_source or "n/a",
+            "forms": st.forms_source or "n/a",
+            "decision method": st.decision_method or "n/a",
+            "theta estimates": "EAP, N(0, 1) prior, 61 quadrature points",
+        },
+    )
+    simulated = ""
+    if st.spec is not None and st.spec.administration is not None:
+        data_dir = Path(st.spec.administration.responses).parent
+        if (data_dir / "simulate_example.py").exists():
+            simulated = (
+                "The responses and panel ratings of this program are simulated (see "
+                f"{_rel(data_dir / 'simulate_example.py', st.spec_path)}); they illustrate the "
+                "report and are not evidence about real candidates."
+            )
+    return ReportData(
+        credential=_credential(st.spec),
+        manifest=manifest,
+        problems=open_problems(
+            **sections, unavailable=unavailable, cut_from_method=cut_from_method
+        ),
+        evidence=evidence_map(available, cut_from_method=cut_from_method),
+        stages=tuple(stages),
+        unavailable=unavailable,
+        theta_cut=_f(st.cut.theta_cut) if st.cut is not None else None,
+        simulated_note=simulated,
+        **sections,
+    )
+
+
+def _reason(key: str, st) -> str:
+    if st.responses is None and key in ("items", "fairness", "structure", "decisions"):
+        return "no responses were analysed"
+    return "an earlier stage did not produce its inputs"
+
+
+def items_csv(items: ItemsSection | None) -> str:
+    """``items.csv``: one row per item with the report's item-analysis columns."""
+    cols = [
+        "item_id",
+        "outcome",
+        "status",
+        "forms",
+        "model",
+        "a",
+        "b",
+        "c",
+        "n",
+        "p",
+        "rpbis",
+        "sx2",
+        "sx2_df",
+        "sx2_p",
+        "mh_delta",
+        "ets_class",
+        "flags",
+    ]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
+    for r in items.rows if items is not None else ():
+        row = []
+        for c in cols:
+            v = getattr(r, c)
+            if isinstance(v, tuple):
+                v = ";".join(v)
+            elif isinstance(v, float):
+                v = f"{v:.6g}"
+            elif v is None:
+                v = ""
+            row.append(v)
+        w.writerow(row)
+    return buf.getvalue()
