@@ -21,7 +21,9 @@ Polytomous items
     ``SMD = sum_k w_Fk (mean_Fk - mean_Rk)`` (Dorans & Schmitt 1991), classified AA/BB/CC by the ETS
     rule of Zwick, Thayer & Mazzeo (1997): CC if the Mantel test is significant and
     ``|SMD / SD| > .25``, BB if significant and ``|SMD / SD| > .17``, AA otherwise (SD = item-score
-    SD of the two groups together). Logistic-regression DIF is not computed for them.
+    SD of the two groups together). Logistic-regression DIF uses the proportional-odds ordinal
+    model (Zumbo 1999) with the same three models, tests and R-squared change; the Jodoin-Gierl
+    cut-offs were derived for 0/1 items and are applied to these as a screen only.
 
 Logistic regression (0/1 items; Swaminathan & Rogers 1990)
     Three models of the item score: (1) matching score; (2) + group; (3) + score x group, fitted
@@ -69,6 +71,8 @@ Robins, J., Breslow, N., & Greenland, S. (1986). Estimators of the Mantel-Haensz
     consistent in both sparse data and large-strata limiting models. *Biometrics*, 42, 311-323.
 Swaminathan, H., & Rogers, H. J. (1990). Detecting differential item functioning using logistic
     regression procedures. *Journal of Educational Measurement*, 27, 361-370.
+Zumbo, B. D. (1999). *A handbook on the theory and methods of differential item functioning
+    (DIF)*. Ottawa: Department of National Defense.
 Zwick, R. (2012). A review of ETS differential item functioning assessment procedures: Flagging
     rules, minimum sample size requirements, and criterion refinement. ETS RR-12-08.
 Zwick, R., Thayer, D. T., & Mazzeo, J. (1997). Descriptive and inferential procedures for
@@ -97,6 +101,7 @@ __all__ = [
     "dif_analysis",
     "ets_class",
     "fit_logistic",
+    "fit_ordinal_logistic",
     "jodoin_gierl_class",
     "mantel_haenszel",
 ]
@@ -332,6 +337,99 @@ def fit_logistic(
     return LogisticFit(beta, ll, max_iter, False, f"no convergence in {max_iter} iterations")
 
 
+def fit_ordinal_logistic(
+    x: np.ndarray, y: np.ndarray, *, max_iter: int = 100, tol: float = 1e-10
+) -> LogisticFit:
+    """Proportional-odds (cumulative logit) regression by maximum likelihood.
+
+    ``logit P(Y >= c | x) = tau_c + x beta`` for ``c = 1..K-1`` with ``tau_1 > ... > tau_{K-1}``
+    (kept ordered by writing ``tau_c = tau_1 - sum_{m=2..c} exp(u_m)``), fitted by BFGS with the
+    analytic gradient (:func:`scipy.optimize.minimize`).
+
+    Parameters
+    ----------
+    x
+        Predictors ``(n, p)`` without an intercept column (the thresholds play that role).
+    y
+        Categories ``0..K-1`` (every category should occur).
+    max_iter, tol
+        Iteration limit and gradient tolerance (``gtol = sqrt(tol)`` scaled by n).
+
+    Returns
+    -------
+    LogisticFit
+        ``coef`` = ``(tau_1..tau_{K-1}, beta)``; with K = 2 this is the binary logistic
+        regression with intercept ``tau_1``.
+
+    References
+    ----------
+    McCullagh, P. (1980). Regression models for ordinal data. *JRSS B*, 42, 109-142.
+    Zumbo, B. D. (1999). *A handbook on the theory and methods of differential item functioning
+    (DIF): Logistic regression modeling as a unitary framework for binary and Likert-type
+    (ordinal) item scores*. Ottawa: Department of National Defense.
+    """
+    from scipy import optimize
+
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=int)
+    if x.ndim != 2 or y.shape != (x.shape[0],):
+        raise ValueError("x must be (n, p) and y (n,)")
+    n, p = x.shape
+    k = int(y.max()) + 1
+    if k < 2 or y.min() < 0:
+        raise ValueError("y must hold categories 0..K-1 with K >= 2")
+    m = k - 1
+    # start: thresholds at the marginal cumulative logits, slopes 0
+    cum = np.clip(np.array([(y >= c).mean() for c in range(1, k)]), 1e-4, 1 - 1e-4)
+    tau0 = special.logit(cum)
+    tau0 = np.minimum.accumulate(tau0 - np.arange(m) * 1e-3)
+    start = np.concatenate([[tau0[0]], np.log(np.maximum(-np.diff(tau0), 1e-3)), np.zeros(p)])
+    rows = np.arange(n)
+
+    def unpack(theta):
+        steps = np.exp(theta[1:m])
+        tau = theta[0] - np.concatenate([[0.0], np.cumsum(steps)])
+        return tau, steps, theta[m:]
+
+    def negll(theta):
+        tau, steps, beta = unpack(theta)
+        eta = x @ beta
+        # cumulative probabilities with the bounds P(Y >= 0) = 1, P(Y >= K) = 0
+        cdf = np.column_stack([np.ones(n), special.expit(tau[None, :] + eta[:, None]), np.zeros(n)])
+        dens = cdf * (1.0 - cdf)
+        prob = np.maximum(cdf[rows, y] - cdf[rows, y + 1], 1e-300)
+        ll = np.sum(np.log(prob))
+        # d log P / d (tau_c + eta) for the upper (c = y) and lower (c = y + 1) bounds
+        g_up = dens[rows, y] / prob
+        g_lo = -dens[rows, y + 1] / prob
+        g_tau = np.zeros((n, m + 2))
+        g_tau[rows, y] += g_up
+        g_tau[rows, y + 1] += g_lo
+        g_tau = g_tau[:, 1 : m + 1].sum(axis=0)  # per threshold tau_1..tau_m
+        grad_beta = x.T @ (g_up + g_lo)
+        grad_t1 = g_tau.sum()
+        # tau_c depends on u_j (j = 2..c) with derivative -exp(u_j)
+        tail = np.cumsum(g_tau[::-1])[::-1]  # tail[c] = sum of g_tau over thresholds >= c
+        grad_u = -steps * tail[1:]
+        grad = np.concatenate([[grad_t1], grad_u, grad_beta])
+        return -ll, -grad
+
+    res = optimize.minimize(
+        negll,
+        start,
+        jac=True,
+        method="BFGS",
+        options={"maxiter": max_iter * 10, "gtol": math.sqrt(tol) * max(1.0, n / 100)},
+    )
+    tau, _, beta = unpack(res.x)
+    coef = np.concatenate([tau, beta])
+    ok = bool(res.success) or (
+        res.status == 2 and np.max(np.abs(negll(res.x)[1])) < 1e-4 * max(1.0, n / 100)
+    )
+    message = "converged" if ok else f"ordinal fit: {res.message}"
+    return LogisticFit(coef, float(-res.fun), int(res.nit), ok, message)
+
+
 def _nagelkerke(ll_model: float, ll_null: float, n: int) -> float:
     """Nagelkerke (1991) R-squared: Cox-Snell R2 divided by its maximum."""
     cs = 1.0 - math.exp(2.0 * (ll_null - ll_model) / n)
@@ -352,7 +450,8 @@ class ItemDIF:
     item_id
         The item.
     polytomous
-        True for an item with scores above 1 (Mantel / SMD instead of MH and LR).
+        True for an item with scores above 1 (Mantel / SMD instead of MH; ordinal logistic
+        regression).
     n_reference, n_focal
         Persons of each group who saw the item.
     mh_chi2, mh_p
@@ -644,24 +743,24 @@ def _screen(
             )
         if poly[j]:
             res = _polytomous(y, f, s_mh[sel, j], alpha=alpha)
-            cls = None if small else res["ets_class"]
-            notes.append("polytomous: Mantel chi-square and SMD; logistic regression not run")
-            lr = _empty_lr()
+            res["note"] = ""
         else:
             res = _binary_mh(y, f, s_mh[sel, j], alpha=alpha)
-            cls = None if small else res["ets_class"]
-            if res["note"]:
-                notes.append(res["note"])
-            if logistic:
-                lr = _lr_dif(y, f, s_lr[sel, j], alpha=alpha, max_iter=max_iter, tol=tol)
-                if lr["note"]:
-                    notes.append(lr["note"])
-                    if not lr["lr_converged"]:
-                        warnings.warn(f"DIF {item}: {lr['note']}", RuntimeWarning, stacklevel=3)
-                if small:
-                    lr["lr_class"] = None
-            else:
-                lr = _empty_lr()
+        cls = None if small else res["ets_class"]
+        if res["note"]:
+            notes.append(res["note"])
+        if logistic:
+            lr = _lr_dif(
+                y, f, s_lr[sel, j], alpha=alpha, max_iter=max_iter, tol=tol, ordinal=bool(poly[j])
+            )
+            if lr["note"]:
+                notes.append(lr["note"])
+                if not lr["lr_converged"]:
+                    warnings.warn(f"DIF {item}: {lr['note']}", RuntimeWarning, stacklevel=3)
+            if small:
+                lr["lr_class"] = None
+        else:
+            lr = _empty_lr()
         lr.pop("note", None)
         res.pop("note", None)
         res["ets_class"] = cls
@@ -789,24 +888,33 @@ def _empty_lr():
     )
 
 
-def _lr_dif(y, f, s, *, alpha, max_iter, tol):
-    """Swaminathan-Rogers logistic-regression DIF of one 0/1 item."""
+def _lr_dif(y, f, s, *, alpha, max_iter, tol, ordinal=False):
+    """Logistic-regression DIF of one item: binary (Swaminathan & Rogers 1990) or, for a
+    polytomous item, proportional-odds ordinal (Zumbo 1999)."""
     out = _empty_lr()
     n = y.size
-    n1 = float(y.sum())
-    if n < 3 or n1 in (0.0, float(n)):
+    levels, counts = np.unique(y, return_counts=True)
+    if n < 3 or levels.size < 2:
         out["note"] = "logistic regression not run: the item score has no variance"
         return out
     sd = s.std()
     z = (s - s.mean()) / sd if sd > 0 else np.zeros_like(s)
     gf = f.astype(float)
-    ones = np.ones(n)
-    fits = [
-        fit_logistic(np.column_stack(cols), y, max_iter=max_iter, tol=tol)
-        for cols in ((ones, z), (ones, z, gf), (ones, z, gf, z * gf))
-    ]
-    p_hat = n1 / n
-    ll0 = n1 * math.log(p_hat) + (n - n1) * math.log(1.0 - p_hat)
+    designs = ((z,), (z, gf), (z, gf, z * gf))
+    if ordinal:
+        # categories that occur, renumbered 0..K-1 (empty categories carry no information)
+        yk = np.searchsorted(levels, y)
+        fits = [
+            fit_ordinal_logistic(np.column_stack(cols), yk, max_iter=max_iter, tol=tol)
+            for cols in designs
+        ]
+    else:
+        ones = np.ones(n)
+        fits = [
+            fit_logistic(np.column_stack((ones, *cols)), y, max_iter=max_iter, tol=tol)
+            for cols in designs
+        ]
+    ll0 = float(np.sum(counts * np.log(counts / n)))
     l1, l2, l3 = (fit.loglik for fit in fits)
     r1, r2, r3 = (_nagelkerke(ll, ll0, n) for ll in (l1, l2, l3))
     chi_u = max(2.0 * (l2 - l1), 0.0)
