@@ -427,3 +427,63 @@ def test_read_table_and_judgments(tmp_path):
     panel.write_text("rater,notes\nA,x\n")
     with pytest.raises(InputError, match="no judgment columns"):
         ss.read_panel_judgments(panel)
+
+
+def test_set_cut_score_from_judgment_files(tmp_path):
+    p = three_pl()
+    forms = {"A": p}
+    scores = SCORES / 2.0  # 1 .. 4.5 on the 5-point form
+    panel = tmp_path / "panel.csv"
+    # panel means: min_cut 2, max_cut 4, min_fail .1, max_fail .5
+    panel.write_text("rater,min_cut,max_cut,min_fail,max_fail\nA,1.5,4,0.1,0.4\nB,2.5,4,0.1,0.6\n")
+    res = ss.set_cut_score("hofstee", forms=forms, scores=scores, ratings=panel)
+    hand = ss.hofstee(scores, min_cut=2, max_cut=4, min_fail=0.1, max_fail=0.5)
+    assert res.detail.raw_cut == pytest.approx(hand.raw_cut)
+
+    beuk_file = tmp_path / "beuk.csv"
+    beuk_file.write_text("rater,cut,pass_rate\nA,2.5,0.55\nB,3.5,0.65\n")
+    res = ss.set_cut_score("beuk", forms=forms, scores=scores, ratings=beuk_file)
+    assert res.detail.raw_cut == pytest.approx(
+        ss.beuk_from_judgments(scores, [2.5, 3.5], [0.55, 0.65]).raw_cut
+    )
+    # the spec's Beuk bounds: line through (midpoint 3, expected pass .6), slope .4 / 2
+    res = ss.set_cut_score(
+        "beuk",
+        forms=forms,
+        scores=scores,
+        beuk_judgments={
+            "min_cut": 2, "max_cut": 4, "min_fail": 0.1, "max_fail": 0.5, "expected_pass_rate": 0.6
+        },
+    )  # fmt: skip
+    assert res.detail.mean_cut == 3 and res.detail.sd_pass_rate / res.detail.sd_cut == 0.2
+
+    exam = tmp_path / "exam.csv"
+    exam.write_text(
+        "person_id,score,rating\nP1,1,fail\nP2,2,borderline\nP3,2.5,borderline\nP4,4,pass\n"
+    )
+    res = ss.set_cut_score("borderline-group", forms=forms, ratings=exam)
+    assert res.detail.raw_cut == 2.25
+    assert res.theta_cut == pytest.approx(tcc_root(2.25), abs=1e-8)
+    with pytest.raises(InputError, match="neither a master"):
+        ss.set_cut_score("contrasting-groups", forms=forms, ratings=exam)
+    groups = tmp_path / "groups.csv"
+    groups.write_text("person_id,score,rating\nP1,1,fail\nP2,2,fail\nP3,3,pass\nP4,4,pass\n")
+    res = ss.set_cut_score("contrasting-groups", forms=forms, ratings=groups)
+    assert res.detail.status == "separated" and res.detail.raw_cut == 2.5
+    with pytest.raises(InputError, match="not a numeric rating"):
+        ss.set_cut_score("borderline-regression", forms=forms, ratings=exam, borderline=1)
+
+
+def test_set_cut_score_accepts_a_scale_dataclass():
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class SpecScale:  # the shape of the spec's scale block
+        slope: float = 10.0
+        intercept: float = 500.0
+        round: int = 0
+        min: float | None = 200.0
+        max: float | None = 800.0
+
+    res = ss.set_cut_score(None, forms={"A": three_pl()}, theta=-0.44, scale=SpecScale())
+    assert res.scale_cut == 496.0  # 495.6 -> 496
