@@ -173,6 +173,16 @@ def test_key_outcome_column_gives_stratified_alpha(tmp_path):
     assert [s["stratum"] for s in data["test"]["strata"]] == ["DA1", "DA2", "DA3"]
 
 
+def test_miskey_shows_option_table(tmp_path):
+    resp, key, _ = write_data(tmp_path, n=400)
+    text = key.read_text().replace("DA-0005,A", "DA-0005,C")
+    key.write_text(text)
+    r = run("analyze", resp, "--key", key, "--ignore", "group", "--ignore", "site")
+    assert r.exit_code == 0, r.output
+    assert "possible_miskey:A" in r.stdout and "DA-0005 options" in r.stdout
+    assert "C (key)" in r.stdout
+
+
 def test_bad_inputs_give_one_line_errors_and_leave_files_alone(tmp_path):
     resp, key, _ = write_data(tmp_path, n=60)
     out = tmp_path / "items.csv"

@@ -447,6 +447,7 @@ def render_table(
     n_flagged = sum(1 for r in rows if r["flags"])
     lines.append("")
     lines.append(f"{n_flagged} of {len(rows)} items flagged")
+    lines.extend(_distractor_tables(ctt, f))
     if dif is not None:
         lines.append(
             "ETS class sign: - favors the reference group, + the focal group (Zwick 2012); "
@@ -459,6 +460,24 @@ def render_table(
         for note, count in notes.items():
             lines.append(f"DIF note ({count} item{'s' if count > 1 else ''}): {note}")
     return "\n".join(lines)
+
+
+def _distractor_tables(ctt: ItemAnalysis, f: Any) -> list[str]:
+    """Option tables of the items with a distractor flag (all options are in --json)."""
+    out = []
+    for it in ctt.items:
+        if not any(fl.startswith(("positive_distractor", "possible_miskey")) for fl in it.flags):
+            continue
+        out.append("")
+        out.append(f"{it.item_id} options ({ctt.group_rule}):")
+        out.append(f"  {'option':<7} {'n':>6} {'share':>6} {'low':>6} {'mid':>6} {'high':>6} rpbis")
+        for o in it.options:
+            label = o.option + (" (key)" if o.is_key else "")
+            out.append(
+                f"  {label:<7} {o.n:>6} {f(o.share):>6} {f(o.share_low):>6} "
+                f"{f(o.share_middle):>6} {f(o.share_high):>6} {f(o.rpbis)}"
+            )
+    return out
 
 
 def _signed(cls: str | None, favors: str | None) -> str:
