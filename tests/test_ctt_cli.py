@@ -171,6 +171,7 @@ def test_key_outcome_column_gives_stratified_alpha(tmp_path):
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert [s["stratum"] for s in data["test"]["strata"]] == ["DA1", "DA2", "DA3"]
+    assert data["items"][4]["outcome"] == "DA2"
 
 
 def test_miskey_shows_option_table(tmp_path):

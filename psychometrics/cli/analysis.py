@@ -200,12 +200,14 @@ def analyze(
             min_reference=min_reference,
         )
 
-    rows = item_rows(ctt, dif)
+    rows = item_rows(ctt, dif, outcomes)
     if out_file is not None:
         columns = list(BASE_COLUMNS)
         if dif is not None:
             columns += DIF_COLUMNS
         columns += EXTRA_COLUMNS
+        if outcomes:
+            columns.append("outcome")
         if dif is not None:
             columns += DIF_EXTRA_COLUMNS
         atomic_write_text(out_file, _to_csv(rows, columns))
@@ -308,7 +310,9 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def item_rows(ctt: ItemAnalysis, dif: DIFResult | None) -> list[dict[str, Any]]:
+def item_rows(
+    ctt: ItemAnalysis, dif: DIFResult | None, outcomes: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     """One flat record per item: the CTT fields, the DIF fields (if any) and the flags."""
     rows = []
     for it in ctt.items:
@@ -324,6 +328,8 @@ def item_rows(ctt: ItemAnalysis, dif: DIFResult | None) -> list[dict[str, Any]]:
             "biserial": it.biserial,
             "omit_rate": it.omit_rate,
         }
+        if outcomes:
+            row["outcome"] = outcomes.get(it.item_id, "")
         if dif is not None:
             d = dif.item(it.item_id)
             row.update(
