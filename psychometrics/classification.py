@@ -58,6 +58,7 @@ from psychometrics.irt.models import (
     test_characteristic_curve,
     test_information,
 )
+from psychometrics.standard_setting import raw_for_theta
 
 
 def _plain(value: Any) -> Any:
@@ -590,3 +591,139 @@ def pass_rates(scores, *, cut: float, groups: Sequence[str] | None = None) -> Pa
             by[label] = float(passed[mask].mean())
             nby[label] = int(mask.sum())
     return PassRates(float(cut), float(passed.mean()), int(s.size), by, nby)
+
+
+# --------------------------------------------------------------------------------------------
+# one entry point for the build (the spec's decision block)
+# --------------------------------------------------------------------------------------------
+
+DECISION_METHODS = ("rudner", "lee", "livingston-lewis")
+
+
+@dataclass(frozen=True)
+class DecisionReport:
+    """Everything a report says about pass/fail decisions at one cut.
+
+    Attributes
+    ----------
+    result
+        Accuracy, consistency, false positive/negative rates (:class:`DecisionResult`).
+    theta_cut
+        The theta cut (NaN for Livingston-Lewis).
+    raw_cut
+        The summed-score cut used (Lee, Livingston-Lewis) or ``TCC(theta_cut)`` rounded by
+        ``rounding`` (Rudner; NaN without parameters).
+    csem
+        Conditional SEM at the theta cut (None for Livingston-Lewis).
+    pass_rates
+        Observed pass rates overall and by group (None without examinee scores).
+    latent
+        Where the indices were averaged: ``"examinees"`` (their estimates) or
+        ``"N(mean, sd)"`` quadrature.
+    """
+
+    result: DecisionResult
+    theta_cut: float
+    raw_cut: float
+    csem: ConditionalSEM | None
+    pass_rates: PassRates | None
+    latent: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(asdict(self))
+
+
+def decision_accuracy(
+    method: str,
+    *,
+    params: ItemParameters | None = None,
+    theta_cut: float | None = None,
+    thetas=None,
+    se=None,
+    groups: Sequence[str] | None = None,
+    mean: float = 0.0,
+    sd: float = 1.0,
+    rounding: str = "ceil",
+    scores=None,
+    raw_cut: float | None = None,
+    reliability: float | None = None,
+    min_score: float = 0.0,
+    max_score: float | None = None,
+) -> DecisionReport:
+    """Decision accuracy and consistency by the spec's ``decision.method``.
+
+    Parameters
+    ----------
+    method
+        ``"rudner"``: with ``thetas`` and ``se`` the examinee version, else the population version
+        over ``N(mean, sd^2)``; ``"lee"``: Lord-Wingersky at the examinees' ``thetas`` (Lee's
+        D method) or over ``N(mean, sd^2)``, raw cut = ``TCC(theta_cut)`` rounded by
+        ``rounding`` unless ``raw_cut`` is given; ``"livingston-lewis"``: from ``scores``,
+        ``reliability``, ``raw_cut`` and the score range (no IRT).
+    params
+        The form's items (IRT methods).
+    theta_cut
+        The theta cut (IRT methods).
+    thetas, se
+        Examinees' theta estimates and standard errors (optional; pass rates by group need them).
+    groups
+        Group label per examinee, for pass rates by group.
+    mean, sd
+        Latent distribution when no examinee estimates are given.
+    rounding
+        Rounding rule of the raw cut (see :func:`psychometrics.standard_setting.round_raw`).
+    scores, raw_cut, reliability, min_score, max_score
+        Livingston-Lewis inputs (``raw_cut`` also overrides Lee's raw cut).
+
+    Returns
+    -------
+    DecisionReport
+
+    References
+    ----------
+    Rudner (2001, 2005); Lee (2010); Livingston & Lewis (1995).
+    """
+    if method not in DECISION_METHODS:
+        raise ValueError(f"method: expected one of {', '.join(DECISION_METHODS)}, got {method!r}")
+    if method == "livingston-lewis":
+        if scores is None or reliability is None or max_score is None or raw_cut is None:
+            raise ValueError(
+                "scores, reliability, max_score, raw_cut: required by livingston-lewis"
+            )
+        res = livingston_lewis(
+            scores,
+            reliability=reliability,
+            cuts=raw_cut,
+            min_score=min_score,
+            max_score=max_score,
+        )
+        rates = pass_rates(scores, cut=raw_cut, groups=groups)
+        return DecisionReport(res, math.nan, float(raw_cut), None, rates, "examinees")
+    if params is None or theta_cut is None:
+        raise ValueError(f"params, theta_cut: required by {method}")
+    have = thetas is not None
+    if method == "rudner":
+        if have and se is None:
+            raise ValueError("se: required with thetas by rudner")
+        res = (
+            rudner(thetas, se, cuts=theta_cut)
+            if have
+            else rudner_population(params, cuts=theta_cut, mean=mean, sd=sd)
+        )
+        cut_raw = raw_for_theta(params, theta_cut, rounding=rounding)
+    else:
+        cut_raw = (
+            float(raw_cut)
+            if raw_cut is not None
+            else raw_for_theta(params, theta_cut, rounding=rounding)
+        )
+        res = lee(params, raw_cuts=cut_raw, thetas=thetas, mean=mean, sd=sd)
+    rates = pass_rates(thetas, cut=theta_cut, groups=groups) if have else None
+    return DecisionReport(
+        result=res,
+        theta_cut=float(theta_cut),
+        raw_cut=float(cut_raw),
+        csem=conditional_sem(params, theta_cut),
+        pass_rates=rates,
+        latent="examinees" if have else f"N({mean:g}, {sd:g})",
+    )

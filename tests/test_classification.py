@@ -305,3 +305,21 @@ def test_argument_validation():
         cl.rudner([0.0], [0.3], cuts=[0.5, 0.5])
     with pytest.raises(ValueError, match="true_theta_cuts"):
         cl.lee(six_items(), raw_cuts=[2, 4], true_theta_cuts=[0.0])
+
+
+def test_decision_accuracy_entry_point():
+    params = six_items()
+    rep = cl.decision_accuracy("lee", params=params, theta_cut=0.1)
+    assert rep.raw_cut == math.ceil(p3(0.1).sum())  # TCC(0.1) rounded up
+    assert rep.result.cuts == (rep.raw_cut,) and rep.latent == "N(0, 1)"
+    assert rep.csem.se_raw == pytest.approx(math.sqrt(np.sum(p3(0.1) * (1 - p3(0.1)))))
+    theta, se = np.array([-1.0, 0.5, 1.0]), np.array([0.3, 0.3, 0.3])
+    rep = cl.decision_accuracy(
+        "rudner", params=params, theta_cut=0.1, thetas=theta, se=se, groups=["F", "M", "M"]
+    )
+    assert rep.result.method == "rudner" and rep.pass_rates.by_group == {"F": 0.0, "M": 1.0}
+    assert rep.to_dict()["result"]["accuracy"] == rep.result.accuracy
+    with pytest.raises(ValueError, match="method"):
+        cl.decision_accuracy("kappa", params=params, theta_cut=0.0)
+    with pytest.raises(ValueError, match="reliability"):
+        cl.decision_accuracy("livingston-lewis", scores=[1, 2, 3], raw_cut=2)

@@ -531,8 +531,6 @@ def classify(
     SE = 1/sqrt(information). Lee uses the Lord-Wingersky summed-score distribution at the
     examinees' thetas (or N(mean, sd)); the raw cut is TCC(cut) rounded by --rounding.
     """
-    extra: dict[str, Any] = {}
-    groups = None
     if method == "livingston-lewis":
         if scores_path is None or reliability is None or max_score is None:
             raise UserError("livingston-lewis needs --scores, --reliability and --max-score")
@@ -543,22 +541,22 @@ def classify(
             optional=("group",),
             unique="person_id",
         )
-        values = table.columns["score"]
-        groups = table.columns.get("group")
-        res = _check_library(
-            cl.livingston_lewis,
-            values,
+        report = _check_library(
+            cl.decision_accuracy,
+            method,
+            scores=table.columns["score"],
+            groups=table.columns.get("group"),
+            raw_cut=cut,
             reliability=reliability,
-            cuts=cut,
             min_score=min_score,
             max_score=max_score,
         )
-        rates = cl.pass_rates(values, cut=cut, groups=groups)
+        form_id = None
     else:
         if params_path is None:
             raise UserError(f"{method} needs --params")
         form_id, form = _form_params(params_path, form_path)
-        thetas = ses = None
+        thetas = ses = groups = None
         if scores_path is not None:
             table = ss.read_table(
                 scores_path,
@@ -573,19 +571,25 @@ def classify(
             if bad.size:
                 line = int(table.lines[bad[0]])
                 raise InputError("se must be positive", file=scores_path, line=line, field="se")
-        if method == "rudner":
-            if thetas is not None:
-                res = _check_library(cl.rudner, thetas, ses, cuts=cut)
-            else:
-                res = _check_library(cl.rudner_population, form, cuts=cut, mean=mean, sd=sd)
-        else:
-            raw_cut = ss.raw_for_theta(form, cut, rounding=rounding)
-            extra["raw_cut"] = raw_cut
-            res = _check_library(cl.lee, form, raw_cuts=raw_cut, thetas=thetas, mean=mean, sd=sd)
-        extra["form"] = form_id
-        extra["csem"] = cl.conditional_sem(form, cut).to_dict()
-        rates = cl.pass_rates(thetas, cut=cut, groups=groups) if thetas is not None else None
-    out = {**res.to_dict(), **extra, "pass_rates": rates.to_dict() if rates else None}
+        report = _check_library(
+            cl.decision_accuracy,
+            method,
+            params=form,
+            theta_cut=cut,
+            thetas=thetas,
+            se=ses,
+            groups=groups,
+            mean=mean,
+            sd=sd,
+            rounding=rounding,
+        )
+    res, rates = report.result, report.pass_rates
+    full = report.to_dict()
+    out = {
+        **full.pop("result"),
+        **full,
+        "form": form_id,
+    }
     if as_json:
         echo_json(out)
         return
@@ -600,11 +604,10 @@ def classify(
             ("expected pass rate", res.pass_rate),
         ]
     )
-    if "raw_cut" in extra:
-        click.echo(f"raw cut {extra['raw_cut']:g}")
-    if "csem" in extra:
-        c = extra["csem"]
-        click.echo(f"CSEM at cut: {c['se_theta']:.3f} (theta), {c['se_raw']:.3f} (raw)")
+    click.echo(f"raw cut {report.raw_cut:g}; latent distribution: {report.latent}")
+    if report.csem is not None:
+        c = report.csem
+        click.echo(f"CSEM at cut: {c.se_theta:.3f} (theta), {c.se_raw:.3f} (raw)")
     if rates is not None:
         click.echo(f"observed pass rate {rates.overall:.3f} (n = {rates.n})")
         for g, v in rates.by_group.items():
