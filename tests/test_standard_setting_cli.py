@@ -242,3 +242,24 @@ def test_bad_scores_and_options(files, tmp_path):
         ok=False,
     )  # fmt: skip
     assert res.exit_code == 1 and "s.csv:3: person_id: duplicate" in res.stderr
+
+
+def test_classify_livingston_lewis_and_convert_from_raw(files, tmp_path):
+    rng = np.random.default_rng(5)
+    true = rng.beta(5, 3, 2000)
+    scores = rng.binomial(30, true)
+    (tmp_path / "raw.csv").write_text(
+        "person_id,score\n" + "".join(f"P{k},{s}\n" for k, s in enumerate(scores))
+    )
+    out = json.loads(
+        run(["classify", "--method", "livingston-lewis", "--cut", 18, "--scores",
+             tmp_path / "raw.csv", "--reliability", 0.8, "--max-score", 30, "--json"]).stdout
+    )  # fmt: skip
+    assert out["method"] == "livingston-lewis" and 0.5 < out["accuracy"] <= 1
+    assert out["pass_rates"]["overall"] == pytest.approx(np.mean(scores >= 18))
+    out = json.loads(
+        run(["cutscore", "convert", "--params", files / "params.csv", "--raw", 3.3,
+             "--rounding", "none", "--json"]).stdout
+    )  # fmt: skip
+    assert out["theta_cut"] == pytest.approx(tcc_root(3.3), abs=1e-8)
+    assert out["raw_cuts"]["all"] == pytest.approx(3.3, abs=1e-8)
