@@ -381,3 +381,39 @@ def test_bad_arguments_raise_value_errors():
         score_persons(from_array(PATTERNS[:, :2], item_ids=["x", "y"]), params)
     with pytest.raises(TypeError):
         score_table({"a": 1})
+
+
+def test_wle_3pl_long_test_satisfies_warm_equation_without_warnings():
+    """30 3PL items, 40 simulated patterns: the WLE zeroes Warm's equation written in closed
+    form for dichotomous items, sum (x - P) P' / (P Q) + sum P' P'' / (P Q) / (2 I), with
+    P' = (1 - c) a s (1 - s), P'' = (1 - c) a^2 s (1 - s)(1 - 2 s), s the logistic part."""
+    import warnings
+
+    rng = np.random.default_rng(12)
+    n = 30
+    params = ItemParameters(
+        item_ids=tuple(f"q{j}" for j in range(n)),
+        model=("3pl",) * n,
+        a=rng.uniform(0.7, 2.0, n),
+        b=rng.uniform(-2, 2, n),
+        c=rng.uniform(0.1, 0.25, n),
+    )
+    a, b, c = params.a, params.b[:, 0], params.c
+    theta = rng.standard_normal(40)
+    sig = 1 / (1 + np.exp(-a * (theta[:, None] - b)))
+    x = (rng.random((40, n)) < c + (1 - c) * sig).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = score_persons(x, params, method="wle", tol=1e-11)
+    for i in range(40):
+        t = got.theta[i]
+        if FLAG_AT_BOUND in got.flags[i]:
+            continue
+        s = 1 / (1 + np.exp(-a * (t - b)))
+        p = c + (1 - c) * s
+        d1 = (1 - c) * a * s * (1 - s)
+        d2 = (1 - c) * a**2 * s * (1 - s) * (1 - 2 * s)
+        info = np.sum(d1**2 / (p * (1 - p)))
+        g = np.sum((x[i] - p) * d1 / (p * (1 - p))) + np.sum(d1 * d2 / (p * (1 - p))) / (2 * info)
+        assert abs(g) < 1e-6
+    assert sum(FLAG_AT_BOUND in f for f in got.flags) <= 2

@@ -344,10 +344,14 @@ def _gamma(p1, weights, iu, ju):
     dup = np.zeros_like(union, dtype=bool)
     dup[:, 1:] = union[:, 1:] == union[:, :-1]
     union = np.where(dup, n_items, union)
-    prod = np.ones((union.shape[0], p1.shape[0]))
-    for c in range(4):
-        prod *= padded[:, union[:, c]].T
-    moments = prod @ weights
+    moments = np.empty(union.shape[0])
+    chunk = 20_000  # bounded memory: (chunk, n_nodes) at a time
+    for start in range(0, union.shape[0], chunk):
+        part = union[start : start + chunk]
+        prod = np.ones((part.shape[0], p1.shape[0]))
+        for c in range(4):
+            prod *= padded[:, part[:, c]].T
+        moments[start : start + chunk] = prod @ weights
     xi = np.empty((m, m))
     xi[a_idx, b_idx] = moments
     xi[b_idx, a_idx] = moments

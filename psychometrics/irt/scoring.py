@@ -535,34 +535,46 @@ def _mode(params, patterns, *, method, prior, bounds, tol):
         with np.errstate(divide="ignore"):
             crit = crit + 0.5 * np.log(info)
     best = np.argmax(crit, axis=0)
-    at_bound = (best == 0) | (best == n_grid - 1)
-    left = grid[np.maximum(best - 1, 0)]
-    right = grid[np.minimum(best + 1, n_grid - 1)]
     theta = grid[best].astype(float)
-    interior = ~at_bound & (presented.sum(axis=1) > 0)
-    if np.any(interior):
-        sub = patterns[interior]
-        a, b = left[interior].copy(), right[interior].copy()
-        g_a = _estimating_equation(params, a, sub, method, prior)
-        g_b = _estimating_equation(params, b, sub, method, prior)
-        ok = (g_a >= 0) & (g_b <= 0)
-        n_iter = int(np.ceil(np.log2(max(b.max() - a.min(), tol) / tol))) + 1
-        for _ in range(n_iter):  # vectorised bisection over patterns
-            mid = 0.5 * (a + b)
-            g_mid = _estimating_equation(params, mid, sub, method, prior)
-            up = g_mid > 0
-            a = np.where(up, mid, a)
-            b = np.where(up, b, mid)
-        root = 0.5 * (a + b)
-        theta[interior] = np.where(ok, root, theta[interior])
+    at_bound = np.zeros(patterns.shape[0], dtype=bool)
+    active = np.flatnonzero(presented.sum(axis=1) > 0)
+    if active.size:
+        sub = patterns[active]
+        a = grid[np.maximum(best[active] - 1, 0)]
+        b = grid[np.minimum(best[active] + 1, n_grid - 1)]
+        ok = (_estimating_equation(params, a, sub, method, prior) >= 0) & (
+            _estimating_equation(params, b, sub, method, prior) <= 0
+        )
         if not np.all(ok):
-            warnings.warn(
-                f"{method}: the estimating equation has no sign change next to the grid maximum "
-                f"for {int(np.sum(~ok))} response pattern(s); the grid maximum (0.05 spacing) "
-                "is reported for them",
-                RuntimeWarning,
-                stacklevel=3,
+            # the root is not next to the grid maximum of the criterion (always so for a
+            # pattern whose likelihood rises to a bound; possible for the 3PL WLE, whose
+            # estimating equation is not the derivative of the criterion): scan the grid
+            fail = np.flatnonzero(~ok)
+            a_f, b_f, bound_f, lost = _scan_grid(
+                params, grid, sub[fail], best[active][fail], method, prior
             )
+            a[fail], b[fail] = a_f, b_f
+            ok[fail] = ~np.isnan(a_f)
+            theta[active[fail]] = np.where(np.isnan(bound_f), theta[active[fail]], bound_f)
+            at_bound[active[fail]] = ~np.isnan(bound_f)
+            if np.any(lost):
+                warnings.warn(
+                    f"{method}: no root of the estimating equation on the theta grid for "
+                    f"{int(lost.sum())} response pattern(s); the grid maximum of the criterion "
+                    "(0.05 spacing) is reported for them",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+        idx = np.flatnonzero(ok)
+        if idx.size:
+            a, b, sub = a[idx], b[idx], sub[idx]
+            n_iter = int(np.ceil(np.log2(max(float(np.max(b - a)), tol) / tol))) + 1
+            for _ in range(n_iter):  # vectorised bisection over patterns
+                mid = 0.5 * (a + b)
+                up = _estimating_equation(params, mid, sub, method, prior) > 0
+                a = np.where(up, mid, a)
+                b = np.where(up, b, mid)
+            theta[active[idx]] = 0.5 * (a + b)
     _, info, _ = _derivative_terms(params, theta, patterns, second=False)
     if method == "map":
         info = info + 1.0 / prior[1] ** 2
@@ -577,6 +589,31 @@ def _mode(params, patterns, *, method, prior, bounds, tol):
         se[none] = np.nan
     at_bound &= ~none
     return theta, se, at_bound
+
+
+def _scan_grid(params, grid, patterns, best, method, prior):
+    """Brackets of the root nearest the criterion's grid maximum, by evaluating the estimating
+    equation at every grid point. Returns (left, right, bound, lost): left/right NaN when there
+    is no decreasing sign change; bound = the theta bound the equation pushes towards (NaN if
+    none); lost = no root and no consistent sign."""
+    g = np.stack(
+        [
+            _estimating_equation(params, np.full(patterns.shape[0], t), patterns, method, prior)
+            for t in grid  # loop over grid points; patterns are vectorised
+        ]
+    )  # (n_grid, n_fail)
+    down = (g[:-1] >= 0) & (g[1:] <= 0)  # (n_grid - 1, n_fail)
+    steps = np.arange(grid.size - 1)[:, None]
+    dist = np.where(down, np.abs(steps - best[None, :]), np.inf)
+    pick = np.argmin(dist, axis=0)
+    has = np.isfinite(dist.min(axis=0))
+    left = np.where(has, grid[pick], np.nan)
+    right = np.where(has, grid[np.minimum(pick + 1, grid.size - 1)], np.nan)
+    rising = ~has & np.all(g > 0, axis=0)
+    falling = ~has & np.all(g < 0, axis=0)
+    bound = np.where(rising, grid[-1], np.where(falling, grid[0], np.nan))
+    lost = ~has & ~rising & ~falling
+    return left, right, bound, lost
 
 
 # --------------------------------------------------------------------------------------------
