@@ -487,3 +487,30 @@ def test_set_cut_score_accepts_a_scale_dataclass():
 
     res = ss.set_cut_score(None, forms={"A": three_pl()}, theta=-0.44, scale=SpecScale())
     assert res.scale_cut == 496.0  # 495.6 -> 496
+
+
+def test_angoff_recovers_a_known_borderline_theta():
+    # 8 raters rate 40 3PL items with P_j(theta*) + N(0, .08) noise. Each rater's cut has noise
+    # SD .08 * sqrt(40) = .51 raw points, the panel mean .18; the TCC slope near theta* is ~6-8
+    # points per logit, so the theta cut's SD is ~.03. Tolerance .12 (about 4 SD); the
+    # reported SE must cover the error within 4 SE as well.
+    rng = np.random.default_rng(11)
+    n_items, n_raters, true_theta = 40, 8, -0.3
+    a = rng.uniform(0.7, 2.0, n_items)
+    b = rng.normal(0, 1, n_items)
+    c = rng.uniform(0.1, 0.25, n_items)
+    ids = tuple(f"Q{j}" for j in range(n_items))
+    params = ItemParameters(item_ids=ids, model=("3pl",) * n_items, a=a, b=b, c=c)
+    p_star = c + (1 - c) / (1 + np.exp(-a * (true_theta - b)))
+    ratings = np.clip(p_star + rng.normal(0, 0.08, (n_raters, n_items)), 0, 1)
+    rows = [(f"R{r}", ids[j], ratings[r, j]) for r in range(n_raters) for j in range(n_items)]
+    res = ss.angoff(ss.Ratings.from_arrays(*zip(*rows, strict=True)), params)
+    assert res.theta_cut == pytest.approx(true_theta, abs=0.12)
+    assert abs(res.theta_cut - true_theta) < 4 * res.se_theta + 0.02  # .02: clipping bias
+
+
+def test_theta_raw_round_trip():
+    p = three_pl()
+    for theta in np.linspace(-3, 3, 13):
+        raw = ss.raw_for_theta(p, theta, rounding="none")
+        assert ss.theta_for_raw(p, raw).theta == pytest.approx(theta, abs=1e-8)
