@@ -97,14 +97,22 @@ class Infeasibility:
         What fails and by how much, in words.
     shortfall
         By how much (items missing, seconds over, items of overlap over); nan if unknown.
+    constraint
+        The name of the count constraint concerned, if one.
     """
 
     group: str
     message: str
     shortfall: float = math.nan
+    constraint: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"group": self.group, "message": self.message, "shortfall": self.shortfall}
+        return {
+            "group": self.group,
+            "message": self.message,
+            "shortfall": self.shortfall,
+            "constraint": self.constraint,
+        }
 
 
 @dataclass(frozen=True)
@@ -440,6 +448,7 @@ def _count_checks(p: _Problem) -> list[Infeasibility]:
                         f"{c.name}: {forced_here} forced items, but a form may hold at most "
                         f"{c.max}",
                         forced_here - c.max,
+                        c.name,
                     )
                 )
         inc_set = set(inc.tolist())
@@ -466,7 +475,7 @@ def _count_checks(p: _Problem) -> list[Infeasibility]:
                     f"{c.name} needs {f_count} forms x {c.min} items with overlap <= {share} "
                     f"({k} items): at least {need} distinct {label} items; the bank has {have}"
                 )
-            out.append(Infeasibility("counts", text, need - have))
+            out.append(Infeasibility("counts", text, need - have, c.name))
     have = int(p.eligible.sum())
     need = min_distinct_items(f_count, length, k)
     if have < need:

@@ -1,10 +1,552 @@
-"""Assembly from a credential spec and its item bank (the file-facing wrapper of assembly.py)."""
+"""Assembly from a credential spec and its item bank: the file-facing wrapper of assembly.py.
+
+:func:`assemble_spec` turns a :class:`~psychometrics.spec.Spec` and a bank
+(:func:`psychometrics.bank.load_bank`) into the arrays of
+:func:`psychometrics.assembly.assemble_forms`, solves, and returns the forms by item id in
+delivery order with their information and test characteristic curve at the targets and at the
+cut. :func:`write_forms` writes ``<form_id>.yaml`` per form; :func:`bank_problems` checks a spec
+against its bank without solving (``credkit spec check``).
+"""
 
 from __future__ import annotations
 
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from psychometrics.assembly import (
+    AssemblyResult,
+    CountConstraint,
+    _count_checks,
+    _validate,
+    assemble_forms,
+)
+from psychometrics.errors import InfeasibleError, InputError
+from psychometrics.fileio import atomic_write_text
+from psychometrics.irt.models import (
+    METRIC,
+    ItemParameters,
+    item_information,
+    test_characteristic_curve,
+)
 from psychometrics.spec import Problem, Spec
 
+__all__ = [
+    "AssembledForm",
+    "SpecAssembly",
+    "assemble_spec",
+    "bank_problems",
+    "form_ids",
+    "form_yaml",
+    "write_forms",
+    "write_qti",
+]
 
-def bank_problems(spec: Spec) -> list[Problem]:
-    """Problems of fit between a spec and its bank (filled in when the bank loader lands)."""
-    return []
+
+@dataclass(frozen=True)
+class AssembledForm:
+    """One assembled form.
+
+    Attributes
+    ----------
+    id
+        Form id (``form-A``, ``form-B``, ...).
+    items
+        Item ids in delivery order (by outcome in spec order, easier items first; the items of a
+        set together).
+    outcomes, keys
+        Outcome and key (option letters joined, empty for rubric items) of each item.
+    target_theta, information_at_target, tcc_at_target
+        Test information and expected summed score (TCC) at each target theta.
+    cut_theta, information_at_cut, tcc_at_cut
+        The same at the cut score (None when the cut is not a theta yet).
+    blueprint
+        Items per outcome on the form.
+    expected_seconds
+        Sum of the items' expected seconds (None when unknown).
+    """
+
+    id: str
+    items: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    keys: tuple[str, ...]
+    target_theta: tuple[float, ...]
+    information_at_target: tuple[float, ...]
+    tcc_at_target: tuple[float, ...]
+    cut_theta: float | None
+    information_at_cut: float | None
+    tcc_at_cut: float | None
+    blueprint: dict[str, int]
+    expected_seconds: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "items": [
+                {"id": i, "outcome": o, "key": k}
+                for i, o, k in zip(self.items, self.outcomes, self.keys, strict=True)
+            ],
+            "blueprint": dict(self.blueprint),
+            "expected_seconds": self.expected_seconds,
+            "metric": METRIC,
+            "target": [
+                {"theta": t, "information": i, "tcc": c}
+                for t, i, c in zip(
+                    self.target_theta, self.information_at_target, self.tcc_at_target, strict=True
+                )
+            ],
+            "cut": None
+            if self.cut_theta is None
+            else {
+                "theta": self.cut_theta,
+                "information": self.information_at_cut,
+                "tcc": self.tcc_at_cut,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class SpecAssembly:
+    """Forms assembled for a spec.
+
+    Attributes
+    ----------
+    credential_id
+        The spec's credential id.
+    status, message, gap, seconds
+        As in :class:`~psychometrics.assembly.AssemblyResult` (``status`` ``optimal`` or
+        ``time_limit``; an infeasible spec raises instead).
+    forms
+        The assembled forms.
+    result
+        The numeric result (indices into ``item_ids``).
+    item_ids
+        The bank items the indices of ``result`` refer to.
+    """
+
+    credential_id: str
+    status: str
+    message: str
+    gap: float
+    seconds: float
+    forms: tuple[AssembledForm, ...]
+    result: AssemblyResult
+    item_ids: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``credkit assemble --json`` document."""
+        return {
+            "credential": self.credential_id,
+            "status": self.status,
+            "message": self.message,
+            "gap": self.gap,
+            "seconds": self.seconds,
+            "bound": self.result.bound,
+            "objective": self.result.objective,
+            "metric": METRIC,
+            "forms": [
+                {
+                    "id": f.id,
+                    "items": list(f.items),
+                    "information_at_target": list(f.information_at_target),
+                    "target_theta": list(f.target_theta),
+                    "tcc_at_target": list(f.tcc_at_target),
+                    "information_at_cut": f.information_at_cut,
+                    "tcc_at_cut": f.tcc_at_cut,
+                    "blueprint": dict(f.blueprint),
+                }
+                for f in self.forms
+            ],
+        }
+
+
+def form_ids(count: int) -> tuple[str, ...]:
+    """``form-A``, ``form-B``, ... (``form-AA`` after ``form-Z``)."""
+    out = []
+    for k in range(count):
+        name, n = "", k
+        while True:
+            name = chr(ord("A") + n % 26) + name
+            n = n // 26 - 1
+            if n < 0:
+                break
+        out.append(f"form-{name}")
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Arrays from the spec and the bank
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    items: tuple[Any, ...]
+    params: ItemParameters | None  # of the calibrated items (rows in `calibrated`)
+    calibrated: np.ndarray  # bool per item
+    kwargs: dict[str, Any]
+    notes: tuple[str, ...]
+
+
+def _load_bank(spec: Spec, bank):
+    if bank is not None:
+        return bank
+    from psychometrics.bank import load_bank
+
+    return load_bank(spec.bank)
+
+
+def _item_params(items) -> tuple[ItemParameters | None, np.ndarray]:
+    calibrated = np.array([it.irt is not None for it in items], dtype=bool)
+    rows = [it for it in items if it.irt is not None]
+    if not rows:
+        return None, calibrated
+    width = max(1, max(len(it.irt.b) for it in rows))
+    b = np.full((len(rows), width), np.nan)
+    for r, it in enumerate(rows):
+        b[r, : len(it.irt.b)] = it.irt.b
+    params = ItemParameters(
+        item_ids=tuple(it.id for it in rows),
+        model=tuple(it.irt.model for it in rows),
+        a=[it.irt.a for it in rows],
+        b=b,
+        c=[it.irt.c for it in rows],
+    )
+    return params, calibrated
+
+
+def _inputs(spec: Spec, bank, target: tuple[float, ...]) -> _Inputs:
+    items = tuple(bank)
+    n = len(items)
+    form = spec.form
+    index = {it.id: k for k, it in enumerate(items)}
+    params, calibrated = _item_params(items)
+    info = np.zeros((n, len(target)))
+    if params is not None:
+        info[calibrated] = item_information(params, np.asarray(target, float)).T
+    statuses = set(form.item_status)
+    eligible = np.array([it.status in statuses for it in items], dtype=bool) & calibrated
+    if form.blueprint:
+        eligible &= np.array([it.outcome in form.blueprint for it in items], dtype=bool)
+    constraints = [
+        CountConstraint(
+            f"outcome {oid}",
+            np.array([it.outcome == oid for it in items], dtype=bool),
+            rng.min,
+            rng.max,
+        )
+        for oid, rng in form.blueprint.items()
+    ]
+    constraints += [
+        CountConstraint(
+            f"cognitive level {lvl}",
+            np.array([it.cognitive_level == lvl for it in items], dtype=bool),
+            rng.min,
+            rng.max,
+        )
+        for lvl, rng in form.cognitive_levels.items()
+    ]
+    pairs = set()
+    for k, it in enumerate(items):
+        for other in it.enemies:
+            j = index.get(other)
+            if j is not None and j != k:
+                pairs.add((min(j, k), max(j, k)))
+    groups: dict[str, list[int]] = {}
+    for k, it in enumerate(items):
+        if it.set:
+            groups.setdefault(it.set, []).append(k)
+    sets = [g for g in groups.values() if len(g) > 1]
+    notes: list[str] = []
+    seconds = None
+    if form.max_seconds is not None:
+        known = [it.expected_seconds for it in items if it.expected_seconds is not None]
+        fill = float(np.median(known)) if known else 60.0
+        missing = [
+            it.id for k, it in enumerate(items) if eligible[k] and it.expected_seconds is None
+        ]
+        if missing:
+            notes.append(
+                f"{len(missing)} eligible items have no expected_seconds; {fill:.0f} s (the bank "
+                f"median) was assumed for them (e.g. {', '.join(missing[:3])})"
+            )
+        seconds = np.array(
+            [fill if it.expected_seconds is None else float(it.expected_seconds) for it in items]
+        )
+    include, exclude = [], []
+    for key, ids, out in (("include", form.include, include), ("exclude", form.exclude, exclude)):
+        for pos, item_id in enumerate(ids):
+            if item_id not in index:
+                raise InputError(
+                    f"form.{key}: item '{item_id}' is not in the bank {spec.bank}",
+                    file=spec.path,
+                    line=spec.line("form", key, pos),
+                )
+            out.append(index[item_id])
+    kwargs = dict(
+        information=info,
+        length=form.length,
+        n_forms=form.count,
+        constraints=constraints,
+        eligible=eligible,
+        enemies=np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2),
+        sets=sets,
+        seconds=seconds,
+        max_seconds=form.max_seconds,
+        include=include,
+        exclude=exclude,
+        max_overlap=form.max_overlap_items,
+        parallel_tolerance=form.parallel_tolerance,
+        item_labels=[it.id for it in items],
+        eligible_label="/".join(form.item_status) + " calibrated",
+    )
+    return _Inputs(items, params, calibrated, kwargs, tuple(notes))
+
+
+def _targets(spec: Spec, cut_theta: float | None) -> tuple[tuple[float, ...], float | None]:
+    if cut_theta is None and spec.cut_score is not None:
+        cut_theta = spec.cut_score.theta
+    target = spec.form.target_theta
+    if target is None:
+        if cut_theta is None:
+            raise InputError(
+                "form.target.theta is needed: the cut score is not a theta yet "
+                "(set form.target.theta, or pass the cut theta)",
+                file=spec.path,
+                line=spec.line("form"),
+            )
+        target = (float(cut_theta),)
+    return tuple(float(t) for t in target), cut_theta
+
+
+def _difficulty(item) -> float:
+    if item.irt is None or not item.irt.b:
+        return 0.0
+    return float(np.mean(item.irt.b))
+
+
+def _delivery_order(spec: Spec, items, form_items: tuple[int, ...]) -> list[int]:
+    """Outcomes in spec order, easier items first; a set's items together, at its easiest."""
+    rank = {oid: k for k, oid in enumerate(spec.outcome_ids)}
+    units: dict[str, list[int]] = {}
+    for k in form_items:
+        key = items[k].set or f"\0{items[k].id}"
+        units.setdefault(key, []).append(k)
+
+    def unit_key(members: list[int]):
+        first = min(members, key=lambda k: (rank.get(items[k].outcome, len(rank)), items[k].id))
+        return (
+            rank.get(items[first].outcome, len(rank)),
+            min(_difficulty(items[k]) for k in members),
+            items[first].id,
+        )
+
+    ordered = sorted(units.values(), key=unit_key)
+    return [k for members in ordered for k in sorted(members, key=lambda k: items[k].id)]
+
+
+def _key_text(item) -> str:
+    return "".join(item.key) if item.key else ""
+
+
+# --------------------------------------------------------------------------------------------
+# Public functions
+# --------------------------------------------------------------------------------------------
+
+
+def assemble_spec(
+    spec: Spec,
+    *,
+    bank=None,
+    time_limit: float = 60.0,
+    gap: float = 0.01,
+    cut_theta: float | None = None,
+    method: str = "auto",
+) -> SpecAssembly:
+    """Assemble the forms a spec asks for from its bank.
+
+    Parameters
+    ----------
+    spec
+        A loaded spec (:func:`psychometrics.spec.load_spec`).
+    bank
+        The loaded bank; default ``load_bank(spec.bank)``.
+    time_limit, gap, method
+        Passed to :func:`psychometrics.assembly.assemble_forms`.
+    cut_theta
+        The cut on the theta scale when the spec sets it by a method (the standard setting
+        computed it); default the spec's ``cut_score.theta``. Used as the target when
+        ``form.target.theta`` is not set, and for the information and TCC at the cut.
+
+    Raises
+    ------
+    InfeasibleError
+        When the forms cannot be built (the message says which constraints fail and by how much)
+        or the time limit passed before any forms were found.
+    InputError
+        When the spec names items the bank does not have, or gives no target.
+    """
+    bank = _load_bank(spec, bank)
+    target, cut = _targets(spec, cut_theta)
+    inputs = _inputs(spec, bank, target)
+    result = assemble_forms(**inputs.kwargs, time_limit=time_limit, gap=gap, method=method)
+    if not result.success:
+        raise InfeasibleError(result.message, file=spec.path, line=spec.line("form"), field="form")
+    items = inputs.items
+    forms = []
+    for fid, members in zip(form_ids(len(result.forms)), result.forms, strict=True):
+        order = _delivery_order(spec, items, members)
+        ids = tuple(items[k].id for k in order)
+        params = inputs.params.subset(ids)
+        thetas = np.asarray(target + ((cut,) if cut is not None else ()), dtype=float)
+        tif = item_information(params, thetas).sum(axis=1)
+        tcc = test_characteristic_curve(params, thetas)
+        nt = len(target)
+        seconds = None
+        if all(items[k].expected_seconds is not None for k in order):
+            seconds = float(sum(items[k].expected_seconds for k in order))
+        counts = {oid: sum(items[k].outcome == oid for k in order) for oid in spec.outcome_ids}
+        forms.append(
+            AssembledForm(
+                id=fid,
+                items=ids,
+                outcomes=tuple(items[k].outcome or "" for k in order),
+                keys=tuple(_key_text(items[k]) for k in order),
+                target_theta=target,
+                information_at_target=tuple(float(v) for v in tif[:nt]),
+                tcc_at_target=tuple(float(v) for v in tcc[:nt]),
+                cut_theta=None if cut is None else float(cut),
+                information_at_cut=None if cut is None else float(tif[nt]),
+                tcc_at_cut=None if cut is None else float(tcc[nt]),
+                blueprint=counts,
+                expected_seconds=seconds,
+            )
+        )
+    message = result.message + "".join(f"; note: {n}" for n in inputs.notes)
+    return SpecAssembly(
+        credential_id=spec.credential.id,
+        status=result.status,
+        message=message,
+        gap=result.gap,
+        seconds=result.seconds,
+        forms=tuple(forms),
+        result=result,
+        item_ids=tuple(it.id for it in items),
+    )
+
+
+def form_yaml(assembly: SpecAssembly, form: AssembledForm, *, spec: Spec | None = None) -> str:
+    """The YAML text of one form file."""
+    doc = {
+        "form": form.id,
+        "credential": assembly.credential_id,
+        "spec": None if spec is None else str(spec.path),
+        "solver": {
+            "status": assembly.status,
+            "gap": None if not math.isfinite(assembly.gap) else round(assembly.gap, 6),
+            "seconds": round(assembly.seconds, 3),
+        },
+        **form.to_dict(),
+    }
+    doc.pop("id")
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+
+
+def write_forms(
+    assembly: SpecAssembly, out_dir: str | os.PathLike[str], *, spec: Spec | None = None
+) -> list[Path]:
+    """Write ``<out_dir>/<form_id>.yaml`` for every form (each atomically); returns the paths.
+
+    Every text is built before anything is written, so an error leaves the folder untouched.
+    """
+    out = Path(out_dir)
+    texts = [(out / f"{f.id}.yaml", form_yaml(assembly, f, spec=spec)) for f in assembly.forms]
+    for path, text in texts:
+        atomic_write_text(path, text)
+    return [p for p, _ in texts]
+
+
+def write_qti(
+    assembly: SpecAssembly, spec: Spec, out_dir: str | os.PathLike[str], *, bank=None
+) -> list[Path]:
+    """A QTI 3.0 assessment-test package ``<out_dir>/<form_id>.zip`` per form (one section per
+    outcome when the outcomes are contiguous in delivery order)."""
+    from psychometrics.bank.qti import write_test_package
+
+    bank = _load_bank(spec, bank)
+    titles = {o.id: o.title for o in spec.outcomes}
+    paths = []
+    for form in assembly.forms:
+        items = [bank[i] for i in form.items]
+        runs = [o for k, o in enumerate(form.outcomes) if k == 0 or form.outcomes[k - 1] != o]
+        sections = None
+        if len(runs) == len(set(runs)):
+            sections = [
+                (f"{o} {titles.get(o, '')}".strip(), [it for it in items if it.outcome == o])
+                for o in runs
+            ]
+        paths.append(
+            write_test_package(
+                items,
+                test_id=f"{assembly.credential_id}-{form.id}",
+                title=f"{spec.credential.title}, {form.id}",
+                out_path=Path(out_dir) / f"{form.id}.zip",
+                sections=sections,
+                outcome_titles=titles,
+            )
+        )
+    return paths
+
+
+def bank_problems(spec: Spec, *, bank=None) -> list[Problem]:
+    """Problems of fit between a spec and its bank, found without solving.
+
+    Checks that the bank loads, that forced and excluded items exist, and the closed-form count
+    checks of :func:`psychometrics.assembly.assemble_forms` (forced items; enough distinct
+    eligible calibrated items per outcome, per level and overall for the forms and their
+    overlap; time). Warns about eligible-status items without IRT parameters.
+    """
+    file = str(spec.path)
+    try:
+        bank = _load_bank(spec, bank)
+    except InputError as exc:
+        return [Problem(file, spec.line("bank"), f"bank: {exc.location_message()}")]
+    problems: list[Problem] = []
+    statuses = set(spec.form.item_status)
+    uncalibrated = [it.id for it in bank if it.status in statuses and it.irt is None]
+    if uncalibrated:
+        problems.append(
+            Problem(
+                file,
+                spec.line("form", "item_status"),
+                f"{len(uncalibrated)} item(s) with an eligible status have no IRT parameters and "
+                f"cannot be assembled (e.g. {', '.join(uncalibrated[:3])})",
+                "warning",
+            )
+        )
+    try:
+        target, _ = _targets(spec, None)
+    except InputError:
+        target = (0.0,)
+    try:
+        inputs = _inputs(spec, bank, target)
+    except InputError as exc:
+        return problems + [Problem(exc.file or file, exc.line, exc.message)]
+    problem = _validate(**inputs.kwargs)
+    for reason in _count_checks(problem):
+        line = spec.line("form")
+        if reason.constraint is not None and reason.constraint.startswith("outcome "):
+            line = spec.line("form", "blueprint", reason.constraint.split(" ", 1)[1])
+        elif reason.constraint is not None and reason.constraint.startswith("cognitive level "):
+            line = spec.line("form", "cognitive_levels", reason.constraint.split(" ", 2)[2])
+        elif reason.group == "forced":
+            line = spec.line("form", "include")
+        elif reason.group == "time":
+            line = spec.line("form", "max_seconds")
+        problems.append(Problem(file, line, f"the bank cannot serve the form: {reason.message}"))
+    return problems

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from psychometrics.bank.model import STATUSES
 from psychometrics.errors import InputError
 
 __all__ = [
@@ -59,8 +60,8 @@ CUT_SCORE_METHODS = (
 DECISION_METHODS = ("rudner", "lee")
 """Decision accuracy/consistency methods a ``decision.method`` may name."""
 
-ITEM_STATUSES = ("draft", "pretest", "operational", "retired")
-"""Item statuses a ``form.item_status`` may list."""
+ITEM_STATUSES = STATUSES
+"""Item statuses a ``form.item_status`` may list (those of the bank's item model)."""
 
 ADMINISTRATION_PARAMETERS = ("bank", "calibrate")
 

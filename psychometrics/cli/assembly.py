@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from psychometrics.cli._common import echo_json
+from psychometrics.cli._common import UserError, echo_json, progress
 from psychometrics.spec import check_spec
 
 
@@ -44,9 +44,83 @@ def spec_check(spec: str, as_json: bool, bank: bool) -> None:
         sys.exit(1)
 
 
+@click.command("assemble")
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for <form_id>.yaml per form [default: forms/<credential id> next to SPEC].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
+@click.option(
+    "--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+    help="Seconds for the solver; the best forms found are returned with their gap.",
+)  # fmt: skip
+@click.option(
+    "--gap", type=click.FloatRange(min=0.0, max=0.5), default=0.01, show_default=True,
+    help="Relative optimality gap to stop at (0.01 = within 1% of the optimum).",
+)  # fmt: skip
+@click.option("--qti", is_flag=True, help="Also write a QTI 3.0 test package <form_id>.zip.")
+@click.option(
+    "--seed", type=int, default=None,
+    help="Accepted for reproducibility records; the MILP solve is deterministic.",
+)  # fmt: skip
+@click.option(
+    "--cut-theta", type=float, default=None,
+    help="The cut on the theta scale when the spec sets it by a method.",
+)  # fmt: skip
+def assemble(
+    spec: str,
+    out_dir: str | None,
+    as_json: bool,
+    time_limit: float,
+    gap: float,
+    qti: bool,
+    seed: int | None,
+    cut_theta: float | None,
+) -> None:
+    """Assemble the parallel forms SPEC asks for from its bank (maximin MILP, HiGHS).
+
+    Writes OUT/<form_id>.yaml per form: item ids in delivery order with outcome and key, the
+    blueprint, and the test information and TCC at the targets and at the cut. Infeasible
+    constraints give one message saying which group fails and by how much, and exit status 1.
+    """
+    from pathlib import Path
+
+    from psychometrics.assembly_spec import assemble_spec, write_forms, write_qti
+    from psychometrics.spec import load_spec
+
+    loaded = load_spec(spec)
+    if not as_json:
+        progress(f"assembling {loaded.form.count} form(s) of {loaded.form.length} items ...")
+    result = assemble_spec(loaded, time_limit=time_limit, gap=gap, cut_theta=cut_theta)
+    target = Path(out_dir) if out_dir else loaded.path.parent / "forms" / loaded.credential.id
+    paths = write_forms(result, target, spec=loaded)
+    if qti:
+        try:
+            paths += write_qti(result, loaded, target)
+        except ImportError as exc:  # pragma: no cover - the bank's QTI writer is part of credkit
+            raise UserError(f"--qti: the QTI writer is not available ({exc})") from None
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    click.echo(f"{result.status}: {result.message}")
+    for form in result.forms:
+        info = ", ".join(
+            f"I({t:g}) = {v:.2f}"
+            for t, v in zip(form.target_theta, form.information_at_target, strict=True)
+        )
+        click.echo(f"  {form.id}: {len(form.items)} items, {info}")
+    for path in paths:
+        click.echo(f"wrote {path}")
+
+
 def register(group: click.Group) -> None:
     """Add ``spec check`` and ``assemble`` to the top-level group."""
     group.add_command(spec_group)
+    group.add_command(assemble)
 
 
 __all__ = ["register"]
