@@ -268,7 +268,15 @@ def link(
         warnings.warn(msg, UserWarning, stacklevel=2)
         notes.append(msg)
 
-    A, B = _moment_constants(cn, cb, "mean-sigma" if method != "mean-mean" else method)
+    if method in ("mean-sigma", "mean-mean"):
+        A, B = _moment_constants(cn, cb, method)
+    else:  # start value of the characteristic-curve methods
+        try:
+            A, B = _moment_constants(cn, cb, "mean-sigma")
+        except ValueError:
+            A, B = _moment_constants(cn, cb, "mean-mean")
+        if not (np.isfinite(A) and A > 0):
+            A, B = 1.0, 0.0
     criterion, converged, message = np.nan, True, "closed form"
     if method in ("stocking-lord", "haebara"):
         if theta is None:
@@ -281,7 +289,7 @@ def link(
             raise ValueError("theta_weights must be non-negative, one per theta, not all zero")
         weights = weights / weights.sum()
         objective = _criterion(cn, cb, theta, weights, method)
-        start = np.array([np.log(A), B]) if A > 0 else np.array([0.0, B])
+        start = np.array([np.log(A), B])
         res = optimize.minimize(objective, start, method="BFGS", options={"gtol": tol})
         A, B = float(np.exp(res.x[0])), float(res.x[1])
         criterion = float(res.fun)

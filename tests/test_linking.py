@@ -163,3 +163,20 @@ def test_few_common_items_warn_and_errors():
             link(new, other)
     with pytest.raises(ValueError, match="A must be positive"):
         transform(new, A=-1, B=0)
+
+
+def test_stocking_lord_with_equal_difficulties_starts_from_mean_mean():
+    """Mean-sigma is undefined when the new b's have no spread; the curve methods still work."""
+    new = ItemParameters(
+        item_ids=("a", "b", "c"),
+        model=("2pl",) * 3,
+        a=[0.8, 1.2, 1.6],
+        b=[0.5, 0.5, 0.5],
+        c=[0, 0, 0],
+    )
+    base = transform(new, A=1.3, B=0.2)
+    with pytest.warns(UserWarning):
+        res = link(new, base)
+    assert res.A == pytest.approx(1.3, abs=1e-4) and res.B == pytest.approx(0.2, abs=1e-4)
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="spread"):
+        link(new, base, method="mean-sigma")
