@@ -39,6 +39,7 @@ class Patterns:
     n_cat_cols: int
     miss_items: np.ndarray  # items with at least one not-presented cell
     chunk_size: int
+    dtype: type = np.float64
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -54,20 +55,32 @@ class Patterns:
             yield slice(start, min(start + self.chunk_size, self.n_patterns))
 
     def indicators(self, sl: slice) -> tuple[np.ndarray, np.ndarray]:
-        """``(X_cat, X_pres)`` for the patterns in ``sl`` (cached when small enough)."""
-        hit = self._cache.get(sl.start)
+        """Transposed indicators ``(X_cat^T, X_pres^T)`` of the patterns in ``sl``.
+
+        C-contiguous ``(columns, patterns)`` arrays in :attr:`dtype` (0/1 are exact in float32);
+        kept between iterations when all chunks fit in :data:`CACHE_BYTES`.
+        """
+        key = (sl.start, np.dtype(self.dtype).str)
+        hit = self._cache.get(key)
         if hit is not None:
             return hit
         codes = self.codes[sl]
         n = codes.shape[0]
-        x_cat = np.zeros((n, self.n_cat_cols))
+        xt_cat = np.zeros((self.n_cat_cols, n), dtype=self.dtype)
         rows, items = np.nonzero(codes >= 1)
-        x_cat[rows, self.cat_offset[items] + codes[rows, items].astype(np.int64) - 1] = 1.0
-        x_pres = (codes[:, self.miss_items] >= 0).astype(float)
-        total = self.n_patterns * (self.n_cat_cols + self.miss_items.size) * 8
+        xt_cat[self.cat_offset[items] + codes[rows, items].astype(np.int64) - 1, rows] = 1.0
+        xt_pres = np.ascontiguousarray((codes[:, self.miss_items] >= 0).T, dtype=self.dtype)
+        itemsize = np.dtype(self.dtype).itemsize
+        total = self.n_patterns * (self.n_cat_cols + self.miss_items.size) * itemsize
         if total <= CACHE_BYTES:
-            self._cache[sl.start] = (x_cat, x_pres)
-        return x_cat, x_pres
+            self._cache[key] = (xt_cat, xt_pres)
+        return xt_cat, xt_pres
+
+    def drop_cache(self, dtype=None) -> None:
+        """Forget cached indicators (of one dtype, or all)."""
+        for key in list(self._cache):
+            if dtype is None or key[1] == np.dtype(dtype).str:
+                del self._cache[key]
 
 
 def compress(scores: np.ndarray, n_categories: np.ndarray, *, chunk_size: int) -> Patterns:
@@ -124,15 +137,15 @@ def estep(pat: Patterns, logp: np.ndarray, log_weights: np.ndarray) -> EStepResu
     n_node = np.zeros(n_q)
     loglik = 0.0
     for sl in pat.chunks():
-        x_cat, x_pres = pat.indicators(sl)
-        post, ll_rows = _posterior(x_cat, x_pres, delta, base_miss, base_const)
+        xt_cat, xt_pres = pat.indicators(sl)
+        post_t, ll_rows = _posterior_t(xt_cat, xt_pres, delta, base_miss, base_const, pat.dtype)
         freq = pat.freq[sl]
         loglik += float(freq @ ll_rows)
-        post *= freq[:, None]
-        r_cat += x_cat.T @ post
-        if x_pres.shape[1]:
-            r_pres += x_pres.T @ post
-        n_node += post.sum(axis=0)
+        post_t *= freq.astype(pat.dtype)[None, :]
+        r_cat += xt_cat @ post_t.T
+        if xt_pres.shape[0]:
+            r_pres += xt_pres @ post_t.T
+        n_node += post_t.sum(axis=1, dtype=np.float64)
     counts = expand_counts(pat, r_cat, r_pres, n_node, logp.shape[1])
     return EStepResult(loglik=loglik, counts=counts, n_q=n_node)
 
@@ -149,28 +162,37 @@ def _node_matrices(pat: Patterns, logp: np.ndarray):
     return delta, base_miss, base_const
 
 
-def _posterior(x_cat, x_pres, delta, base_miss, base_const):
-    """Posterior over nodes per pattern and the log marginal likelihood of each pattern."""
-    ll = x_cat @ delta
-    if x_pres.shape[1]:
-        ll += x_pres @ base_miss
-    ll += base_const
-    top = ll.max(axis=1, keepdims=True)
-    ll -= top
+def _posterior_t(xt_cat, xt_pres, delta, base_miss, base_const, dtype=np.float64):
+    """Posterior over nodes, laid out ``(nodes, patterns)``, and each pattern's log-likelihood.
+
+    The ``(Q, n)`` layout makes the max / sum / normalisation over nodes run along contiguous
+    rows of length n (vectorized), which is several times faster than reducing short rows.
+    """
+    ll = delta.T.astype(dtype) @ xt_cat
+    if xt_pres.shape[0]:
+        ll += base_miss.T.astype(dtype) @ xt_pres
+    ll += base_const.astype(dtype)[:, None]
+    top = ll.max(axis=0)
+    ll -= top[None, :]
     np.exp(ll, out=ll)
-    total = ll.sum(axis=1)
-    ll /= total[:, None]
-    return ll, np.log(total) + top[:, 0]
+    total = ll.sum(axis=0, dtype=np.float64)
+    ll *= (1.0 / total).astype(dtype)[None, :]
+    return ll, np.log(total) + top.astype(np.float64)
 
 
 def posterior_chunks(pat: Patterns, logp: np.ndarray, log_weights: np.ndarray):
-    """Yield ``(slice, x_cat, x_pres, posterior)`` chunk by chunk (for standard errors)."""
+    """Yield ``(slice, X_cat, X_pres, posterior)`` chunk by chunk, in float64 (for SEs)."""
     delta, base_miss, base_const = _node_matrices(pat, logp)
     base_const = base_const + log_weights
     for sl in pat.chunks():
-        x_cat, x_pres = pat.indicators(sl)
-        post, _ = _posterior(x_cat, x_pres, delta, base_miss, base_const)
-        yield sl, x_cat, x_pres, post
+        xt_cat, xt_pres = pat.indicators(sl)
+        post_t, _ = _posterior_t(xt_cat, xt_pres, delta, base_miss, base_const, np.float64)
+        yield (
+            sl,
+            np.ascontiguousarray(xt_cat.T, dtype=np.float64),
+            np.ascontiguousarray(xt_pres.T, dtype=np.float64),
+            np.ascontiguousarray(post_t.T),
+        )
 
 
 def expand_counts(pat, r_cat, r_pres, n_node, k_max):

@@ -28,33 +28,31 @@ def classical_starts(scores: np.ndarray, n_categories: np.ndarray):
     cum : list of arrays, ``cum[j][k-1] = P(X_j >= k)``, k = 1..K_j-1
     """
     pres = scores >= 0
+    presf = pres.astype(float)
     vals = np.where(pres, scores, 0).astype(float)
     max_score = (n_categories - 1).astype(float)
     total = vals.sum(axis=1)
-    possible = (pres * max_score).sum(axis=1)
-    n_items = scores.shape[1]
-    r = np.zeros(n_items)
-    cum = []
-    for j in range(n_items):  # loop over items (a few hundred at most), vectorized over persons
-        mask = pres[:, j]
-        x = vals[mask, j]
-        rest_possible = possible[mask] - max_score[j]
-        rest = np.divide(
-            total[mask] - x, rest_possible, out=np.zeros(x.size), where=rest_possible > 0
-        )
-        k = np.arange(1, int(n_categories[j]))
-        cum_j = np.array([(x >= kk).mean() for kk in k]) if x.size else np.full(k.size, 0.5)
-        cum.append(np.clip(cum_j, 0.005, 0.995))
-        if x.size > 2 and x.std() > 0 and rest.std() > 0:
-            rpb = float(np.corrcoef(x, rest)[0, 1])
-        else:
-            rpb = 0.3
-        if n_categories[j] == 2:
-            p = cum[-1][0]
-            factor = np.sqrt(p * (1 - p)) / norm.pdf(norm.ppf(p))
-        else:
-            factor = 1.15
-        r[j] = np.clip(rpb * factor, 0.1, 0.9)
+    possible = presf @ max_score
+    rest_possible = possible[:, None] - presf * max_score[None, :]
+    rest = np.divide(
+        total[:, None] - vals, rest_possible, out=np.zeros_like(vals), where=rest_possible > 0
+    )
+    # presented-weighted Pearson correlation of item score and rest proportion, all items at once
+    n = np.maximum(presf.sum(axis=0), 1.0)
+    mx = vals.sum(axis=0) / n
+    my = (rest * presf).sum(axis=0) / n
+    sxy = (vals * rest).sum(axis=0) / n - mx * my
+    sxx = (vals**2).sum(axis=0) / n - mx**2
+    syy = (rest**2 * presf).sum(axis=0) / n - my**2
+    ok = (sxx > 0) & (syy > 0)
+    rpb = np.where(ok, sxy / np.sqrt(np.where(ok, sxx * syy, 1.0)), 0.3)
+    k_max = int(np.max(n_categories))
+    cum_all = np.stack([(vals >= k).sum(axis=0) / n for k in range(1, k_max)], axis=1)
+    cum_all = np.clip(cum_all, 0.005, 0.995)
+    cum = [cum_all[j, : int(n_categories[j]) - 1] for j in range(scores.shape[1])]
+    p = cum_all[:, 0]
+    factor = np.where(n_categories == 2, np.sqrt(p * (1 - p)) / norm.pdf(norm.ppf(p)), 1.15)
+    r = np.clip(rpb * factor, 0.1, 0.9)
     return r, cum
 
 

@@ -375,6 +375,24 @@ def calibrate(
 def _as_response_matrix(responses, item_ids) -> ResponseMatrix:
     if isinstance(responses, ResponseMatrix):
         return responses
+    if isinstance(responses, np.ndarray) and np.issubdtype(responses.dtype, np.integer):
+        if responses.ndim != 2:
+            raise ValueError(
+                f"responses must be 2-D (persons x items), got shape {responses.shape}"
+            )
+        if responses.size and (responses.min() < NOT_PRESENTED or responses.max() > 1000):
+            raise ValueError("responses: scores must be integers 0..1000, or -1 (not presented)")
+        n, m = responses.shape
+        items = tuple(item_ids) if item_ids is not None else tuple(f"item{j + 1}" for j in range(m))
+        if len(items) != m:
+            raise ValueError("item_ids does not match the number of columns of responses")
+        scores = responses.astype(np.int16, copy=False)
+        return ResponseMatrix(
+            person_ids=tuple(str(i + 1) for i in range(n)),
+            item_ids=items,
+            scores=scores,
+            omitted=np.zeros((n, m), dtype=bool),
+        )
     if isinstance(responses, np.ndarray | list | tuple):
         arr = np.asarray(responses, dtype=float)
         if arr.ndim != 2:
@@ -441,11 +459,13 @@ def prepare(
         raise TypeError("model must be a model name or a mapping item id -> model name")
     scores = np.asarray(rm.scores)
     n_cat_data = np.maximum(scores.max(axis=0, initial=0) + 1, 2).astype(int)
+    k_top = int(n_cat_data.max())
+    # frequency of each score per item (one pass per category, vectorized over persons)
+    freq = np.stack([(scores == k).sum(axis=0) for k in range(k_top)], axis=1)
     dropped_items: list[tuple[str, str]] = []
     keep, models, is_anchor, ncat = [], [], [], []
     for j, item in enumerate(rm.item_ids):
-        col = scores[:, j]
-        col = col[col != NOT_PRESENTED]
+        observed = np.flatnonzero(freq[j])
         if anchors is not None and item in anchors:
             k = anchors.index(item)
             k_anchor = int(anchors.n_categories[k])
@@ -459,11 +479,11 @@ def prepare(
             is_anchor.append(True)
             ncat.append(k_anchor)
             continue
-        if col.size == 0:
+        if observed.size == 0:
             dropped_items.append((item, "no responses"))
             continue
-        if np.all(col == col[0]):
-            dropped_items.append((item, f"no variance (every response is {int(col[0])})"))
+        if observed.size == 1:
+            dropped_items.append((item, f"no variance (every response is {int(observed[0])})"))
             continue
         if isinstance(model, str):
             m = model
@@ -479,7 +499,7 @@ def prepare(
                     "choose a polytomous model (grm, gpcm, pcm) or set poly_model"
                 )
             m = poly_model
-        missing = sorted(set(range(k)) - set(np.unique(col).tolist()))
+        missing = sorted(set(range(k)) - set(observed.tolist()))
         if missing:
             raise ValueError(
                 f"item {item!r}: score categories {missing} are never observed between 0 and "
