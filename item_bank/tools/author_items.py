@@ -57,8 +57,14 @@ WRITERS = {
     "DA6": ("Lukas Brandt", "Sofia Iyer"),
 }
 REVIEWERS = ["Dr. Elena Petrova", "Marcus Lee", "Priya Raman", "Jonas Weber", "Grace Mensah"]
-LEVEL_SECONDS = {"remember": 0, "understand": 10, "apply": 25, "analyze": 30, "evaluate": 35,
-                 "create": 40}
+LEVEL_SECONDS = {
+    "remember": 0,
+    "understand": 10,
+    "apply": 25,
+    "analyze": 30,
+    "evaluate": 35,
+    "create": 40,
+}
 # per outcome: how many items of each non-operational status (the rest are operational)
 STATUS_PLAN = {
     "DA1": {"pretest": 4, "draft": 2, "review": 1, "retired": 1},
@@ -68,8 +74,14 @@ STATUS_PLAN = {
     "DA5": {"pretest": 4, "draft": 2, "review": 1, "retired": 1},
     "DA6": {"pretest": 3, "draft": 2, "approved": 1, "retired": 1},
 }
-RUBRIC_STATUS = {"DA1": "pretest", "DA2": "pretest", "DA3": "operational", "DA4": "operational",
-                 "DA5": "operational", "DA6": "pretest"}
+RUBRIC_STATUS = {
+    "DA1": "pretest",
+    "DA2": "pretest",
+    "DA3": "operational",
+    "DA4": "operational",
+    "DA5": "operational",
+    "DA6": "pretest",
+}
 PRESERVED = ("irt", "stats", "exposure", "history")
 LAST_DAY = date(2026, 11, 20)  # no authoring date after this
 
@@ -137,8 +149,9 @@ def assign_statuses(drafts: list[Draft], rng: random.Random) -> None:
         for d in mine:
             if d.type == "rubric":
                 d.status = RUBRIC_STATUS[outcome]
-        free = [d for d in mine if d.status is None and not d.set and not d.enemy
-                and d.type == "mcq"]
+        free = [
+            d for d in mine if d.status is None and not d.set and not d.enemy and d.type == "mcq"
+        ]
         rng.shuffle(free)
         for status, count in STATUS_PLAN[outcome].items():
             for _ in range(count):
@@ -246,18 +259,26 @@ def metadata(d: Draft, rng: random.Random) -> dict:
     else:
         created = _day(rng, date(2026, 9, 1), date(2026, 11, 13))
         path = ["draft"]
-    history = [{"date": created.isoformat(), "event": "created", "status": "draft",
-                "by": author}]
+    history = [{"date": created.isoformat(), "event": "created", "status": "draft", "by": author}]
     when = created
     steps = max(1, len(path) - 1)
     span = max(10, min(120, (LAST_DAY - created).days // steps))
     for prev, new in zip(path, path[1:], strict=False):
         when = when + timedelta(days=rng.randint(10, span))
-        entry = {"date": when.isoformat(), "event": "status", "from": prev, "to": new,
-                 "by": author if new == "review" else reviewers[0]}
+        entry = {
+            "date": when.isoformat(),
+            "event": "status",
+            "from": prev,
+            "to": new,
+            "by": author if new == "review" else reviewers[0],
+        }
         if new == "retired":
-            entry["note"] = rng.choice(["overexposed: used on every form since 2023",
-                                        "superseded by a revised item on the same content"])
+            entry["note"] = rng.choice(
+                [
+                    "overexposed: used on every form since 2023",
+                    "superseded by a revised item on the same content",
+                ]
+            )
         history.append(entry)
     version = 1 + sum(1 for _ in range(2) if rng.random() < 0.35) if len(path) > 2 else 1
     return {
@@ -320,8 +341,13 @@ def build(seed: int = SEED) -> tuple[list[dict], dict[str, dict]]:
         if d.set:
             set_members.setdefault(d.set, []).append(ids[i])
     sets = {
-        sid: {"id": sid, "title": s["title"], "outcomes": s["outcomes"],
-              "items": set_members[sid], "stimulus": s["stimulus"]}
+        sid: {
+            "id": sid,
+            "title": s["title"],
+            "outcomes": s["outcomes"],
+            "items": set_members[sid],
+            "stimulus": s["stimulus"],
+        }
         for sid, s in SETS.items()
     }
     problems = self_check(drafts, items, sets)
