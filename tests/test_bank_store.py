@@ -13,6 +13,7 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_bank_lint import BASE, OTHER, write_bank
 
 from psychometrics.bank import bank_keys, bank_parameters, lint_bank, load_bank
 from psychometrics.bank.newitem import new_item, next_item_id
@@ -25,7 +26,6 @@ from psychometrics.cli import main
 from psychometrics.errors import CredkitError, InputError
 from psychometrics.irt.models import ItemParameters
 from psychometrics.responses import read_responses
-from tests.test_bank_lint import BASE, OTHER, write_bank
 
 RUBRIC = {
     **{k: v for k, v in BASE.items() if k not in ("options", "key", "enemies")},

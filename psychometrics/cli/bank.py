@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from psychometrics.cli._common import echo_json
@@ -77,6 +79,66 @@ def new_cmd(outcome: str, item_type: str, bank_dir: str, author: str, prefix: st
     click.echo(
         str(new_item(bank_dir, outcome=outcome, item_type=item_type, author=author, prefix=prefix))
     )
+
+
+@bank_group.command("export")
+@click.argument("bank_dir", type=click.Path(file_okay=False))
+@click.option(
+    "--format", "fmt", type=click.Choice(["qti", "csv"]), default="qti", show_default=True
+)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option(
+    "--status", "statuses", multiple=True, help="Only items with this status (repeatable)."
+)
+@click.option(
+    "--outcome", "outcomes", multiple=True, help="Only items of this outcome (repeatable)."
+)
+@click.option(
+    "--spec", type=click.Path(dir_okay=False), help="Outcome titles for the QTI metadata."
+)
+def export_cmd(bank_dir, fmt, out, statuses, outcomes, spec) -> None:
+    """Export the bank as a QTI 3.0 content package (zip) or a CSV file."""
+    from psychometrics.bank.csvio import export_csv
+    from psychometrics.bank.qti import export_qti
+    from psychometrics.bank.specinfo import read_spec_info
+    from psychometrics.bank.store import load_bank
+
+    bank = load_bank(bank_dir)
+    items = bank.select(statuses=set(statuses) or None, outcomes=set(outcomes) or None)
+    if fmt == "csv":
+        export_csv(bank, out, items=items)
+    else:
+        titles = read_spec_info(spec).outcomes if spec else None
+        region = Path(spec).stem if spec else ""
+        export_qti(bank, out, items=items, region=region, outcome_titles=titles)
+    click.echo(f"{out}: {len(items)} items", err=True)
+
+
+@bank_group.command("import")
+@click.argument("package", type=click.Path(dir_okay=False))
+@click.option(
+    "--into", "bank_dir", required=True, type=click.Path(file_okay=False), help="The bank."
+)
+@click.option("--outcome", default=None, help="Outcome for items whose package names none.")
+@click.option("--status", default="draft", show_default=True, help="Status of the new items.")
+@click.option("--renumber", is_flag=True, help="Give the items the bank's next free ids.")
+@click.option("--author", default=None, help="Written into the author field.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def import_cmd(package, bank_dir, outcome, status, renumber, author, as_json) -> None:
+    """Import the choice items of a QTI 3.0 or 2.1/2.2 package (e.g. a TAO export)."""
+    from psychometrics.bank.qti_import import import_qti
+
+    result = import_qti(
+        package, bank_dir, outcome=outcome, status=status, renumber=renumber, author=author
+    )
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    for path in result.files:
+        click.echo(path)
+    for ident, reason in result.skipped:
+        click.echo(f"skipped {ident}: {reason}", err=True)
+    click.echo(f"{len(result.files)} items imported, {len(result.skipped)} skipped", err=True)
 
 
 def register(group: click.Group) -> None:
