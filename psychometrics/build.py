@@ -245,7 +245,11 @@ def _stage_check(st: _State, log: Callable[[str], None]) -> None:
     try:
         from psychometrics.assembly_spec import bank_problems
 
-        bank_errors = [p for p in bank_problems(st.spec) if p.severity == "error"]
+        try:
+            found = bank_problems(st.spec, bank=st.bank)
+        except TypeError:  # an older signature without the loaded bank
+            found = bank_problems(st.spec)
+        bank_errors = [p for p in found if p.severity == "error"]
     except Exception as exc:  # a collaborator's check failing must not hide the report
         bank_errors = []
         st.notes["spec-bank"] = f"spec/bank cross-check not run: {exc}"
@@ -478,20 +482,112 @@ def _fit_forms(st: _State, log: Callable[[str], None]) -> None:
 # ------------------------------------------------------------------------------------------
 
 
+FORM_LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+ASSEMBLY_TIME_LIMIT = 30.0
+
+
+def assemble_from_spec(spec, bank) -> tuple[dict[str, tuple[str, ...]], Any]:
+    """Assemble the spec's forms from the bank: ``({form id: item ids}, assembly result)``.
+
+    Uses the spec-level wrapper of :mod:`psychometrics.assembly_spec` when it is available, and
+    otherwise builds the inputs of :func:`psychometrics.assembly.assemble_forms` directly
+    (information at the target thetas, outcome and cognitive-level ranges, eligibility by
+    status and calibration, enemies, item sets, time limit, forced items). Forms are labelled
+    A, B, ...
+
+    Raises
+    ------
+    NotAvailable
+        When no assembly engine is installed.
+    InfeasibleError
+        When the constraints cannot be met (the message names the failing group).
+    """
+    from psychometrics import assembly_spec
+
+    wrapper = getattr(assembly_spec, "assemble_spec", None)
+    if wrapper is not None:
+        cut = spec.cut_score.theta if spec.cut_score is not None else None
+        result = wrapper(spec, bank=bank, time_limit=ASSEMBLY_TIME_LIMIT, cut_theta=cut)
+        forms = {str(f.id): tuple(f.items) for f in result.forms}
+        return forms, result
+    try:
+        from psychometrics.assembly import CountConstraint, assemble_forms
+    except ImportError:
+        raise NotAvailable("psychometrics.assembly has not landed") from None
+    from psychometrics.bank import bank_parameters
+    from psychometrics.errors import InfeasibleError
+    from psychometrics.irt.models import item_information
+
+    items = [i for i in bank if i.irt is not None]
+    ids = [i.id for i in items]
+    index = {i: k for k, i in enumerate(ids)}
+    params = bank_parameters(bank, item_ids=ids)
+    targets = np.asarray(spec.target_theta or (0.0,), dtype=float)
+    info = item_information(params, targets).T
+    form = spec.form
+    constraints = []
+    for oid, rng in form.blueprint.items():
+        members = np.array([i.outcome == oid for i in items])
+        constraints.append(CountConstraint(f"outcome {oid}", members, rng.min, rng.max))
+    for level, rng in form.cognitive_levels.items():
+        members = np.array([i.cognitive_level == level for i in items])
+        constraints.append(CountConstraint(f"level {level}", members, rng.min, rng.max))
+    eligible = np.array(
+        [
+            i.status in form.item_status and (not form.blueprint or i.outcome in form.blueprint)
+            for i in items
+        ]
+    )
+    enemies = sorted(
+        {tuple(sorted((index[i.id], index[e]))) for i in items for e in i.enemies if e in index}
+    )
+    sets: dict[str, list[int]] = {}
+    for i in items:
+        if i.set:
+            sets.setdefault(i.set, []).append(index[i.id])
+    seconds = None
+    if form.max_seconds is not None:
+        seconds = np.array([i.expected_seconds or 60.0 for i in items])
+    result = assemble_forms(
+        info,
+        length=form.length,
+        n_forms=form.count,
+        constraints=constraints,
+        eligible=eligible,
+        enemies=np.array(enemies, dtype=int).reshape(-1, 2),
+        sets=list(sets.values()),
+        seconds=seconds,
+        max_seconds=form.max_seconds,
+        include=[index[i] for i in form.include if i in index],
+        exclude=[index[i] for i in form.exclude if i in index],
+        max_overlap=form.max_overlap_items,
+        parallel_tolerance=form.parallel_tolerance,
+        time_limit=ASSEMBLY_TIME_LIMIT,
+        item_labels=ids,
+        eligible_label="/".join(form.item_status),
+    )
+    if not result.forms:
+        detail = "; ".join(str(getattr(x, "message", x)) for x in result.infeasible)
+        raise InfeasibleError(f"assembly {result.status}: {detail or result.message}", field="form")
+    forms = {
+        FORM_LABELS[k] if k < len(FORM_LABELS) else f"F{k + 1}": tuple(ids[j] for j in f)
+        for k, f in enumerate(result.forms)
+    }
+    return forms, result
+
+
 def _stage_assemble(st: _State, log: Callable[[str], None]) -> None:
     try:
-        from psychometrics import assembly_spec
-
-        assemble = assembly_spec.assemble_spec  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):
-        assemble = None
-    if assemble is not None:
-        st.assembly = assemble(st.spec, bank=st.bank)
-        st.forms = {f.id: tuple(f.items) for f in st.assembly.forms}
+        st.forms, st.assembly = assemble_from_spec(st.spec, st.bank)
         st.forms_source = "assembled"
+        log(
+            f"      {len(st.forms)} form(s), solver {getattr(st.assembly, 'status', '?')}, "
+            f"gap {getattr(st.assembly, 'gap', float('nan')):.2%}"
+        )
         return
+    except NotAvailable as exc:
+        reason = str(exc)
     # fall back to the forms as administered, when the responses say which they are
-    reason = "psychometrics.assembly has not landed"
     admin_forms = [f for f in st.administered if f.form_id != "all"]
     if admin_forms:
         st.forms = {f.form_id: f.item_ids for f in admin_forms}
@@ -703,7 +799,8 @@ def _item_curves(st: _State, forms: Mapping[str, Any]) -> None:
     for rep in st.fit.values():
         for it in rep.sx2.items:
             if it.item_id in on_forms and np.isfinite(it.p) and it.p < 0.01:
-                reasons.setdefault(it.item_id, []).append(f"S-X2 p = {it.p:.4f}")
+                shown = "< 0.0001" if it.p < 1e-4 else f"= {it.p:.4f}"
+                reasons.setdefault(it.item_id, []).append(f"S-X2 p {shown}")
     for res in st.dif.values():
         for it in res.items:
             if it.item_id in on_forms and it.ets_class in ("B", "C"):
@@ -896,7 +993,7 @@ def build(
     seconds = time.perf_counter() - t0
     log(f"      ok in {seconds:.2f} s")
     total = time.perf_counter() - start
-    log(f"report: {out_dir / 'index.html'} ({total:.1f} s)")
+    log(f"built in {total:.1f} s")
     return BuildResult(
         out_dir=out_dir,
         index=out_dir / "index.html",

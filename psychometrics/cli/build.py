@@ -1,9 +1,66 @@
-"""CLI commands of this domain (filled in by the issue that owns it)."""
+"""``credkit build`` (the whole pipeline and the validity report) and ``credkit init``."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
+
+from psychometrics.cli._common import echo_json, progress
 
 
 def register(group: click.Group) -> None:
-    """Add this module's commands to the top-level group."""
+    """Add ``build`` and ``init`` to the top-level group."""
+    group.add_command(build_command)
+    group.add_command(init_command)
+
+
+@click.command("build")
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Report folder (default: reports/<credential-id> next to the specs/ folder).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+def build_command(spec: Path, out: Path | None, as_json: bool) -> None:
+    """Run the whole pipeline for the credential SPEC and write its validity report.
+
+    Checks the spec and the bank, analyses the responses the spec names (classical statistics,
+    DIF, IRT fit), assembles the forms, sets the cut score, computes decision accuracy and
+    consistency, and writes reports/<credential-id>/: index.html (self-contained, printable),
+    forms/, params.csv, items.csv and manifest.json. Progress goes to stderr; the previous report
+    stays intact when a stage fails.
+    """
+    from psychometrics.build import build
+
+    result = build(spec, out=out, argv=["credkit", *sys.argv[1:]], log=progress)
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        click.echo(f"report: {result.index}")
+
+
+@click.command("init")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--id", "credential_id", help="Credential id (default: the folder name).")
+@click.option("--title", help="Credential title (default: from the folder name).")
+@click.option("--prefix", default="EX", show_default=True, help="Prefix of the item ids.")
+@click.option("--json", "as_json", is_flag=True, help="Print the created files as JSON.")
+def init_command(
+    directory: Path, credential_id: str | None, title: str | None, prefix: str, as_json: bool
+) -> None:
+    """Scaffold a new credential program in DIRECTORY (specs/, item_bank/items/, reports/).
+
+    Writes a commented spec, two example items and README files; never overwrites a file.
+    """
+    from psychometrics.scaffold import scaffold
+
+    result = scaffold(directory, credential_id=credential_id, title=title, item_prefix=prefix)
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    for path in result.files:
+        click.echo(f"created {path}")
+    click.echo(f"next: edit {result.spec}, write items, then `credkit build {result.spec}`")

@@ -13,6 +13,7 @@ the SVG namespace, and the report then contains no URL at all.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 DASHES = ("", "6 3", "2 2", "8 3 2 3", "1 3", "10 4")
 
 _FONT = "font-family:Helvetica,Arial,sans-serif"
+_CLIP_IDS = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -233,7 +235,7 @@ def line_plot(
     alt: str,
     markers: Sequence[Marker] = (),
     ylim: tuple[float, float] | None = None,
-    width: int = 560,
+    width: int = 500,
     height: int = 320,
 ) -> str:
     """A line plot of one or more series (TIF, TCC, CSEM, item curves, scree).
@@ -273,6 +275,11 @@ def line_plot(
     out = _open(width, height, title, alt)
     out += _axes(frame, xt, yt, xlabel, ylabel)
     legend = []
+    clip = f"plotclip{next(_CLIP_IDS)}"
+    out.append(
+        f'<clipPath id="{clip}"><rect x="{frame.left}" y="{frame.top}" '
+        f'width="{frame.plot_w}" height="{frame.plot_h}"/></clipPath>'
+    )
     for k, s in enumerate(series):
         colour, dash = PALETTE[k % len(PALETTE)], DASHES[k % len(DASHES)]
         x = np.asarray(s.x, dtype=float)
@@ -290,13 +297,13 @@ def line_plot(
             if len(run) >= 2:
                 out.append(
                     f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" '
-                    f'stroke-width="2"{dash_attr}/>'
+                    f'stroke-width="2"{dash_attr} clip-path="url(#{clip})"/>'
                 )
         if s.markers:
             for xi, yi in zip(x[ok], y[ok], strict=True):
                 out.append(
                     f'<circle cx="{frame.px(xi):.1f}" cy="{frame.py(yi):.1f}" r="3" '
-                    f'fill="{colour}"/>'
+                    f'fill="{colour}" clip-path="url(#{clip})"/>'
                 )
         legend.append((s.label, colour, dash, "line"))
     out += _marker_lines(frame, markers)
@@ -315,7 +322,7 @@ def histogram(
     ylabel: str = "Number of candidates",
     bins: int | Sequence[float] = 20,
     markers: Sequence[Marker] = (),
-    width: int = 560,
+    width: int = 500,
     height: int = 300,
 ) -> str:
     """A histogram of ``values`` (non-finite values are left out), e.g. the score distribution."""
@@ -351,7 +358,7 @@ def wright_map(
     alt: str | None = None,
     cut: float | None = None,
     bin_width: float = 0.25,
-    width: int = 560,
+    width: int = 500,
     height: int = 420,
 ) -> str:
     """Persons (left, histogram) against item difficulties (right, one dot per item) on one axis.
@@ -468,7 +475,7 @@ def bar_chart(
     title: str,
     ylabel: str,
     alt: str,
-    width: int = 560,
+    width: int = 500,
     height: int = 280,
 ) -> str:
     """A simple vertical bar chart (e.g. pass rate by group)."""

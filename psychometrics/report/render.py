@@ -68,8 +68,12 @@ def _form_series(forms: Sequence[FormStats], attr: str) -> list[plots.Series]:
     for f in forms:
         curve = getattr(f, attr)
         if curve is not None:
-            out.append(plots.Series(f"Form {f.form_id}", curve.theta, curve.values))
+            out.append(plots.Series(_form_label(f.form_id), curve.theta, curve.values))
     return out
+
+
+def _form_label(form_id: str) -> str:
+    return form_id if form_id.lower().startswith("form") else f"Form {form_id}"
 
 
 def _cut_markers(data: ReportData) -> list[plots.Marker]:
