@@ -315,10 +315,9 @@ def build(seed: int = SEED) -> tuple[list[dict], dict[str, dict]]:
         }
         if d.type == "rubric":
             item["max_score"] = len(d.guide) - 1
-            item["scoring_guide"] = [
-                {"score": int(g.split(":", 1)[0]), "description": g.split(":", 1)[1].strip()}
-                for g in d.guide
-            ]
+            item["score_levels"] = {
+                int(g.split(":", 1)[0]): g.split(":", 1)[1].strip() for g in d.guide
+            }
         else:
             item["options"] = options
             item["key"] = key
@@ -332,7 +331,12 @@ def build(seed: int = SEED) -> tuple[list[dict], dict[str, dict]]:
         item["expected_seconds"] = expected_seconds(d)
         item["word_count"] = word_count(d)
         if d.model:
-            item["item_model"] = d.model
+            item["tags"] = ["item-model", d.model]
+            item["source"] = (
+                f"item model '{d.model}' in item_bank/tools/item_models.py (seed {seed})"
+            )
+        else:
+            item["source"] = f"item_bank/tools/source/{d.outcome.lower()}.yaml"
         item["irt"] = None
         item["stats"] = None
         item["history"] = meta["history"]
@@ -363,7 +367,7 @@ def self_check(drafts: list[Draft], items: list[dict], sets: dict[str, dict]) ->
         where = item["id"]
         problems += [f"{where}: {p}" for p in check_draft(d)]
         if item["type"] == "rubric":
-            if [g["score"] for g in item["scoring_guide"]] != list(range(item["max_score"] + 1)):
+            if list(item["score_levels"]) != list(range(item["max_score"] + 1)):
                 problems.append(f"{where}: rubric scores are not 0..K-1")
             continue
         texts = list(item["options"].values())

@@ -428,7 +428,7 @@ def model_listwise_deletion(rng: random.Random) -> list[Draft]:
             "The table below has 8 rows; NA marks a missing value.\n\n"
             + md_table(["row", *cols], rows)
             + "\n\nHow many rows remain after **listwise deletion** (dropping every row that has "
-            "at least one missing value)?\n"
+            "one or more missing values)?\n"
         )
         why = f"Only rows with no NA in any column are kept; {complete} rows are complete."
         wrong = [
