@@ -82,7 +82,7 @@ RUBRIC_STATUS = {
     "DA5": "operational",
     "DA6": "pretest",
 }
-PRESERVED = ("irt", "stats", "exposure", "history")
+PRESERVED = ("irt", "stats", "exposure", "history", "updated")
 LAST_DAY = date(2026, 11, 20)  # no authoring date after this
 
 
@@ -424,7 +424,12 @@ _Dumper.add_representer(str, _str)
 
 
 def dump_item(item: dict) -> str:
-    return yaml.dump(item, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    """Item text in the bank's canonical layout (the same writer the bank commands use)."""
+    try:
+        from psychometrics.bank.yamlio import dump_item as canonical
+    except ImportError:  # the bank package is not installed: plain block-style YAML
+        return yaml.dump(item, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return canonical(item)
 
 
 def write(items: list[dict], sets: dict[str, dict]) -> int:
