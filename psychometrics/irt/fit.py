@@ -7,14 +7,14 @@ N(prior_mean, prior_sd) on a rectangular grid (default 61 points on mean +- 6 sd
 
 Rules stated once here and in the result objects:
 
-* **S-X2 cell collapsing.** For item j, the summed-score groups are s = 0..max with at least one
-  person and in which the item has at least two categories of non-zero expected probability
-  (this drops s = 0 and s = max for a dichotomous item). Adjacent groups are then merged,
-  sweeping from the lowest score upwards, until every expected count of a merged group is at
-  least ``min_expected`` (default 1, as mirt); a short last group is merged into the one before
-  it. Categories are never collapsed; cells whose expected count is exactly 0 (impossible
-  categories of polytomous items at extreme scores) are left out of the sum and of the degrees
-  of freedom, ``df = (cells with E > 0) - (groups) - (free parameters of the item)``.
+* **S-X2 cell collapsing.** For item j, the summed scores s = 0..max at which the item has fewer
+  than two possible categories are dropped (s = 0 and s = max for a dichotomous item); scores
+  at which some but not all of its categories are possible (the extremes, for a polytomous
+  item) join the nearest score at which all are possible (as mirt does); groups without
+  persons are dropped. Adjacent groups are then merged, sweeping from the lowest score upwards,
+  until every expected count of a merged group is at least ``min_expected`` (default 1, as
+  mirt); a short last group is merged into the one before it. Categories are never collapsed.
+  ``df = (cells with E > 0) - (groups) - (free parameters of the item)``.
 * **Free parameters per item** (S-X2 df and M2): rasch 1, 1pl 1 (b; the common slope is one more
   parameter for the whole test in M2), 2pl 2, 3pl 3, grm and gpcm K (a and K - 1 thresholds),
   pcm K - 1.
@@ -159,9 +159,10 @@ class SX2Result:
 
 
 SX2_RULE = (
-    "score groups with no persons or a deterministic item response are dropped; adjacent groups "
-    "are merged upwards until every expected count >= min_expected (a short last group joins "
-    "the previous one); cells with E = 0 are excluded; df = cells - groups - item parameters"
+    "scores with a deterministic item response are dropped; scores where some item categories "
+    "are impossible join the nearest score where all are possible; groups without persons are "
+    "dropped; adjacent groups are merged upwards until every expected count >= min_expected (a "
+    "short last group joins the previous one); df = cells - groups - item parameters"
 )
 
 
@@ -220,9 +221,8 @@ def sx2(
         obs = np.zeros((lik.shape[1], k_j))
         np.add.at(obs, (total, data[:, j]), 1.0)
         exp = e_prop * n_s[:, None]
-        usable = (n_s > 0) & (np.sum(e_prop > 1e-12, axis=1) >= 2)
-        rows = np.flatnonzero(usable)
-        groups, o_g, e_g = _collapse(rows, obs, exp, min_expected)
+        start = _initial_groups(e_prop > 1e-12, n_s)
+        groups, o_g, e_g = _collapse(start, obs, exp, min_expected)
         cells = e_g > 1e-12 * max(n, 1)
         stat = float(np.sum(np.where(cells, (o_g - e_g) ** 2 / np.where(cells, e_g, 1.0), 0.0)))
         df = int(cells.sum() - len(groups) - n_par[j])
@@ -252,12 +252,33 @@ def sx2(
     )
 
 
-def _collapse(rows, obs, exp, min_expected):
+def _initial_groups(possible: np.ndarray, n_s: np.ndarray) -> list[list[int]]:
+    """Score groups before the expected-count merging.
+
+    Rows (summed scores) where fewer than two categories of the item are possible are dropped;
+    rows where some but not all categories are possible (the extremes, for polytomous items)
+    join the nearest row where every category is possible; groups without persons are dropped.
+    """
+    n_possible = possible.sum(axis=1)
+    rows = np.flatnonzero(n_possible >= 2)
+    complete = rows[n_possible[rows] == possible.shape[1]]
+    if complete.size:
+        first, last = int(complete[0]), int(complete[-1])
+        groups = [[int(r) for r in rows if r <= first]]
+        groups += [[int(r)] for r in rows if first < r < last]
+        if last > first:
+            groups.append([int(r) for r in rows if r >= last])
+    else:
+        groups = [[int(r)] for r in rows]
+    return [g for g in groups if n_s[g].sum() > 0]
+
+
+def _collapse(start, obs, exp, min_expected):
     """Merge adjacent score groups upwards until every expected count >= min_expected."""
     groups: list[list[int]] = []
     current: list[int] = []
-    for r in rows:
-        current.append(int(r))
+    for g in start:
+        current.extend(g)
         if np.all(exp[current].sum(axis=0)[exp[current].sum(axis=0) > 0] >= min_expected):
             groups.append(current)
             current = []
