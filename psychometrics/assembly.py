@@ -769,7 +769,8 @@ def assemble_forms(
             take(split)
             polish_best(0.1 * time_limit)
         remaining = time_limit - elapsed()
-        if not proven_infeasible and _gap(best_value, bound) > gap and remaining > 0.1:
+        improvable = best is None or _gap(best_value, bound) > gap
+        if not proven_infeasible and improvable and remaining > 0.1:
             lower = None if best is None else best_value * (1 - 1e-9) - 1e-9
             full = solve_direct(units, time_limit=remaining, gap=gap, lower_bound=lower)
             stages.append(_stage("direct", full))
