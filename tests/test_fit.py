@@ -143,9 +143,10 @@ def test_sx2_expected_proportions_match_pattern_enumeration():
                 assert item.expected[g, k] == pytest.approx(expected, rel=1e-9)
             assert item.observed[g].sum() == n_s[lo : hi + 1].sum()
     # dichotomous items: every score 1..max-1 is its own group; the GRM item (3 categories):
-    # score 1 (category 2 impossible) joins score 2, score 6 (category 0 impossible) joins 5
+    # score 1 (category 2 impossible) joins score 2, score 5 (category 0 impossible) joins 4,
+    # score 6 (only category 2 possible) is dropped
     assert result.items[0].groups == ((1, 1), (2, 2), (3, 3), (4, 4), (5, 5))
-    assert result.items[2].groups == ((1, 2), (3, 3), (4, 4), (5, 6))
+    assert result.items[2].groups == ((1, 2), (3, 3), (4, 5))
 
 
 def test_sx2_collapses_sparse_groups_and_counts_df():
