@@ -373,3 +373,85 @@ def test_bank_stats_counts_and_gaps(tmp_path):
     assert (da2.needed, da2.eligible, da2.gap) == (4, 0, 4)
     result = CliRunner().invoke(main, ["bank", "stats", str(folder), "--json"])
     assert result.exit_code == 0 and '"n_items": 3' in result.output
+
+
+HAND_WRITTEN = """\
+# Written by hand: comments and layout must survive an update.
+id: DA-0001
+version: 2
+status: operational
+outcome: DA1
+cognitive_level: apply
+type: mcq
+stem: |
+  Which level of measurement is shoe size?
+options:
+  A: Nominal
+  B: Ordinal
+  C: Interval
+  D: Ratio   # true zero
+key: D
+reviewers:
+- A. Reviewer
+- B. Reviewer
+created: '2025-01-10'
+updated: '2025-03-02'
+irt: {model: 3pl, a: 1.1, b: 0.2, c: 0.18, calibration: cal-1}
+history:
+- date: '2025-01-10'
+  event: created
+exposure:
+  forms: []
+"""
+
+
+def test_update_keeps_the_writers_lines(tmp_path):
+    folder = tmp_path / "bank" / "items"
+    folder.mkdir(parents=True)
+    path = folder / "DA-0001.yaml"
+    path.write_text(HAND_WRITTEN)
+    params = ItemParameters(item_ids=("DA-0001",), model=("3pl",), a=[1.3], b=[0.1], c=[0.2])
+    update_item_parameters(folder.parent, params, calibration_id="cal-2", date="2026-01-31")
+    new = path.read_text()
+    old_lines = HAND_WRITTEN.splitlines()
+    new_lines = new.splitlines()
+    changed = {
+        "updated: '2025-03-02'",
+        "irt: {model: 3pl, a: 1.1, b: 0.2, c: 0.18, calibration: cal-1}",
+    }
+    kept = [line for line in old_lines if line not in changed]
+    assert [line for line in new_lines if line in kept] == kept  # same lines, same order
+    assert (
+        "- date: '2025-01-10'\n  event: created\n- date: 2026-01-31\n  event: recalibrated" in new
+    )
+    item = load_bank(folder.parent)["DA-0001"]
+    assert item.irt.a == 1.3 and item.history[1]["irt"]["a"] == 1.1
+
+
+def test_rubric_scoring_guide_form(tmp_path):
+    guide = {
+        **{k: v for k, v in RUBRIC.items() if k != "score_levels"},
+        "scoring_guide": [
+            {"score": 0, "description": "none"},
+            {"score": 1, "description": "some"},
+            {"score": 2, "description": "all"},
+        ],
+    }
+    folder = write_bank(tmp_path, BASE, OTHER, guide)
+    assert lint_bank(folder).findings == ()
+    assert load_bank(folder)["DA-0003"].score_levels == {0: "none", 1: "some", 2: "all"}
+    guide["scoring_guide"] = guide["scoring_guide"][:2]
+    (folder / "items" / "DA-0003.yaml").write_text(dump_item(guide))
+    (hit,) = [f for f in lint_bank(folder).errors]
+    assert hit.field == "scoring_guide" and "0..2" in hit.message
+
+
+def test_example_bank_has_no_lint_errors():
+    from pathlib import Path
+
+    bank_dir = Path(__file__).resolve().parent.parent / "item_bank"
+    if not (bank_dir / "items").is_dir():
+        pytest.skip("no example bank")
+    report = lint_bank(bank_dir)
+    assert report.errors == (), [f.format() for f in report.errors[:5]]
+    assert report.n_files >= 240

@@ -151,7 +151,7 @@ def parse_item(
     elif item_type == "rubric":
         max_score, levels = _rubric(out, data)
         for name in ("options", "key"):
-            if data.get(name) is not None:
+            if data.get(name) is not None:  # a rubric item is scored by its levels
                 out.error(name, f"a rubric item has score_levels, not {name}", "rubric-fields")
 
     enemies = _text_list(out, data, "enemies")
@@ -345,6 +345,25 @@ def _rubric(out: _Collector, data: Mapping) -> tuple[int | None, dict[int, str]]
     max_score = data.get("max_score")
     levels_raw = data.get("score_levels")
     levels: dict[int, str] = {}
+    guide = data.get("scoring_guide")
+    if guide is not None:
+        if levels_raw is not None:
+            out.error("scoring_guide", "give score_levels or scoring_guide, not both", "bad-rubric")
+        elif not isinstance(guide, list):
+            out.error("scoring_guide", "must be a list of {score, description}", "bad-type")
+        else:
+            for i, entry in enumerate(guide):
+                where = f"scoring_guide[{i}]"
+                score = entry.get("score") if isinstance(entry, Mapping) else None
+                text = entry.get("description") if isinstance(entry, Mapping) else None
+                if not isinstance(score, int) or isinstance(score, bool) or score < 0:
+                    out.error(where, "each level needs an integer score >= 0", "bad-rubric")
+                    continue
+                if not isinstance(text, str) or not text.strip():
+                    out.error(where, "describe the score level in text", "bad-rubric")
+                if score in levels:
+                    out.error(where, f"score {score} listed twice", "bad-rubric")
+                levels[score] = str(text)
     if levels_raw is not None:
         if not isinstance(levels_raw, Mapping):
             out.error("score_levels", "must be a mapping score -> description", "bad-type")
@@ -371,7 +390,8 @@ def _rubric(out: _Collector, data: Mapping) -> tuple[int | None, dict[int, str]]
         out.error("max_score", f"must be an integer >= 1, got {_short(max_score)}", "bad-rubric")
         return None, levels
     if levels and sorted(levels) != list(range(max_score + 1)):
-        out.error("score_levels", f"score levels must be exactly 0..{max_score}", "bad-rubric")
+        name = "scoring_guide" if guide is not None else "score_levels"
+        out.error(name, f"score levels must be exactly 0..{max_score}", "bad-rubric")
     return max_score, levels
 
 

@@ -5,6 +5,8 @@ in range, every new file parses back without error), then writes all new files a
 next to their targets, then renames them into place. If any rename fails, the files already
 replaced are restored from their original bytes, so a failing update leaves the bank as it was.
 The previous ``irt`` or ``stats`` block is moved to ``history`` with the date and calibration.
+Only the changed fields are rewritten; every other line of the file (comments, layout) is kept
+as the item writer wrote it.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from psychometrics.bank.model import (
 )
 from psychometrics.bank.parse import parse_item
 from psychometrics.bank.store import load_bank
-from psychometrics.bank.yamlio import dump_item, parse_yaml
+from psychometrics.bank.yamlio import parse_yaml, replace_fields
 from psychometrics.errors import InputError
 from psychometrics.irt.models import ItemParameters
 
@@ -127,8 +129,13 @@ def _restore(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _render_checked(item: Item, data: dict[str, Any]) -> str:
-    text = dump_item(data)
+def _render_checked(item: Item, updates: dict[str, Any], append: dict[str, list]) -> str:
+    """The item file with ``updates`` applied (other lines kept as written), checked."""
+    try:
+        original = item.path.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the item file: {exc}", file=item.path) from None
+    text = replace_fields(original, updates, append=append)
     parsed, lines = parse_yaml(text, file=item.path)
     _, findings = parse_item(parsed, lines, path=item.path)  # type: ignore[arg-type]
     errors = [f for f in findings if f.is_error]
@@ -240,14 +247,9 @@ def update_item_parameters(
         item = _require(bank, item_id)
         count = n.get(item_id) if isinstance(n, Mapping) else n
         block = _irt_block(item, params, j, calibration_id=calibration_id, n=count, date=when)
-        data = dict(item.data)
-        history = list(data.get("history") or [])
-        if data.get("irt") is not None:
-            history.append(_history_entry("recalibrated", when, data["irt"], "irt"))
-        data["irt"] = block
-        data["history"] = history
-        data["updated"] = when
-        texts[item.path] = _render_checked(item, data)  # type: ignore[index]
+        old = item.data.get("irt")
+        append = {"history": [_history_entry("recalibrated", when, old, "irt")]} if old else {}
+        texts[item.path] = _render_checked(item, {"irt": block, "updated": when}, append)  # type: ignore[index]
     write_files_transactionally(texts)
     return BankUpdate(str(bank_dir), tuple(params.item_ids), tuple(str(p) for p in texts))
 
@@ -293,14 +295,9 @@ def update_item_stats(
         block["date"] = when
         if source is not None:
             block["source"] = source
-        data = dict(item.data)
-        history = list(data.get("history") or [])
-        if data.get("stats") is not None:
-            history.append(_history_entry("new statistics", when, data["stats"], "stats"))
-        data["stats"] = block
-        data["history"] = history
-        data["updated"] = when
-        texts[item.path] = _render_checked(item, data)  # type: ignore[index]
+        old = item.data.get("stats")
+        append = {"history": [_history_entry("new statistics", when, old, "stats")]} if old else {}
+        texts[item.path] = _render_checked(item, {"stats": block, "updated": when}, append)  # type: ignore[index]
     write_files_transactionally(texts)
     return BankUpdate(str(bank_dir), tuple(ids), tuple(str(p) for p in texts))
 

@@ -41,6 +41,7 @@ FIELD_ORDER = (
     "key",
     "max_score",
     "score_levels",
+    "scoring_guide",
     "rationale",
     "enemies",
     "set",
@@ -50,6 +51,7 @@ FIELD_ORDER = (
     "updated",
     "expected_seconds",
     "word_count",
+    "item_model",
     "tags",
     "notes",
     "source",
@@ -295,3 +297,87 @@ def dump_yaml(data: Any) -> str:
     return yaml.dump(
         data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096, indent=2
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# editing a file in place: replace some top-level fields, keep every other line as written
+
+
+def _top_level_spans(text: str) -> dict[str, tuple[int, int, yaml.Node]] | None:
+    """Line spans ``[start, end)`` of each top-level field of a block mapping document."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(node, yaml.MappingNode) or node.flow_style:
+        return None
+    spans: dict[str, tuple[int, int, yaml.Node]] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            return None
+        end = value_node.end_mark.line + (1 if value_node.end_mark.column > 0 else 0)
+        start = key_node.start_mark.line
+        if key_node.start_mark.column != 0:
+            return None
+        spans[str(key_node.value)] = (start, max(end, start + 1), value_node)
+    return spans
+
+
+def replace_fields(
+    text: str, updates: Mapping[str, Any], *, append: Mapping[str, list] = {}
+) -> str:
+    """Return ``text`` with some top-level fields replaced, everything else kept as written.
+
+    ``updates`` maps field names to new values (rendered in canonical style; a field that is
+    absent is inserted after the closest preceding field of :data:`FIELD_ORDER`). ``append``
+    maps list fields to entries added at the end of the existing list (a block list keeps its
+    lines; otherwise the field is rewritten). If the result does not load as the expected data
+    (an unusual layout, e.g. a flow-style document), the canonical form of the whole item is
+    returned instead.
+    """
+    original = yaml.safe_load(text)
+    expected = dict(original) if isinstance(original, Mapping) else {}
+    for name, entries in append.items():
+        expected[name] = list(expected.get(name) or []) + list(entries)
+    expected.update(updates)
+    spans = _top_level_spans(text)
+    if spans is None:
+        return dump_item(expected)
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    edits: list[tuple[int, int, str]] = []  # (start, end, new text) on original line numbers
+    inserts: dict[int, list[str]] = {}
+    order = {name: i for i, name in enumerate(FIELD_ORDER)}
+    todo = dict(updates)
+    for name, entries in append.items():
+        span = spans.get(name)
+        if span is not None and isinstance(span[2], yaml.SequenceNode) and not span[2].flow_style:
+            block = dump_item({name: list(entries)})
+            body = block.split("\n", 1)[1]
+            indent = " " * span[2].start_mark.column if span[2].value else ""
+            body = "".join(indent + line for line in body.splitlines(keepends=True))
+            edits.append((span[1], span[1], body))
+        else:
+            todo[name] = expected[name]
+    for name, value in todo.items():
+        block = dump_item({name: value})
+        if name in spans:
+            start, end, _ = spans[name]
+            edits.append((start, end, block))
+            continue
+        rank = order.get(name, len(order))
+        before = [n for n in spans if order.get(n, len(order)) <= rank]
+        at = spans[before[-1]][1] if before else 0
+        inserts.setdefault(at, []).append(block)
+    for at, blocks in inserts.items():
+        edits.append((at, at, "".join(blocks)))
+    for start, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        lines[start:end] = [new]
+    result = "".join(lines)
+    try:
+        if yaml.safe_load(result) != expected:
+            return dump_item(expected)
+    except yaml.YAMLError:
+        return dump_item(expected)
+    return result
