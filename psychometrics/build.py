@@ -98,6 +98,10 @@ class BuildResult:
         Per form: :class:`psychometrics.classification.DecisionResult`.
     information
         Per form: :class:`psychometrics.irt.scoring.InformationTable` on the report's grid.
+    form_statistics
+        Per form: :class:`psychometrics.ctt.ItemAnalysis` of the candidates who took all of it.
+    pass_rates
+        :class:`psychometrics.classification.PassRates` overall and by group.
     report
         The :class:`~psychometrics.report.model.ReportData` rendered into ``index.html``.
     stages
@@ -123,6 +127,7 @@ class BuildResult:
     cut: Any
     decisions: Mapping[str, Any]
     information: Mapping[str, Any]
+    form_statistics: Mapping[str, Any]
     pass_rates: Any
     report: Any
     stages: tuple[Any, ...]
@@ -1012,6 +1017,7 @@ def build(
         cut=st.cut,
         decisions=dict(st.decisions),
         information=dict(st.information),
+        form_statistics=dict(st.form_ctt),
         pass_rates=st.pass_rates,
         report=report,
         stages=tuple(records),

@@ -398,7 +398,7 @@ def _fairness(st) -> FairnessSection | None:
                     mh_delta=_f(it.mh_delta),
                     mh_p=_f(it.mh_p),
                     ets_class=it.ets_class or "",
-                    favors=it.favors or "",
+                    favors=_favors(it.favors, admin),
                     lr_p=_f(it.lr_p),
                     lr_r2_delta=_f(it.lr_r2_delta),
                     on_forms=tuple(on_forms.get(it.item_id, ())),
@@ -421,6 +421,15 @@ def _fairness(st) -> FairnessSection | None:
         pass_rates=_group_rates(st),
         method_note=note,
     )
+
+
+def _favors(side: str | None, admin) -> str:
+    """``"reference"``/``"focal"`` as the group's value, e.g. ``"M (reference)"``."""
+    if side == "reference":
+        return f"{admin.reference} (reference)"
+    if side == "focal":
+        return f"{admin.focal} (focal)"
+    return side or ""
 
 
 def _group_rates(st) -> tuple[GroupRate, ...]:

@@ -1,0 +1,370 @@
+"""End-to-end tests of ``credkit build`` and ``credkit init`` on a small simulated program.
+
+The program is simulated here with known truth (3PL parameters, one item with planted DIF
+against the focal group, Angoff ratings centred on the probability of success at a known
+theta), so the report's numbers can be checked both against the library objects the build
+returns and against the truth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from psychometrics.build import build
+from psychometrics.cli import main
+from psychometrics.errors import CredkitError, InputError
+from psychometrics.irt.params_io import read_params
+from psychometrics.report.model import SECTIONS
+from psychometrics.scaffold import scaffold
+
+TRUE_CUT = -0.3
+DIF_ITEM = "T-0003"
+DIF_SHIFT = 1.2
+HOSTILE_TITLE = 'Test <script>alert("x")</script> Credential'
+
+
+def make_program(root: Path, *, n_per_outcome=24, n_persons=700, seed=5, cut="angoff", admin=True):
+    """Write a bank (2 outcomes x n_per_outcome 3PL items), spec, responses and ratings."""
+    rng = np.random.default_rng(seed)
+    items_dir = root / "item_bank" / "items"
+    items_dir.mkdir(parents=True)
+    (root / "specs" / "data").mkdir(parents=True)
+    ids, a, b, c, keys = [], [], [], [], []
+    k = 0
+    for outcome in ("O1", "O2"):
+        for j in range(n_per_outcome):
+            k += 1
+            item_id = f"T-{k:04d}"
+            ai, bi, ci = rng.uniform(0.8, 1.8), rng.normal(-0.2, 0.9), rng.uniform(0.1, 0.25)
+            key = "ABCD"[k % 4]
+            doc = {
+                "id": item_id,
+                "version": 1,
+                "status": "operational",
+                "outcome": outcome,
+                "cognitive_level": ["remember", "apply"][j % 2],
+                "type": "mcq",
+                "stem": f"Synthetic question {k}?",
+                "options": {x: f"option {x} of item {k}" for x in "ABCD"},
+                "key": key,
+                "irt": {"model": "3pl", "a": round(ai, 3), "b": round(bi, 3), "c": round(ci, 3)},
+            }
+            (items_dir / f"{item_id}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+            ids.append(item_id)
+            a.append(round(ai, 3))
+            b.append(round(bi, 3))
+            c.append(round(ci, 3))
+            keys.append(key)
+    a, b, c = np.array(a), np.array(b), np.array(c)
+    group = np.where(rng.random(n_persons) < 0.5, "F", "M")
+    theta = rng.normal(0, 1, n_persons)
+    shift = np.where(np.array(ids) == DIF_ITEM, DIF_SHIFT, 0.0)
+    bb = b[None, :] + np.where(group[:, None] == "F", shift[None, :], 0.0)
+    p = c + (1 - c) / (1 + np.exp(-a * (theta[:, None] - bb)))
+    correct = rng.random(p.shape) < p
+    wrong = rng.integers(3, size=p.shape)
+    lines = ["person_id,group," + ",".join(ids)]
+    for i in range(n_persons):
+        cells = []
+        for j in range(len(ids)):
+            others = [x for x in "ABCD" if x != keys[j]]
+            cells.append(keys[j] if correct[i, j] else others[wrong[i, j]])
+        lines.append(f"P{i:05d},{group[i]}," + ",".join(cells))
+    (root / "specs" / "data" / "responses.csv").write_text("\n".join(lines) + "\n")
+    p_cut = c + (1 - c) / (1 + np.exp(-a * (TRUE_CUT - b)))
+    rows = ["rater,item_id,rating,round"]
+    for r in range(6):
+        bias = rng.normal(0, 0.03)
+        for rnd, sd in ((1, 0.10), (2, 0.04)):
+            noisy = np.clip(p_cut + bias + rng.normal(0, sd, len(ids)), 0.02, 0.98)
+            rows += [f"R{r + 1},{i},{v:.3f},{rnd}" for i, v in zip(ids, noisy, strict=True)]
+    (root / "specs" / "data" / "angoff_ratings.csv").write_text("\n".join(rows) + "\n")
+    if cut == "angoff":
+        cut_block = "cut_score:\n  method: angoff\n  ratings: data/angoff_ratings.csv\n  round: 2\n"
+    else:
+        cut_block = f"cut_score:\n  theta: {TRUE_CUT}\n"
+    admin_block = (
+        "administration:\n  responses: data/responses.csv\n  group: group\n  focal: F\n"
+        '  reference: M\n  omit_code: "*"\n  parameters: bank\n'
+        if admin
+        else ""
+    )
+    spec = (
+        "credential:\n  id: test-cred\n"
+        f"  title: '{HOSTILE_TITLE}'\n"
+        "  version: '1'\n  issuer: Tests\n  achievement_type: MicroCredential\n"
+        "  description: A synthetic credential.\n  purpose: Testing the pipeline.\n"
+        "  intended_use: Tests only.\n  population: Simulated candidates.\n"
+        "outcomes:\n  - {id: O1, title: First}\n  - {id: O2, title: Second}\n"
+        "bank: ../item_bank\n"
+        "form:\n  length: 12\n  count: 2\n  max_overlap: 0.25\n  item_status: [operational]\n"
+        f"  blueprint: {{O1: 6, O2: 6}}\n  target: {{theta: [{TRUE_CUT}]}}\n"
+        f"{cut_block}{admin_block}decision:\n  method: rudner\n"
+    )
+    path = root / "specs" / "test-cred.yaml"
+    path.write_text(spec)
+    return path
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.sections, self._sec = [], {}, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        if tag == "section":
+            self._sec = attrs.get("id")
+            self.sections[self._sec] = []
+
+    def handle_endtag(self, tag):
+        if tag == "section":
+            self._sec = None
+
+    def handle_data(self, data):
+        if self._sec:
+            self.sections[self._sec].append(data)
+
+    def text(self, sec):
+        return " ".join(" ".join(self.sections[sec]).split())
+
+
+def _quiet(_message):
+    pass
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("program")
+    spec = make_program(root)
+    result = build(spec, argv=["credkit", "build", str(spec)], log=_quiet)
+    html = result.index.read_text(encoding="utf-8")
+    parser = _Text()
+    parser.feed(html)
+    return root, spec, result, html, parser
+
+
+def test_report_folder_has_every_output(built):
+    root, _, result, _, _ = built
+    out = root / "reports" / "test-cred"
+    assert result.out_dir == out
+    for name in ("index.html", "params.csv", "items.csv", "manifest.json"):
+        assert (out / name).is_file(), name
+    forms = sorted((out / "forms").glob("*.yaml"))
+    assert len(forms) == 2 == len(result.forms)
+    doc = yaml.safe_load(forms[0].read_text())
+    assert len(doc["items"]) == 12 and doc["raw_cut"] == pytest.approx(
+        float(result.cut.raw_cuts[doc["form"]])
+    )
+    params = read_params(out / "params.csv")
+    assert len(params.item_ids) == 48
+    header = (out / "items.csv").read_text().splitlines()[0].split(",")
+    assert header[:4] == ["item_id", "outcome", "status", "forms"]
+    assert not [p for p in (root / "reports").iterdir() if p.name.startswith(".")]
+    assert all(s.status == "ok" for s in result.stages), result.stages
+
+
+def test_manifest_hashes_every_input(built):
+    root, spec, result, _, parser = built
+    manifest = json.loads((result.out_dir / "manifest.json").read_text())
+    by_path = {f["path"]: f for f in manifest["files"]}
+    inputs = [
+        spec,
+        root / "specs" / "data" / "responses.csv",
+        root / "specs" / "data" / "angoff_ratings.csv",
+        *sorted((root / "item_bank" / "items").glob("*.yaml")),
+    ]
+    for path in inputs:
+        rel = str(path.relative_to(root))
+        assert by_path[rel]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert manifest["command"].startswith("credkit build")
+    assert {"numpy", "scipy", "jinja2", "click", "pyyaml", "girth"} <= set(manifest["packages"])
+    assert hashlib.sha256(spec.read_bytes()).hexdigest() in parser.text("manifest")
+
+
+def test_every_section_present_and_self_contained(built):
+    _, _, _, html, parser = built
+    for key, title in SECTIONS:
+        assert key in parser.sections and title in html
+    for tag, attrs in parser.tags:
+        assert tag not in ("script", "img", "iframe", "link", "object")
+        for name in ("src", "href", "action"):
+            if attrs.get(name) is not None:
+                assert attrs[name].startswith("#"), (tag, attrs)
+    assert not re.search(r"https?://", html)
+    assert all(u.startswith("#") for u in re.findall(r"url\(([^)]*)\)", html))
+    # every in-page link points to an existing id (no broken anchors)
+    ids = {attrs["id"] for _, attrs in parser.tags if "id" in attrs}
+    for _, attrs in parser.tags:
+        if attrs.get("href", "").startswith("#"):
+            assert attrs["href"][1:] in ids, attrs["href"]
+    svgs = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
+    assert len(svgs) >= 6
+    for svg in svgs:
+        root = ET.fromstring(svg)
+        assert root.get("role") == "img" and root.find("title") is not None
+
+
+def test_hostile_spec_text_is_escaped(built):
+    _, _, _, html, _ = built
+    assert "<script" not in html
+    assert "Test &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; Credential" in html
+
+
+def test_numbers_in_report_equal_library_results(built):
+    _, _, result, _, parser = built
+    structure = parser.text("structure")
+    for fid, info in result.information.items():
+        assert f"{info.marginal_reliability:.3f}" in structure
+        test = result.form_statistics[fid].test
+        assert f"{test.alpha:.3f}" in structure
+    decisions = parser.text("decisions")
+    for fid, d in result.decisions.items():
+        assert f"{fid} {d.accuracy:.3f} {d.consistency:.3f}" in decisions
+    ss = parser.text("standard-setting")
+    detail = result.cut.detail
+    assert f"theta {result.cut.theta_cut:.3f} (SE {detail.se_theta:.3f})" in ss
+    assert f"{100 * result.pass_rates.overall:.1f}% of the candidates pass" in ss
+    comparability = parser.text("comparability")
+    for fid, raw in result.cut.raw_cuts.items():
+        assert f"{fid} {float(raw):.2f}" in comparability
+    fairness = parser.text("fairness")
+    dif = {it.item_id: it for res in result.dif.values() for it in res.items}
+    assert f"{DIF_ITEM}" in fairness and f"{dif[DIF_ITEM].mh_delta:.2f}" in fairness
+    assert f"{dif[DIF_ITEM].mh_delta:.2f} {dif[DIF_ITEM].mh_p:.4f} C M (reference)" in fairness
+
+
+def test_recovers_planted_dif_and_the_cut(built):
+    _, _, result, _, _ = built
+    dif = {it.item_id: it for res in result.dif.values() for it in res.items}
+    # a 1.2-logit shift against F on a ~1.2-slope item: |delta| ~ 2.35*1.2*1.2 >> 1.5 -> class C
+    assert dif[DIF_ITEM].ets_class == "C" and dif[DIF_ITEM].favors == "reference"
+    classes = [it.ets_class for it in dif.values() if it.item_id != DIF_ITEM]
+    assert classes.count("C") <= 1  # 47 clean items at alpha .05: at most a stray one
+    # ratings centre on P(TRUE_CUT); 6 raters, round-2 noise SD .04 and rater bias SD .03 give
+    # a theta SE near 0.05, so 0.2 is four SEs
+    assert abs(result.cut.theta_cut - TRUE_CUT) < 0.2
+    problems = [p for p in result.report.problems if p.area == "fairness"]
+    on_form = any(DIF_ITEM in items for items in result.forms.values())
+    assert problems[0].level == ("red" if on_form else "amber")
+
+
+def test_failing_stage_names_it_and_keeps_previous_report(tmp_path):
+    root = tmp_path / "prog"
+    spec = make_program(root, n_per_outcome=12, n_persons=300)
+    first = build(spec, log=_quiet)
+    before = first.index.read_bytes()
+    ratings = root / "specs" / "data" / "angoff_ratings.csv"
+    lines = ratings.read_text().splitlines()
+    lines[3] = lines[3].rsplit(",", 2)[0] + ",high,1"
+    ratings.write_text("\n".join(lines) + "\n")
+    with pytest.raises(CredkitError, match=r"stage 5/7 \(setting the cut score\).*angoff_ratings"):
+        build(spec, log=_quiet)
+    assert first.index.read_bytes() == before
+    assert sorted(p.name for p in (root / "reports").iterdir()) == ["test-cred"]
+
+
+def test_bank_lint_error_stops_at_stage_one(tmp_path):
+    root = tmp_path / "prog"
+    spec = make_program(root, n_per_outcome=12, n_persons=200)
+    bad = root / "item_bank" / "items" / "T-0002.yaml"
+    doc = yaml.safe_load(bad.read_text())
+    doc["key"] = "Z"
+    bad.write_text(yaml.safe_dump(doc))
+    logged = []
+    with pytest.raises(CredkitError, match=r"stage 1/7.*lint error"):
+        build(spec, log=logged.append)
+    assert any("T-0002.yaml" in line and "key" in line for line in logged)
+    assert not (root / "reports").exists() or not any((root / "reports").iterdir())
+
+
+def test_without_responses_sections_say_not_available(tmp_path):
+    spec = make_program(tmp_path / "prog", n_per_outcome=12, n_persons=50, cut="theta", admin=False)
+    result = build(spec, log=_quiet)
+    status = {s.index: s.status for s in result.stages}
+    assert status[2] == "not available" and status[4] == "ok" and status[5] == "ok"
+    assert result.cut.theta_cut == pytest.approx(TRUE_CUT)
+    parser = _Text()
+    parser.feed(result.index.read_text())
+    assert "Not available. no responses were analysed" in parser.text("fairness")
+    assert "Not available" in parser.text("decisions")
+    eleven14 = next(e for e in result.report.evidence if e.clause == "11.14")
+    assert eleven14.status == "outside credkit"
+    std17 = next(e for e in result.report.evidence if e.clause.startswith("Standard 17"))
+    assert std17.status == "partly met"  # a theta typed into the spec is not a study
+
+
+def test_cli_build_json_and_errors(tmp_path):
+    spec = make_program(tmp_path / "prog", n_per_outcome=12, n_persons=300)
+    runner = CliRunner()
+    res = runner.invoke(main, ["build", str(spec), "--json", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["index"] == str(tmp_path / "out" / "index.html")
+    assert set(doc["forms"]) == set(doc["raw_cuts"])
+    assert (tmp_path / "out" / "index.html").is_file()
+    res = runner.invoke(main, ["build", str(tmp_path / "missing.yaml")])
+    assert res.exit_code == 1
+    assert res.stderr.strip().count("\n") == 0 and "missing.yaml" in res.stderr
+    assert "Traceback" not in res.output
+
+
+# ---------------------------------------------------------------- credkit init
+
+
+def test_init_scaffolds_a_program_that_checks_clean(tmp_path):
+    from psychometrics.bank import lint_bank
+    from psychometrics.spec import check_spec
+
+    result = scaffold(tmp_path / "Cloud Basics")
+    assert result.spec == tmp_path / "Cloud Basics" / "specs" / "cloud-basics.yaml"
+    for rel in ("specs/data/README.md", "item_bank/items/EX-0001.yaml", "reports/README.md"):
+        assert (tmp_path / "Cloud Basics" / rel).is_file()
+    text = result.spec.read_text()
+    assert text.count("#") > 20  # a commented spec
+    assert [p for p in check_spec(result.spec, bank=False) if p.severity == "error"] == []
+    assert lint_bank(tmp_path / "Cloud Basics" / "item_bank", spec=result.spec).errors == ()
+
+
+def test_init_never_overwrites(tmp_path):
+    scaffold(tmp_path / "prog")
+    spec = tmp_path / "prog" / "specs" / "prog.yaml"
+    spec.write_text("# my edits\n")
+    (tmp_path / "prog" / "item_bank" / "items" / "EX-0002.yaml").unlink()
+    with pytest.raises(InputError, match="already exists"):
+        scaffold(tmp_path / "prog")
+    assert spec.read_text() == "# my edits\n"
+    assert not (tmp_path / "prog" / "item_bank" / "items" / "EX-0002.yaml").exists()
+
+
+def test_init_cli_errors(tmp_path):
+    runner = CliRunner()
+    (tmp_path / "file").write_text("x")
+    res = runner.invoke(main, ["init", str(tmp_path / "file")])
+    assert res.exit_code == 1 and "not a folder" in res.stderr
+    res = runner.invoke(main, ["init", str(tmp_path / "p"), "--id", "Bad Id"])
+    assert res.exit_code == 1 and "--id" in res.stderr
+    res = runner.invoke(main, ["init", str(tmp_path / "p2"), "--json"])
+    assert res.exit_code == 0 and len(json.loads(res.stdout)["files"]) == 5
+
+
+def test_out_folder_defaults_next_to_specs(tmp_path):
+    from psychometrics.build import default_out_dir
+
+    assert (
+        default_out_dir(tmp_path / "specs" / "x.yaml", "my-cred")
+        == (tmp_path / "reports" / "my-cred").resolve()
+    )
+    shutil.rmtree(tmp_path, ignore_errors=True)
