@@ -417,3 +417,20 @@ def test_wle_3pl_long_test_satisfies_warm_equation_without_warnings():
         g = np.sum((x[i] - p) * d1 / (p * (1 - p))) + np.sum(d1 * d2 / (p * (1 - p))) / (2 * info)
         assert abs(g) < 1e-6
     assert sum(FLAG_AT_BOUND in f for f in got.flags) <= 2
+
+
+@pytest.mark.parametrize("method", ["eap", "map", "ml", "wle"])
+def test_chunked_scoring_equals_single_pass(method, monkeypatch):
+    """Patterns are scored in bounded-memory chunks; tiny chunks give identical results."""
+    import psychometrics.irt.scoring as scoring
+
+    params = mixed_params()
+    rng = np.random.default_rng(21)
+    x = rng.integers(0, params.n_categories, size=(120, params.n_items))
+    x[rng.random(x.shape) < 0.2] = -1
+    whole = score_persons(x, params, method=method)
+    monkeypatch.setattr(scoring, "_CHUNK_CELLS", 40)
+    parts = score_persons(x, params, method=method)
+    np.testing.assert_allclose(parts.theta, whole.theta, atol=1e-12)
+    np.testing.assert_allclose(parts.se, whole.se, atol=1e-12)
+    assert parts.flags == whole.flags

@@ -61,6 +61,8 @@ FLAG_AT_BOUND = "at_bound"
 FLAG_NO_RESPONSES = "no_responses"
 """No presented item: nothing to score."""
 
+_CHUNK_CELLS = 2_000_000  # patterns x items x categories held at once by ML/MAP/WLE
+
 
 # --------------------------------------------------------------------------------------------
 # quadrature
@@ -440,26 +442,35 @@ def score_persons(
     all_max = (n_seen > 0) & np.all(~presented | (patterns == maxcat[None, :]), axis=1)
     all_min = (n_seen > 0) & np.all(~presented | (patterns == 0), axis=1)
 
-    if method == "eap":
-        theta, se = _eap(params, patterns, prior_mean, prior_sd, n_points, theta_range)
-        at_bound = np.zeros(len(patterns), dtype=bool)
-    else:
-        theta, se, at_bound = _mode(
-            params, patterns, method=method, prior=(prior_mean, prior_sd), bounds=bounds, tol=tol
-        )
-    flags = []
-    for u in range(len(patterns)):
-        f = []
-        if n_seen[u] == 0:
-            f.append(FLAG_NO_RESPONSES)
+    theta = np.empty(len(patterns))
+    se = np.empty(len(patterns))
+    at_bound = np.zeros(len(patterns), dtype=bool)
+    width = int(params.b.shape[1]) + 1
+    chunk = max(1, _CHUNK_CELLS // max(1, params.n_items * width))
+    for lo in range(0, len(patterns), chunk):  # bounded memory: chunks of distinct patterns
+        part = slice(lo, lo + chunk)
+        if method == "eap":
+            theta[part], se[part] = _eap(
+                params, patterns[part], prior_mean, prior_sd, n_points, theta_range
+            )
         else:
-            if all_max[u]:
-                f.append(FLAG_ALL_CORRECT)
-            if all_min[u]:
-                f.append(FLAG_ALL_WRONG)
-            if at_bound[u]:
-                f.append(FLAG_AT_BOUND)
-        flags.append(";".join(f))
+            theta[part], se[part], at_bound[part] = _mode(
+                params,
+                patterns[part],
+                method=method,
+                prior=(prior_mean, prior_sd),
+                bounds=bounds,
+                tol=tol,
+            )
+    code = (
+        (n_seen == 0) * 1
+        + ((n_seen > 0) & all_max) * 2
+        + ((n_seen > 0) & all_min) * 4
+        + ((n_seen > 0) & at_bound) * 8
+    )
+    names = (FLAG_NO_RESPONSES, FLAG_ALL_CORRECT, FLAG_ALL_WRONG, FLAG_AT_BOUND)
+    table = [";".join(n for bit, n in enumerate(names) if c >> bit & 1) for c in range(16)]
+    flags = [table[c] for c in code]
     pattern_sum = np.where(presented, patterns, 0).sum(axis=1)
     return ThetaScores(
         person_ids=ids,
