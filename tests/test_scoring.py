@@ -426,10 +426,10 @@ def test_chunked_scoring_equals_single_pass(method, monkeypatch):
 
     params = mixed_params()
     rng = np.random.default_rng(21)
-    x = rng.integers(0, params.n_categories, size=(120, params.n_items))
+    x = rng.integers(0, params.n_categories, size=(48, params.n_items))
     x[rng.random(x.shape) < 0.2] = -1
     whole = score_persons(x, params, method=method)
-    monkeypatch.setattr(scoring, "_CHUNK_CELLS", 40)
+    monkeypatch.setattr(scoring, "_CHUNK_CELLS", 200)  # 8 patterns a chunk
     parts = score_persons(x, params, method=method)
     np.testing.assert_allclose(parts.theta, whole.theta, atol=1e-12)
     np.testing.assert_allclose(parts.se, whole.se, atol=1e-12)
