@@ -104,8 +104,10 @@ def test_info_table(files):
 
 def test_fit_json_has_required_fields_and_mirt_values(files):
     tmp, params, resp, _ = files
-    persons = tmp / "pf.csv"
-    res = run("fit", resp, "--params", params, "--json", "--persons-out", persons)
+    persons, plot = tmp / "pf.csv", tmp / "plot.json"
+    res = run(
+        "fit", resp, "--params", params, "--json", "--persons-out", persons, "--plot-data", plot
+    )
     assert res.exit_code == 0, res.output
     payload = json.loads(res.output)
     assert {"M2", "M2_df", "M2_p", "RMSEA", "items", "q3_flags"} <= set(payload)
@@ -115,6 +117,8 @@ def test_fit_json_has_required_fields_and_mirt_values(files):
     assert payload["M2_df"] == 5 and payload["M2"] == pytest.approx(11.94, abs=0.5)
     assert any("999" in n for n in payload["notes"])
     assert len(read_csv(persons)) == 1000
+    bins = json.loads(plot.read_text())["items"]["Item.1"]
+    assert len(bins["observed"]) == 10 and sum(bins["n"]) == 1000
     text = run("fit", resp, "--params", params)
     assert "S-X2" in text.output and "M2 =" in text.output
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -24,7 +25,7 @@ from psychometrics.equating import true_score_equating
 from psychometrics.errors import InputError
 from psychometrics.fileio import atomic_write_text
 from psychometrics.irt.dimensionality import dimensionality
-from psychometrics.irt.fit import model_fit
+from psychometrics.irt.fit import item_fit_plot_data, model_fit
 from psychometrics.irt.models import METRIC, ItemParameters
 from psychometrics.irt.params_io import read_params, write_params
 from psychometrics.irt.scoring import METHODS, information_table, score_persons, score_table
@@ -399,10 +400,23 @@ def info(params_path, items, theta_min, theta_max, step, out, as_json):
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write person fit (person_id, theta, lz, flagged) here.",
 )
+@click.option(
+    "--plot-data",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write observed vs expected item scores in 10 EAP-theta bins (JSON) for item fit plots.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
 @_response_options
 def fit(
-    responses, params_path, min_expected, q3_threshold, lz_threshold, persons_out, as_json, **opts
+    responses,
+    params_path,
+    min_expected,
+    q3_threshold,
+    lz_threshold,
+    persons_out,
+    plot_data,
+    as_json,
+    **opts,
 ):
     """Item fit (S-X2, infit/outfit), M2 (dichotomous tests), Q3 local dependence, person fit."""
     if not min_expected >= 0:
@@ -422,10 +436,23 @@ def fit(
         pf = report.person_fit
         rows = zip(pf.person_ids, pf.theta, pf.lz, pf.flagged.astype(int), strict=True)
         atomic_write_text(persons_out, _csv_text(("person_id", "theta", "lz", "flagged"), rows))
+    if plot_data is not None:
+        plot = _library(item_fit_plot_data, data, params, theta=report.person_fit.theta)
+        atomic_write_text(plot_data, json.dumps(_finite(plot.to_dict()), indent=1) + "\n")
     if as_json:
         echo_json(report)
         return
     click.echo(_fit_text(report))
+
+
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def _fit_text(report) -> str:
