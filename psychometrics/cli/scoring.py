@@ -242,9 +242,18 @@ def score(responses, params_path, method, out, prior_mean, prior_sd, bounds, as_
     click.echo(
         f"{len(result.person_ids)} persons scored by {method.upper()} ({METRIC}); "
         f"theta mean {_fmt(theta.mean() if theta.size else None)}, "
-        f"sd {_fmt(theta.std() if theta.size else None)}; {result.n_flagged} flagged"
+        f"sd {_fmt(theta.std() if theta.size else None)}"
+        + "".join(f"; {n} {name}" for name, n in _flag_counts(result.flags).items())
         + (f"; wrote {out}" if out else "")
     )
+
+
+def _flag_counts(flags: Sequence[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for f in flags:
+        for name in filter(None, f.split(";")):
+            counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 # ---------------------------------------------------------------------------------------------
