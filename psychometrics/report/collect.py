@@ -180,6 +180,7 @@ def _bank(st) -> BankSection | None:
                 len(items),
                 sum(1 for i in items if i.irt is not None),
                 needed,
+                sum(1 for i in items if _reviewed(i)),
             )
         )
     lint = st.lint
@@ -189,12 +190,17 @@ def _bank(st) -> BankSection | None:
         rows=tuple(rows),
         n_items=len(bank),
         n_calibrated=sum(1 for i in bank if i.irt is not None),
+        n_reviewed=sum(1 for i in bank if _reviewed(i)),
         lint_errors=tuple(f.format() for f in lint.errors) if lint else (),
         lint_warnings=tuple(f.format() for f in lint.warnings) if lint else (),
         gaps=tuple(gaps),
         levels=tuple(sorted(Counter(i.cognitive_level or "unspecified" for i in bank).items())),
         types=tuple(sorted(Counter(i.type or "unspecified" for i in bank).items())),
     )
+
+
+def _reviewed(item) -> bool:
+    return any(r and r != item.author for r in item.reviewers)
 
 
 def _rel(path, spec_path) -> str:
@@ -481,8 +487,15 @@ def _standard_setting(st) -> StandardSettingSection | None:
         )
         rounds = (str(getattr(detail, "round", "") or "final"),)
     icc = getattr(detail, "icc", None)
+    agreement_average = None
     if icc is not None:
-        agreement, label = _f(icc.icc_single), "ICC(2,1) across items (single rater)"
+        agreement, label = _f(icc.icc_single), "ICC(2,1), one rater"
+        agreement_average = _f(icc.icc_average)
+    item_means: tuple[tuple[str, float], ...] = ()
+    if detail is not None and hasattr(detail, "item_means"):
+        item_means = tuple(
+            (str(i), float(m)) for i, m in zip(detail.item_ids, detail.item_means, strict=True)
+        )
     scale_cut = _f(cut.scale_cut)
     scale_note = ""
     if cut.scale is not None and scale_cut is not None:
@@ -492,7 +505,10 @@ def _standard_setting(st) -> StandardSettingSection | None:
     if cut.method == "theta":
         note = "no standard-setting study is named in the spec"
     elif getattr(cut, "reference_form", None):
-        note = f"raw cut set on form {cut.reference_form}, carried to the others through its TCC"
+        note = (
+            f"the panel rated the items of {cut.reference_form}; its raw cut gives the theta cut "
+            "through that form's TCC, and the theta cut gives each form's raw cut through its TCC"
+        )
     pr = st.pass_rates
     ratings_file = ""
     if st.spec.cut_score is not None and st.spec.cut_score.ratings is not None:
@@ -510,6 +526,9 @@ def _standard_setting(st) -> StandardSettingSection | None:
         raters=raters,
         agreement=agreement,
         agreement_label=label,
+        agreement_average=agreement_average,
+        reference_form=str(getattr(cut, "reference_form", "") or ""),
+        item_means=item_means,
         scale_cut=scale_cut,
         scale_note=scale_note,
         pass_rate=_f(pr.overall) if pr is not None else None,

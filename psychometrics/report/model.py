@@ -94,13 +94,18 @@ class ContentSection(_Dict):
 
 @dataclass(frozen=True)
 class BankRow(_Dict):
-    """Item counts of one outcome by status (in the order of :attr:`BankSection.statuses`)."""
+    """Item counts of one outcome by status (in the order of :attr:`BankSection.statuses`).
+
+    ``reviewed`` counts items with at least one reviewer other than the author; ``needed`` is
+    the fewest distinct eligible items the spec's forms need (None without a blueprint entry).
+    """
 
     outcome_id: str
     counts: tuple[int, ...]
     total: int
     calibrated: int
     needed: int | None = None
+    reviewed: int = 0
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,7 @@ class BankSection(_Dict):
     rows: tuple[BankRow, ...]
     n_items: int
     n_calibrated: int
+    n_reviewed: int = 0
     lint_errors: tuple[str, ...] = ()
     lint_warnings: tuple[str, ...] = ()
     gaps: tuple[str, ...] = ()
@@ -307,6 +313,9 @@ class StandardSettingSection(_Dict):
     raters: tuple[RaterRow, ...] = ()
     agreement: float | None = None
     agreement_label: str = ""
+    agreement_average: float | None = None
+    reference_form: str = ""
+    item_means: tuple[tuple[str, float], ...] = ()
     scale_cut: float | None = None
     scale_note: str = ""
     pass_rate: float | None = None

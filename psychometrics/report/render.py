@@ -32,6 +32,8 @@ def _env() -> jinja2.Environment:
         )
         env.filters["num"] = fmt_number
         env.filters["pct"] = fmt_percent
+        env.filters["formlabel"] = _form_label
+        env.filters["pval"] = fmt_p
         _ENV = env
     return _ENV
 
@@ -50,6 +52,18 @@ def fmt_number(value: object, digits: int = 2) -> str:
         return "\u221e" if x > 0 else "-\u221e"
     if digits == 0:
         return f"{x:.0f}"
+    return f"{x:.{digits}f}"
+
+
+def fmt_p(value: object, digits: int = 4) -> str:
+    """A p-value: ``<0.0001`` below the smallest shown value; an en dash for None/NaN."""
+    if value is None:
+        return "\u2013"
+    x = float(value)  # type: ignore[arg-type]
+    if math.isnan(x):
+        return "\u2013"
+    if x < 10**-digits:
+        return f"<{10**-digits:.{digits}f}"
     return f"{x:.{digits}f}"
 
 
@@ -193,5 +207,6 @@ def render_report(data: ReportData) -> str:
     return template.render(
         d=data,
         sections=SECTIONS,
+        titles={key: title.split(". ", 1)[-1] for key, title in SECTIONS},
         figs=build_figures(data),
     )
