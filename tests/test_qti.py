@@ -468,3 +468,96 @@ def test_cli_export_import_round_trip(bank, tmp_path):
     bad = runner.invoke(main, ["bank", "import", str(tmp_path / "nope.zip"), "--into", str(dst)])
     assert bad.exit_code == 1 and "package not found" in bad.output
     assert "Traceback" not in bad.output
+
+
+# ----------------------------------------------------------------------------- sets and tables
+
+TABLE_STEM = (
+    "Use the table below.\n\n| id | name | amount |\n|---|:---|---:|\n| 1 | *Ann* | 3.5 |\n"
+    "| 2 | B & C | <4> |\n\nWhich row has the largest amount?\n"
+)
+
+
+def _set_bank(tmp_path):
+    first = {**copy.deepcopy(OTHER), "id": "DA-0005", "set": "CASE-1", "enemies": []}
+    second = {**copy.deepcopy(MSQ), "id": "DA-0006", "set": "CASE-1", "stem": TABLE_STEM}
+    folder = write_bank(tmp_path / "src", BASE, OTHER, first, second)
+    (folder / "sets").mkdir()
+    (folder / "sets" / "CASE-1.yaml").write_text(
+        "id: CASE-1\ntitle: Orders <table>\noutcomes: [DA1, DA2]\nitems: [DA-0005, DA-0006]\n"
+        "stimulus: |\n  An analyst & a table:\n\n  | a | b |\n  |---|---|\n  | 1 | 2 |\n"
+    )
+    return folder
+
+
+def test_set_stimulus_export_and_import(tmp_path):
+    folder = _set_bank(tmp_path)
+    assert lint_bank(folder).findings == ()
+    bank = load_bank(folder)
+    assert bank.sets["CASE-1"].items == ("DA-0005", "DA-0006")
+    pkg = export_qti(bank, tmp_path / "p.zip")
+    files = members(pkg)
+    stim = ET.fromstring(files["stimuli/CASE-1.xml"])
+    assert (
+        stim.tag == f"{{{QTI_NS}}}qti-assessment-stimulus" and stim.get("title") == "Orders <table>"
+    )
+    assert stim.find(f".//{{{QTI_NS}}}table") is not None
+    item = ET.fromstring(files["items/DA-0005.xml"])
+    ref = item.find(f"{{{QTI_NS}}}qti-assessment-stimulus-ref")
+    assert ref.get("href") == "../stimuli/CASE-1.xml"
+    assert [el.tag.split("}")[1] for el in item].index("qti-assessment-stimulus-ref") < [
+        el.tag.split("}")[1] for el in item
+    ].index("qti-item-body")
+    dst = empty_bank(tmp_path)
+    import_qti(pkg, dst)
+    back = load_bank(dst)
+    assert back["DA-0006"].stem == TABLE_STEM and back["DA-0006"].set == "CASE-1"
+    new_set = back.sets["CASE-1"]
+    assert new_set.stimulus == bank.sets["CASE-1"].stimulus
+    assert new_set.items == ("DA-0005", "DA-0006") and new_set.outcomes == ("DA1", "DA2")
+    assert lint_bank(dst).ok
+
+
+def test_set_file_consistency_rules(tmp_path):
+    folder = _set_bank(tmp_path)
+    set_file = folder / "sets" / "CASE-1.yaml"
+    set_file.write_text(set_file.read_text().replace("[DA-0005, DA-0006]", "[DA-0005, DA-0404]"))
+    rules = {f.rule for f in lint_bank(folder).errors}
+    assert rules == {"set-item-missing", "set-mismatch"}
+    set_file.unlink()
+    (hit, _) = [f for f in lint_bank(folder).errors]
+    assert hit.rule == "set-missing" and "sets/CASE-1.yaml" in hit.message
+
+
+def test_table_markup_round_trip():
+    div = ET.Element("div")
+    markdown_to_xhtml(TABLE_STEM, div)
+    table = div.find("table")
+    assert [th.text for th in table.iter("th")] == ["id", "name", "amount"]
+    assert table.find("tbody/tr/td[3]").get("style") == "text-align: right"
+    parsed = ET.fromstring(ET.tostring(div))
+    assert xhtml_to_markdown(list(parsed)) + "\n" == TABLE_STEM
+
+
+def test_example_bank_round_trips_through_qti(tmp_path):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "item_bank"
+    if not (root / "items").is_dir():
+        pytest.skip("no example bank")
+    bank = load_bank(root)
+    pkg = export_qti(bank, tmp_path / "bank.zip")
+    dst = empty_bank(tmp_path)
+    result = import_qti(pkg, dst)
+    back = load_bank(dst)
+    choice = [i for i in bank if i.type != "rubric"]
+    assert len(result.item_ids) == len(choice)
+    for item in choice:
+        new = back[item.id]
+        assert (new.stem, dict(new.options), new.key, new.outcome) == (
+            item.stem,
+            dict(item.options),
+            item.key,
+            item.outcome,
+        ), item.id
+        assert new.irt == item.irt

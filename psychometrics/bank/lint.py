@@ -285,7 +285,19 @@ def _set_findings(bank: Bank) -> list[Finding]:
         if item.set is not None:
             members[item.set].append(item)
     out = []
+    has_files = (Path(bank.root) / "sets").is_dir()
     for set_id, items in members.items():
+        if has_files and set_id not in bank.sets:
+            for item in items:
+                out.append(
+                    _at(
+                        item,
+                        "set",
+                        ERROR,
+                        f"set '{set_id}' has no file sets/{set_id}.yaml",
+                        "set-missing",
+                    )
+                )
         if len(items) == 1:
             out.append(
                 _at(items[0], "set", WARNING, f"set '{set_id}' has only this item", "lonely-set")
@@ -303,6 +315,46 @@ def _set_findings(bank: Bank) -> list[Finding]:
                         "enemy-in-set",
                     )
                 )
+    for set_id, item_set in bank.sets.items():
+        listed = set(item_set.items)
+        for i, member in enumerate(item_set.items):
+            where = f"items[{i}]"
+            line = item_set.lines.get(where, item_set.lines.get("items", 1))
+            item = bank.get(member)
+            if item is None:
+                message, rule = f"item '{member}' is not in the bank", "set-item-missing"
+            elif item.set != set_id:
+                message, rule = (
+                    f"item '{member}' has set {item.set!r}, not '{set_id}'",
+                    "set-mismatch",
+                )
+            else:
+                continue
+            out.append(Finding(str(item_set.path), line, where, ERROR, message, rule))
+        for item in members.get(set_id, []):
+            if item.id not in listed:
+                out.append(
+                    _at(
+                        item,
+                        "set",
+                        ERROR,
+                        f"set file {item_set.path} does not list this item",
+                        "set-mismatch",
+                    )
+                )
+        if item_set.outcomes:
+            for item in members.get(set_id, []):
+                if item.outcome not in item_set.outcomes:
+                    out.append(
+                        _at(
+                            item,
+                            "outcome",
+                            WARNING,
+                            f"outcome {item.outcome} is not among the set's outcomes "
+                            f"({', '.join(item_set.outcomes)})",
+                            "set-outcome",
+                        )
+                    )
     return out
 
 

@@ -6,7 +6,8 @@ and quotes. Raw HTML in a stem is shown as text, not interpreted.
 
 Supported (and inverted by :func:`xhtml_to_markdown`, so that export then import gives the same
 text): paragraphs separated by blank lines, line breaks inside a paragraph (``<br/>``), fenced code
-blocks (``<pre><code>``), bullet lists (``- item``), inline ``code``, ``**strong**`` and
+blocks (``<pre><code>``), bullet lists (``- item``), pipe tables (``| a | b |`` with a
+``|---|---|`` separator row, alignment colons kept), inline ``code``, ``**strong**`` and
 ``*emphasis*``.
 """
 
@@ -20,6 +21,8 @@ _INLINE = re.compile(
     r"|\*\*(?P<strong>(?=\S)[^*\n]+?(?<=\S))\*\*"
     r"|\*(?P<em>(?=[^\s*])[^*\n]+?(?<=[^\s*]))\*"
 )
+_TABLE_SEP = re.compile(r"^\|(\s*:?-{3,}:?\s*\|)+\s*$")
+_ALIGN = {(True, False): "left", (False, True): "right", (True, True): "center"}
 _XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -85,6 +88,16 @@ def markdown_to_xhtml(text: str, parent: ET.Element, *, ns: str = "") -> None:
             code.text = "\n".join(body)
             i += 1
             continue
+        if line.startswith("|") and i + 1 < len(lines) and _TABLE_SEP.match(lines[i + 1]):
+            flush()
+            rows = [line]
+            sep = lines[i + 1]
+            i += 2
+            while i < len(lines) and lines[i].startswith("|"):
+                rows.append(lines[i])
+                i += 1
+            _table(parent, rows, sep, ns)
+            continue
         if line.startswith("- "):
             flush()
             ul = ET.SubElement(parent, f"{ns}ul")
@@ -98,6 +111,55 @@ def markdown_to_xhtml(text: str, parent: ET.Element, *, ns: str = "") -> None:
             para.append(line)
         i += 1
     flush()
+
+
+def _cells(row: str) -> list[str]:
+    body = row.strip()
+    body = body[1:] if body.startswith("|") else body
+    body = body[:-1] if body.endswith("|") else body
+    return [c.strip() for c in body.split("|")]
+
+
+def _table(parent: ET.Element, rows: list[str], sep: str, ns: str) -> None:
+    aligns = []
+    for spec in _cells(sep):
+        aligns.append(_ALIGN.get((spec.startswith(":"), spec.endswith(":"))))
+    table = ET.SubElement(parent, f"{ns}table")
+    head = ET.SubElement(ET.SubElement(table, f"{ns}thead"), f"{ns}tr")
+    for k, cell in enumerate(_cells(rows[0])):
+        th = ET.SubElement(head, f"{ns}th")
+        if k < len(aligns) and aligns[k]:
+            th.set("style", f"text-align: {aligns[k]}")
+        _inline(th, cell, ns)
+    body = ET.SubElement(table, f"{ns}tbody")
+    for row in rows[1:]:
+        tr = ET.SubElement(body, f"{ns}tr")
+        for k, cell in enumerate(_cells(row)):
+            td = ET.SubElement(tr, f"{ns}td")
+            if k < len(aligns) and aligns[k]:
+                td.set("style", f"text-align: {aligns[k]}")
+            _inline(td, cell, ns)
+
+
+def _table_md(table: ET.Element) -> str:
+    rows = [el for el in table.iter() if _local(el.tag) == "tr"]
+    if not rows:
+        return ""
+    lines = []
+    for r, row in enumerate(rows):
+        cells = [c for c in row if _local(c.tag) in ("th", "td")]
+        lines.append("| " + " | ".join(inline_to_markdown(c).strip() for c in cells) + " |")
+        if r == 0:
+            specs = []
+            for c in cells:
+                align = (c.get("style") or "").replace(" ", "")
+                specs.append(
+                    {"text-align:left": ":---", "text-align:right": "---:"}.get(
+                        align, ":---:" if align == "text-align:center" else "---"
+                    )
+                )
+            lines.append("|" + "|".join(specs) + "|")
+    return "\n".join(lines)
 
 
 def _local(tag: str) -> str:
@@ -137,10 +199,14 @@ def xhtml_to_markdown(elements: list[ET.Element], *, leading_text: str = "") -> 
                 lang = code.get("class", "")[len("language-") :]
             body = "".join(el.itertext())
             blocks.append(f"```{lang}\n{body}\n```")
+        elif name == "table":
+            blocks.append(_table_md(el))
         elif name in ("ul", "ol"):
             blocks.append("\n".join(f"- {inline_to_markdown(li).strip()}" for li in el))
         elif name in ("p", "div", "span", "prompt", "qti-prompt", "blockquote", "h1", "h2", "h3"):
-            children_blocks = [c for c in el if _local(c.tag) in ("p", "div", "pre", "ul", "ol")]
+            children_blocks = [
+                c for c in el if _local(c.tag) in ("p", "div", "pre", "ul", "ol", "table")
+            ]
             if children_blocks and name in ("div", "prompt", "qti-prompt", "blockquote"):
                 inner = xhtml_to_markdown(list(el), leading_text=el.text or "")
                 if inner:

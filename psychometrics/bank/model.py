@@ -136,6 +136,31 @@ class Item:
 
 
 @dataclass(frozen=True)
+class ItemSet:
+    """A passage or case shared by items that travel together (``BANK/sets/<ID>.yaml``).
+
+    Attributes
+    ----------
+    id, title
+        The set (its id is what the items' ``set`` field names).
+    stimulus
+        The shared text (Markdown), or ``None``.
+    items
+        The member item ids, as the set file lists them.
+    outcomes
+        Outcomes the set serves.
+    """
+
+    id: str
+    title: str = ""
+    stimulus: str | None = None
+    items: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+    path: Path | None = field(default=None, compare=False)
+    lines: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class Bank:
     """The items of a bank directory.
 
@@ -147,11 +172,14 @@ class Bank:
         The directory of the item files.
     items
         The items in file-name order.
+    sets
+        Item sets with a file under ``BANK/sets/`` (id -> :class:`ItemSet`).
     """
 
     root: Path
     items_dir: Path
     items: tuple[Item, ...]
+    sets: Mapping[str, ItemSet] = field(default_factory=dict)
     _index: dict[str, Item] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:

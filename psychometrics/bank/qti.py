@@ -32,12 +32,12 @@ import os
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from psychometrics import __version__
 from psychometrics.bank.markup import clean_xml_text, markdown_to_xhtml
-from psychometrics.bank.model import Bank, Item
+from psychometrics.bank.model import Bank, Item, ItemSet
 from psychometrics.errors import InputError
 from psychometrics.fileio import atomic_write_bytes
 
@@ -54,6 +54,7 @@ USAGE_GLOSSARY = "urn:credkit:usagedata:v1"
 PROVIDER_ID = "credkit"
 ITEM_RESOURCE = "imsqti_item_xmlv3p0"
 TEST_RESOURCE = "imsqti_test_xmlv3p0"
+STIMULUS_RESOURCE = "imsqti_stimulus_xmlv3p0"
 USAGE_RESOURCE = "qtiusagedata/xml"
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
@@ -82,7 +83,7 @@ def _sub(parent: ET.Element, tag: str, attrib: dict[str, str] | None = None, tex
     return el
 
 
-_MIXED = {"p", "pre", "code", "li", "strong", "em", "qti-simple-choice", "qti-prompt"}
+_MIXED = {"p", "pre", "code", "li", "th", "td", "strong", "em", "qti-simple-choice", "qti-prompt"}
 
 
 def _indent(elem: ET.Element, level: int = 0) -> None:
@@ -105,8 +106,32 @@ def _tostring(root: ET.Element, namespace: str) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def item_xml(item: Item, *, lang: str = "en") -> bytes:
-    """The ``qti-assessment-item`` document of one item (UTF-8 bytes)."""
+def _stimulus_href(set_id: str) -> str:
+    return f"stimuli/{qti_identifier(set_id)}.xml"
+
+
+def stimulus_xml(item_set: ItemSet, *, lang: str = "en") -> bytes:
+    """The ``qti-assessment-stimulus`` document of an item set's shared text."""
+    root = ET.Element(
+        _q("qti-assessment-stimulus"),
+        {
+            "xsi:schemaLocation": f"{QTI_NS} {QTI_XSD}",
+            "identifier": qti_identifier(item_set.id),
+            "title": clean_xml_text(item_set.title or item_set.id),
+            "{http://www.w3.org/XML/1998/namespace}lang": lang,
+        },
+    )
+    body = _sub(root, "qti-stimulus-body")
+    markdown_to_xhtml(item_set.stimulus or "", body)
+    return _tostring(root, QTI_NS)
+
+
+def item_xml(item: Item, *, lang: str = "en", stimulus: ItemSet | None = None) -> bytes:
+    """The ``qti-assessment-item`` document of one item (UTF-8 bytes).
+
+    With ``stimulus`` (the item's set), the item refers to the set's shared text through a
+    ``qti-assessment-stimulus-ref`` to ``stimuli/<SET>.xml``.
+    """
     ident = qti_identifier(item.id)
     root = ET.Element(
         _q("qti-assessment-item"),
@@ -126,6 +151,17 @@ def item_xml(item: Item, *, lang: str = "en") -> bytes:
         _rubric_item(root, item)
     else:
         _choice_item(root, item)
+    if stimulus is not None:
+        ref = ET.Element(
+            "qti-assessment-stimulus-ref",
+            {
+                "identifier": qti_identifier(stimulus.id),
+                "href": f"../{_stimulus_href(stimulus.id)}",
+                "title": clean_xml_text(stimulus.title or stimulus.id),
+            },
+        )
+        body_at = [k for k, el in enumerate(root) if el.tag == "qti-item-body"][0]
+        root.insert(body_at, ref)
     return _tostring(root, QTI_NS)
 
 
@@ -374,11 +410,14 @@ def package_files(
     outcome_titles: dict[str, str] | None = None,
     usage_data: bool = True,
     test: tuple[str, str, Sequence[tuple[str, Sequence[Item]]] | None] | None = None,
+    sets: Mapping[str, ItemSet] | None = None,
 ) -> dict[str, bytes]:
     """The files of a QTI 3.0 package (name -> bytes), manifest first.
 
-    ``test = (test_id, title, sections)`` adds a ``qti-assessment-test`` over the items.
+    ``test = (test_id, title, sections)`` adds a ``qti-assessment-test`` over the items; ``sets``
+    (id -> :class:`ItemSet`) adds the shared text of the items' sets as stimuli.
     """
+    sets = sets or {}
     _check_unique(items)
     root, resources = _manifest_root(identifier)
     files: dict[str, bytes] = {"imsmanifest.xml": b""}
@@ -400,8 +439,27 @@ def package_files(
         files[test_href] = test_xml(items, test_id=test_id, title=title, sections=sections)
     for item in items:
         href = _item_href(item)
+        stimulus = sets.get(item.set) if item.set is not None else None
+        if stimulus is not None and stimulus.stimulus is None:
+            stimulus = None
         _item_resource(resources, item, href, region=region, outcome_titles=outcome_titles or {})
-        files[href] = item_xml(item)
+        files[href] = item_xml(item, stimulus=stimulus)
+        if stimulus is not None:
+            res = resources[-1]
+            ET.SubElement(res, _cp("dependency"), {"identifierref": qti_identifier(stimulus.id)})
+            s_href = _stimulus_href(stimulus.id)
+            if s_href not in files:
+                files[s_href] = stimulus_xml(stimulus)
+                s_res = ET.SubElement(
+                    resources,
+                    _cp("resource"),
+                    {
+                        "identifier": qti_identifier(stimulus.id),
+                        "type": STIMULUS_RESOURCE,
+                        "href": s_href,
+                    },
+                )
+                ET.SubElement(s_res, _cp("file"), {"href": s_href})
     if usage_data and any(i.irt is not None or i.stats is not None for i in items):
         href = "usagedata/usagedata.xml"
         res = ET.SubElement(
@@ -434,6 +492,7 @@ def export_qti(
         identifier=f"credkit-{qti_identifier(Path(bank.root).name or 'bank')}",
         region=region,
         outcome_titles=outcome_titles,
+        sets=bank.sets,
     )
     out = Path(out_path)
     atomic_write_bytes(out, _zip_bytes(files))
@@ -498,6 +557,7 @@ def write_test_package(
     region: str = "",
     outcome_titles: dict[str, str] | None = None,
     usage_data: bool = True,
+    sets: Mapping[str, ItemSet] | None = None,
 ) -> Path:
     """Write a QTI 3.0 assessment-test package (one form) as a zip, atomically.
 
@@ -515,6 +575,9 @@ def write_test_package(
         Curriculum metadata of the outcomes (see :func:`export_qti`).
     usage_data
         Include the items' IRT parameters and statistics as QTI usage data.
+    sets
+        Item sets whose shared text (stimulus) goes with their items; by default the set files
+        of the bank the items were loaded from.
 
     Returns
     -------
@@ -535,7 +598,21 @@ def write_test_package(
         outcome_titles=outcome_titles,
         usage_data=usage_data,
         test=(test_id, title, sections),
+        sets=sets if sets is not None else _sets_of(all_items),
     )
     out = Path(out_path)
     atomic_write_bytes(out, _zip_bytes(files))
     return out
+
+
+def _sets_of(items: Sequence[Item]) -> dict[str, ItemSet]:
+    """The set files of the bank(s) the items were read from (for their stimuli)."""
+    from psychometrics.bank.store import read_sets
+
+    wanted = {item.set for item in items if item.set is not None}
+    found: dict[str, ItemSet] = {}
+    roots = {item.path.parent.parent for item in items if item.path is not None and item.set}
+    for root in sorted(roots):
+        sets, _ = read_sets(root)
+        found.update({k: v for k, v in sets.items() if k in wanted})
+    return found

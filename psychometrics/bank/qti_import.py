@@ -186,7 +186,7 @@ def _stem_elements(container: ET.Element, interaction: ET.Element) -> list[ET.El
 
 def _choice_text(choice: ET.Element) -> str:
     parts = [c for c in choice if _local(c.tag) not in ("feedbackInline", "qti-feedback-inline")]
-    if any(_local(c.tag) in ("p", "div", "pre", "ul", "ol") for c in parts):
+    if any(_local(c.tag) in ("p", "div", "pre", "ul", "ol", "table") for c in parts):
         return xhtml_to_markdown(parts, leading_text=choice.text or "")
     return inline_to_markdown(choice).strip()
 
@@ -236,7 +236,11 @@ def _parse_item_xml(root: ET.Element, fmt: str) -> dict[str, Any]:
     label = root.get("label") or ""
     ident = root.get("identifier") or ""
     item_id = label if ID_PATTERN.match(label) else ident
+    stimulus = _find(root, "qti-assessment-stimulus-ref", "assessmentStimulusRef")
     return {
+        "stimulus": None
+        if stimulus is None
+        else (stimulus.get("identifier", ""), stimulus.get("href", ""), stimulus.get("title", "")),
         "id": item_id,
         "type": "msq" if multiple else "mcq",
         "stem": stem,
@@ -310,6 +314,32 @@ def _irt_from_usage(stats: Mapping[str, Any], item_type: str) -> dict[str, Any] 
     return block
 
 
+def _import_stimulus(
+    pkg: _Package,
+    item_href: str,
+    ref: tuple[str, str, str],
+    sets_dir: Path | None,
+    new_sets: dict[str, dict[str, Any]],
+) -> str | None:
+    """The set id of a stimulus reference; a new set file is planned when the bank lacks it."""
+    ident, href, title = ref
+    if not ID_PATTERN.match(ident):
+        return None
+    if sets_dir is None or (sets_dir / f"{ident}.yaml").exists() or ident in new_sets:
+        return ident
+    root = pkg.xml(_resolve(posixpath.dirname(item_href), href))
+    body = _find(root, "qti-stimulus-body", "stimulusBody")
+    text = xhtml_to_markdown(list(body)) + "\n" if body is not None else None
+    new_sets[ident] = {
+        "id": ident,
+        "title": title or root.get("title") or ident,
+        "outcomes": [],
+        "items": [],
+        "stimulus": text,
+    }
+    return ident
+
+
 def import_qti(
     package: str | os.PathLike[str],
     bank_dir: str | os.PathLike[str],
@@ -365,6 +395,8 @@ def import_qti(
         elif rtype in ITEM_TYPES:
             item_resources.append((res, ITEM_TYPES[rtype], _resolve("", href)))
     day = today or _dt.date.today()
+    sets_dir = Path(bank_dir) / "sets" if folder != Path(bank_dir) else None
+    new_sets: dict[str, dict[str, Any]] = {}
     existing = {p.stem for p in folder.iterdir() if p.suffix in (".yaml", ".yml")}
     texts: dict[Path, str] = {}
     ids: list[str] = []
@@ -405,6 +437,14 @@ def import_qti(
             "options": fields["options"],
             "key": fields["key"],
         }
+        if fields["stimulus"] is not None:
+            set_id = _import_stimulus(pkg, href, fields["stimulus"], sets_dir, new_sets)
+            if set_id is not None:
+                data["set"] = set_id
+                if set_id in new_sets:
+                    new_sets[set_id]["items"].append(item_id)
+                    if item_outcome not in new_sets[set_id]["outcomes"]:
+                        new_sets[set_id]["outcomes"].append(item_outcome)
         if author:
             data["author"] = author
         data["created"] = day
@@ -441,5 +481,9 @@ def import_qti(
         raise InputError(
             "the package lists no QTI item resources", file=f"{package}!imsmanifest.xml"
         )
+    for set_id, set_data in new_sets.items():
+        texts[sets_dir / f"{set_id}.yaml"] = dump_item(set_data)  # type: ignore[operator]
+    if new_sets:
+        sets_dir.mkdir(exist_ok=True)  # type: ignore[union-attr]
     write_files_transactionally(texts)
     return ImportResult(tuple(ids), tuple(str(p) for p in texts), tuple(skipped))

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from psychometrics.bank.findings import ERROR, Finding
-from psychometrics.bank.model import Bank, Item
+from psychometrics.bank.model import Bank, Item, ItemSet
 from psychometrics.bank.parse import parse_item
 from psychometrics.bank.yamlio import MAX_ITEM_BYTES, read_yaml_file
 from psychometrics.errors import CredkitError, InputError
@@ -96,7 +96,68 @@ def read_bank(
             continue
         first[item.id] = item
         items.append(item)
-    return Bank(root=root, items_dir=folder, items=tuple(items)), findings
+    sets, set_findings = read_sets(root, max_bytes=max_item_bytes)
+    findings.extend(set_findings)
+    return Bank(root=root, items_dir=folder, items=tuple(items), sets=sets), findings
+
+
+def read_sets(
+    bank_dir: str | os.PathLike[str], *, max_bytes: int = MAX_ITEM_BYTES
+) -> tuple[dict[str, ItemSet], list[Finding]]:
+    """The set files ``BANK/sets/*.yaml`` (passages or cases shared by several items)."""
+    folder = Path(bank_dir) / "sets"
+    sets: dict[str, ItemSet] = {}
+    findings: list[Finding] = []
+    if not folder.is_dir():
+        return sets, findings
+    for path in sorted(folder.iterdir()):
+        if path.suffix not in ITEM_SUFFIXES or path.name.startswith(".") or not path.is_file():
+            continue
+        try:
+            data, lines, _ = read_yaml_file(path, max_bytes=max_bytes)
+        except CredkitError as exc:
+            findings.append(
+                Finding(str(path), exc.line or 0, exc.field or "file", ERROR, exc.message, "yaml")
+            )
+            continue
+
+        def bad(field: str, message: str, path=path, lines=lines) -> None:
+            findings.append(
+                Finding(str(path), lines.get(field, 1), field, ERROR, message, "bad-set")
+            )
+
+        if not isinstance(data, dict):
+            bad("yaml", "a set file must hold a mapping of fields")
+            continue
+        set_id = data.get("id")
+        if not isinstance(set_id, str) or not set_id:
+            bad("id", "missing required field")
+            continue
+        if set_id != path.stem:
+            bad("id", f"id '{set_id}' differs from the file name '{path.name}'")
+        members = data.get("items", [])
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            bad("items", "must be a list of item ids")
+            members = []
+        outcomes = data.get("outcomes", [])
+        if not isinstance(outcomes, list) or not all(isinstance(o, str) for o in outcomes):
+            bad("outcomes", "must be a list of outcome ids")
+            outcomes = []
+        stimulus = data.get("stimulus")
+        if stimulus is not None and not isinstance(stimulus, str):
+            bad("stimulus", "must be text (Markdown)")
+            stimulus = None
+        title = data.get("title", "")
+        sets[set_id] = ItemSet(
+            id=set_id,
+            title=str(title) if title is not None else "",
+            stimulus=stimulus,
+            items=tuple(members),
+            outcomes=tuple(outcomes),
+            path=path,
+            lines=lines,
+        )
+    return sets, findings
 
 
 def load_bank(bank_dir: str | os.PathLike[str], *, max_item_bytes: int = MAX_ITEM_BYTES) -> Bank:
