@@ -1,9 +1,201 @@
-"""CLI commands of this domain (filled in by the issue that owns it)."""
+"""``credkit calibrate``: IRT calibration of a response file (a thin layer over
+:func:`psychometrics.irt.calibrate`)."""
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+
 import click
+
+from psychometrics.cli._common import UserError, echo_json, progress
+from psychometrics.errors import ConvergenceError
+from psychometrics.irt.calibration import (
+    DEFAULT_C_PRIOR,
+    ENGINES,
+    SE_METHODS,
+    CalibrationResult,
+    calibrate,
+)
+from psychometrics.irt.models import MODELS, POLYTOMOUS_MODELS
+from psychometrics.irt.params_io import read_params, write_params
+from psychometrics.responses import read_responses
+
+SE_NAMES = {
+    "louis": "observed information (Louis 1982)",
+    "xpd": "cross-product of the observed scores",
+    "none": "not computed",
+}
+MAX_TABLE_ROWS = 40
+
+
+@click.command("calibrate")
+@click.argument("responses", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--model",
+    type=click.Choice(MODELS),
+    default="2pl",
+    show_default=True,
+    help="IRT model for every item (dichotomous models: see --poly-model).",
+)
+@click.option(
+    "--poly-model",
+    type=click.Choice(POLYTOMOUS_MODELS),
+    default=None,
+    help="With a dichotomous --model: model for items with more than two score categories "
+    "(e.g. --model 3pl --poly-model grm for multiple-choice plus rubric items).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="PARAMS.csv to write (item_id, model, a, b, c, SEs; b1.. for polytomous items).",
+)
+@click.option(
+    "--anchors",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="PARAMS.csv of items to hold fixed (fixed-parameter calibration onto the bank scale).",
+)
+@click.option("--engine", type=click.Choice(ENGINES), default="credkit", show_default=True)
+@click.option("--group", "groups", multiple=True, help="A group column to keep (repeatable).")
+@click.option("--ignore", "ignored", multiple=True, help="A column to skip (repeatable).")
+@click.option("--long", "long_format", is_flag=True, help="Responses in long format.")
+@click.option("--quadrature", type=click.IntRange(5, 401), default=61, show_default=True)
+@click.option("--max-iter", type=click.IntRange(1), default=2000, show_default=True)
+@click.option(
+    "--tol",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1e-5,
+    show_default=True,
+    help="Largest parameter change of an EM step at convergence.",
+)
+@click.option("--se", type=click.Choice(SE_METHODS), default="louis", show_default=True)
+@click.option(
+    "--c-prior",
+    default=",".join(f"{v:g}" for v in DEFAULT_C_PRIOR),
+    show_default=True,
+    help="Beta(alpha,beta) prior on the 3PL lower asymptote, or 'none'.",
+)
+@click.option("--strict", is_flag=True, help="Exit non-zero (and write nothing) if EM fails.")
+@click.option("--json", "as_json", is_flag=True, help="Print only the JSON summary on stdout.")
+def calibrate_command(
+    responses: Path,
+    model: str,
+    poly_model: str | None,
+    out: Path,
+    anchors: Path | None,
+    engine: str,
+    groups: tuple[str, ...],
+    ignored: tuple[str, ...],
+    long_format: bool,
+    quadrature: int,
+    max_iter: int,
+    tol: float,
+    se: str,
+    c_prior: str,
+    strict: bool,
+    as_json: bool,
+) -> None:
+    """Calibrate the items of RESPONSES.csv by marginal maximum likelihood (EM).
+
+    RESPONSES.csv is wide: the person id, then one column per item with integer scores
+    (0/1, or 0..K-1); a blank cell means "not presented" and is left out of the likelihood.
+    Numbers are in the logistic metric (D = 1).
+    """
+    prior = _parse_prior(c_prior)
+    rm = read_responses(responses, group=groups, ignore=ignored, long=long_format)
+    anchor_params = read_params(anchors) if anchors is not None else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = calibrate(
+                rm,
+                model=model,
+                poly_model=poly_model,
+                anchors=anchor_params,
+                quadrature=quadrature,
+                max_iter=max_iter,
+                tol=tol,
+                c_prior=prior,
+                se=se,
+                engine=engine,
+                progress=progress,
+            )
+        except (ValueError, TypeError) as exc:
+            raise UserError(f"{responses}: {exc}") from None
+    for w in caught:
+        click.echo(f"credkit: warning: {w.message}", err=True)
+    if strict and not result.converged:
+        raise ConvergenceError(result.message, file=responses)
+    write_params(out, result.params)
+    if as_json:
+        echo_json({**result.summary(), "out": str(out)})
+        return
+    _print_summary(result, responses, out)
+
+
+def _parse_prior(text: str):
+    if text.strip().lower() == "none":
+        return None
+    try:
+        alpha, beta = (float(v) for v in text.split(","))
+    except ValueError:
+        raise UserError(f"--c-prior: expected 'alpha,beta' or 'none', got {text!r}") from None
+    if alpha < 1 or beta < 1:
+        raise UserError("--c-prior: alpha and beta must be >= 1")
+    return (alpha, beta)
+
+
+def _fmt(x: float, width: int = 7) -> str:
+    return f"{x:{width}.3f}" if x == x else " " * (width - 1) + "-"
+
+
+def _print_summary(res: CalibrationResult, responses: Path, out: Path) -> None:
+    echo = click.echo
+    echo(
+        f"{responses}: {res.model} calibration ({res.engine} engine), "
+        f"{res.n_persons} persons x {res.n_items} items"
+    )
+    status = "converged" if res.converged else "NOT CONVERGED"
+    echo(f"  {status}: {res.message}")
+    echo(
+        f"  log-likelihood {res.loglik:.3f}   AIC {res.aic:.2f}   BIC {res.bic:.2f}   "
+        f"({res.n_parameters} parameters)"
+    )
+    if res.priors:
+        priors = ", ".join(f"{k} ~ {v}" for k, v in res.priors.items())
+        echo(f"  priors: {priors}; log-posterior {res.log_posterior:.3f}")
+    lat_m = "fixed" if res.latent_mean_se != res.latent_mean_se else f"SE {res.latent_mean_se:.3f}"
+    lat_s = "fixed" if res.latent_sd_se != res.latent_sd_se else f"SE {res.latent_sd_se:.3f}"
+    echo(
+        f"  ability: mean {res.latent_mean:.3f} ({lat_m}), sd {res.latent_sd:.3f} ({lat_s})"
+        + (f"; anchors: {len(res.anchors)} fixed items" if res.anchors else "")
+    )
+    echo(
+        f"  standard errors: {SE_NAMES.get(res.se_method, res.se_method)}; "
+        f"metric: {res.metric}; quadrature: {res.quadrature[0]} points on "
+        f"[{res.quadrature[1]:g}, {res.quadrature[2]:g}]"
+    )
+    for item, reason in res.dropped_items:
+        echo(f"  left out: item {item}: {reason}")
+    if res.dropped_persons:
+        echo(f"  left out: {len(res.dropped_persons)} person(s) without responses")
+    p = res.params
+    echo(f"  {'item':<14}{'model':<7}{'a':>7}{'se':>7}{'c':>7}{'se':>7}  b (se) ...")
+    for j, item in enumerate(p.item_ids[:MAX_TABLE_ROWS]):
+        k = int(p.n_categories[j]) - 1
+        bs = "  ".join(f"{p.b[j, m]:.3f} ({_fmt(p.se_b[j, m], 0).strip()})" for m in range(k))
+        anchor = "  [anchor]" if item in res.anchors else ""
+        echo(
+            f"  {item:<14}{p.model[j]:<7}{_fmt(p.a[j])}{_fmt(p.se_a[j])}"
+            f"{_fmt(p.c[j])}{_fmt(p.se_c[j])}  {bs}{anchor}"
+        )
+    if p.n_items > MAX_TABLE_ROWS:
+        echo(f"  ... {p.n_items - MAX_TABLE_ROWS} more items in {out}")
+    echo(f"wrote {out}")
 
 
 def register(group: click.Group) -> None:
-    """Add this module's commands to the top-level group."""
+    """Add ``calibrate`` to the top-level group."""
+    group.add_command(calibrate_command)

@@ -294,7 +294,15 @@ def calibrate(
 
         if anchors is not None:
             raise ValueError("engine='girth' does not support anchors; use engine='credkit'")
-        return calibrate_girth(rm, model=model, poly_model=poly_model, quadrature=quadrature)
+        return calibrate_girth(
+            rm,
+            model=model,
+            poly_model=poly_model,
+            quadrature=quadrature,
+            theta_range=theta_range,
+            max_iteration=min(int(max_iter), 500),
+            se=se,
+        )
     start = time.perf_counter()
     prep = prepare(rm, model=model, poly_model=poly_model, anchors=anchors)
     nodes = np.linspace(theta_range[0], theta_range[1], int(quadrature))
@@ -320,7 +328,7 @@ def calibrate(
     cov = None
     se_method = se
     if se != "none" and n_free:
-        if progress is not None:
+        if progress is not None and outcome.seconds > settings.progress_every:
             progress("computing standard errors")
         info = _se.information(pat, blocks, lat, nodes, c_prior, method=se)
         cov = _invert(info)
