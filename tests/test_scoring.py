@@ -434,3 +434,24 @@ def test_chunked_scoring_equals_single_pass(method, monkeypatch):
     np.testing.assert_allclose(parts.theta, whole.theta, atol=1e-12)
     np.testing.assert_allclose(parts.se, whole.se, atol=1e-12)
     assert parts.flags == whole.flags
+
+
+def test_grid_scan_brackets_the_root_or_reports_the_bound():
+    """The fallback scan of the estimating equation (used when the root is not next to the
+    criterion's grid maximum) brackets the brentq root, or names the bound for monotone cases."""
+    from psychometrics.irt.scoring import _scan_grid
+
+    params = lsat7_params()
+    a, b = params.a, params.b[:, 0]
+    grid = np.linspace(-6, 6, 241)
+    pats = np.array([[1, 0, 1, 0, 0], [1, 1, 1, 1, 1], [0, 0, 0, 0, 0]])
+    left, right, bound, lost = _scan_grid(params, grid, pats, np.array([0, 5, 200]), "ml", None)
+
+    def score(t):
+        p = 1 / (1 + np.exp(-a * (t - b)))
+        return np.sum(a * (pats[0] - p))
+
+    root = optimize.brentq(score, -6, 6)
+    assert left[0] <= root <= right[0] and right[0] - left[0] == pytest.approx(0.05)
+    assert np.isnan(bound[0]) and bound[1] == 6 and bound[2] == -6
+    assert not lost.any()

@@ -551,8 +551,11 @@ def _mode(params, patterns, *, method, prior, bounds, tol):
     active = np.flatnonzero(presented.sum(axis=1) > 0)
     if active.size:
         sub = patterns[active]
-        a = grid[np.maximum(best[active] - 1, 0)]
-        b = grid[np.minimum(best[active] + 1, n_grid - 1)]
+        # ML/MAP maximise the criterion exactly: the root is next to its grid maximum. The WLE
+        # criterion is only approximate for 3PL/GRM items: look 0.5 either side.
+        reach = 10 if method == "wle" else 1
+        a = grid[np.maximum(best[active] - reach, 0)]
+        b = grid[np.minimum(best[active] + reach, n_grid - 1)]
         ok = (_estimating_equation(params, a, sub, method, prior) >= 0) & (
             _estimating_equation(params, b, sub, method, prior) <= 0
         )
