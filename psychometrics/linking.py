@@ -35,6 +35,8 @@ Haebara, T. (1980). Equating logistic ability scales by a weighted least squares
     *Japanese Psychological Research*, 22(3), 144-149.
 Stocking, M. L., & Lord, F. M. (1983). Developing a common metric in item response theory.
     *Applied Psychological Measurement*, 7(2), 201-210.
+Kim, S., & Lee, W.-C. (2006). An extension of four IRT linking methods for mixed-format tests.
+    *Journal of Educational Measurement*, 43(1), 53-76 (polytomous items in the curve criteria).
 Huynh, H., & Meyer, P. (2010). Use of robust z in detecting unstable items in item response
     theory models. *Practical Assessment, Research & Evaluation*, 15(2).
 """

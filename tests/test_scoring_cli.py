@@ -67,6 +67,16 @@ def test_score_writes_scores_csv(files):
     lib = score_persons(x, lsat7_params())
     np.testing.assert_allclose([float(r["theta"]) for r in rows], lib.theta, atol=1e-5)
     assert rows[3]["sum_score"] == str(int(np.nansum(x[3])))
+    scaled = tmp / "scaled.csv"
+    res = run(
+        "score", resp, "--params", params, "--out", scaled, "--scale-slope", 10,
+        "--scale-intercept", 50, "--round", 0, "--min", 35,
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    for row in read_csv(scaled)[:50]:
+        expect = max(35, round(10 * float(row["theta"]) + 50))
+        assert float(row["scale_score"]) == expect
+        assert float(row["scale_se"]) == pytest.approx(10 * float(row["se"]), rel=1e-4)
     res = run("score", resp, "--params", params, "--method", "ml", "--json")
     payload = json.loads(res.output)
     assert payload["method"] == "ml" and len(payload["persons"]) == 1000
@@ -205,6 +215,8 @@ def test_broken_inputs_fail_cleanly(files):
     bp.write_text("item_id,model,a,b\nItem.1,2pl,abc,0\n")
     _fails(run("score", resp, "--params", bp, "--out", out), "bp.csv:2", "a")
     _fails(run("score", resp, "--params", params, "--prior-sd", 0), "prior-sd")
+    _fails(run("score", resp, "--params", params, "--round", 0, "--out", out), "--scale-slope")
+    _fails(run("score", resp, "--params", params, "--scale-slope", 0, "--out", out), "non-zero")
     assert out.read_text() == "keep me\n"  # nothing damaged
     _fails(run("score-table", "--params", params, "--items", "Item.1,Nope"), "Nope")
     _fails(run("score-table", "--params", params, "--round", 0), "--scale-slope")

@@ -28,7 +28,13 @@ from psychometrics.irt.dimensionality import dimensionality
 from psychometrics.irt.fit import item_fit_plot_data, model_fit
 from psychometrics.irt.models import METRIC, ItemParameters
 from psychometrics.irt.params_io import read_params, write_params
-from psychometrics.irt.scoring import METHODS, information_table, score_persons, score_table
+from psychometrics.irt.scoring import (
+    METHODS,
+    apply_scale,
+    information_table,
+    score_persons,
+    score_table,
+)
 from psychometrics.linking import DRIFT_RULES
 from psychometrics.linking import METHODS as LINK_METHODS
 from psychometrics.linking import link as link_scales
@@ -201,16 +207,37 @@ def _item_list(text: str | None, params: ItemParameters, params_path: Path) -> I
     show_default=True,
     help="Theta bounds of ML/MAP/WLE (extreme patterns are reported at a bound and flagged).",
 )
+@click.option("--scale-slope", type=float, help="Add scale_score = slope * theta + intercept.")
+@click.option("--scale-intercept", type=float, default=0.0, show_default=True)
+@click.option("--round", "round_to", type=int, help="Decimals of the scale score (0 = whole).")
+@click.option("--min", "scale_min", type=float, help="Lowest reported scale score.")
+@click.option("--max", "scale_max", type=float, help="Highest reported scale score.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
 @_response_options
-def score(responses, params_path, method, out, prior_mean, prior_sd, bounds, as_json, **opts):
+def score(
+    responses,
+    params_path,
+    method,
+    out,
+    prior_mean,
+    prior_sd,
+    bounds,
+    scale_slope,
+    scale_intercept,
+    round_to,
+    scale_min,
+    scale_max,
+    as_json,
+    **opts,
+):
     """Estimate theta (EAP, MAP, ML or WLE) for every person in RESPONSES.csv.
 
-    SCORES.csv columns: person_id, theta, se, sum_score, n_presented, flags. Blank cells are not
-    presented and left out of the likelihood.
+    SCORES.csv columns: person_id, theta, se, sum_score, n_presented, flags (and scale_score,
+    scale_se with --scale-slope). Blank cells are not presented and left out of the likelihood.
     """
     if not prior_sd > 0:
         raise UserError("--prior-sd must be positive")
+    _check_scale(scale_slope, scale_intercept, round_to, scale_min, scale_max)
     if not bounds[1] > bounds[0]:
         raise UserError("--bounds: the upper bound must exceed the lower bound")
     data, params = _read(responses, params_path, opts)
@@ -233,8 +260,21 @@ def score(responses, params_path, method, out, prior_mean, prior_sd, bounds, as_
             result.flags,
             strict=True,
         )
-        header = ("person_id", "theta", "se", "sum_score", "n_presented", "flags")
-        atomic_write_text(out, _csv_text(header, list(rows)))
+        header = ["person_id", "theta", "se", "sum_score", "n_presented", "flags"]
+        rows = list(rows)
+        if scale_slope is not None:
+            scaled, scaled_se = apply_scale(
+                result.theta,
+                result.se,
+                slope=scale_slope,
+                intercept=scale_intercept,
+                decimals=round_to,
+                minimum=scale_min,
+                maximum=scale_max,
+            )
+            header += ["scale_score", "scale_se"]
+            rows = [(*r, s_, e_) for r, s_, e_ in zip(rows, scaled, scaled_se, strict=True)]
+        atomic_write_text(out, _csv_text(header, rows))
     if as_json:
         echo_json(result)
         return
@@ -246,6 +286,18 @@ def score(responses, params_path, method, out, prior_mean, prior_sd, bounds, as_
         + "".join(f"; {n} {name}" for name, n in _flag_counts(result.flags).items())
         + (f"; wrote {out}" if out else "")
     )
+
+
+def _check_scale(slope, intercept, round_to, minimum, maximum) -> None:
+    given = any(v is not None for v in (round_to, minimum, maximum))
+    if slope is None and (given or intercept != 0.0):
+        raise UserError("--scale-intercept/--round/--min/--max need --scale-slope")
+    if slope is not None and (not math.isfinite(slope) or slope == 0):
+        raise UserError("--scale-slope must be a non-zero number")
+    if round_to is not None and round_to < 0:
+        raise UserError("--round must be >= 0")
+    if minimum is not None and maximum is not None and minimum > maximum:
+        raise UserError("--min must not exceed --max")
 
 
 def _flag_counts(flags: Sequence[str]) -> dict[str, int]:
@@ -298,11 +350,7 @@ def score_table_cmd(
     """
     if not prior_sd > 0:
         raise UserError("--prior-sd must be positive")
-    scale_given = any(v is not None for v in (round_to, scale_min, scale_max))
-    if scale_slope is None and (scale_given or scale_intercept != 0.0):
-        raise UserError("--scale-intercept/--round/--min/--max need --scale-slope")
-    if round_to is not None and round_to < 0:
-        raise UserError("--round must be >= 0")
+    _check_scale(scale_slope, scale_intercept, round_to, scale_min, scale_max)
     params = _item_list(items, read_params(params_path), params_path)
     table = _library(
         score_table,

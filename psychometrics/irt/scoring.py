@@ -772,6 +772,11 @@ def empirical_reliability(theta, se) -> float:
     """``var(theta) / (var(theta) + mean(se^2))`` over a sample of estimates (EAP scores).
 
     This is the ``rxx`` mirt reports for EAP and summed-score EAP scores.
+
+    References
+    ----------
+    Chalmers, R. P. (2012). mirt: A multidimensional item response theory package for the R
+        environment. *Journal of Statistical Software*, 48(6), 1-29 (``fscores``, ``rxx``).
     """
     theta = np.asarray(theta, dtype=float)
     se = np.asarray(se, dtype=float)
