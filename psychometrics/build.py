@@ -944,6 +944,10 @@ def build(
     from psychometrics.report.model import StageRecord
 
     log = log or _log
+    if argv is None:  # called from Python: record the equivalent command
+        argv = ["credkit", "build", os.fspath(spec)] + (
+            [] if out is None else ["--out", os.fspath(out)]
+        )
     start = time.perf_counter()
     st = _State(spec_path=Path(spec))
     if not st.spec_path.is_file():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -238,6 +239,7 @@ def _structure(st) -> StructureSection | None:
                 information_at_cut=_f(at_cut.test_information[0]) if at_cut is not None else None,
                 information_at_target=tuple(float(v) for v in st.at_target.get(fid, ())),
                 raw_cut=_f(st.cut.raw_cuts[fid]) if st.cut is not None else None,
+                raw_cut_exact=_f(st.cut.raw_cuts_exact[fid]) if st.cut is not None else None,
                 max_score=_max_score(st, items),
                 tif=_curve(info.theta, info.test_information) if info is not None else None,
                 tcc=_curve(info.theta, info.tcc) if info is not None else None,
@@ -589,8 +591,18 @@ def collect_report(
             unavailable[key] = st.unavailable[key]
     cut_from_method = bool(st.cut is not None and st.cut.method != "theta")
     available = ["purpose"] + [k for k, v in sections.items() if v is not None]
+    seeds: dict[str, int] = {}
+    inputs = list(st.inputs)
+    if st.spec is not None and st.spec.administration is not None:
+        generator = Path(st.spec.administration.responses).parent / "simulate_example.py"
+        if generator.is_file():
+            inputs.append(("data generator", generator))
+            found = re.search(r"^SEED\s*=\s*(\d+)", generator.read_text(encoding="utf-8"), re.M)
+            if found:
+                seeds["simulated data (simulate_example.py)"] = int(found.group(1))
     manifest = build_manifest(
-        st.inputs,
+        inputs,
+        seeds=seeds,
         argv=argv,
         relative_to=Path(st.spec_path).resolve().parent.parent,
         settings={

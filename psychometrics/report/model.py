@@ -148,8 +148,9 @@ class FormStats(_Dict):
         Conditional SEM (theta metric) at the theta cut, 1 / sqrt(information).
     information_at_cut, information_at_target
         Test information at the cut and at the assembly targets.
-    raw_cut
-        Expected raw score at the theta cut on this form (its TCC at the cut).
+    raw_cut, raw_cut_exact
+        The form's raw cut (a candidate passes with a summed score at or above it) and the
+        unrounded expected raw score at the theta cut (the form's TCC at the cut).
     """
 
     form_id: str
@@ -164,6 +165,7 @@ class FormStats(_Dict):
     information_at_cut: float | None = None
     information_at_target: tuple[float, ...] = ()
     raw_cut: float | None = None
+    raw_cut_exact: float | None = None
     max_score: int | None = None
     tif: Curve | None = None
     tcc: Curve | None = None

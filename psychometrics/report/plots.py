@@ -171,21 +171,48 @@ def _axes(frame: _Frame, xticks, yticks, xlabel: str, ylabel: str, *, grid: bool
     return out
 
 
-def _legend(frame: _Frame, entries: Sequence[tuple[str, str, str, str]]) -> list[str]:
-    """entries: (label, colour, dash, kind) with kind 'line' or 'box'."""
+def _legend(
+    frame: _Frame,
+    entries: Sequence[tuple[str, str, str, str]],
+    points: np.ndarray | None = None,
+) -> list[str]:
+    """entries: (label, colour, dash, kind) with kind 'line' or 'box'.
+
+    The legend goes in the corner of the plotting area that covers the fewest data ``points``
+    (pixel coordinates, shape ``(n, 2)``), top right on ties.
+    """
     if not entries:
         return []
     out = []
     longest = max(len(label) for label, *_ in entries)
     box_w = min(28 + 6.5 * longest, frame.plot_w * 0.6)
-    x = frame.width - frame.right - box_w - 6
-    y = frame.top + 6
+    box_h = 16 * len(entries) + 6
+    right_x = frame.width - frame.right - box_w - 6
+    left_x = frame.left + 6
+    top_y = frame.top + 6
+    bottom_y = frame.height - frame.bottom - box_h - 6
+    corners = [(right_x, top_y), (left_x, top_y), (right_x, bottom_y), (left_x, bottom_y)]
+    x, y = corners[0]
+    if points is not None and len(points):
+        pad = 6
+
+        def covered(corner):
+            cx, cy = corner
+            inside = (
+                (points[:, 0] >= cx - pad)
+                & (points[:, 0] <= cx + box_w + pad)
+                & (points[:, 1] >= cy - pad)
+                & (points[:, 1] <= cy + box_h + pad)
+            )
+            return int(inside.sum())
+
+        x, y = min(corners, key=covered)
     out.append(
-        f'<rect x="{x:.1f}" y="{y}" width="{box_w:.1f}" height="{16 * len(entries) + 6}" '
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="{box_w:.1f}" height="{box_h}" '
         f'fill="#ffffff" fill-opacity="0.85" stroke="#bbb"/>'
     )
     for k, (label, colour, dash, kind) in enumerate(entries):
-        ly = y + 14 + 16 * k
+        ly = round(y + 14 + 16 * k, 1)
         if kind == "box":
             out.append(
                 f'<rect x="{x + 6:.1f}" y="{ly - 8}" width="16" height="9" fill="{colour}"/>'
@@ -200,6 +227,20 @@ def _legend(frame: _Frame, entries: Sequence[tuple[str, str, str, str]]) -> list
             f'<text x="{x + 27:.1f}" y="{ly}" style="{_FONT};font-size:11px">{_t(label)}</text>'
         )
     return out
+
+
+def _densify(pixels: list[tuple[float, float]], step: float = 4.0) -> np.ndarray:
+    """Points along the polyline through ``pixels`` every ``step`` pixels (for legend placement)."""
+    if len(pixels) < 2:
+        return np.asarray(pixels, dtype=float).reshape(-1, 2)
+    p = np.asarray(pixels, dtype=float)
+    out = [p]
+    for a, b in zip(p[:-1], p[1:], strict=True):
+        n = int(np.hypot(*(b - a)) // step)
+        if n > 1:
+            t = np.linspace(0, 1, n)[:, None]
+            out.append(a + t * (b - a))
+    return np.concatenate(out)
 
 
 def _marker_lines(frame: _Frame, markers: Sequence[Marker]) -> list[str]:
@@ -275,6 +316,7 @@ def line_plot(
     out = _open(width, height, title, alt)
     out += _axes(frame, xt, yt, xlabel, ylabel)
     legend = []
+    pixel_runs: list[list[tuple[float, float]]] = []
     clip = f"plotclip{next(_CLIP_IDS)}"
     out.append(
         f'<clipPath id="{clip}"><rect x="{frame.left}" y="{frame.top}" '
@@ -288,11 +330,14 @@ def line_plot(
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         # one polyline per run of finite points
         runs: list[list[str]] = [[]]
+        pixel_runs.append([])
         for xi, yi, good in zip(x, y, ok, strict=True):
             if good:
                 runs[-1].append(f"{frame.px(xi):.1f},{frame.py(yi):.1f}")
+                pixel_runs[-1].append((frame.px(xi), frame.py(yi)))
             elif runs[-1]:
                 runs.append([])
+                pixel_runs.append([])
         for run in runs:
             if len(run) >= 2:
                 out.append(
@@ -308,7 +353,7 @@ def line_plot(
         legend.append((s.label, colour, dash, "line"))
     out += _marker_lines(frame, markers)
     if len(series) > 1:
-        out += _legend(frame, legend)
+        out += _legend(frame, legend, np.concatenate([_densify(r) for r in pixel_runs]))
     out.append("</svg>")
     return "\n".join(out)
 
