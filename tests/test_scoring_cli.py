@@ -228,3 +228,20 @@ def test_broken_inputs_fail_cleanly(files):
     _fails(run("link", "--new", params, "--base", other), "common item")
     _fails(run("link", "--new", params, "--base", params, "--common", "Item.1,X"), "X")
     _fails(run("equate", "--from", params, "--to", tmp / "nope.csv"), "not found")
+
+
+def test_score_with_option_letters_and_a_key(files):
+    """Letter responses scored against KEY.csv give the same thetas as the 0/1 file."""
+    tmp, params, _, data = files
+    key = tmp / "key.csv"
+    key.write_text("item_id,key\n" + "".join(f"{i},B\n" for i in IDS))
+    lines = ["person_id," + ",".join(IDS) + ",site"]
+    for i, row in enumerate(data[:200]):
+        lines.append(f"P{i}," + ",".join("B" if v else "C" for v in row) + ",x")
+    letters = tmp / "letters.csv"
+    letters.write_text("\n".join(lines) + "\n")
+    out = tmp / "s.csv"
+    res = run("score", letters, "--params", params, "--key", key, "--ignore", "site", "--out", out)
+    assert res.exit_code == 0, res.output
+    got = [float(r["theta"]) for r in read_csv(out)]
+    np.testing.assert_allclose(got, score_persons(data[:200], lsat7_params()).theta, atol=1e-5)
