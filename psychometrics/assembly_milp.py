@@ -385,7 +385,13 @@ def solve_usage(units: Units, *, time_limit: float, gap: float) -> SolveOutcome:
 
 
 def solve_split(
-    units: Units, usage: np.ndarray, *, time_limit: float, gap: float, max_patterns: int = 300
+    units: Units,
+    usage: np.ndarray,
+    *,
+    time_limit: float,
+    gap: float,
+    max_patterns: int = 300,
+    balance: bool = True,
 ) -> SolveOutcome:
     """Stage 2: put each chosen unit on exactly ``usage[u]`` forms, maximin and parallel.
 
@@ -422,7 +428,8 @@ def solve_split(
         use.astype(float), use.astype(float), k,
     )  # fmt: skip
     _form_blocks(model, units, xv, chosen)
-    y = _maximin_blocks(model, units, xv, chosen)
+    if balance:
+        y = _maximin_blocks(model, units, xv, chosen)
     if units.overlap_binds:
         const = int((units.size[chosen] * (use == f_count)).sum())
         limit = units.max_overlap - const
@@ -471,7 +478,8 @@ def solve_split(
             if cols:
                 model.add_rows(np.zeros(len(cols)), cols, vals, -np.inf, limit, 1)
     objective = np.zeros(model.n)
-    objective[y] = 1.0
+    if balance:
+        objective[y] = 1.0
     res, bound, seconds, nodes = model.solve(objective, time_limit=time_limit, gap=gap)
     sol = None
     value = math.nan

@@ -9,6 +9,10 @@ limit and the parallel cap hold, and the smallest form information rises. Two mo
 
 - swap: unit ``a`` on the weakest form ``f`` with unit ``b`` on another form ``g``;
 - replace: unit ``a`` on ``f`` by an unused unit ``b``.
+
+Started from forms that break the parallel cap (a split solved for feasibility only), a move may
+keep breaking it as long as no target's max/min spread widens; the caller checks the cap at the
+end.
 """
 
 from __future__ import annotations
@@ -104,6 +108,9 @@ def _allowed(units: Units, x, tif, f: int, g: int, a: int, b: int, enemy, tol) -
         new[f] += units.info[b] - units.info[a]
         if g >= 0:
             new[g] -= units.info[b] - units.info[a]
-        if np.any(new.max(axis=0) > (1 + tol) * new.min(axis=0) + 1e-9):
-            return False
+        spread = new.max(axis=0) / new.min(axis=0)
+        if np.any(spread > 1 + tol + 1e-9):
+            # a start that breaks the cap may still move, if no target's spread widens
+            if np.any(spread > tif.max(axis=0) / tif.min(axis=0) + 1e-12):
+                return False
     return True
