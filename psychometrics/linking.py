@@ -295,8 +295,11 @@ def link(
         res = optimize.minimize(objective, start, method="BFGS", options={"gtol": tol})
         A, B = float(np.exp(res.x[0])), float(res.x[1])
         criterion = float(res.fun)
-        converged = bool(res.success) or _is_stationary(objective, res.x)
+        converged = bool(res.success)
         message = str(res.message)
+        if not converged and _is_stationary(objective, res.x):
+            converged = True
+            message = f"stationary point (gradient < 1e-6); optimiser: {message}"
         if not converged:
             msg = f"{method}: the optimiser did not converge ({message})"
             warnings.warn(msg, RuntimeWarning, stacklevel=2)
