@@ -2116,7 +2116,8 @@ def check_spreadsheet_if(p: dict) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Item sets: a shared stimulus (also written to item_bank/sets/<set id>.yaml) and 3-4 items
+# Item sets: a shared stimulus (written to item_bank/sets/<set id>.yaml, not repeated in the
+# stems) and 3-4 items that refer to it
 # ---------------------------------------------------------------------------------------------
 SET_ORDERS = "DA-SET-01"
 _ORDERS_COLS = ["order_id", "customer", "region", "amount", "status"]
@@ -2152,7 +2153,6 @@ SETS = {
 
 
 def model_set_orders(rng: random.Random) -> list[Draft]:
-    stim = SETS[SET_ORDERS]["stimulus"]
     p = {"rows": _ORDERS_ROWS, "cols": _ORDERS_COLS, "table": "orders"}
     items = [
         (
@@ -2207,7 +2207,10 @@ def model_set_orders(rng: random.Random) -> list[Draft]:
     ]
     out = []
     for sql, key, why, wrong, extra in items:
-        stem = f"{stim}\nWhat does this query return?\n\n```sql\n{sql}\n```\n"
+        stem = (
+            f"Use the `orders` table of this set ({SET_ORDERS}). What does this query "
+            f"return?\n\n```sql\n{sql}\n```\n"
+        )
         out.append(
             Draft(
                 "DA6",
@@ -2226,7 +2229,6 @@ def model_set_orders(rng: random.Random) -> list[Draft]:
 
 
 def model_set_museum(rng: random.Random) -> list[Draft]:
-    stim = SETS[SET_MUSEUM]["stimulus"]
     xs = _MUSEUM
     s = sorted(xs)
     mean = sum(xs) / len(xs)
@@ -2236,7 +2238,8 @@ def model_set_museum(rng: random.Random) -> list[Draft]:
         Draft(
             "DA3",
             "apply",
-            stim + "\nWhat is the **median** number of daily visitors?\n",
+            f"Using the attendance data of this set ({SET_MUSEUM}), what is the **median** "
+            "number of daily visitors?\n",
             str(med),
             f"Sorted, the 6th of the 11 values is {med}.",
             [
@@ -2252,7 +2255,8 @@ def model_set_museum(rng: random.Random) -> list[Draft]:
         Draft(
             "DA3",
             "apply",
-            stim + "\nWhat is the **mean** number of daily visitors (to one decimal)?\n",
+            f"Using the attendance data of this set ({SET_MUSEUM}), what is the **mean** number of "
+            "daily visitors (to one decimal)?\n",
             fmt(mean, 1),
             f"The 11 values sum to {sum(xs):,}; {sum(xs):,} / 11 = {fmt(mean, 1)}.",
             [
@@ -2268,8 +2272,8 @@ def model_set_museum(rng: random.Random) -> list[Draft]:
         Draft(
             "DA3",
             "evaluate",
-            stim + "\nThe museum wants one number for the attendance on a "
-            "**typical** day. Which summary should it report?\n",
+            f"The museum wants one number for the attendance on a **typical** day (data of set "
+            f"{SET_MUSEUM}). Which summary should it report?\n",
             f"The median ({med}), because the festival day inflates the mean",
             "The festival day is an extreme value that pulls the mean up to "
             f"{fmt(mean, 1)}, above 10 of the 11 days; the median is resistant to it.",
