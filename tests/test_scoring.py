@@ -479,3 +479,34 @@ def test_ml_map_eap_agree_with_girth_2pl():
     np.testing.assert_allclose(
         score_persons(PATTERNS, params).theta, girth.ability_eap(PATTERNS.T, b, a), atol=2e-3
     )
+
+
+def test_rasch_estimates_depend_on_the_sum_score_only():
+    """Under the Rasch model the sum score is sufficient: every method gives one theta per sum
+    score, increasing in it, and the summed-score EAP table equals the pattern EAPs."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=15, deadline=None)
+    @given(st.lists(st.floats(-2.5, 2.5), min_size=3, max_size=7))
+    def check(bs):
+        n = len(bs)
+        params = ItemParameters(
+            item_ids=tuple(f"r{j}" for j in range(n)),
+            model=("rasch",) * n,
+            a=np.ones(n),
+            b=np.array(bs),
+            c=np.zeros(n),
+        )
+        pats = np.array([[int(ch) for ch in np.binary_repr(i, n)] for i in range(2**n)])
+        sums = pats.sum(axis=1)
+        table = score_table(params)
+        for method in ("eap", "map", "wle"):
+            theta = score_persons(pats, params, method=method, tol=1e-10).theta
+            per_sum = [theta[sums == s] for s in range(n + 1)]
+            assert all(np.ptp(v) < 1e-6 for v in per_sum)
+            assert np.all(np.diff([v[0] for v in per_sum]) > 0)
+            if method == "eap":
+                np.testing.assert_allclose([v[0] for v in per_sum], table.theta, atol=1e-9)
+
+    check()
