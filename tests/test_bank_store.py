@@ -455,3 +455,36 @@ def test_example_bank_has_no_lint_errors():
     report = lint_bank(bank_dir)
     assert report.errors == (), [f.format() for f in report.errors[:5]]
     assert report.n_files >= 240
+
+
+def test_lifecycle_status_changes(tmp_path):
+    from psychometrics.bank.lifecycle import set_status
+
+    draft = {**copy.deepcopy(OTHER), "id": "DA-0005", "status": "draft", "enemies": []}
+    draft.pop("irt")
+    folder = write_bank(tmp_path, BASE, OTHER, draft)
+    set_status(folder, ["DA-0005"], "review", by="J. Lead", date="2026-03-01")
+    item = load_bank(folder)["DA-0005"]
+    assert item.status == "review" and item.updated == "2026-03-01"
+    assert item.history[-1] == {
+        "date": dt.date(2026, 3, 1),
+        "event": "status",
+        "from": "draft",
+        "to": "review",
+        "by": "J. Lead",
+    }
+    before = snapshot(folder)
+    # the first change is fine, the second is not: nothing is written
+    with pytest.raises(InputError, match="review -> suspended is not a lifecycle step"):
+        set_status(folder, ["DA-0002", "DA-0005"], "suspended")
+    with pytest.raises(InputError, match="needs IRT parameters"):
+        set_status(folder, ["DA-0005"], "operational", force=True)
+    with pytest.raises(InputError, match="unknown status"):
+        set_status(folder, ["DA-0005"], "published")
+    assert snapshot(folder) == before
+    set_status(folder, ["DA-0001", "DA-0002"], "retired")
+    assert {i.status for i in load_bank(folder).select(statuses={"retired"})} == {"retired"}
+    result = CliRunner().invoke(
+        main, ["bank", "status", "DA-0001", "--to", "draft", "--bank", str(folder)]
+    )
+    assert result.exit_code == 1 and "retired -> draft" in result.output

@@ -36,6 +36,7 @@ from scipy import stats as _stats
 
 from psychometrics.bank.findings import ERROR, WARNING, Finding
 from psychometrics.bank.model import Bank, Item
+from psychometrics.bank.parse import count_words
 from psychometrics.bank.specinfo import spec_outcomes
 from psychometrics.bank.store import read_bank
 from psychometrics.bank.yamlio import MAX_ITEM_BYTES
@@ -210,6 +211,20 @@ def _placeholders(item: Item) -> list[Finding]:
 
 def _guidelines(item: Item, ratio: float, min_diff: int) -> list[Finding]:
     out = _placeholders(item)
+    written = item.data.get("word_count")
+    if isinstance(written, int) and not isinstance(written, bool):
+        derived = count_words(item.stem, *item.options.values())
+        if abs(written - derived) > max(2, 0.1 * derived):
+            out.append(
+                _at(
+                    item,
+                    "word_count",
+                    WARNING,
+                    f"word_count {written} but stem and options have {derived} words "
+                    "(leave it out to have it derived)",
+                    "word-count",
+                )
+            )
     for letter, text in item.options.items():
         match = _ABOVE.search(text)
         if match:

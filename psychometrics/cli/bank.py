@@ -141,6 +141,24 @@ def import_cmd(package, bank_dir, outcome, status, renumber, author, as_json) ->
     click.echo(f"{len(result.files)} items imported, {len(result.skipped)} skipped", err=True)
 
 
+@bank_group.command("status")
+@click.argument("item_ids", nargs=-1, required=True)
+@click.option("--to", "status", required=True, help="The new status.")
+@click.option(
+    "--bank", "bank_dir", default=DEFAULT_BANK, show_default=True, type=click.Path(file_okay=False)
+)
+@click.option("--by", default=None, help="Who made the change (written to history).")
+@click.option("--note", default=None, help="Why (written to history).")
+@click.option("--force", is_flag=True, help="Allow a change the lifecycle does not list.")
+def status_cmd(item_ids, status, bank_dir, by, note, force) -> None:
+    """Move items along the lifecycle (draft, review, approved, pretest, operational, ...)."""
+    from psychometrics.bank.lifecycle import set_status
+
+    result = set_status(bank_dir, item_ids, status, by=by, note=note, force=force)
+    for path in result.files:
+        click.echo(path)
+
+
 def register(group: click.Group) -> None:
     """Add this module's commands to the top-level group."""
     group.add_command(bank_group)
