@@ -488,3 +488,52 @@ def test_lifecycle_status_changes(tmp_path):
         main, ["bank", "status", "DA-0001", "--to", "draft", "--bank", str(folder)]
     )
     assert result.exit_code == 1 and "retired -> draft" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: 1 # c\n", True),
+        ("# top\na: 1\n", True),
+        ("a: [1, 2] # c\n", True),
+        ('a: "x # y"\n', False),
+        ("a: |\n  # a Markdown heading\n  text\n", False),
+        ("a: x#y\n", False),
+    ],
+)
+def test_comment_detection(text, expected):
+    from psychometrics.bank.yamlio import has_comments
+
+    assert has_comments(text) is expected
+
+
+def test_format_bank(tmp_path):
+    from psychometrics.bank.fmt import format_bank
+
+    folder = write_bank(tmp_path, BASE, OTHER)
+    items = folder / "items"
+    messy = yaml.safe_dump({**BASE, "enemies": []}, sort_keys=True)
+    (items / "DA-0001.yaml").write_text(messy)
+    (items / "DA-0002.yaml").write_text(HAND_WRITTEN.replace("DA-0001", "DA-0002"))
+    (items / "DA-0003.yaml").write_text("id: [broken\n")
+    result = format_bank(folder, check=True)
+    assert [p.rsplit("/", 1)[1] for p in result.changed] == ["DA-0001.yaml"]
+    assert {p.rsplit("/", 1)[1] for p, _ in result.skipped} == {"DA-0002.yaml", "DA-0003.yaml"}
+    assert (items / "DA-0001.yaml").read_text() == messy  # check writes nothing
+    runner = CliRunner()
+    assert runner.invoke(main, ["bank", "format", str(folder), "--check"]).exit_code == 1
+    assert runner.invoke(main, ["bank", "format", str(folder)]).exit_code == 0
+    assert (items / "DA-0001.yaml").read_text() == dump_item({**BASE, "enemies": []})
+    assert (items / "DA-0002.yaml").read_text().startswith("# Written by hand")
+
+
+def test_example_bank_is_in_canonical_layout():
+    from pathlib import Path
+
+    from psychometrics.bank.fmt import format_bank
+
+    root = Path(__file__).resolve().parent.parent / "item_bank"
+    if not (root / "items").is_dir():
+        pytest.skip("no example bank")
+    result = format_bank(root, check=True)
+    assert result.changed == () and result.skipped == ()

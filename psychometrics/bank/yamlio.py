@@ -381,3 +381,25 @@ def replace_fields(
     except yaml.YAMLError:
         return dump_item(expected)
     return result
+
+
+def has_comments(text: str) -> bool:
+    """True when the YAML text holds a comment (a ``#`` outside every scalar)."""
+    try:
+        tokens = list(yaml.scan(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError:
+        return False
+    covered = [(t.start_mark.index, t.end_mark.index) for t in tokens]
+    covered.sort()
+    pos = 0
+    k = 0
+    while True:
+        hit = text.find("#", pos)
+        if hit < 0:
+            return False
+        while k < len(covered) and covered[k][1] <= hit:
+            k += 1
+        inside = k < len(covered) and covered[k][0] <= hit < covered[k][1]
+        if not inside and (hit == 0 or text[hit - 1] in " \t\n"):
+            return True
+        pos = hit + 1

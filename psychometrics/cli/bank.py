@@ -6,12 +6,23 @@ from pathlib import Path
 
 import click
 
-from psychometrics.cli._common import echo_json
+from psychometrics.cli._common import UserError, echo_json
 
 DEFAULT_BANK = "item_bank"
 
 
-@click.group("bank")
+class _BankGroup(click.Group):
+    """Turns operating-system errors (unwritable output, full disk) into one-line errors."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise UserError(f"{where}{exc.strerror or exc}") from None
+
+
+@click.group("bank", cls=_BankGroup)
 def bank_group() -> None:
     """Work with the item bank (one YAML file per item under BANK/items/)."""
 
@@ -157,6 +168,27 @@ def status_cmd(item_ids, status, bank_dir, by, note, force) -> None:
     result = set_status(bank_dir, item_ids, status, by=by, note=note, force=force)
     for path in result.files:
         click.echo(path)
+
+
+@bank_group.command("format")
+@click.argument("bank_dir", default=DEFAULT_BANK, type=click.Path(file_okay=False))
+@click.option(
+    "--check", is_flag=True, help="Only list the files that would change (exit 1 if any)."
+)
+@click.option("--drop-comments", is_flag=True, help="Also rewrite files that hold comments.")
+def format_cmd(bank_dir: str, check: bool, drop_comments: bool) -> None:
+    """Rewrite item files in the canonical layout (field order, literal blocks)."""
+    from psychometrics.bank.fmt import format_bank
+
+    result = format_bank(bank_dir, check=check, drop_comments=drop_comments)
+    for path in result.changed:
+        click.echo(path)
+    for path, why in result.skipped:
+        click.echo(f"{path}: skipped: {why}", err=True)
+    verb = "would be reformatted" if check else "reformatted"
+    click.echo(f"{len(result.changed)} files {verb}, {result.unchanged} unchanged", err=True)
+    if check and result.changed:
+        raise SystemExit(1)
 
 
 def register(group: click.Group) -> None:
