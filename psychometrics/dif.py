@@ -527,6 +527,8 @@ class DIFResult:
         Significance level of every test.
     min_focal, min_reference
         Minimum group sizes for classification.
+    blocks
+        Block (form) labels the matching was done within; empty when not blocked.
     """
 
     items: tuple[ItemDIF, ...]
@@ -541,6 +543,7 @@ class DIFResult:
     alpha: float
     min_focal: int
     min_reference: int
+    blocks: tuple[str, ...] = ()
 
     def item(self, item_id: str) -> ItemDIF:
         """The statistics of one item by id."""
@@ -560,6 +563,7 @@ def dif_analysis(
     focal: str,
     reference: str,
     item_ids: Sequence[str] | None = None,
+    blocks: Sequence[str] | np.ndarray | None = None,
     matching: str = "total",
     purify: bool = False,
     purify_classes: Sequence[str] = ("B", "C", "BB", "CC"),
@@ -583,6 +587,11 @@ def dif_analysis(
         The group values to compare.
     item_ids
         Item labels when ``responses`` is an array.
+    blocks
+        Optional block (form) label of every person, for data pooled over forms whose total
+        scores are not on one scale: the MH / Mantel / SMD strata become (block, matching score),
+        and the logistic models get one intercept per block with the matching score
+        standardized within block.
     matching
         ``"total"`` (anchor sum including the studied item) or ``"rest"`` (excluding it).
     purify
@@ -634,7 +643,17 @@ def dif_analysis(
     if min_focal < 0 or min_reference < 0:
         raise ValueError("min_focal and min_reference must be >= 0")
 
+    block_codes = None
+    if blocks is not None:
+        bl = np.asarray(blocks).astype(str)
+        if bl.shape != g.shape:
+            raise ValueError(f"blocks must have one label per person ({g.size}), got {bl.shape}")
+
     in_groups = (g == focal) | (g == reference)
+    block_labels: tuple[str, ...] = ()
+    if blocks is not None:
+        labels, block_codes = np.unique(bl[in_groups], return_inverse=True)
+        block_labels = tuple(str(v) for v in labels)
     x = scores[in_groups]
     is_focal = g[in_groups] == focal
     pres = x != NOT_PRESENTED
@@ -643,6 +662,7 @@ def dif_analysis(
 
     settings = dict(
         focal_mask=is_focal,
+        block_codes=block_codes,
         matching=matching,
         min_focal=min_focal,
         min_reference=min_reference,
@@ -678,6 +698,7 @@ def dif_analysis(
         alpha=alpha,
         min_focal=min_focal,
         min_reference=min_reference,
+        blocks=block_labels,
     )
 
 
@@ -716,6 +737,7 @@ def _screen(
     anchor_mh,
     anchor_lr,
     focal_mask,
+    block_codes,
     matching,
     min_focal,
     min_reference,
@@ -733,6 +755,7 @@ def _screen(
         sel = pres[:, j]
         y = x0[sel, j]
         f = focal_mask[sel]
+        blk = None if block_codes is None else block_codes[sel]
         n_f, n_r = int(f.sum()), int((~f).sum())
         notes = []
         small = n_f < min_focal or n_r < min_reference
@@ -742,16 +765,23 @@ def _screen(
                 f"(min {min_reference})"
             )
         if poly[j]:
-            res = _polytomous(y, f, s_mh[sel, j], alpha=alpha)
+            res = _polytomous(y, f, _blocked(s_mh[sel, j], blk), alpha=alpha)
             res["note"] = ""
         else:
-            res = _binary_mh(y, f, s_mh[sel, j], alpha=alpha)
+            res = _binary_mh(y, f, _blocked(s_mh[sel, j], blk), alpha=alpha)
         cls = None if small else res["ets_class"]
         if res["note"]:
             notes.append(res["note"])
         if logistic:
             lr = _lr_dif(
-                y, f, s_lr[sel, j], alpha=alpha, max_iter=max_iter, tol=tol, ordinal=bool(poly[j])
+                y,
+                f,
+                s_lr[sel, j],
+                blk,
+                alpha=alpha,
+                max_iter=max_iter,
+                tol=tol,
+                ordinal=bool(poly[j]),
             )
             if lr["note"]:
                 notes.append(lr["note"])
@@ -776,6 +806,13 @@ def _screen(
             )
         )
     return out
+
+
+def _blocked(s, blk):
+    """Stratum key of (block, score): distinct for every pair (scores are integers >= 0)."""
+    if blk is None:
+        return s
+    return blk * (float(s.max(initial=0.0)) + 1.0) + s
 
 
 def _strata(s):
@@ -888,7 +925,7 @@ def _empty_lr():
     )
 
 
-def _lr_dif(y, f, s, *, alpha, max_iter, tol, ordinal=False):
+def _lr_dif(y, f, s, blk=None, *, alpha, max_iter, tol, ordinal=False):
     """Logistic-regression DIF of one item: binary (Swaminathan & Rogers 1990) or, for a
     polytomous item, proportional-odds ordinal (Zumbo 1999)."""
     out = _empty_lr()
@@ -897,21 +934,34 @@ def _lr_dif(y, f, s, *, alpha, max_iter, tol, ordinal=False):
     if n < 3 or levels.size < 2:
         out["note"] = "logistic regression not run: the item score has no variance"
         return out
-    sd = s.std()
-    z = (s - s.mean()) / sd if sd > 0 else np.zeros_like(s)
+    if blk is not None:
+        _, blk = np.unique(blk, return_inverse=True)
+    if blk is None or blk.max() == 0:
+        sd = s.std()
+        z = (s - s.mean()) / sd if sd > 0 else np.zeros_like(s)
+        intercepts = np.ones((n, 1))
+    else:  # one intercept per block, matching score standardized within block
+        nb = np.bincount(blk).astype(float)
+        mean = np.bincount(blk, weights=s) / nb
+        var = np.maximum(np.bincount(blk, weights=s * s) / nb - mean**2, 0.0)
+        sd = np.sqrt(var)
+        z = (s - mean[blk]) / np.where(sd > 0, sd, 1.0)[blk]
+        intercepts = (blk[:, None] == np.arange(nb.size)[None, :]).astype(float)
     gf = f.astype(float)
     designs = ((z,), (z, gf), (z, gf, z * gf))
     if ordinal:
-        # categories that occur, renumbered 0..K-1 (empty categories carry no information)
+        # categories that occur, renumbered 0..K-1 (empty categories carry no information);
+        # the thresholds are the first block's intercepts, the other blocks get shifts
         yk = np.searchsorted(levels, y)
         fits = [
-            fit_ordinal_logistic(np.column_stack(cols), yk, max_iter=max_iter, tol=tol)
+            fit_ordinal_logistic(
+                np.column_stack((intercepts[:, 1:], *cols)), yk, max_iter=max_iter, tol=tol
+            )
             for cols in designs
         ]
     else:
-        ones = np.ones(n)
         fits = [
-            fit_logistic(np.column_stack((ones, *cols)), y, max_iter=max_iter, tol=tol)
+            fit_logistic(np.column_stack((intercepts, *cols)), y, max_iter=max_iter, tol=tol)
             for cols in designs
         ]
     ll0 = float(np.sum(counts * np.log(counts / n)))

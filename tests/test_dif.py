@@ -347,3 +347,47 @@ def test_ordinal_logistic_reduces_to_binary_and_matches_direct_fit():
     assert fit.loglik >= -direct.fun - 1e-8
     # true thresholds: logit P(Y >= c) = eta - cut_c
     np.testing.assert_allclose(fit.coef[:3], [1.0, -0.3, -1.5], atol=0.2)
+
+
+def two_forms(seed=31, n=3000):
+    """Forms X and Y: 20 unique items each (Y's are 1.0 logit harder) and 5 common items; the
+    focal group mostly took Y, the reference group mostly X; equal abilities and no DIF."""
+    rng = np.random.default_rng(seed)
+    g = np.where(np.arange(n) % 2 == 0, "F", "R")
+    on_y = rng.random(n) < np.where(g == "F", 0.8, 0.2)
+    form = np.where(on_y, "Y", "X")
+    theta = rng.normal(size=n)
+    b = np.concatenate([rng.uniform(-1.5, 0.5, 20), rng.uniform(-0.5, 1.5, 20), np.zeros(5)])
+    a = rng.uniform(0.8, 1.6, 45)
+    x = (rng.random((n, 45)) < 1 / (1 + np.exp(-a * (theta[:, None] - b)))).astype(float)
+    x[on_y, :20] = np.nan
+    x[~on_y, 20:40] = np.nan
+    return x, g, form
+
+
+def test_blocks_match_within_form():
+    x, g, form = two_forms()
+    pooled = dif.dif_analysis(x, g, focal="F", reference="R")
+    blocked = dif.dif_analysis(x, g, focal="F", reference="R", blocks=form)
+    common = range(40, 45)
+    # pooled totals mix the easy and the hard form: common items look easier for the focal group
+    assert sum(pooled.items[j].ets_class in ("B", "C") for j in common) >= 3
+    assert all(blocked.items[j].ets_class == "A" for j in common)
+    assert blocked.blocks == ("X", "Y")
+    assert sum(blocked.items[j].lr_class == "A" for j in common) == 5
+    # the blocked statistic is MH over (form, score) tables built here by hand
+    y, f = x[:, 42], g == "F"
+    s = np.nansum(x, axis=1)
+    tables = []
+    for fm in ("X", "Y"):
+        for level in np.unique(s[form == fm]):
+            m = (form == fm) & (s == level)
+            tables.append(
+                [[np.sum(m & ~f & (y == 1)), np.sum(m & ~f & (y == 0))],
+                 [np.sum(m & f & (y == 1)), np.sum(m & f & (y == 0))]]
+            )  # fmt: skip
+    ref = dif.mantel_haenszel(np.array(tables))
+    assert blocked.items[42].mh_delta == pytest.approx(ref.delta, abs=1e-12)
+    assert blocked.items[42].mh_chi2 == pytest.approx(ref.chi2, abs=1e-12)
+    with pytest.raises(ValueError, match="blocks"):
+        dif.dif_analysis(x, g, focal="F", reference="R", blocks=form[:5])
