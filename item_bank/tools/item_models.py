@@ -660,7 +660,7 @@ def check_dedupe(p: dict) -> str:
 _MEDIAN_CONTEXTS = [
     ("daily sales (units) of a small shop", 8),
     ("commute times (minutes) of employees", 7),
-    ("weekly hours of study reported by students", 8),
+    ("minutes of exercise per day reported by students", 8),
     ("ages of volunteers at an event", 9),
 ]
 
@@ -747,12 +747,12 @@ def model_sd(rng: random.Random) -> list[Draft]:
     setups = [
         (
             "sample",
-            "A quality engineer measures the fill weight (g) of 5 randomly chosen bottles "
-            "from a day's production",
+            "A quality engineer counts the defects on 5 randomly chosen circuit boards from a "
+            "day's production",
         ),
         (
             "sample",
-            "A researcher records the reaction times (ms) of 6 randomly selected participants",
+            "A researcher records the typing errors made by 6 randomly selected participants",
         ),
         (
             "population",
@@ -1154,7 +1154,7 @@ def model_pie_angle(rng: random.Random) -> list[Draft]:
     out = []
     for what in [
         "mobile users among all visitors",
-        "returns among all orders",
+        "orders paid by card",
         "the marketing budget spent on search ads",
     ]:
         while True:
@@ -1378,7 +1378,7 @@ def model_at_least_one(rng: random.Random) -> list[Draft]:
             p = rng.choice([0.05, 0.1, 0.15, 0.2])
             k = rng.choice([3, 4, 5])
             key = 1 - (1 - p) ** k
-            vals = [key, k * p, p**k, 1 - p**k]
+            vals = [key, k * p, (1 - p) ** k, k * p * (1 - p) ** (k - 1)]
             if len({fmt(v, 3) for v in vals}) == 4 and k * p < 1:
                 break
         stem = (
@@ -1396,10 +1396,13 @@ def model_at_least_one(rng: random.Random) -> list[Draft]:
                 f"{k} × {fmt(p)} adds the probabilities, double-counting occasions "
                 "on which it happens more than once.",
             ),
-            (fmt(p**k, 3), "This is the probability that it happens on every occasion."),
             (
-                fmt(1 - p**k, 3),
-                "This is the probability that it does not happen on every occasion.",
+                fmt((1 - p) ** k, 3),
+                "This is the probability that it never happens; subtract it from 1.",
+            ),
+            (
+                fmt(k * p * (1 - p) ** (k - 1), 3),
+                "This is the probability that it happens exactly once, not at least once.",
             ),
         ]
         out.append(
@@ -1803,7 +1806,8 @@ def model_sql_where(rng: random.Random) -> list[Draft]:
             f"Table `sales`:\n\n{md_table(_SALES_COLS, t)}\n\nWhat does this query return?\n"
             f"\n```sql\n{sql}\n```\n"
         )
-        why = f"Evaluating the condition row by row, {key} rows satisfy it."
+        verb = "row satisfies" if key == 1 else "rows satisfy"
+        why = f"Evaluating the condition row by row, {key} {verb} it."
         wrong = [(str(f(t, *args)), w) for f, w in wrongs]
         out.append(
             _numeric(
@@ -2057,7 +2061,10 @@ def model_spreadsheet_if(rng: random.Random) -> list[Draft]:
                 wrong = [
                     (fmt(sum(sel) / 8), "This divides the region's total by all 8 rows."),
                     (fmt(sum(sales) / 8), "This is the average of all rows."),
-                    (fmt(float(len(sel))), "This is the number of matching rows."),
+                    (
+                        fmt(float(sum(sel))),
+                        "This is the total of the matching rows (SUMIF), not their average.",
+                    ),
                 ]
                 key = fmt(key)
             key = str(key)
