@@ -38,7 +38,7 @@ from psychometrics.bank.findings import ERROR, WARNING, Finding
 from psychometrics.bank.model import Bank, Item
 from psychometrics.bank.parse import count_words
 from psychometrics.bank.specinfo import spec_outcomes
-from psychometrics.bank.store import read_bank
+from psychometrics.bank.store import item_files, read_bank
 from psychometrics.bank.yamlio import MAX_ITEM_BYTES
 
 KEY_LENGTH_RATIO = 1.5
@@ -141,7 +141,7 @@ def lint_bank(
     elif outcomes is not None:
         allowed = list(outcomes)
     bank, findings = read_bank(bank_dir, max_item_bytes=max_item_bytes)
-    n_files = len({f.file for f in findings} | {str(i.path) for i in bank})
+    n_files = len(item_files(bank_dir))
     for item in bank:
         findings.extend(_guidelines(item, key_length_ratio, key_length_min_diff))
         if allowed is not None and item.outcome is not None and item.outcome not in allowed:

@@ -259,7 +259,8 @@ def bank_parameters(
     se_a, se_b, se_c = np.full(n, np.nan), np.full((n, width), np.nan), np.full(n, np.nan)
     for j, item in enumerate(chosen):
         irt = item.irt
-        assert irt is not None  # filtered above
+        if irt is None:  # pragma: no cover - chosen holds calibrated items only
+            continue
         a[j] = irt.a
         b[j, : len(irt.b)] = irt.b
         c[j] = irt.c

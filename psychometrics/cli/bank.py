@@ -32,14 +32,20 @@ def bank_group() -> None:
 @click.option("--spec", type=click.Path(dir_okay=False), help="Check outcomes against this spec.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.option("--errors-only", is_flag=True, help="Leave warnings out.")
-def lint_cmd(bank_dir: str, spec: str | None, as_json: bool, errors_only: bool) -> None:
+@click.option(
+    "--max-item-kb", default=256, show_default=True, type=click.IntRange(1, 1 << 20),
+    help="Reject item files larger than this.",
+)  # fmt: skip
+def lint_cmd(
+    bank_dir: str, spec: str | None, as_json: bool, errors_only: bool, max_item_kb: int
+) -> None:
     """Check every item file; one line per problem as file:line: field: severity: message.
 
     Exits 1 when there is any error (warnings alone exit 0).
     """
     from psychometrics.bank.lint import lint_bank
 
-    report = lint_bank(bank_dir, spec=spec)
+    report = lint_bank(bank_dir, spec=spec, max_item_bytes=max_item_kb * 1024)
     findings = report.errors if errors_only else report.findings
     if as_json:
         echo_json(report.to_dict())
