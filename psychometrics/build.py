@@ -83,7 +83,10 @@ class BuildResult:
         The administered forms found in the responses (by their form column, else one group).
     item_analysis, dif, fit
         Per administered form: :class:`psychometrics.ctt.ItemAnalysis`,
-        :class:`psychometrics.dif.DIFResult`, :class:`psychometrics.irt.fit.FitReport`.
+        :class:`psychometrics.dif.DIFResult`, :class:`FormFit`.
+    dimensionality
+        :class:`psychometrics.irt.dimensionality.DimensionalityResult` of the first
+        administered form.
     params
         IRT parameters of every item used (bank or calibrated).
     theta
@@ -443,12 +446,32 @@ def _subset(params, item_ids: Sequence[str]):
     )
 
 
+@dataclass(frozen=True)
+class FormFit:
+    """Model fit on one administered form (the parts of it the report shows).
+
+    Attributes
+    ----------
+    sx2, m2, q3
+        :class:`psychometrics.irt.fit.SX2Result`, :class:`~psychometrics.irt.fit.M2Result`
+        (None for forms with polytomous items: M2 is for dichotomous models) and
+        :class:`~psychometrics.irt.fit.Q3Result`.
+    notes
+        What was not computed and why.
+    """
+
+    sx2: Any
+    m2: Any
+    q3: Any
+    notes: tuple[str, ...] = ()
+
+
 def _fit_forms(st: _State, log: Callable[[str], None]) -> None:
     try:
-        from psychometrics.irt.fit import item_fit_plot_data, model_fit
+        from psychometrics.irt.fit import item_fit_plot_data, m2, q3, sx2
     except ImportError:
         st.unavailable["fit"] = "psychometrics.irt.fit has not landed"
-        model_fit = item_fit_plot_data = None
+        sx2 = None
     try:
         from psychometrics.irt.dimensionality import dimensionality  # type: ignore[import-not-found]
     except ImportError:
@@ -461,20 +484,29 @@ def _fit_forms(st: _State, log: Callable[[str], None]) -> None:
             continue
         sub = st.responses.select_persons(form.person_mask).select_items(items)
         p = _subset(st.params, items)
-        if model_fit is not None:
+        if sx2 is not None:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)
-                    st.fit[form.form_id] = model_fit(sub, p)
+                    notes = []
+                    try:
+                        global_fit = m2(sub, p)
+                    except ValueError as exc:
+                        global_fit = None
+                        notes.append(f"M2 not computed on form {form.form_id}: {exc}.")
+                    st.fit[form.form_id] = FormFit(
+                        sx2(sub, p), global_fit, q3(sub, p), tuple(notes)
+                    )
                     st.fit_plots[form.form_id] = item_fit_plot_data(sub, p)
             except (ValueError, CredkitError) as exc:
                 st.notes["fit"] = f"fit not computed for form {form.form_id}: {exc}"
-        if dimensionality is not None:
+        # the eigenvalues of one form are the dimensionality evidence shown (the first form)
+        if dimensionality is not None and not st.dimensionality:
             try:
                 st.dimensionality[form.form_id] = dimensionality(sub)
             except (ValueError, TypeError, CredkitError) as exc:
                 st.notes["dimensionality"] = f"form {form.form_id}: {exc}"
-    if model_fit is not None and not st.fit:
+    if sx2 is not None and not st.fit:
         st.unavailable["fit"] = st.notes.get("fit", "no administered form could be fitted")
     if dimensionality is not None and not st.dimensionality:
         st.unavailable["dimensionality"] = st.notes.get(

@@ -280,7 +280,8 @@ def _dimensionality(st) -> Dimensionality | None:
 def _fit(st) -> FitSummary | None:
     if not st.fit:
         return None
-    fid, rep = next(iter(st.fit.items()))
+    with_m2 = [(f, r) for f, r in st.fit.items() if r.m2 is not None]
+    fid, rep = with_m2[0] if with_m2 else next(iter(st.fit.items()))
     m2 = rep.m2
     n_misfit = sum(
         1
@@ -293,9 +294,11 @@ def _fit(st) -> FitSummary | None:
         for pair in r.q3.flagged:
             flags.append((pair.item_a, pair.item_b, float(pair.q3)))
     threshold = _f(rep.q3.threshold)
-    note = f"M2 and RMSEA on form {fid}; S-X2 and Q3 on every administered form."
-    if rep.notes:
-        note += " " + " ".join(str(n) for n in rep.notes)
+    note = "S-X2 (Orlando & Thissen) and Q3 (Yen) on every administered form"
+    note += f"; M2 and RMSEA on form {fid}." if m2 is not None else "."
+    notes = [n for r in st.fit.values() for n in r.notes]
+    if notes and m2 is None:
+        note += " " + " ".join(dict.fromkeys(str(n) for n in notes))
     return FitSummary(
         m2=_f(m2.m2) if m2 is not None else None,
         m2_df=_f(m2.df) if m2 is not None else None,
