@@ -534,7 +534,7 @@ def test_table_markup_round_trip():
     markdown_to_xhtml(TABLE_STEM, div)
     table = div.find("table")
     assert [th.text for th in table.iter("th")] == ["id", "name", "amount"]
-    assert table.find("tbody/tr/td[3]").get("style") == "text-align: right"
+    assert table.find("tbody/tr/td[3]").get("class") == "qti-align-right"
     parsed = ET.fromstring(ET.tostring(div))
     assert xhtml_to_markdown(list(parsed)) + "\n" == TABLE_STEM
 

@@ -7,7 +7,8 @@ and quotes. Raw HTML in a stem is shown as text, not interpreted.
 Supported (and inverted by :func:`xhtml_to_markdown`, so that export then import gives the same
 text): paragraphs separated by blank lines, line breaks inside a paragraph (``<br/>``), fenced code
 blocks (``<pre><code>``), bullet lists (``- item``), pipe tables (``| a | b |`` with a
-``|---|---|`` separator row, alignment colons kept), inline ``code``, ``**strong**`` and
+``|---|---|`` separator row; alignment colons become the QTI 3 shared-vocabulary classes
+``qti-align-left/center/right``), inline ``code``, ``**strong**`` and
 ``*emphasis*``.
 """
 
@@ -129,7 +130,7 @@ def _table(parent: ET.Element, rows: list[str], sep: str, ns: str) -> None:
     for k, cell in enumerate(_cells(rows[0])):
         th = ET.SubElement(head, f"{ns}th")
         if k < len(aligns) and aligns[k]:
-            th.set("style", f"text-align: {aligns[k]}")
+            th.set("class", f"qti-align-{aligns[k]}")
         _inline(th, cell, ns)
     body = ET.SubElement(table, f"{ns}tbody")
     for row in rows[1:]:
@@ -137,7 +138,7 @@ def _table(parent: ET.Element, rows: list[str], sep: str, ns: str) -> None:
         for k, cell in enumerate(_cells(row)):
             td = ET.SubElement(tr, f"{ns}td")
             if k < len(aligns) and aligns[k]:
-                td.set("style", f"text-align: {aligns[k]}")
+                td.set("class", f"qti-align-{aligns[k]}")
             _inline(td, cell, ns)
 
 
@@ -151,13 +152,11 @@ def _table_md(table: ET.Element) -> str:
         lines.append("| " + " | ".join(inline_to_markdown(c).strip() for c in cells) + " |")
         if r == 0:
             specs = []
+            marks = {"qti-align-left": ":---", "qti-align-right": "---:"}
+            marks["qti-align-center"] = ":---:"
             for c in cells:
-                align = (c.get("style") or "").replace(" ", "")
-                specs.append(
-                    {"text-align:left": ":---", "text-align:right": "---:"}.get(
-                        align, ":---:" if align == "text-align:center" else "---"
-                    )
-                )
+                classes = (c.get("class") or "").split()
+                specs.append(next((marks[k] for k in classes if k in marks), "---"))
             lines.append("|" + "|".join(specs) + "|")
     return "\n".join(lines)
 
