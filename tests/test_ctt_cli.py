@@ -104,6 +104,15 @@ def test_dif_columns_and_planted_item(tmp_path):
         "--ignore", "site", "--min-focal", "1000",
     )  # fmt: skip
     assert r.exit_code == 0 and "not classified: 400 focal (min 1000)" in r.stdout
+    # a form column: per-form statistics, DIF matched within form
+    r = run(
+        "analyze", resp, "--key", key, "--group", "group", "--focal", "F", "--reference", "M",
+        "--form", "site", "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["dif"]["blocks"] == ["s0", "s1", "s2"] and set(data["forms"]) == {"s0", "s1", "s2"}
+    assert data["items"][0]["ets_class"] == "C"
 
 
 def test_bank_keys_and_stratified_alpha(tmp_path):
@@ -154,6 +163,15 @@ def test_long_file_with_forms(tmp_path):
     assert data["forms"]["A"]["alpha"] == pytest.approx(8 / 7 * (1 - np.trace(c) / c.sum()))
     assert data["forms"]["B"]["n_items"] == 8 and data["n_items"] == 12
     assert data["items"][0]["n"] == 150
+    # per-form item statistics; the pooled row's alpha_if_deleted of a common item (DA-0005 is
+    # on both forms) is the person-weighted mean of the two forms' values
+    by_form = {f: {it["item_id"]: it for it in data["forms"][f]["items"]} for f in ("A", "B")}
+    common = [by_form[f]["DA-0005"]["alpha_if_deleted"] for f in ("A", "B")]
+    assert data["items"][4]["alpha_if_deleted"] == pytest.approx(np.mean(common))
+    c_a = np.cov(np.delete(a, 0, 1), rowvar=False)
+    assert by_form["A"]["DA-0001"]["alpha_if_deleted"] == pytest.approx(
+        7 / 6 * (1 - np.trace(c_a) / c_a.sum())
+    )
     r = run("analyze", resp, "--key", key, "--long")
     assert r.exit_code == 0 and "form A:" in r.stdout and "incomplete design" in r.stdout
 

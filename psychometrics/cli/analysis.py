@@ -198,9 +198,12 @@ def analyze(
             purify=purify,
             min_focal=min_focal,
             min_reference=min_reference,
+            blocks=forms if per_form else None,
         )
 
     rows = item_rows(ctt, dif, outcomes)
+    if per_form:
+        _fill_from_forms(rows, per_form)
     if out_file is not None:
         columns = list(BASE_COLUMNS)
         if dif is not None:
@@ -216,10 +219,43 @@ def analyze(
     if as_json:
         result = _json_result(ctt, dif, rows)
         if per_form:
-            result["forms"] = {label: asdict(a.test) for label, a in per_form.items()}
+            result["forms"] = {
+                label: {
+                    **asdict(a.test),
+                    "items": [
+                        {
+                            "item_id": it.item_id,
+                            "n": it.n,
+                            "p": it.p,
+                            "rpbis": it.rpbis,
+                            "alpha_if_deleted": it.alpha_if_deleted,
+                            "flags": list(it.flags),
+                        }
+                        for it in a.items
+                    ],
+                }
+                for label, a in per_form.items()
+            }
         echo_json(result)
     else:
         click.echo(render_table(ctt, dif, rows, per_form))
+
+
+def _fill_from_forms(rows: list[dict[str, Any]], per_form: dict[str, ItemAnalysis]) -> None:
+    """Multi-form files: one alpha over all items is undefined when items were never presented
+    together, so alpha_if_deleted is the person-weighted mean over the forms carrying the item
+    (the per-form values are in the JSON ``forms``)."""
+    for row in rows:
+        if math.isfinite(row["alpha_if_deleted"]):
+            continue
+        values, weights = [], []
+        for a in per_form.values():
+            for it in a.items:
+                if it.item_id == row["item_id"] and math.isfinite(it.alpha_if_deleted):
+                    values.append(it.alpha_if_deleted)
+                    weights.append(it.n)
+        if values:
+            row["alpha_if_deleted"] = float(np.average(values, weights=weights))
 
 
 def _key_outcomes(key_file: Path) -> dict[str, str] | None:
@@ -408,7 +444,7 @@ def render_table(
         f"persons {t.n_persons}   items {t.n_items}   mean {f(t.mean, '.2f')} / "
         f"{t.max_possible}   SD {f(t.sd, '.2f')}   alpha {f(t.alpha)}   SEM {f(t.sem, '.2f')}",
     ]
-    if t.strata:
+    if t.strata and (math.isfinite(t.stratified_alpha) or not per_form):
         parts = ", ".join(f"{s.stratum} {f(s.alpha, '.2f')}" for s in t.strata)
         lines.append(f"stratified alpha {f(t.stratified_alpha)}  ({parts})")
     for label, a in (per_form or {}).items():
@@ -417,16 +453,23 @@ def render_table(
             f"form {label}: persons {ft.n_persons}   items {ft.n_items}   mean "
             f"{f(ft.mean, '.2f')} / {ft.max_possible}   SD {f(ft.sd, '.2f')}   alpha "
             f"{f(ft.alpha)}   SEM {f(ft.sem, '.2f')}"
+            + (f"   stratified alpha {f(ft.stratified_alpha)}" if ft.strata else "")
         )
     if not t.complete:
         lines.append("incomplete design: " + ctt.missing_rule)
+    if per_form:
+        lines.append(
+            "several forms: a-del is the mean over the forms carrying the item; DIF is matched "
+            "within form"
+        )
     if dif is not None:
         extra = (
             f", purified (removed: {', '.join(dif.mh_removed) or 'none'})" if dif.purified else ""
         )
         lines.append(
             f"DIF {dif.focal} (focal, n={dif.n_focal}) vs {dif.reference} (reference, "
-            f"n={dif.n_reference}), matched on the {dif.matching} score{extra}"
+            f"n={dif.n_reference}), matched on the {dif.matching} score"
+            f"{' within form' if dif.blocks else ''}{extra}"
         )
     th = ctt.thresholds
     lines.append(
