@@ -177,6 +177,110 @@ def test_sx2_and_m2_do_not_reject_data_from_the_model():
     assert m2(data, wrong).p < 1e-6
 
 
+def _pattern_probs(params, patterns, nodes, w):
+    """P(pattern) by direct formulas (2PL, GRM, GPCM), over a rectangular quadrature."""
+    out = np.ones((len(patterns), nodes.size))
+    for j, model in enumerate(params.model):
+        a, b = params.a[j], params.b[j][~np.isnan(params.b[j])]
+        if model == "2pl":
+            p1 = 1 / (1 + np.exp(-a * (nodes - b[0])))
+            cat = np.stack([1 - p1, p1])
+        elif model == "grm":
+            star = [np.ones_like(nodes)] + [1 / (1 + np.exp(-a * (nodes - bk))) for bk in b]
+            star.append(np.zeros_like(nodes))
+            cat = np.stack([star[k] - star[k + 1] for k in range(len(b) + 1)])
+        else:
+            num = np.vstack([np.zeros_like(nodes), np.cumsum(a * (nodes - b[:, None]), axis=0)])
+            cat = np.exp(num) / np.exp(num).sum(axis=0)
+        out *= cat[patterns[:, j]]
+    return out @ w
+
+
+def test_polytomous_m2_matches_full_multinomial_computation():
+    """M2 for a GRM + GPCM + 2PL test against an independent computation from the full table of
+    the 18 response patterns: margins H pi, Gamma = H (diag(pi) - pi pi') H', Delta = H
+    d pi / d params (central differences of directly computed pattern probabilities) and
+    C = G^-1 - G^-1 D (D' G^-1 D)^-1 D' G^-1 (Maydeu-Olivares & Joe 2006, eq. 7)."""
+    nan = np.nan
+    params = ItemParameters(
+        item_ids=("g", "p", "d"),
+        model=("grm", "gpcm", "2pl"),
+        a=[1.4, 0.9, 1.1],
+        b=[[-0.8, 0.7], [-0.3, 0.4], [0.2, nan]],
+        c=[0, 0, 0],
+    )
+    rng = np.random.default_rng(17)
+    data, _ = simulate(params, 600, rng)
+    got = m2(data, params)
+    nodes = np.linspace(-6, 6, 61)
+    w = np.exp(-0.5 * nodes**2)
+    w /= w.sum()
+    patterns = np.array(list(np.ndindex(3, 3, 2)))
+    # margins: (item, category>=1) indicators and their pairs across items
+    variables = [(0, 1), (0, 2), (1, 1), (1, 2), (2, 1)]
+    pairs = [
+        (u, v) for u in range(5) for v in range(u + 1, 5) if variables[u][0] != variables[v][0]
+    ]
+    ind = np.array([[pat[j] == k for j, k in variables] for pat in patterns], dtype=float)
+    h_mat = np.vstack([ind.T, np.array([ind[:, u] * ind[:, v] for u, v in pairs])])
+
+    def margins_of(par):
+        return h_mat @ _pattern_probs(par, patterns, nodes, w)
+
+    pi_full = _pattern_probs(params, patterns, nodes, w)
+    gamma = h_mat @ (np.diag(pi_full) - np.outer(pi_full, pi_full)) @ h_mat.T
+    cols = []
+    step = 1e-5
+    for name, idx in [("b", (0, 0)), ("b", (0, 1)), ("a", 0), ("b", (1, 0)), ("b", (1, 1))] + [
+        ("a", 1),
+        ("b", (2, 0)),
+        ("a", 2),
+    ]:
+        up, dn = params.a.copy(), params.a.copy()
+        bu, bd = params.b.copy(), params.b.copy()
+        if name == "a":
+            up[idx] += step
+            dn[idx] -= step
+        else:
+            bu[idx] += step
+            bd[idx] -= step
+        cols.append(
+            (
+                margins_of(params.with_values(a=up, b=bu))
+                - margins_of(params.with_values(a=dn, b=bd))
+            )
+            / (2 * step)
+        )
+    delta = np.column_stack(cols)
+    gi = np.linalg.inv(gamma)
+    c_mat = gi - gi @ delta @ np.linalg.solve(delta.T @ gi @ delta, delta.T @ gi)
+    y = np.array([[row[j] == k for j, k in variables] for row in data], dtype=float)
+    obs = np.concatenate([y.mean(0), [np.mean(y[:, u] * y[:, v]) for u, v in pairs]])
+    e = obs - margins_of(params)
+    direct = 600 * e @ c_mat @ e
+    assert got.df == 13 - 8
+    assert got.m2 == pytest.approx(direct, rel=1e-5)
+
+
+def test_polytomous_m2_accepts_true_model_and_rejects_wrong_one():
+    """GRM data (N = 3000, 6 items, 3 categories): M2 under the true parameters is unremarkable
+    (P(M2 > 2 df) is < 1e-4 for df = 54 under H0); halving the slopes is rejected."""
+    rng = np.random.default_rng(23)
+    b = np.sort(rng.uniform(-1.5, 1.5, (6, 2)), axis=1)
+    params = ItemParameters(
+        item_ids=tuple(f"g{j}" for j in range(6)),
+        model=("grm",) * 6,
+        a=rng.uniform(1.0, 2.0, 6),
+        b=b,
+        c=np.zeros(6),
+    )
+    data, _ = simulate(params, 3000, rng)
+    got = m2(data, params)
+    assert got.df == 12 + 15 * 4 - 18  # univariate + bivariate margins - (a, b1, b2) x 6
+    assert got.m2 / got.df < 2
+    assert m2(data, params.with_values(a=params.a / 2)).p < 1e-6
+
+
 # ---------------------------------------------------------------------------------------------
 # residual statistics vs direct formulas
 # ---------------------------------------------------------------------------------------------
@@ -289,10 +393,12 @@ def test_model_fit_report_and_polytomous_note():
     pdata, _ = simulate(poly, 300, rng)
     pdata[0, 0] = -1
     rep = model_fit(pdata, poly)
-    assert rep.m2 is None and any("M2" in n for n in rep.notes)
+    assert rep.m2 is not None and rep.m2.df == 6 + 12 - 9
+    assert any("M2*" in n for n in rep.notes)
     assert rep.sx2.n_dropped == 1
-    with pytest.raises(ValueError, match="dichotomous"):
-        m2(pdata, poly)
+    two = poly.subset(["g1", "g2"])
+    rep2 = model_fit(pdata[:, :2], two)
+    assert rep2.m2 is None and any("at least 3" in n for n in rep2.notes)
 
 
 def test_fit_bad_arguments():

@@ -475,7 +475,7 @@ def fit(
     as_json,
     **opts,
 ):
-    """Item fit (S-X2, infit/outfit), M2 (dichotomous tests), Q3 local dependence, person fit."""
+    """Item fit (S-X2, infit/outfit), global fit (M2, RMSEA), Q3 local dependence, person fit."""
     if not min_expected >= 0:
         raise UserError("--min-expected must be >= 0")
     data, params = _read(responses, params_path, opts)

@@ -17,7 +17,9 @@ Rules stated once here and in the result objects:
   ``df = (cells with E > 0) - (groups) - (free parameters of the item)``.
 * **Free parameters per item** (S-X2 df and M2): rasch 1, 1pl 1 (b; the common slope is one more
   parameter for the whole test in M2), 2pl 2, 3pl 3, grm and gpcm K (a and K - 1 thresholds),
-  pcm K - 1.
+  pcm K - 1 (in M2, rasch, 1pl and pcm items share one slope, i.e. a free latent variance).
+* **M2 margins.** First- and second-order margins of the category indicators [X_i = k], k >= 1
+  (Maydeu-Olivares & Joe 2006); for polytomous items this is not mirt's default M2*.
 * **Q3 flags.** Pair (i, j) is flagged when ``Q3_ij - mean(Q3) > q3_threshold`` (default 0.2),
   the mean over all off-diagonal pairs (Christensen, Makransky & Horton, 2017).
 * **lz flags.** A person is flagged when ``lz < lz_threshold`` (default -1.645, one-sided 5%).
@@ -302,16 +304,17 @@ def _collapse(start, obs, exp, min_expected):
 
 @dataclass(frozen=True)
 class M2Result:
-    """Maydeu-Olivares & Joe's M2 limited-information test (dichotomous items).
+    """Maydeu-Olivares & Joe's M2 limited-information test.
 
     Attributes
     ----------
     m2, df, p
-        Statistic, degrees of freedom (``n + n(n-1)/2`` margins minus free parameters), p-value.
+        Statistic, degrees of freedom (first- and second-order margins minus free parameters;
+        ``n + n(n-1)/2 - q`` for n dichotomous items), p-value.
     rmsea
         ``sqrt(max(M2 - df, 0) / (df (N - 1)))``.
     srmsr
-        Standardised root mean square residual of the inter-item correlations.
+        Root mean square of observed minus model-implied inter-item score correlations.
     n_persons
         Complete cases used.
     n_parameters
@@ -338,55 +341,67 @@ class M2Result:
         }
 
 
-def _margins(params, nodes, weights):
-    p1 = category_probabilities(params, nodes)[:, :, 1]  # (Q, J)
-    n_items = p1.shape[1]
-    iu, ju = np.triu_indices(n_items, k=1)
-    pi1 = weights @ p1
-    pi2 = weights @ (p1[:, iu] * p1[:, ju])
-    return p1, pi1, pi2, iu, ju
+def _variables(params: ItemParameters) -> tuple[np.ndarray, np.ndarray]:
+    """The indicator variables of M2: (item, category) for every category k >= 1."""
+    item_of = np.concatenate([np.full(int(k) - 1, j) for j, k in enumerate(params.n_categories)])
+    cat_of = np.concatenate([np.arange(1, int(k)) for k in params.n_categories])
+    return item_of.astype(int), cat_of.astype(int)
 
 
-def _gamma(p1, weights, iu, ju):
-    """Asymptotic covariance of the first- and second-order sample moments."""
-    n_items = p1.shape[1]
-    ones = np.ones((p1.shape[0], 1))
-    padded = np.hstack([p1, ones])  # column n_items = "no item"
-    sets = np.vstack(
-        [
-            np.column_stack([np.arange(n_items), np.full(n_items, n_items)]),
-            np.column_stack([iu, ju]),
-        ]
-    )
+def _variable_pairs(item_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    iu, ju = np.triu_indices(item_of.size, k=1)
+    keep = item_of[iu] != item_of[ju]
+    return iu[keep], ju[keep]
+
+
+def _margins(params, nodes, weights, item_of, cat_of, iu, ju):
+    """Model first- and second-order margins P(X_i = k) and P(X_i = k, X_j = l), k, l >= 1."""
+    pv = category_probabilities(params, nodes)[:, item_of, cat_of]  # (Q, V)
+    return pv, np.concatenate([weights @ pv, weights @ (pv[:, iu] * pv[:, ju])])
+
+
+def _gamma(pv, weights, item_of, iu, ju):
+    """Asymptotic covariance of the sample margins: E[Y_S Y_T] - pi_S pi_T, where the product
+    of indicators of two different categories of one item is 0."""
+    n_v = pv.shape[1]
+    padded = np.hstack([pv, np.ones((pv.shape[0], 1))])  # column n_v = "no variable"
+    singles = np.column_stack([np.arange(n_v), np.full(n_v, n_v)])
+    sets = np.vstack([singles, np.column_stack([iu, ju])])
     m = sets.shape[0]
     a_idx, b_idx = np.triu_indices(m)
-    union = np.concatenate([sets[a_idx], sets[b_idx]], axis=1)  # (pairs, 4)
-    union.sort(axis=1)
-    dup = np.zeros_like(union, dtype=bool)
-    dup[:, 1:] = union[:, 1:] == union[:, :-1]
-    union = np.where(dup, n_items, union)
-    moments = np.empty(union.shape[0])
+    moments = np.empty(a_idx.size)
+    item_pad = np.concatenate([item_of, [-1]])
     chunk = 20_000  # bounded memory: (chunk, n_nodes) at a time
-    for start in range(0, union.shape[0], chunk):
-        part = union[start : start + chunk]
-        prod = np.ones((part.shape[0], p1.shape[0]))
+    for start in range(0, a_idx.size, chunk):
+        union = np.concatenate(
+            [sets[a_idx[start : start + chunk]], sets[b_idx[start : start + chunk]]], axis=1
+        )
+        union.sort(axis=1)
+        dup = np.zeros_like(union, dtype=bool)
+        dup[:, 1:] = union[:, 1:] == union[:, :-1]
+        union = np.where(dup, n_v, union)
+        items = np.where(union == n_v, -1 - np.arange(4)[None, :], item_pad[union])
+        items.sort(axis=1)
+        clash = np.any(items[:, 1:] == items[:, :-1], axis=1)
+        prod = np.ones((union.shape[0], pv.shape[0]))
         for c in range(4):
-            prod *= padded[:, part[:, c]].T
-        moments[start : start + chunk] = prod @ weights
+            prod *= padded[:, union[:, c]].T
+        moments[start : start + chunk] = np.where(clash, 0.0, prod @ weights)
     xi = np.empty((m, m))
     xi[a_idx, b_idx] = moments
     xi[b_idx, a_idx] = moments
-    pi = np.concatenate([weights @ p1, weights @ (p1[:, iu] * p1[:, ju])])
+    pi = np.concatenate([weights @ pv, weights @ (pv[:, iu] * pv[:, ju])])
     return xi - np.outer(pi, pi)
 
 
 def _parameter_vector(params):
-    """(values, setter) pairs for the free parameters under the module's counting rule."""
+    """The free parameters under the module's counting rule, as perturbation specs."""
     free = []
-    shared = [j for j, m in enumerate(params.model) if m in ("rasch", "1pl")]
+    shared = [j for j, m in enumerate(params.model) if m in ("rasch", "1pl", "pcm")]
     for j, model in enumerate(params.model):
-        free.append(("b", j))
-        if model in ("2pl", "3pl"):
+        for k in range(int(params.n_categories[j]) - 1):
+            free.append(("b", (j, k)))
+        if model in ("2pl", "3pl", "grm", "gpcm"):
             free.append(("a", j))
         if model == "3pl":
             free.append(("c", j))
@@ -399,7 +414,7 @@ def _perturb(params, spec, h):
     kind, where = spec
     a, b, c = params.a.copy(), params.b.copy(), params.c.copy()
     if kind == "b":
-        b[where, 0] += h
+        b[where] += h
     elif kind == "a":
         a[where] += h
     elif kind == "c":
@@ -407,6 +422,9 @@ def _perturb(params, spec, h):
     else:
         a[list(where)] += h
     return params.with_values(a=a, b=b, c=c)
+
+
+MAX_M2_MARGINS = 3000
 
 
 def m2(
@@ -418,71 +436,93 @@ def m2(
     n_points: int = 61,
     theta_range: tuple[float, float] | None = None,
 ) -> M2Result:
-    """M2 with df, p and RMSEA for dichotomous models (complete cases).
+    """M2 with df, p and RMSEA (complete cases), for any mixture of models.
 
-    ``M2 = N e' C e``, with ``e`` the residual first- and second-order margins and
+    The statistic uses the univariate and bivariate margins of the category indicators
+    ``Y_ik = [X_i = k]``, ``k >= 1`` (for dichotomous items, the proportions correct and the
+    joint proportions of pairs): ``M2 = N e' C e`` with ``e`` the residual margins and
     ``C = D (D' G D)^-1 D'``, ``D`` an orthogonal complement of the Jacobian of the margins with
     respect to the free item parameters (central differences, step 1e-5) and ``G`` their
-    asymptotic covariance, both computed over the quadrature.
+    asymptotic covariance, both over the quadrature. ``df = margins - free parameters``; the
+    Rasch/1PL/PCM items share one slope (equivalently a free latent variance).
+
+    For polytomous items this is Maydeu-Olivares & Joe's (2006) M2 on all category margins, not
+    the M2* reduction (means and cross-products of item scores, Cai & Hansen 2013) that mirt
+    reports by default for polytomous tests, so the two differ there.
 
     Raises
     ------
     ValueError
-        For polytomous items (the polytomous M2* is not implemented) or fewer than 3 items.
+        Fewer than 3 items, no degrees of freedom, or more than 3000 margins.
 
     References
     ----------
     Maydeu-Olivares & Joe (2005, 2006).
+    Cai, L., & Hansen, M. (2013). Limited-information goodness-of-fit testing of hierarchical
+        item factor models. *British Journal of Mathematical and Statistical Psychology*, 66(2),
+        245-276.
     """
-    if not np.all(params.is_dichotomous):
-        raise ValueError(
-            "params: M2 is implemented for dichotomous models only (polytomous M2* is not)"
-        )
     if params.n_items < 3:
         raise ValueError("params: M2 needs at least 3 items")
+    item_of, cat_of = _variables(params)
+    iu, ju = _variable_pairs(item_of)
+    n_margins = item_of.size + iu.size
+    if n_margins > MAX_M2_MARGINS:
+        raise ValueError(
+            f"params: M2 would use {n_margins} margins (limit {MAX_M2_MARGINS}); "
+            "use fewer items or categories"
+        )
+    specs = _parameter_vector(params)
+    df = n_margins - len(specs)
+    if df <= 0:
+        raise ValueError(f"params: M2 has no degrees of freedom ({n_margins} margins)")
     scores, _ = align_scores(responses, params)
-    data = scores[_complete_cases(scores)].astype(float)
+    data = scores[_complete_cases(scores)]
     n = data.shape[0]
     if n < 2:
         raise ValueError("responses: M2 needs at least two persons with every item presented")
     nodes, weights = normal_quadrature(
         n_points=n_points, theta_range=theta_range, mean=prior_mean, sd=prior_sd
     )
-    p1, pi1, pi2, iu, ju = _margins(params, nodes, weights)
-    pi = np.concatenate([pi1, pi2])
-    obs = np.concatenate([data.mean(axis=0), (data[:, iu] * data[:, ju]).mean(axis=0)])
-    specs = _parameter_vector(params)
+    pv, pi = _margins(params, nodes, weights, item_of, cat_of, iu, ju)
+    y = (data[:, item_of] == cat_of[None, :]).astype(float)
+    obs = np.concatenate([y.mean(axis=0), (y[:, iu] * y[:, ju]).mean(axis=0)])
     h = 1e-5
     jac = np.empty((pi.size, len(specs)))
     for col, spec in enumerate(specs):
-        _, up1, up2, _, _ = _margins(_perturb(params, spec, h), nodes, weights)
-        _, dn1, dn2, _, _ = _margins(_perturb(params, spec, -h), nodes, weights)
-        jac[:, col] = (np.concatenate([up1, up2]) - np.concatenate([dn1, dn2])) / (2 * h)
-    gamma = _gamma(p1, weights, iu, ju)
+        _, up = _margins(_perturb(params, spec, h), nodes, weights, item_of, cat_of, iu, ju)
+        _, dn = _margins(_perturb(params, spec, -h), nodes, weights, item_of, cat_of, iu, ju)
+        jac[:, col] = (up - dn) / (2 * h)
+    gamma = _gamma(pv, weights, item_of, iu, ju)
     q, _ = np.linalg.qr(jac, mode="complete")
     comp = q[:, len(specs) :]
-    df = pi.size - len(specs)
-    resid = obs - pi
-    proj = comp.T @ resid
+    proj = comp.T @ (obs - pi)
     stat = float(n * proj @ np.linalg.solve(comp.T @ gamma @ comp, proj))
-    p = float(stats.chi2.sf(stat, df)) if df > 0 else np.nan
-    rmsea = float(np.sqrt(max(stat - df, 0.0) / (df * (n - 1)))) if df > 0 else np.nan
     return M2Result(
         m2=stat,
         df=int(df),
-        p=p,
-        rmsea=rmsea,
-        srmsr=_srmsr(data, pi1, pi2, iu, ju),
+        p=float(stats.chi2.sf(stat, df)),
+        rmsea=float(np.sqrt(max(stat - df, 0.0) / (df * (n - 1)))),
+        srmsr=_srmsr(data, params, nodes, weights),
         n_persons=n,
         n_parameters=len(specs),
     )
 
 
-def _srmsr(data, pi1, pi2, iu, ju):
-    obs_r = np.corrcoef(data, rowvar=False)[iu, ju]
-    var = pi1 * (1 - pi1)
-    model_r = (pi2 - pi1[iu] * pi1[ju]) / np.sqrt(var[iu] * var[ju])
-    return float(np.sqrt(np.nanmean((obs_r - model_r) ** 2)))
+def _srmsr(data, params, nodes, weights):
+    """Root mean square of observed minus model-implied inter-item score correlations."""
+    probs = category_probabilities(params, nodes)
+    k = np.arange(probs.shape[2], dtype=float)
+    e1 = probs @ k  # (Q, J)
+    e2 = probs @ k**2
+    mean = weights @ e1
+    var = weights @ e2 - mean**2
+    cov = (e1 * weights[:, None]).T @ e1 - np.outer(mean, mean)
+    model_r = cov / np.sqrt(np.outer(var, var))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        obs_r = np.corrcoef(data.astype(float), rowvar=False)
+    iu, ju = np.triu_indices(params.n_items, k=1)
+    return float(np.sqrt(np.nanmean((obs_r[iu, ju] - model_r[iu, ju]) ** 2)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -900,7 +940,7 @@ class FitReport:
     sx2
         Item fit.
     m2
-        Global fit, or None for tests with polytomous items (see ``notes``).
+        Global fit, or None when it cannot be computed (see ``notes``).
     q3
         Local dependence.
     person_fit
@@ -976,14 +1016,19 @@ def model_fit(
     prior_mean: float = 0.0,
     prior_sd: float = 1.0,
 ) -> FitReport:
-    """S-X2, M2 (dichotomous tests), Q3, lz and infit/outfit in one call."""
+    """S-X2, M2, Q3, lz and infit/outfit in one call (M2 skipped, with a note, if impossible)."""
     scores, ids = align_scores(responses, params)
     notes = []
     m2_result = None
-    if np.all(params.is_dichotomous) and params.n_items >= 3:
+    try:
         m2_result = m2(scores, params, prior_mean=prior_mean, prior_sd=prior_sd)
-    else:
-        notes.append("M2 not computed: implemented for 3+ dichotomous items only")
+    except ValueError as exc:
+        notes.append(f"M2 not computed: {exc}")
+    if m2_result is not None and not np.all(params.is_dichotomous):
+        notes.append(
+            "M2 for polytomous items uses all category margins (Maydeu-Olivares & Joe 2006), "
+            "not mirt's default M2*"
+        )
     sx = sx2(scores, params, min_expected=min_expected, prior_mean=prior_mean, prior_sd=prior_sd)
     if sx.n_dropped:
         notes.append(f"S-X2 and M2 use the {sx.n_persons} persons with every item presented")
