@@ -396,7 +396,14 @@ def assemble_spec(
     inputs = _inputs(spec, bank, target)
     result = assemble_forms(**inputs.kwargs, time_limit=time_limit, gap=gap, method=method)
     if not result.success:
-        raise InfeasibleError(result.message, file=spec.path, line=spec.line("form"), field="form")
+        message = result.message
+        if len(result.infeasible) > 3:
+            shown = "; ".join(r.message for r in result.infeasible[:3])
+            message = (
+                f"infeasible: {shown}; and {len(result.infeasible) - 3} more "
+                "(run 'credkit spec check')"
+            )
+        raise InfeasibleError(message, file=spec.path, line=spec.line("form"), field="form")
     items = inputs.items
     forms = []
     for fid, members in zip(form_ids(len(result.forms)), result.forms, strict=True):

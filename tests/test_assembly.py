@@ -357,3 +357,41 @@ def test_bad_information():
         assemble_forms(np.array([[1.0, -1.0]]).T, length=1)
     with pytest.raises(ValueError, match="information"):
         assemble_forms(np.array([[np.nan]]), length=1)
+
+
+def test_polish_keeps_every_constraint_and_never_lowers_the_maximin():
+    from psychometrics.assembly import _build_units, _cap_ok, _validate
+    from psychometrics.assembly_milp import solve_split, solve_usage
+    from psychometrics.assembly_polish import polish
+
+    info, outcome, level, seconds, rng = _bank(150, n_outcomes=5, seed=21)
+    constraints = [CountConstraint(f"o{k}", outcome == k, 2, 4) for k in range(5)]
+    enemies = rng.permutation(150)[:30].reshape(-1, 2)
+    kw = dict(
+        length=15, n_forms=3, constraints=constraints, eligible=None, enemies=enemies, sets=[],
+        seconds=seconds, max_seconds=15 * 85.0, include=[], exclude=[], max_overlap=2,
+        parallel_tolerance=0.02, item_labels=None, eligible_label="eligible",
+    )  # fmt: skip
+    units = _build_units(_validate(info, **kw))
+    usage = solve_usage(units, time_limit=10, gap=1e-4)
+    start = solve_split(units, usage.x, time_limit=10, gap=0.5, balance=False)
+    x, moves = polish(units, start.x, time_limit=5)
+    tif0, tif1 = start.x.T.astype(float) @ units.info, x.T.astype(float) @ units.info
+    assert tif1.min() >= tif0.min() and moves > 0
+    # from a start that breaks the parallel cap, no target's spread widens
+    spread0, spread1 = tif0.max(axis=0) / tif0.min(axis=0), tif1.max(axis=0) / tif1.min(axis=0)
+    assert _cap_ok(units, x) or np.all(spread1 <= np.maximum(spread0, 1.02) + 1e-12)
+    # from a start that keeps the cap, the polished forms keep it
+    balanced = solve_split(units, usage.x, time_limit=10, gap=0.5)
+    y, _ = polish(units, balanced.x, time_limit=5)
+    assert _cap_ok(units, balanced.x) and _cap_ok(units, y)
+    np.testing.assert_array_equal(x.sum(axis=1), start.x.sum(axis=1) * (x.sum(axis=1) > 0))
+    for f in range(3):
+        on = np.flatnonzero(x[:, f])
+        assert units.size[on].sum() == 15
+        counts = units.counts[on].sum(axis=0)
+        assert np.all(counts >= units.lo) and np.all(counts <= units.hi)
+        assert units.seconds[on].sum() <= units.max_seconds + 1e-9
+        assert not np.any(x[units.enemies[:, 0], f] & x[units.enemies[:, 1], f])
+    for f, g in itertools.combinations(range(3), 2):
+        assert (x[:, f] & x[:, g]).sum() <= 2

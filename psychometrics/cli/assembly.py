@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 
 import click
 
 from psychometrics.cli._common import UserError, echo_json, progress
 from psychometrics.spec import check_spec
+
+
+@contextlib.contextmanager
+def _solver_output_to_stderr():
+    """Send anything the solver's C++ code prints to file descriptor 1 to stderr instead, so
+    that stdout carries only the command's output (``--json`` must print JSON only)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # pragma: no cover - no usable descriptor 1
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 @click.group("spec")
@@ -95,7 +116,8 @@ def assemble(
     loaded = load_spec(spec)
     if not as_json:
         progress(f"assembling {loaded.form.count} form(s) of {loaded.form.length} items ...")
-    result = assemble_spec(loaded, time_limit=time_limit, gap=gap, cut_theta=cut_theta)
+    with _solver_output_to_stderr():
+        result = assemble_spec(loaded, time_limit=time_limit, gap=gap, cut_theta=cut_theta)
     target = Path(out_dir) if out_dir else loaded.path.parent / "forms" / loaded.credential.id
     paths = write_forms(result, target, spec=loaded)
     if qti:
