@@ -459,8 +459,8 @@ def render_table(
         lines.append("incomplete design: " + ctt.missing_rule)
     if per_form:
         lines.append(
-            "several forms: a-del is the mean over the forms carrying the item; DIF is matched "
-            "within form"
+            "several forms: a-del is the mean over the forms carrying the item"
+            + ("; DIF is matched within form" if dif is not None else "")
         )
     if dif is not None:
         extra = (
