@@ -223,7 +223,7 @@ def sx2(
         obs = np.zeros((lik.shape[1], k_j))
         np.add.at(obs, (total, data[:, j]), 1.0)
         exp = e_prop * n_s[:, None]
-        start = _initial_groups(e_prop > 1e-12, n_s)
+        start = _initial_groups(joint > 0, n_s)  # structural zeros only
         groups, o_g, e_g = _collapse(start, obs, exp, min_expected)
         cells = e_g > 1e-12 * max(n, 1)
         stat = float(np.sum(np.where(cells, (o_g - e_g) ** 2 / np.where(cells, e_g, 1.0), 0.0)))
