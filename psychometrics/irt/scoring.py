@@ -410,8 +410,11 @@ def score_persons(
     Persons are compressed to their distinct response patterns; each pattern is scored once.
     ML/MAP/WLE first locate the maximum of the criterion on a 0.05-spaced grid over
     ``theta_bounds`` (``log L``, ``log L + log prior`` or ``log L + log I / 2``), then bisect the
-    estimating equation inside the neighbouring grid cells. A grid maximum at a bound is reported
-    as the bound with flag ``at_bound``.
+    estimating equation between the neighbouring grid points (0.5 either side for WLE, whose
+    criterion is exact only for 1PL/2PL/GPCM items). A grid maximum at a bound where the
+    equation still points outwards is reported as the bound with flag ``at_bound``. If the root
+    is not in that bracket, the equation is evaluated over the whole grid and the decreasing
+    sign change nearest the criterion maximum is bisected.
 
     References
     ----------
@@ -559,13 +562,24 @@ def _mode(params, patterns, *, method, prior, bounds, tol):
         ok = (_estimating_equation(params, a, sub, method, prior) >= 0) & (
             _estimating_equation(params, b, sub, method, prior) <= 0
         )
-        if not np.all(ok):
-            # the root is not next to the grid maximum of the criterion (always so for a
-            # pattern whose likelihood rises to a bound; possible for the 3PL WLE, whose
-            # estimating equation is not the derivative of the criterion): scan the grid
-            fail = np.flatnonzero(~ok)
+        # the criterion is largest at a bound and still rising there: the estimate is the bound
+        # (all correct / all wrong, or any pattern whose supremum lies beyond the bound)
+        b_act = best[active]
+        edge = ~ok & ((b_act == 0) | (b_act == n_grid - 1))
+        if np.any(edge):
+            e_idx = np.flatnonzero(edge)
+            at = grid[b_act[e_idx]]
+            g_edge = _estimating_equation(params, at, sub[e_idx], method, prior)
+            rising = np.where(b_act[e_idx] == 0, g_edge <= 0, g_edge >= 0)
+            theta[active[e_idx[rising]]] = at[rising]
+            at_bound[active[e_idx[rising]]] = True
+            edge[e_idx[~rising]] = False
+        if not np.all(ok | edge):
+            # the root is not next to the grid maximum of the criterion (possible for the 3PL
+            # WLE, whose estimating equation is not the derivative of the criterion): scan
+            fail = np.flatnonzero(~ok & ~edge)
             a_f, b_f, bound_f, lost = _scan_grid(
-                params, grid, sub[fail], best[active][fail], method, prior
+                params, grid, sub[fail], b_act[fail], method, prior
             )
             a[fail], b[fail] = a_f, b_f
             ok[fail] = ~np.isnan(a_f)
