@@ -395,3 +395,14 @@ def test_polish_keeps_every_constraint_and_never_lowers_the_maximin():
         assert not np.any(x[units.enemies[:, 0], f] & x[units.enemies[:, 1], f])
     for f, g in itertools.combinations(range(3), 2):
         assert (x[:, f] & x[:, g]).sum() <= 2
+
+
+def test_time_infeasibility_through_the_blueprint():
+    # the 3 quickest items take 150 s, but the outcome needs both 200-s items: 450 s at best
+    info = np.linspace(0.2, 1.0, 6)[:, None]
+    seconds = np.array([200.0, 200.0, 50.0, 50.0, 50.0, 50.0])
+    c = CountConstraint("outcome A", np.array([1, 1, 0, 0, 0, 0], bool), 2, 2)
+    result = assemble_forms(info, length=3, constraints=[c], seconds=seconds, max_seconds=300)
+    assert [r.group for r in result.infeasible] == ["time"]
+    assert "the quickest form meeting the blueprint takes 450 s" in result.message
+    assert result.infeasible[0].shortfall == pytest.approx(150)
