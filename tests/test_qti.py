@@ -561,3 +561,28 @@ def test_example_bank_round_trips_through_qti(tmp_path):
             item.outcome,
         ), item.id
         assert new.irt == item.irt
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cut=st.lists(st.tuples(st.integers(0, len(TAO_ITEM)), st.integers(0, 80)), max_size=3),
+    junk=st.text(alphabet=st.sampled_from(list('<>/="&; ab')), max_size=20),
+)
+def test_mangled_item_xml_gives_inputerror_or_a_skip(tmp_path_factory, cut, junk):
+    text = TAO_ITEM
+    for start, length in cut:
+        text = text[:start] + junk + text[start + length :]
+    tmp = tmp_path_factory.mktemp("fuzz")
+    dst = empty_bank(tmp)
+    manifest = TAO_MANIFEST.split('<resource identifier="i61a7c0e2b9a8d37"')[0] + (
+        "</resources></manifest>"
+    )
+    pkg = write_zip(tmp / "f.zip", {"imsmanifest.xml": manifest, "i61a7c0e2b9a8d36/qti.xml": text})
+    try:
+        result = import_qti(pkg, dst, outcome="DA1")
+    except InputError as exc:
+        assert str(exc)
+        assert list((dst / "items").iterdir()) == []
+    else:
+        assert len(result.item_ids) + len(result.skipped) == 1
+        assert lint_bank(dst).ok
