@@ -56,7 +56,7 @@ def spec_check(spec: str, as_json: bool, bank: bool) -> None:
         echo_json({"ok": not errors, "problems": [p.to_dict() for p in problems]})
     else:
         for problem in problems:
-            click.echo(str(problem), err=problem.severity != "error")
+            click.echo(str(problem))
         if not errors:
             click.echo(f"{spec}: ok" + (f" ({len(problems)} warning(s))" if problems else ""))
     if errors:
