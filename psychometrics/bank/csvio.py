@@ -37,7 +37,7 @@ def bank_to_csv(items: Sequence[Item]) -> str:
     letters = [chr(ord("A") + k) for k in range(n_options)]
     header = [
         "id", "version", "status", "outcome", "cognitive_level", "type", "set", "stem",
-        *(f"option_{x}" for x in letters), "key", "max_score", "enemies", "author",
+        *(f"option_{x}" for x in letters), "key", "max_score", "rationale", "enemies", "author",
         "expected_seconds", "word_count", "irt_model", "a", "b", "c",
         *(f"b{k + 1}" for k in range(n_steps)), "calibration", "irt_n", "p", "rpbis", "stats_n",
     ]  # fmt: skip
@@ -59,6 +59,7 @@ def bank_to_csv(items: Sequence[Item]) -> str:
             *(_safe(item.options.get(x)) for x in letters),
             ";".join(item.key),
             _num(item.max_score),
+            _safe(item.rationale),
             ";".join(item.enemies),
             _safe(item.author),
             _num(item.expected_seconds),

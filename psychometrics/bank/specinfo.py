@@ -30,6 +30,8 @@ class SpecInfo:
         Form length, number of forms, largest overlap share between two forms, eligible statuses.
     blueprint
         Per outcome id, ``(min, max)`` items on every form.
+    credential_id
+        The credential's id (names the outcome framework in QTI metadata).
     """
 
     outcomes: dict[str, str]
@@ -38,6 +40,7 @@ class SpecInfo:
     max_overlap: float = 0.0
     item_status: tuple[str, ...] = ("operational",)
     blueprint: dict[str, tuple[int, int]] = field(default_factory=dict)
+    credential_id: str = ""
 
 
 def _from_full_loader(path: Path) -> SpecInfo | None:
@@ -57,6 +60,7 @@ def _from_full_loader(path: Path) -> SpecInfo | None:
             max_overlap=float(form.max_overlap),
             item_status=tuple(form.item_status),
             blueprint=blueprint,
+            credential_id=str(getattr(getattr(spec, "credential", None), "id", "") or ""),
         )
     except (AttributeError, TypeError, ValueError):  # an incompatible spec model
         return None
@@ -117,6 +121,9 @@ def _minimal(path: Path) -> SpecInfo:
         max_overlap=float(overlap),
         item_status=tuple(str(s) for s in status) if isinstance(status, list) else ("operational",),
         blueprint=blueprint,
+        credential_id=str((data.get("credential") or {}).get("id", ""))
+        if isinstance(data.get("credential"), dict)
+        else "",
     )
 
 

@@ -125,8 +125,9 @@ def export_cmd(bank_dir, fmt, out, statuses, outcomes, spec) -> None:
     if fmt == "csv":
         export_csv(bank, out, items=items)
     else:
-        titles = read_spec_info(spec).outcomes if spec else None
-        region = Path(spec).stem if spec else ""
+        info = read_spec_info(spec) if spec else None
+        titles = info.outcomes if info else None
+        region = (info.credential_id or Path(spec).stem) if info and spec else ""
         export_qti(bank, out, items=items, region=region, outcome_titles=titles)
     click.echo(f"{out}: {len(items)} items", err=True)
 
