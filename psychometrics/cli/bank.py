@@ -122,6 +122,8 @@ def export_cmd(bank_dir, fmt, out, statuses, outcomes, spec) -> None:
 
     bank = load_bank(bank_dir)
     items = bank.select(statuses=set(statuses) or None, outcomes=set(outcomes) or None)
+    if not items:
+        raise UserError(f"{bank_dir}: no items to export (check --status/--outcome)")
     if fmt == "csv":
         export_csv(bank, out, items=items)
     else:
