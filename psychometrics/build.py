@@ -226,9 +226,9 @@ def _stage_check(st: _State, log: Callable[[str], None]) -> None:
     for p in errors:
         log(f"      {p}")
     if errors:
-        raise CredkitError(
-            f"the spec has {len(errors)} error(s); first: {errors[0]}", file=st.spec_path
-        )
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise InputError(first.message + more, file=first.file, line=first.line)
     st.spec = load_spec(st.spec_path)
     st.inputs.append(("spec", st.spec_path))
     bank_dir = st.spec.bank
@@ -264,7 +264,9 @@ def _stage_check(st: _State, log: Callable[[str], None]) -> None:
     if bank_errors:
         for p in bank_errors:
             log(f"      {p}")
-        raise CredkitError(f"the bank cannot serve the spec: {bank_errors[0]}", file=st.spec_path)
+        first = bank_errors[0]
+        more = f" (and {len(bank_errors) - 1} more)" if len(bank_errors) > 1 else ""
+        raise InputError(first.message + more, file=first.file, line=first.line)
 
 
 # ------------------------------------------------------------------------------------------
