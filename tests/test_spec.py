@@ -162,3 +162,13 @@ def test_cli_spec_check(tmp_path):
     result = runner.invoke(main, ["spec", "check", str(bad), "--no-bank"])
     assert result.exit_code == 1
     assert f"{bad}:10: form.cuont: unknown key 'cuont'; did you mean 'count'?" in result.output
+
+
+def test_to_dict_is_json(tmp_path):
+    import json
+
+    spec = load_spec(_write(tmp_path, GOOD))
+    doc = json.loads(json.dumps(spec.to_dict()))
+    assert doc["form"]["blueprint"]["O2"] == {"min": 4, "max": 6}
+    assert doc["bank"] == str((tmp_path / "bank").resolve())
+    assert "lines" not in doc
