@@ -524,6 +524,21 @@ def bank_problems(spec: Spec, *, bank=None) -> list[Problem]:
     except InputError as exc:
         return [Problem(file, spec.line("bank"), f"bank: {exc.location_message()}")]
     problems: list[Problem] = []
+    known = set(spec.outcome_ids)
+    stray: dict[str, list[str]] = {}
+    for it in bank:
+        if it.outcome not in known:
+            stray.setdefault(str(it.outcome), []).append(it.id)
+    for outcome, ids in sorted(stray.items()):
+        problems.append(
+            Problem(
+                file,
+                spec.line("outcomes"),
+                f"{len(ids)} bank item(s) have outcome '{outcome}', which the spec does not "
+                f"declare (e.g. {', '.join(ids[:3])}); they are never assembled",
+                "warning",
+            )
+        )
     statuses = set(spec.form.item_status)
     uncalibrated = [it.id for it in bank if it.status in statuses and it.irt is None]
     if uncalibrated:

@@ -266,3 +266,14 @@ def test_cli_spec_check_with_bank(spec_path):
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert doc["ok"] is False and doc["problems"][0]["line"] == 6
+
+
+def test_spec_check_warns_about_bank_outcomes_the_spec_lacks(spec_path):
+    _edit(spec_path, "  - {id: DA3, title: Three}\n", "")
+    _edit(spec_path, "    DA3: {min: 2, max: 4}\n", "")
+    _edit(spec_path, "DA2: {min: 2, max: 4}", "DA2: {min: 2, max: 6}")
+    problems = check_spec(spec_path)
+    warnings = [
+        p for p in problems if "outcome 'DA3', which the spec does not declare" in p.message
+    ]
+    assert len(warnings) == 1 and warnings[0].severity == "warning" and warnings[0].line == 2
