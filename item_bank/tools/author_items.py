@@ -259,14 +259,14 @@ def metadata(d: Draft, rng: random.Random) -> dict:
     else:
         created = _day(rng, date(2026, 9, 1), date(2026, 11, 13))
         path = ["draft"]
-    history = [{"date": created.isoformat(), "event": "created", "status": "draft", "by": author}]
+    history = [{"date": created, "event": "created", "status": "draft", "by": author}]
     when = created
     steps = max(1, len(path) - 1)
     span = max(10, min(120, (LAST_DAY - created).days // steps))
     for prev, new in zip(path, path[1:], strict=False):
         when = when + timedelta(days=rng.randint(10, span))
         entry = {
-            "date": when.isoformat(),
+            "date": when,
             "event": "status",
             "from": prev,
             "to": new,
@@ -284,8 +284,8 @@ def metadata(d: Draft, rng: random.Random) -> dict:
     return {
         "author": author,
         "reviewers": reviewers if len(path) > 1 else [],
-        "created": created.isoformat(),
-        "updated": when.isoformat(),
+        "created": created,
+        "updated": when,
         "version": version,
         "history": history,
     }

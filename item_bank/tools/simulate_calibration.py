@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import datetime
 import io
 import json
 import sys
@@ -321,7 +322,7 @@ def update_bank(result, items, booklets, p, r, n_stats, n_presented) -> None:
         data["exposure"] = {
             "forms": [f"{CALIBRATION_ID}-B{k + 1}" for k, b in enumerate(booklets) if i in b],
             "administrations": int(n_presented[i]),
-            "last_used": CALIBRATION_DATE,
+            "last_used": datetime.date.fromisoformat(CALIBRATION_DATE),
         }
         texts[item.path] = dump_item(data)
     write_files_transactionally(texts)
@@ -380,17 +381,14 @@ def main(argv: list[str] | None = None) -> int:
         "converged": result.converged,
         "latent_mean": result.latent_mean,
         "latent_sd": result.latent_sd,
-        "seconds": round(seconds, 1),
         "warnings": [str(w.message) for w in caught],
         "recovery": rec,
     }
     atomic_write_text(OUT / "summary.json", json.dumps(summary, indent=2) + "\n")
+    print(f"calibrated in {seconds:.1f} s", file=sys.stderr)
     print(
         json.dumps(
-            {
-                k: summary[k]
-                for k in ("items", "persons", "iterations", "converged", "seconds", "recovery")
-            },
+            {k: summary[k] for k in ("items", "persons", "iterations", "converged", "recovery")},
             indent=2,
         )
     )
