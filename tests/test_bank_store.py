@@ -44,7 +44,7 @@ def snapshot(folder):
 # ---------------------------------------------------------------- canonical YAML round trip
 
 
-def test_canonical_file_round_trips_byte_for_byte(tmp_path):
+def test_canonical_file_round_trips_byte_for_byte(tmp_path, yaml_backend):
     folder = write_bank(tmp_path, BASE, OTHER, RUBRIC)
     for path in (folder / "items").iterdir():
         data, _, text = read_yaml_file(path)
@@ -59,7 +59,7 @@ def test_dump_uses_block_style_for_multiline_and_issue_order():
     assert "irt: {a: 2, b: 1}" in text  # all-number mappings in flow style, fields in order
 
 
-def test_line_numbers_of_nested_fields():
+def test_line_numbers_of_nested_fields(yaml_backend):
     data, lines = parse_yaml("id: X\noptions:\n  A: a\n  B: b\nenemies: [P, Q]\n")
     assert lines["options.B"] == 4 and lines["enemies[1]"] == 5 and data["id"] == "X"
 
@@ -77,7 +77,19 @@ def test_oversized_file_is_rejected_quickly(tmp_path):
         load_bank(folder)
 
 
-def test_alias_bomb_is_rejected_without_expansion(tmp_path):
+@pytest.fixture(params=["libyaml", "pure-python"])
+def yaml_backend(request, monkeypatch):
+    """Run a test with the C event guard and with the pure-Python guarded composer."""
+    from psychometrics.bank import yamlio
+
+    if request.param == "pure-python":
+        monkeypatch.setattr(yamlio, "_FAST", False)
+    elif not yamlio._FAST:
+        pytest.skip("libyaml not available")
+    return request.param
+
+
+def test_alias_bomb_is_rejected_without_expansion(tmp_path, yaml_backend):
     lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for i in range(1, 9):
         prev = f"*a{i - 1}"
@@ -90,7 +102,7 @@ def test_alias_bomb_is_rejected_without_expansion(tmp_path):
     assert time.process_time() - start < 5  # generous: expansion would take minutes and GBs
 
 
-def test_deep_nesting_and_node_count_are_capped():
+def test_deep_nesting_and_node_count_are_capped(yaml_backend):
     with pytest.raises(InputError, match="nested more than"):
         parse_yaml("a: " + "[" * 200 + "]" * 200 + "\n")
     with pytest.raises(InputError, match="more than 100 YAML nodes"):
@@ -110,7 +122,7 @@ def test_deep_nesting_and_node_count_are_capped():
         "{[1]: 2}\n",
     ],
 )
-def test_malformed_documents_give_a_located_error(tmp_path, text):
+def test_malformed_documents_give_a_located_error(tmp_path, text, yaml_backend):
     path = tmp_path / "DA-0001.yaml"
     path.write_bytes(text.encode("utf-8"))
     item, findings = read_item_file(path)

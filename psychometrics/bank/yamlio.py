@@ -126,6 +126,58 @@ def _walk_lines(node: yaml.Node, prefix: str, lines: dict[str, int]) -> None:
             _walk_lines(child, path, lines)
 
 
+_FAST = getattr(yaml, "__with_libyaml__", False)
+
+
+def _guard_events(text: str, max_nodes: int, max_depth: int) -> None:
+    """Stream the parser's events (no recursion, no expansion) and enforce the limits."""
+    depth = nodes = 0
+    loader = yaml.CSafeLoader(text)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                raise _Rejected(
+                    f"YAML aliases (*{event.anchor}) are not allowed in item files",
+                    event.start_mark,
+                )
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                depth += 1
+                if depth > max_depth:
+                    raise _Rejected(
+                        f"document is nested more than {max_depth} levels deep", event.start_mark
+                    )
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                depth -= 1
+            if isinstance(event, yaml.NodeEvent):
+                nodes += 1
+                if nodes > max_nodes:
+                    raise _Rejected(
+                        f"document has more than {max_nodes} YAML nodes", event.start_mark
+                    )
+    finally:
+        loader.dispose()
+
+
+def _compose_construct(text: str, max_nodes: int, max_depth: int):
+    if _FAST:
+        _guard_events(text, max_nodes, max_depth)
+        loader = yaml.CSafeLoader(text)
+    else:
+        loader = _GuardedLoader(text)
+        loader.max_nodes = max_nodes
+        loader.max_depth = max_depth
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        lines: dict[str, int] = {}
+        _walk_lines(node, "", lines)
+        return loader.construct_document(node), lines
+    finally:
+        loader.dispose()
+
+
 def parse_yaml(
     text: str,
     *,
@@ -137,24 +189,12 @@ def parse_yaml(
 
     ``lines`` maps dotted field paths (``"irt.a"``, ``"options.B"``, ``"enemies[0]"``) to 1-based
     line numbers. Raises :class:`InputError` (with the line) for malformed YAML, aliases, more
-    than ``max_nodes`` nodes or nesting deeper than ``max_depth``.
+    than ``max_nodes`` nodes or nesting deeper than ``max_depth``. With libyaml available, the
+    limits are checked on the event stream first (iteratively), then the C composer builds the
+    (now bounded) node tree; without it, a guarded pure-Python composer does both at once.
     """
     try:
-        loader = _GuardedLoader(text)
-    except yaml.YAMLError as exc:  # the reader rejects control characters up front
-        raise InputError(
-            f"malformed YAML: {exc}".replace("\n", " "), file=file, field="yaml"
-        ) from None
-    loader.max_nodes = max_nodes
-    loader.max_depth = max_depth
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, {}
-        lines: dict[str, int] = {}
-        _walk_lines(node, "", lines)
-        data = loader.construct_document(node)
-        return data, lines
+        return _compose_construct(text, max_nodes, max_depth)
     except _Rejected as exc:
         line = exc.mark.line + 1 if exc.mark is not None else None
         raise InputError(exc.message, file=file, line=line, field="yaml") from None
@@ -164,14 +204,13 @@ def parse_yaml(
         what = exc.problem or exc.context or "malformed YAML"
         raise InputError(f"malformed YAML: {what}", file=file, line=line, field="yaml") from None
     except yaml.YAMLError as exc:
-        raise InputError(f"malformed YAML: {exc}", file=file, field="yaml") from None
+        message = " ".join(f"malformed YAML: {exc}".split())
+        raise InputError(message, file=file, field="yaml") from None
     except (RecursionError, ValueError, TypeError, OverflowError) as exc:
-        # e.g. a timestamp like 2024-13-45 or a too deeply nested flow collection
+        # e.g. a timestamp like 2024-13-45
         raise InputError(
             f"malformed YAML: {type(exc).__name__}: {exc}", file=file, field="yaml"
         ) from None
-    finally:
-        loader.dispose()
 
 
 def read_yaml_file(
