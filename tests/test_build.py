@@ -370,3 +370,60 @@ def test_out_folder_defaults_next_to_specs(tmp_path):
         == (tmp_path / "reports" / "my-cred").resolve()
     )
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_lee_and_hofstee_paths(tmp_path):
+    from psychometrics.classification import lee
+
+    spec = make_program(tmp_path / "prog", n_per_outcome=12, n_persons=400)
+    text = spec.read_text()
+    text = re.sub(
+        r"cut_score:\n(  .*\n)+",
+        "cut_score:\n  method: hofstee\n  min_cut: 50\n  max_cut: 80\n  min_fail: 10\n"
+        "  max_fail: 40\n",
+        text,
+    ).replace("method: rudner", "method: lee")
+    spec.write_text(text)
+    result = build(spec, log=_quiet)
+    assert result.cut.method == "hofstee"
+    parser = _Text()
+    parser.feed(result.index.read_text())
+    for fid, d in result.decisions.items():
+        assert d.method == "lee"
+        # the same call on the form's parameters gives the same numbers
+        raw_cut = float(result.cut.raw_cuts[fid])
+        again = lee(_form_params(result, fid), raw_cuts=[raw_cut])
+        assert d.accuracy == pytest.approx(again.accuracy, abs=1e-12)
+        assert f"{fid} {d.accuracy:.3f} {d.consistency:.3f}" in parser.text("decisions")
+
+
+def _form_params(result, fid):
+    from psychometrics.build import _subset
+
+    return _subset(result.params, result.forms[fid])
+
+
+def test_missing_library_piece_is_reported_not_faked(tmp_path, monkeypatch):
+    import sys
+
+    spec = make_program(tmp_path / "prog", n_per_outcome=12, n_persons=300)
+    monkeypatch.setitem(sys.modules, "psychometrics.irt.dimensionality", None)
+    result = build(spec, log=_quiet)
+    assert "dimensionality" in result.report.unavailable
+    parser = _Text()
+    parser.feed(result.index.read_text())
+    assert "Not available. psychometrics.irt.dimensionality has not landed" in parser.text(
+        "structure"
+    )
+    assert not re.search(r"ratio of the first to the second", parser.text("structure"))
+
+
+def test_cli_bad_spec_is_one_line(tmp_path):
+    spec = make_program(tmp_path / "prog", n_per_outcome=12, n_persons=100)
+    spec.write_text(spec.read_text().replace("form:\n", "frm: 1\nform:\n"))
+    res = CliRunner().invoke(main, ["build", str(spec)])
+    assert res.exit_code == 1
+    last = res.stderr.strip().splitlines()[-1]
+    assert last.startswith("credkit: error:") and "test-cred.yaml" in last and "frm" in last
+    assert "Traceback" not in res.output
+    assert not (tmp_path / "prog" / "reports").exists()

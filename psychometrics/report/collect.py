@@ -636,6 +636,8 @@ def collect_report(
         unavailable=unavailable,
         theta_cut=_f(st.cut.theta_cut) if st.cut is not None else None,
         simulated_note=simulated,
+        candidates=int(st.responses.n_persons) if st.responses is not None else None,
+        pass_rate=_f(st.pass_rates.overall) if st.pass_rates is not None else None,
         **sections,
     )
 

@@ -423,3 +423,5 @@ class ReportData(_Dict):
     unavailable: Mapping[str, str] = field(default_factory=dict)
     theta_cut: float | None = None
     simulated_note: str = ""
+    candidates: int | None = None
+    pass_rate: float | None = None
