@@ -77,6 +77,26 @@ MAX_TABLE_ROWS = 40
     show_default=True,
     help="Beta(alpha,beta) prior on the 3PL lower asymptote, or 'none'.",
 )
+@click.option(
+    "--bank",
+    "bank_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Item bank: score option letters against its keys (rubric items: integer scores).",
+)
+@click.option(
+    "--bank-anchors",
+    is_flag=True,
+    help="With --bank: hold the bank's calibrated operational items fixed (anchors).",
+)
+@click.option(
+    "--update-bank",
+    is_flag=True,
+    help="With --bank: write the new parameters of the estimated items into their files "
+    "(the old irt block goes to the item's history). Refused if EM did not converge.",
+)
+@click.option("--calibration-id", default=None, help="Label of this run in the bank files.")
+@click.option("--omit-code", default="*", show_default=True, help="Cell text for 'omitted'.")
 @click.option("--strict", is_flag=True, help="Exit non-zero (and write nothing) if EM fails.")
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON summary on stdout.")
 def calibrate_command(
@@ -94,6 +114,11 @@ def calibrate_command(
     tol: float,
     se: str,
     c_prior: str,
+    bank_dir: Path | None,
+    bank_anchors: bool,
+    update_bank: bool,
+    calibration_id: str | None,
+    omit_code: str,
     strict: bool,
     as_json: bool,
 ) -> None:
@@ -104,8 +129,24 @@ def calibrate_command(
     Numbers are in the logistic metric (D = 1).
     """
     prior = _parse_prior(c_prior)
-    rm = read_responses(responses, group=groups, ignore=ignored, long=long_format)
+    if (update_bank or bank_anchors) and bank_dir is None:
+        raise UserError("--update-bank and --bank-anchors need --bank BANK_DIR")
+    if bank_anchors and anchors is not None:
+        raise UserError("give either --anchors or --bank-anchors, not both")
+    bank = key = None
+    if bank_dir is not None:
+        from psychometrics.bank import bank_keys, load_bank
+
+        bank = load_bank(bank_dir)
+        key = bank_keys(bank)
+    rm = read_responses(
+        responses, group=groups, ignore=ignored, long=long_format, key=key, omit_code=omit_code
+    )
     anchor_params = read_params(anchors) if anchors is not None else None
+    if bank_anchors:
+        from psychometrics.bank import bank_parameters
+
+        anchor_params = bank_parameters(bank, statuses=["operational"])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -126,13 +167,41 @@ def calibrate_command(
             raise UserError(f"{responses}: {exc}") from None
     for w in caught:
         click.echo(f"credkit: warning: {w.message}", err=True)
-    if strict and not result.converged:
-        raise ConvergenceError(result.message, file=responses)
+    if (strict or update_bank) and not result.converged:
+        raise ConvergenceError(result.message + "; nothing written", file=responses)
+    updated = None
+    if update_bank:
+        updated = _update_bank(bank_dir, rm, result, responses, calibration_id)
     write_params(out, result.params)
     if as_json:
-        echo_json({**result.summary(), "out": str(out)})
+        extra = {"out": str(out)}
+        if updated is not None:
+            extra["bank_updated"] = list(updated)
+        echo_json({**result.summary(), **extra})
         return
     _print_summary(result, responses, out)
+    if updated is not None:
+        click.echo(f"updated {len(updated)} item file(s) in {bank_dir}")
+
+
+def _update_bank(bank_dir, rm, result: CalibrationResult, responses: Path, calibration_id):
+    """Write the estimated (non-anchor) items' parameters into the bank (all or nothing)."""
+    import numpy as np
+
+    from psychometrics.bank import update_item_parameters
+    from psychometrics.fileio import sha256_file
+
+    estimated = [i for i in result.params.item_ids if i not in result.anchors]
+    if not estimated:
+        return ()
+    if calibration_id is None:
+        calibration_id = f"{responses.name}@{sha256_file(responses)[:12]}"
+    column = {item: j for j, item in enumerate(rm.item_ids)}
+    counts = {i: int(np.sum(rm.scores[:, column[i]] >= 0)) for i in estimated}
+    update = update_item_parameters(
+        bank_dir, result.params.subset(estimated), calibration_id=calibration_id, n=counts
+    )
+    return update.item_ids
 
 
 def _parse_prior(text: str):

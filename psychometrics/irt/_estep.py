@@ -88,13 +88,12 @@ def compress(scores: np.ndarray, n_categories: np.ndarray, *, chunk_size: int) -
     dtype = np.int8 if int(np.max(n_categories)) < 127 else np.int16
     codes = np.ascontiguousarray(scores, dtype=dtype)
     n, m = codes.shape
-    if n > 1:
+    freq = np.ones(n)
+    if n > 1 and _worth_compressing(codes):
         view = codes.view(np.dtype((np.void, codes.dtype.itemsize * m))).ravel()
         _, first, counts = np.unique(view, return_index=True, return_counts=True)
         codes = codes[first]
         freq = counts.astype(float)
-    else:
-        freq = np.ones(n)
     n_categories = np.asarray(n_categories, dtype=np.int64)
     cat_offset = np.concatenate([[0], np.cumsum(n_categories - 1)[:-1]]).astype(np.int64)
     miss_items = np.flatnonzero(np.any(codes < 0, axis=0))
@@ -109,6 +108,16 @@ def compress(scores: np.ndarray, n_categories: np.ndarray, *, chunk_size: int) -
     )
 
 
+def _worth_compressing(codes: np.ndarray, sample: int = 20_000) -> bool:
+    """Compress unless a sample of rows shows that nearly every response pattern is unique."""
+    n = codes.shape[0]
+    if n <= 2 * sample:
+        return True
+    rows = codes[:: n // sample][:sample]
+    view = np.ascontiguousarray(rows).view(np.dtype((np.void, rows.shape[1] * rows.itemsize)))
+    return np.unique(view).size < 0.8 * rows.shape[0]
+
+
 @dataclass
 class EStepResult:
     loglik: float
@@ -116,7 +125,9 @@ class EStepResult:
     n_q: np.ndarray  # (Q,) expected number of persons at each node
 
 
-def estep(pat: Patterns, logp: np.ndarray, log_weights: np.ndarray) -> EStepResult:
+def estep(
+    pat: Patterns, logp: np.ndarray, log_weights: np.ndarray, nodes: np.ndarray | None = None
+) -> EStepResult:
     """One E-step.
 
     Parameters
@@ -128,17 +139,22 @@ def estep(pat: Patterns, logp: np.ndarray, log_weights: np.ndarray) -> EStepResu
         are ignored).
     log_weights
         Log prior weights of the nodes, shape ``(Q,)``, normalised to sum to one.
+    nodes
+        The quadrature nodes. When given, indicator columns whose log-odds against category 0
+        are linear in the node (2PL/Rasch/1PL and (G)PCM items) enter the log-likelihood through
+        a rank-2 product instead of a product with all nodes.
     """
     n_items, _, n_q = logp.shape
     delta, base_miss, base_const = _node_matrices(pat, logp)
     base_const = base_const + log_weights
+    design = _design(delta, nodes)
     r_cat = np.zeros((pat.n_cat_cols, n_q))
     r_pres = np.zeros((pat.miss_items.size, n_q))
     n_node = np.zeros(n_q)
     loglik = 0.0
     for sl in pat.chunks():
         xt_cat, xt_pres = pat.indicators(sl)
-        post_t, ll_rows = _posterior_t(xt_cat, xt_pres, delta, base_miss, base_const, pat.dtype)
+        post_t, ll_rows = _posterior_t(xt_cat, xt_pres, design, base_miss, base_const, pat.dtype)
         freq = pat.freq[sl]
         loglik += float(freq @ ll_rows)
         post_t *= freq.astype(pat.dtype)[None, :]
@@ -162,13 +178,42 @@ def _node_matrices(pat: Patterns, logp: np.ndarray):
     return delta, base_miss, base_const
 
 
-def _posterior_t(xt_cat, xt_pres, delta, base_miss, base_const, dtype=np.float64):
+def _design(delta: np.ndarray, nodes: np.ndarray | None):
+    """How the indicator columns enter the log-likelihood: ``(matrix, nodes, n_linear_terms)``.
+
+    Rows of ``delta`` that are exactly linear in the nodes (``alpha + beta * x``) are replaced by
+    their two coefficients, so that ``X @ delta`` costs two columns instead of Q.
+    """
+    if nodes is None or delta.shape[0] == 0:
+        return delta, None
+    xc = nodes - nodes.mean()
+    beta = delta @ xc / (xc @ xc)
+    alpha = delta.mean(axis=1) - beta * nodes.mean()
+    resid = np.abs(delta - alpha[:, None] - beta[:, None] * nodes[None, :]).max(axis=1)
+    lin = resid <= 1e-9 * (1.0 + np.abs(delta).max(axis=1))
+    if not lin.any():
+        return delta, None
+    if lin.all():
+        return np.stack([beta, alpha], axis=1), nodes
+    rest = np.where(lin[:, None], 0.0, delta)
+    return np.concatenate([np.stack([beta * lin, alpha * lin], axis=1), rest], axis=1), nodes
+
+
+def _posterior_t(xt_cat, xt_pres, design, base_miss, base_const, dtype=np.float64):
     """Posterior over nodes, laid out ``(nodes, patterns)``, and each pattern's log-likelihood.
 
     The ``(Q, n)`` layout makes the max / sum / normalisation over nodes run along contiguous
     rows of length n (vectorized), which is several times faster than reducing short rows.
     """
-    ll = delta.T.astype(dtype) @ xt_cat
+    matrix, nodes = design if isinstance(design, tuple) else (design, None)
+    prod = matrix.T.astype(dtype) @ xt_cat
+    if nodes is None:
+        ll = prod
+    else:
+        ll = np.multiply.outer(nodes.astype(dtype), prod[0])
+        ll += prod[1][None, :]
+        if prod.shape[0] > 2:
+            ll += prod[2:]
     if xt_pres.shape[0]:
         ll += base_miss.T.astype(dtype) @ xt_pres
     ll += base_const.astype(dtype)[:, None]
@@ -183,6 +228,7 @@ def _posterior_t(xt_cat, xt_pres, delta, base_miss, base_const, dtype=np.float64
 def posterior_chunks(pat: Patterns, logp: np.ndarray, log_weights: np.ndarray):
     """Yield ``(slice, X_cat, X_pres, posterior)`` chunk by chunk, in float64 (for SEs)."""
     delta, base_miss, base_const = _node_matrices(pat, logp)
+    delta = (delta, None)
     base_const = base_const + log_weights
     for sl in pat.chunks():
         xt_cat, xt_pres = pat.indicators(sl)

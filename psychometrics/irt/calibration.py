@@ -62,6 +62,7 @@ from psychometrics.responses import NOT_PRESENTED, ResponseMatrix, from_array
 ENGINES = ("credkit", "girth")
 SE_METHODS = ("louis", "xpd", "none")
 DEFAULT_C_PRIOR = (5.0, 17.0)
+START_SAMPLE = 50_000
 
 
 class ConvergenceWarning(UserWarning):
@@ -552,7 +553,10 @@ def prepare(
 
 def build_blocks(prep: Prepared, anchors: ItemParameters | None, c_prior):
     """Group items into engine blocks with starting values (or fixed anchor values)."""
-    r, cum = _start.classical_starts(prep.scores, prep.n_categories)
+    scores = prep.scores
+    if scores.shape[0] > START_SAMPLE:  # starting values need no more than a large sample
+        scores = scores[:: -(-scores.shape[0] // START_SAMPLE)]
+    r, cum = _start.classical_starts(scores, prep.n_categories)
     a0 = _start.slope_from_r(r)
     groups: dict[tuple[str, int, bool], list[int]] = {}
     for j, (m, k, anc) in enumerate(
@@ -580,7 +584,7 @@ def build_blocks(prep: Prepared, anchors: ItemParameters | None, c_prior):
             par[:, 0] = a_start
             for i, j in enumerate(items):
                 if family == "gpcm":
-                    par[i, 1:] = _start.gpcm_steps(prep.scores[:, j], k, a_start[i])
+                    par[i, 1:] = _start.gpcm_steps(scores[:, j], k, a_start[i])
                 elif family == "dich3":
                     p = cum[j][0]
                     p_star = np.clip((p - c0) / (1 - c0), 0.05, 0.95)
