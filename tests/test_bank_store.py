@@ -549,3 +549,19 @@ def test_example_bank_is_in_canonical_layout():
         pytest.skip("no example bank")
     result = format_bank(root, check=True)
     assert result.changed == () and result.skipped == ()
+
+
+def test_record_exposure(tmp_path):
+    from psychometrics.bank import record_exposure
+
+    folder = write_bank(tmp_path, BASE, OTHER)
+    record_exposure(
+        folder, ["DA-0001", "DA-0002"], form_id="F2", administrations=100, date="2026-05-01"
+    )
+    record_exposure(folder, ["DA-0001"], form_id="F2", administrations={"DA-0001": 5})
+    bank = load_bank(folder)
+    first, second = bank["DA-0001"].exposure, bank["DA-0002"].exposure
+    assert first.forms == ("F1", "F2") and first.administrations == 1005
+    assert second.administrations == 1000 and second.last_used == "2026-05-01"
+    with pytest.raises(ValueError, match="administrations"):
+        record_exposure(folder, ["DA-0001"], form_id="F3", administrations=-1)

@@ -307,3 +307,40 @@ def _require(bank: Bank, item_id: str) -> Item:
     if item is None or item.path is None:
         raise InputError(f"item '{item_id}' is not in the bank", file=bank.items_dir, field=item_id)
     return item
+
+
+def record_exposure(
+    bank_dir: str | os.PathLike[str],
+    item_ids: Sequence[str],
+    *,
+    form_id: str,
+    administrations: int | Mapping[str, int] = 0,
+    date: str | _dt.date | None = None,
+) -> BankUpdate:
+    """Record that items were used on a form: ``exposure.forms`` gains ``form_id`` (once),
+    ``exposure.administrations`` grows by ``administrations`` (one number or per item id) and
+    ``exposure.last_used`` becomes ``date``. All-or-nothing like the other updates.
+    """
+    if not isinstance(form_id, str) or not form_id:
+        raise ValueError("form_id must be a non-empty string")
+    when = _today(date)
+    bank = load_bank(bank_dir)
+    texts: dict[Path, str] = {}
+    for item_id in item_ids:
+        item = _require(bank, item_id)
+        count = (
+            administrations.get(item_id, 0)
+            if isinstance(administrations, Mapping)
+            else administrations
+        )
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise ValueError("administrations must be non-negative integers")
+        old = item.data.get("exposure") if isinstance(item.data.get("exposure"), Mapping) else {}
+        forms = list(old.get("forms") or [])
+        if form_id not in forms:
+            forms.append(form_id)
+        total = old.get("administrations") or 0
+        block = {**old, "forms": forms, "administrations": int(total) + count, "last_used": when}
+        texts[item.path] = _render_checked(item, {"exposure": block}, {})  # type: ignore[index]
+    write_files_transactionally(texts)
+    return BankUpdate(str(bank_dir), tuple(item_ids), tuple(str(p) for p in texts))
