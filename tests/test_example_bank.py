@@ -114,13 +114,13 @@ def test_bank_shape(bank):
     items = list(bank)
     assert len(items) >= 240
     by_outcome = {o: sum(i.outcome == o for i in items) for o in author_items.OUTCOMES}
-    assert all(38 <= n <= 45 for n in by_outcome.values()), by_outcome
+    assert all(n >= 38 for n in by_outcome.values()), by_outcome
     assert sum(i.type == "rubric" for i in items) >= 4
     assert sum(i.type == "msq" for i in items) >= 3
     assert {i.status for i in items} >= {"operational", "pretest", "draft", "retired"}
     pairs = {tuple(sorted((i.id, e))) for i in items for e in i.enemies}
-    assert 4 <= len(pairs) <= 6
-    assert set(bank.sets) == {"DA-SET-01", "DA-SET-02"}
+    assert len(pairs) >= 4
+    assert {"DA-SET-01", "DA-SET-02"} <= set(bank.sets)
 
 
 def test_parameters_only_on_operational_and_pretest_items(bank):
@@ -129,7 +129,8 @@ def test_parameters_only_on_operational_and_pretest_items(bank):
             assert item.irt is not None and item.irt.calibration == "SIM-2026-11", item.id
             assert item.irt.model == ("grm" if item.type == "rubric" else "3pl"), item.id
             assert item.stats is not None and item.stats.n == item.irt.n, item.id
-        else:
+        elif item.status in ("draft", "review", "approved"):
+            # never administered: no parameters (retired/suspended items may keep theirs)
             assert item.irt is None and item.stats is None, item.id
 
 
