@@ -89,8 +89,16 @@ def information(
         if not blk.fixed
     }
     miss_pos = {int(j): m for m, j in enumerate(pat.miss_items)}
+    # items presented to exactly the same patterns (e.g. the same booklets) share one column
+    pres_all = pat.codes[:, pat.miss_items] >= 0
+    if pres_all.shape[1]:
+        packed = np.packbits(pres_all, axis=0).T
+        _, rep, group = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+    else:
+        rep, group = np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    group = np.asarray(group).reshape(-1)
     n_q = nodes.size
-    n_z = pat.n_cat_cols + pat.miss_items.size + 1
+    n_z = pat.n_cat_cols + rep.size + 1
     const = n_z - 1
 
     info = np.zeros((n_exp, n_exp))
@@ -121,7 +129,7 @@ def information(
         s_bar[:, -2:] = post @ s_lat
         m2 += s_bar.T @ (s_bar * freq[:, None])
         if c_q is not None:
-            z = np.concatenate([x_cat, x_pres, np.ones((n, 1))], axis=1)
+            z = np.concatenate([x_cat, x_pres[:, rep], np.ones((n, 1))], axis=1)
             w = post * freq[:, None]
             for q in range(n_q):
                 c_q[q] += (z * w[:, q : q + 1]).T @ z
@@ -141,7 +149,7 @@ def information(
                 big_b[c_idx[:, None], e_idx, :] = (d[:, k] - d[:, 0]).transpose(0, 2, 1)
             c_idx = np.array(
                 [
-                    pat.n_cat_cols + miss_pos[int(j)] if int(j) in miss_pos else const
+                    pat.n_cat_cols + group[miss_pos[int(j)]] if int(j) in miss_pos else const
                     for j in blk.items
                 ]
             )
