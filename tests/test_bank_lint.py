@@ -208,6 +208,8 @@ def test_warning_rules_fire(tmp_path, path, value, rule, field):
         ("The analyst did not drop rows. Which chart fits best?", []),
         ("Which chart is the least misleading?", ["least"]),
         ("Which is NOT a measure of spread?", ["NOT"]),
+        ("What does this return?\n\n```sql\nSELECT 1 WHERE NOT x;\n```\n", []),
+        ("What does `WHERE x IS NOT NULL` keep?", []),
     ],
 )
 def test_negative_stem_detection(stem, expected):

@@ -176,8 +176,12 @@ def _at(item: Item, field: str, severity: str, message: str, rule: str) -> Findi
     return Finding(str(item.path), item.line(field) or 1, field, severity, message, rule)
 
 
+_CODE = re.compile(r"^```.*?^```[^\n]*$|`[^`\n]+`", re.M | re.S)
+
+
 def _without_emphasis(text: str) -> str:
-    return _EMPHASIS.sub(" ", text)
+    """The text without code (SQL's NOT is not a negative stem) and without emphasized spans."""
+    return _EMPHASIS.sub(" ", _CODE.sub(" ", text))
 
 
 def _question_sentence(text: str) -> str:
