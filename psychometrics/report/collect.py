@@ -273,7 +273,7 @@ def _dimensionality(st) -> Dimensionality | None:
         return None
     ratio = getattr(res, "first_to_second", None)
     corr = str(getattr(res, "kind", "") or "")
-    label = f"{corr}, form {fid}" if corr else f"form {fid}"
+    label = f"{corr}, {fid}" if corr else fid
     return Dimensionality(tuple(float(x) for x in ev), _f(ratio), label)
 
 

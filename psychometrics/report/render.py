@@ -115,7 +115,7 @@ def build_figures(data: ReportData) -> dict[str, Markup]:
             for f in forms:
                 curve = getattr(f, attr)
                 if curve is not None and data.theta_cut is not None:
-                    at_cut.append(f"form {f.form_id} {_interp(curve, data.theta_cut):.2f}")
+                    at_cut.append(f"{_form_label(f.form_id)} {_interp(curve, data.theta_cut):.2f}")
             alt = f"{what} of {len(series)} form(s) of {title} over theta"
             if at_cut:
                 alt += f"; at the cut {data.theta_cut:.2f}: " + ", ".join(at_cut)

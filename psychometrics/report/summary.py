@@ -138,7 +138,7 @@ def open_problems(
             add(
                 level,
                 "reliability",
-                f"form {form.form_id}: reliability {low:.2f} (lower of alpha and marginal)",
+                f"{_form(form.form_id)}: reliability {low:.2f} (lower of alpha and marginal)",
                 "structure",
             )
         if structure.dimensionality is not None and structure.dimensionality.ratio is not None:
@@ -222,12 +222,16 @@ def open_problems(
             add(
                 level,
                 "decisions",
-                f"form {row.form_id}: accuracy {row.accuracy:.2f}, consistency "
+                f"{_form(row.form_id)}: accuracy {row.accuracy:.2f}, consistency "
                 f"{row.consistency:.2f}",
                 "decisions",
             )
 
     return tuple(sorted(out, key=lambda p: _ORDER[p.level]))
+
+
+def _form(form_id: str) -> str:
+    return form_id if form_id.lower().startswith("form") else f"form {form_id}"
 
 
 def _list(ids: list[str], limit: int = 8) -> str:

@@ -186,7 +186,7 @@ def _readme(s: dict) -> str:
         f"- `{item}`: difficulty +{shift} logits for the focal group F"
         for item, shift in s["planted_dif"].items()
     )
-    per_form = ", ".join(f"form {f}: {n}" for f, n in s["per_form"].items())
+    per_form = ", ".join(f"{f}: {n}" for f, n in s["per_form"].items())
     return f"""# Example administration data (SIMULATED)
 
 The files here are **simulated** by `simulate_example.py` (seed {s["seed"]}); they illustrate
@@ -196,7 +196,7 @@ the validity report of the example credential and are not evidence about real ca
   a `form` column and a demographic column `group` (F/M). Responses follow the bank's IRT
   parameters; 1% are omitted (`*`); a blank cell means the item was on the other form.
 - `angoff_ratings.csv`: modified-Angoff ratings of 8 simulated panelists over 2 rounds for the
-  items of form {s["rated_form"]} (round 2 closer to consensus; rater R8 harsher in round 1).
+  items of {s["rated_form"]} (round 2 closer to consensus; rater R8 harsher in round 1).
 
 Planted DIF (the report's fairness section should flag these):
 
