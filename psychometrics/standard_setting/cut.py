@@ -263,6 +263,20 @@ def _need(value, name: str, method: str):
     return value
 
 
+def _need_keys(mapping: Mapping[str, Any], name: str, keys: tuple[str, ...]) -> None:
+    """A ValueError naming argument ``name`` if ``mapping`` lacks any of ``keys``."""
+    missing = [k for k in keys if k not in mapping]
+    if missing:
+        raise ValueError(f"{name}: missing {', '.join(missing)} (needs {', '.join(keys)})")
+
+
+_BEUK_FORMS = (
+    ("cuts", "pass_rates"),
+    ("mean_cut", "mean_pass_rate", "sd_cut", "sd_pass_rate"),
+    ("min_cut", "max_cut", "min_fail", "max_fail", "expected_pass_rate"),
+)
+
+
 def _compromise(
     method: str,
     s,
@@ -288,9 +302,9 @@ def _compromise(
                 )
             bounds = {k: float(np.mean(panel[k])) for k in PANEL_COLUMNS[:4]}
         else:
-            bounds = {
-                k: float(v) for k, v in _need(hofstee_bounds, "hofstee_bounds", method).items()
-            }
+            given = _need(hofstee_bounds, "hofstee_bounds", method)
+            _need_keys(given, "hofstee_bounds", PANEL_COLUMNS[:4])
+            bounds = {k: float(v) for k, v in given.items()}
         return hofstee(
             s,
             min_cut=bounds["min_cut"] * cut_unit,
@@ -306,6 +320,9 @@ def _compromise(
     )
     if panel and (j["cuts"] is None or j["pass_rates"] is None):
         raise InputError("Beuk judgments need columns 'cut' and 'pass_rate'", file=ratings, line=1)
+    if not panel:
+        form = next((f for f in _BEUK_FORMS if f[0] in j), _BEUK_FORMS[-1])
+        _need_keys(j, "beuk_judgments", form)
     if "cuts" in j:
         return beuk_from_judgments(
             s,
