@@ -76,10 +76,29 @@ class Exposure:
 class Item:
     """One item of the bank, as read from its YAML file.
 
-    ``options`` keeps the written order; ``key`` is a tuple of option letters (one for mcq,
-    several for msq, empty for rubric items, which carry ``max_score``/``score_levels``).
-    ``data`` is the mapping as written (used to write the file back without losing fields) and
-    ``lines`` the 1-based line of every field path, for messages.
+    Attributes
+    ----------
+    id, version, status, outcome, cognitive_level, type
+        Identity and classification (see :data:`STATUSES`, :data:`COGNITIVE_LEVELS`,
+        :data:`TYPES`); ``None`` where the file has no valid value (lint reports it).
+    stem, options, key
+        Markdown stem; options letter -> text in the written order; key as a tuple of option
+        letters (one for mcq, several for msq, empty for rubric items).
+    max_score, score_levels
+        Rubric items: highest score and score -> description (from ``score_levels`` or
+        ``scoring_guide``).
+    rationale, enemies, set, author, reviewers, created, updated, expected_seconds, tags
+        As written (dates as ISO strings).
+    word_count
+        As written, else the words of stem and options.
+    irt, stats, exposure, history
+        Parameters (logistic metric, D = 1), classical statistics, use, and earlier values.
+    path
+        The item file.
+    data
+        The mapping as written (to write the file back without losing fields).
+    lines
+        1-based line of every field path (``"irt.a"``, ``"options.B"``), for messages.
     """
 
     id: str
