@@ -565,3 +565,15 @@ def test_record_exposure(tmp_path):
     assert second.administrations == 1000 and second.last_used == "2026-05-01"
     with pytest.raises(ValueError, match="administrations"):
         record_exposure(folder, ["DA-0001"], form_id="F3", administrations=-1)
+
+
+def test_new_item_without_hard_links(tmp_path, monkeypatch):
+    folder = write_bank(tmp_path, BASE, OTHER)
+
+    def no_links(src, dst):
+        raise OSError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    path = new_item(folder, outcome="DA2")
+    assert load_bank(folder)[path.stem].status == "draft"
+    assert not [p for p in (folder / "items").iterdir() if p.name.startswith(".")]
