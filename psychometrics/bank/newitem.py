@@ -138,11 +138,19 @@ def new_item(
             handle.flush()
             os.fsync(handle.fileno())
         try:
-            os.link(tmp, target)
+            os.link(tmp, target)  # atomic, and fails if the name is taken
         except FileExistsError:
             raise InputError(
                 "the file already exists; run the command again", file=target
             ) from None
+        except OSError:  # a file system without hard links: exclusive create instead
+            try:
+                with open(target, "x", encoding="utf-8") as handle:
+                    handle.write(text)
+            except FileExistsError:
+                raise InputError(
+                    "the file already exists; run the command again", file=target
+                ) from None
     finally:
         Path(tmp).unlink(missing_ok=True)
     return target
