@@ -786,9 +786,10 @@ def _stage_decisions(st: _State, log: Callable[[str], None]) -> None:
         else:
             if sub is None:
                 st.notes["decisions"] = (
-                    f"form {fid}: no candidate took every item of the form; Rudner's indices "
-                    "need their theta estimates"
+                    f"{fid}: no candidate took every item of the form, so Lee's method (from the "
+                    "model, N(0, 1) population) stands in for Rudner's there."
                 )
+                st.decisions[fid] = lee(p, raw_cuts=[float(st.cut.raw_cuts[fid])])
                 continue
             scores = score_persons(sub, p, method="eap")
             st.decisions[fid] = rudner(scores.theta, scores.se, cuts=[theta_cut])

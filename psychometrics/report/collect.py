@@ -556,14 +556,15 @@ def _decisions(st) -> DecisionSection | None:
         )
         for fid, d in st.decisions.items()
     )
-    method = next(iter(st.decisions.values())).method
+    methods = list(dict.fromkeys(d.method for d in st.decisions.values()))
+    method = ", ".join(methods)
     notes = {
         "rudner": "Rudner (2001, 2005): each candidate's true theta taken as normal around the "
         "EAP estimate with its posterior SD; candidates who took the whole form.",
         "lee": "Lee (2010): summed-score distributions by the Lord-Wingersky recursion over a "
         "N(0, 1) latent distribution.",
     }
-    note = notes.get(st.decision_method, "")
+    note = " ".join(notes.get(m, "") for m in methods)
     if st.notes.get("decisions"):
         note += " " + st.notes["decisions"]
     return DecisionSection(method=method, rows=rows, note=note)
