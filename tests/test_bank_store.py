@@ -269,6 +269,9 @@ def test_update_parameters_moves_old_block_to_history(tmp_path):
     data = yaml.safe_load(after["DA-0001.yaml"])
     assert data["stem"] == BASE["stem"] and data["options"] == BASE["options"]
     assert lint_bank(folder).ok
+    for name in ("DA-0001.yaml", "DA-0003.yaml"):  # a canonical file stays canonical
+        data, _, text = read_yaml_file(folder / "items" / name)
+        assert dump_item(data) == text
 
 
 def test_update_validates_everything_before_writing(tmp_path):
