@@ -586,3 +586,14 @@ def test_mangled_item_xml_gives_inputerror_or_a_skip(tmp_path_factory, cut, junk
     else:
         assert len(result.item_ids) + len(result.skipped) == 1
         assert lint_bank(dst).ok
+
+
+def test_test_package_finds_the_stimuli_of_set_items(tmp_path):
+    bank = load_bank(_set_bank(tmp_path))
+    items = [bank["DA-0001"], bank["DA-0005"], bank["DA-0006"]]
+    out = write_test_package(items, test_id="F", title="F", out_path=tmp_path / "f.zip")
+    files = members(out)
+    assert "stimuli/CASE-1.xml" in files
+    manifest = ET.fromstring(files["imsmanifest.xml"])
+    types = {r.get("identifier"): r.get("type") for r in manifest.iter(f"{{{CP_NS}}}resource")}
+    assert types["CASE-1"] == "imsqti_stimulus_xmlv3p0"
