@@ -174,6 +174,7 @@ def test_rubric_and_msq_items(tmp_path):
 WARNING_CASES = [
     ("options.C", "None of the above", "all-none-above", "options.C"),
     ("options.A", "All of the answers", "all-none-above", "options.A"),
+    ("options.B", "None of these", "all-none-above", "options.B"),
     ("stem", "Which of these levels of measurement is NOT ordered?\n", "negative-stem", "stem"),
     ("stem", "A survey.\n\nWhich statement is not true?\n", "negative-stem", "stem"),
     ("stem", "Each option EXCEPT one is a level.\n\nWhich one?\n", "negative-stem", "stem"),

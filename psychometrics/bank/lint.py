@@ -45,7 +45,9 @@ KEY_LENGTH_RATIO = 1.5
 KEY_LENGTH_MIN_DIFF = 10
 BALANCE_ALPHA = 0.01
 
-_ABOVE = re.compile(r"\b(all|none|both|neither)\s+of\s+the\s+(above|options|answers)\b", re.I)
+_ABOVE = re.compile(
+    r"\b(all|none|both|neither)\s+of\s+(the\s+)?(above|these|options|answers)\b", re.I
+)
 _EMPHASIS = re.compile(
     r"\*\*[^*\n]+\*\*|__[^_\n]+__|\*[^*\n]+\*|(?<!\w)_[^_\n]+_(?!\w)|"
     r"<(em|strong|b|i|u)>.*?</\1>",
