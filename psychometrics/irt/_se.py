@@ -25,6 +25,7 @@ Chalmers, R. P. (2018). Numerical approximation of the observed information matr
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg.blas import dsyrk
 from scipy.special import expit
 
 from psychometrics.irt import _families as fam
@@ -130,9 +131,9 @@ def information(
         m2 += s_bar.T @ (s_bar * freq[:, None])
         if c_q is not None:
             z = np.concatenate([x_cat, x_pres[:, rep], np.ones((n, 1))], axis=1)
-            w = post * freq[:, None]
-            for q in range(n_q):
-                c_q[q] += (z * w[:, q : q + 1]).T @ z
+            root_w = np.sqrt(post * freq[:, None])
+            for q in range(n_q):  # symmetric rank-k update: upper triangle of Z^T diag(w_q) Z
+                c_q[q] += dsyrk(1.0, z * root_w[:, q : q + 1], trans=1)
 
     if method == "xpd":
         info = m2
@@ -155,6 +156,8 @@ def information(
             )
             big_b[c_idx[:, None], e_idx, :] = d[:, 0].transpose(0, 2, 1)
         big_b[const, -2:, :] = s_lat.T
+        upper = np.triu(np.ones((n_z, n_z), dtype=bool), 1)
+        c_q += np.where(upper[None], c_q, 0.0).transpose(0, 2, 1)
         m1 = np.zeros((n_exp, n_exp))
         for q in range(n_q):
             bq = big_b[:, :, q]

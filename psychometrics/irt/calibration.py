@@ -63,6 +63,8 @@ ENGINES = ("credkit", "girth")
 SE_METHODS = ("louis", "xpd", "none")
 DEFAULT_C_PRIOR = (5.0, 17.0)
 START_SAMPLE = 50_000
+LOUIS_BUDGET = 1e11
+"""Louis' SEs cost ~ patterns x columns^2 x nodes flops; beyond this the cross-product is used."""
 
 
 class ConvergenceWarning(UserWarning):
@@ -257,7 +259,9 @@ def calibrate(
     c_prior
         ``(alpha, beta)`` of the Beta prior on the 3PL lower asymptote, or None for none.
     se
-        ``"louis"`` (observed information), ``"xpd"`` (cross-product) or ``"none"``.
+        ``"louis"`` (observed information), ``"xpd"`` (cross-product) or ``"none"``. Louis' method
+        costs about patterns x indicator-columns^2 x nodes flops; above :data:`LOUIS_BUDGET`
+        (e.g. a million persons on 100 items) the cross-product is used, with a warning.
     accelerate
         Use SQUAREM acceleration.
     engine
@@ -328,6 +332,16 @@ def calibrate(
 
     cov = None
     se_method = se
+    n_z = pat.n_cat_cols + pat.miss_items.size + 1
+    if se == "louis" and pat.n_patterns * n_z**2 * nodes.size > LOUIS_BUDGET:
+        se = "xpd"
+        se_method = "xpd (louis would cost too much for this many response patterns)"
+        warnings.warn(
+            f"{pat.n_patterns} response patterns: standard errors by the cross-product (xpd) "
+            "instead of Louis' observed information; pass se='none' to skip them",
+            CalibrationWarning,
+            stacklevel=2,
+        )
     if se != "none" and n_free:
         if progress is not None and outcome.seconds > settings.progress_every:
             progress("computing standard errors")
