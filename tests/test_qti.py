@@ -388,7 +388,7 @@ def test_zip_bomb_and_non_zip_are_refused(tmp_path):
         import_qti(junk, dst)
 
 
-def test_invalid_imported_item_writes_nothing(tmp_path):
+def test_invalid_imported_item_is_skipped(tmp_path):
     dst = empty_bank(tmp_path)
     two_choices = TAO_ITEM.replace(
         '<simpleChoice identifier="choice_4" fixed="false" showHide="show">9</simpleChoice>', ""
@@ -404,9 +404,30 @@ def test_invalid_imported_item_writes_nothing(tmp_path):
             "i61a7c0e2b9a8d38/qti.xml": TAO_TEXT,
         },
     )
-    with pytest.raises(InputError, match="at least 3"):
-        import_qti(pkg, dst, outcome="DA1")
-    assert list((dst / "items").iterdir()) == []
+    result = import_qti(pkg, dst, outcome="DA1", renumber=True)
+    assert result.item_ids == ("DA-0001",)  # the msq item; no id is used up by the skipped one
+    reasons = dict(result.skipped)
+    assert "at least 3" in reasons["i61a7c0e2b9a8d36"]
+    assert sorted(p.name for p in (dst / "items").iterdir()) == ["DA-0001.yaml"]
+
+
+def test_items_with_media_are_skipped(tmp_path):
+    dst = empty_bank(tmp_path)
+    with_image = TAO_ITEM.replace(
+        "<prompt>What is the median?</prompt>", '<prompt><img src="x.png" alt="x"/></prompt>'
+    )
+    pkg = write_zip(
+        tmp_path / "m.zip",
+        {
+            "imsmanifest.xml": TAO_MANIFEST,
+            "i61a7c0e2b9a8d36/qti.xml": with_image,
+            "i61a7c0e2b9a8d37/qti.xml": TAO_MSQ,
+            "i61a7c0e2b9a8d38/qti.xml": TAO_TEXT,
+        },
+    )
+    result = import_qti(pkg, dst, outcome="DA1")
+    assert dict(result.skipped)["i61a7c0e2b9a8d36"] == "holds img (only text items are imported)"
+    assert result.item_ids == ("i61a7c0e2b9a8d37",)
 
 
 # ----------------------------------------------------------------------------- markup

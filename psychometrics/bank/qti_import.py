@@ -10,8 +10,9 @@ become A, B, C... in document order, with the key mapped along.
 The package is untrusted: it is read in memory (never extracted), member names that are absolute,
 contain ``..`` or backslashes are rejected, and size caps apply per member, in total and to the
 compression ratio (zip bombs). XML with a DOCTYPE (entity definitions) is refused. Every new item
-is checked like a bank file, and all files are written all-or-nothing; nothing is written if any
-item has an error.
+is checked like a bank file: items credkit cannot hold (media, MathML, fewer than 3 options, ...)
+are skipped and reported; package problems (unsafe or malformed files, an id already in the bank,
+a missing outcome) stop the import. The files are written all-or-nothing.
 """
 
 from __future__ import annotations
@@ -200,6 +201,10 @@ def _parse_item_xml(root: ET.Element, fmt: str) -> dict[str, Any]:
     interaction = _find(root, "choiceInteraction", "qti-choice-interaction")
     if body is None or interaction is None:
         raise ValueError("no choice interaction (only choice items are imported)")
+    media = {"img", "object", "math", "audio", "video", "picture", "svg"}
+    found = sorted({_local(el.tag) for el in body.iter()} & media)
+    if found:
+        raise ValueError(f"holds {', '.join(found)} (only text items are imported)")
     response_id = interaction.get("responseIdentifier") or interaction.get("response-identifier")
     decl = None
     for el in root:
@@ -414,7 +419,8 @@ def import_qti(
         where = f"{package}!{href}"
         if item_outcome is None:
             raise InputError("no outcome in the manifest; give one with --outcome", file=where)
-        if renumber or not ID_PATTERN.match(fields["id"]):
+        renumbered = renumber or not ID_PATTERN.match(fields["id"])
+        if renumbered:
             if next_id is None:
                 next_id = next_item_id(bank_dir, outcome=item_outcome)
             fields["id"] = next_id
@@ -470,17 +476,25 @@ def import_qti(
         parsed, lines = parse_yaml(text, file=path)
         _, findings = parse_item(parsed, lines, path=path)
         errors = [f for f in findings if f.is_error]
-        if errors:
+        if errors:  # an item credkit cannot hold as is: report it, import the others
             first = errors[0]
-            raise InputError(
-                f"imported item is invalid: {first.message}", file=where, field=first.field
+            skipped.append(
+                (qti_ident or href, f"invalid as a bank item: {first.field}: {first.message}")
             )
+            if renumbered:
+                next_id = item_id  # give the id to the next item
+            if fields["stimulus"] is not None and item_id in new_sets.get(data.get("set"), {}).get(
+                "items", []
+            ):
+                new_sets[data["set"]]["items"].remove(item_id)
+            continue
         texts[path] = text
         ids.append(item_id)
     if not item_resources:
         raise InputError(
             "the package lists no QTI item resources", file=f"{package}!imsmanifest.xml"
         )
+    new_sets = {k: v for k, v in new_sets.items() if v["items"]}  # sets of skipped items only
     for set_id, set_data in new_sets.items():
         texts[sets_dir / f"{set_id}.yaml"] = dump_item(set_data)  # type: ignore[operator]
     if new_sets:
