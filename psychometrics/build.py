@@ -405,24 +405,75 @@ def _stage_parameters(st: _State, log: Callable[[str], None]) -> None:
 
 
 def _calibrate_anchored(st: _State):
+    """Calibrate the administered items with the bank's operational items held fixed.
+
+    The operational items keep their bank values (anchors); every other administered item and
+    the latent mean and SD are estimated, so the new estimates land on the bank scale. Items
+    that were not administered keep their bank parameters. Returns ``(params, result)``.
+    """
     try:
-        from psychometrics.irt import calibrate  # type: ignore[attr-defined]
+        from psychometrics.irt import calibrate
     except ImportError:
         raise NotAvailable("psychometrics.irt.calibrate has not landed") from None
-    anchors_ids = [i.id for i in st.bank if i.irt is not None and i.status == "operational"]
-    anchors_ids = [i for i in anchors_ids if i in set(st.responses.item_ids)]
     from psychometrics.bank import bank_parameters
 
-    anchors = bank_parameters(st.bank, item_ids=anchors_ids)
-    models = {
-        i.id: (i.irt.model if i.irt else ("grm" if i.type == "rubric" else "3pl")) for i in st.bank
-    }
-    model = [models.get(i, "3pl") for i in st.responses.item_ids]
-    try:
-        result = calibrate(st.responses, model=model, anchors=anchors)
-    except TypeError as exc:
-        raise NotAvailable(f"calibrate() does not accept these arguments: {exc}") from None
-    return result.params, result
+    administered = set(st.responses.item_ids)
+    anchor_ids = [
+        i.id
+        for i in st.bank
+        if i.irt is not None and i.status == "operational" and i.id in administered
+    ]
+    models = {}
+    for item_id in st.responses.item_ids:
+        item = st.bank.get(item_id)
+        if item is not None and item.irt is not None:
+            models[item_id] = item.irt.model
+        else:
+            models[item_id] = "grm" if item is not None and item.type == "rubric" else "3pl"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = calibrate(
+            st.responses, model=models, anchors=bank_parameters(st.bank, item_ids=anchor_ids)
+        )
+    estimated = len(result.params.item_ids) - len(anchor_ids)
+    st.notes["parameters"] = (
+        f"{len(anchor_ids)} anchors, {estimated} item(s) estimated; candidates' latent mean "
+        f"{result.latent_mean:.3f}, SD {result.latent_sd:.3f} on the bank scale; log-likelihood "
+        f"{result.loglik:.1f} after {result.iterations} EM cycles"
+        + ("." if result.converged else f", NOT converged: {result.message}.")
+    )
+    others = [i.id for i in st.bank if i.irt is not None and i.id not in administered]
+    merged = _concat(result.params, bank_parameters(st.bank, item_ids=others))
+    return merged, result
+
+
+def _concat(first, second):
+    """One ItemParameters with the rows of ``first`` then ``second`` (thresholds NaN-padded)."""
+    from psychometrics.irt.models import ItemParameters
+
+    width = max(first.b.shape[1], second.b.shape[1])
+
+    def pad(b):
+        out = np.full((b.shape[0], width), np.nan)
+        out[:, : b.shape[1]] = b
+        return out
+
+    def join(x, y, two_d=False):
+        if x is None or y is None:
+            return None
+        return np.concatenate([pad(x), pad(y)]) if two_d else np.concatenate([x, y])
+
+    return ItemParameters(
+        item_ids=tuple(first.item_ids) + tuple(second.item_ids),
+        model=tuple(first.model) + tuple(second.model),
+        a=np.concatenate([first.a, second.a]),
+        b=np.concatenate([pad(first.b), pad(second.b)]),
+        c=np.concatenate([first.c, second.c]),
+        se_a=join(first.se_a, second.se_a),
+        se_b=join(first.se_b, second.se_b, two_d=True),
+        se_c=join(first.se_c, second.se_c),
+        metric=first.metric,
+    )
 
 
 def _subset(params, item_ids: Sequence[str]):
