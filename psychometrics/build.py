@@ -972,6 +972,24 @@ def default_out_dir(spec_path: Path, credential_id: str) -> Path:
     return root / "reports" / _safe_name(credential_id)
 
 
+REPORT_MARKERS = ("index.html", "manifest.json")
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    """Refuse to replace anything but an empty folder or an earlier credkit report."""
+    if not out_dir.exists() and not out_dir.is_symlink():
+        return
+    if out_dir.is_symlink() or not out_dir.is_dir():
+        raise InputError("exists and is not a report folder; choose another --out", file=out_dir)
+    entries = {p.name for p in out_dir.iterdir()}
+    if entries and not all(m in entries for m in REPORT_MARKERS):
+        raise InputError(
+            "exists and is not a credkit report (no index.html and manifest.json); credkit build "
+            "replaces only its own report folders: choose another --out",
+            file=out_dir,
+        )
+
+
 def _swap_in(tmp: Path, out_dir: Path) -> None:
     old = None
     if out_dir.exists():
@@ -1074,6 +1092,7 @@ def build(
     t0 = time.perf_counter()
     credential_id = st.spec.credential.id
     out_dir = Path(out) if out is not None else default_out_dir(st.spec_path, credential_id)
+    _check_replaceable(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.tmp-"))
     try:

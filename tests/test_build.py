@@ -448,3 +448,17 @@ def test_anchored_calibration_estimates_pretest_items_on_the_bank_scale(tmp_path
         # (SE about 0.1-0.15 here; 0.35 leaves room for the c-b trade-off)
         assert abs(result.params.b[k, 0] - irt["b"]) < 0.35, (item_id, result.params.b[k], irt)
         assert not any(item_id in items for items in result.forms.values())
+
+
+def test_out_folder_that_is_not_a_report_is_never_replaced(tmp_path):
+    spec = make_program(tmp_path / "prog", n_per_outcome=12, n_persons=100, cut="theta")
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    with pytest.raises(InputError, match="not a credkit report"):
+        build(spec, out=precious, log=_quiet)
+    assert (precious / "notes.txt").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["precious", "prog"]
+    with pytest.raises(InputError, match="not a report folder"):
+        build(spec, out=spec, log=_quiet)
+    assert spec.read_text().startswith("credential:")
