@@ -3,7 +3,7 @@
 THE DATA THIS SCRIPT WRITES ARE SIMULATED. They exist so that ``credkit build`` has something
 realistic to analyse in the worked example; they are not evidence about real candidates.
 
-Run from the repository root (about 2 seconds)::
+Run from the repository root (a few seconds)::
 
     python specs/data/simulate_example.py
 
