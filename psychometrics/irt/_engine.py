@@ -337,7 +337,6 @@ def run_em(pat: Patterns, blocks: list[Block], lat: Latent, settings: Settings) 
         )
         pat.dtype = np.float32
         first = _run_em(pat, blocks, lat, fast)
-        pat.drop_cache(np.float32)
         pat.dtype = np.float64
         total_iter = first.iterations
     rest = Settings(**{**settings.__dict__, "max_iter": max(1, settings.max_iter - total_iter)})

@@ -64,6 +64,9 @@ class Patterns:
         hit = self._cache.get(key)
         if hit is not None:
             return hit
+        single = self._cache.get((sl.start, np.dtype(np.float32).str))
+        if single is not None:  # 0/1 are exact in float32: widening is cheaper than rebuilding
+            return single[0].astype(self.dtype), single[1].astype(self.dtype)
         codes = self.codes[sl]
         n = codes.shape[0]
         xt_cat = np.zeros((self.n_cat_cols, n), dtype=self.dtype)
