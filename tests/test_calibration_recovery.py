@@ -248,3 +248,19 @@ def test_result_is_frozen_and_serialisable():
         assert key in d
     assert d["se_method"] == "louis" and d["metric"] == "logistic, D = 1"
     assert len(d["items"]) == 5 and d["items"][0]["item_id"] == "item1"
+
+
+def test_anchors_with_zero_lower_asymptote_and_polytomous_anchor():
+    """3PL anchors with c = 0 (logit -inf) and a GRM anchor are held fixed without trouble."""
+    rng = np.random.default_rng(20)
+    mcq = make_params("3pl", 10, rng, prefix="m")
+    mcq = mcq.with_values(c=np.where(np.arange(10) < 3, 0.0, mcq.c))
+    rub = make_params("grm", 2, rng, n_cat=4, prefix="r")
+    both = ItemParameters.concatenate([mcq, rub])
+    x = simulate(both, 0.3 + rng.standard_normal(3000), rng)
+    anchors = both.subset(both.item_ids[:5] + both.item_ids[10:])
+    res = calibrate(x, model="3pl", poly_model="grm", item_ids=both.item_ids, anchors=anchors)
+    assert res.converged
+    np.testing.assert_allclose(res.params.c[:3], 0.0)
+    np.testing.assert_allclose(res.params.b[10:, :3], rub.b)
+    assert abs(res.latent_mean - 0.3) < 0.15

@@ -292,6 +292,8 @@ def valid(blocks: list[Block], lat: Latent) -> bool:
     if not (np.isfinite(lat.mean) and np.isfinite(lat.sd) and lat.sd > 1e-3):
         return False
     for blk in blocks:
+        if blk.fixed:
+            continue
         if not np.all(np.isfinite(blk.par[:, blk.free_cols])):
             return False
         if blk.family == "grm" and not np.all(np.diff(blk.par[:, 1:], axis=1) < 0):
