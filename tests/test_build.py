@@ -462,3 +462,24 @@ def test_out_folder_that_is_not_a_report_is_never_replaced(tmp_path):
     with pytest.raises(InputError, match="not a report folder"):
         build(spec, out=spec, log=_quiet)
     assert spec.read_text().startswith("credential:")
+
+
+def test_without_a_group_column_fairness_says_why(tmp_path):
+    spec = make_program(tmp_path / "prog", n_per_outcome=12, n_persons=200, cut="theta")
+    text = spec.read_text()
+    for line in ("  group: group\n", "  focal: F\n", "  reference: M\n"):
+        text = text.replace(line, "")
+    spec.write_text(text)
+    responses = tmp_path / "prog" / "specs" / "data" / "responses.csv"
+    rows = [line.split(",") for line in responses.read_text().splitlines()]
+    responses.write_text("\n".join(",".join(r[:1] + r[2:]) for r in rows) + "\n")
+    result = build(spec, log=_quiet)
+    assert result.dif == {}
+    reason = result.report.unavailable["fairness"]
+    assert reason == "the spec names no group column with focal and reference"
+    parser = _Text()
+    parser.feed(result.index.read_text())
+    assert f"Not available. {reason}" in parser.text("fairness")
+    assert result.report.evidence[0].framework == "NCCA Standards"
+    ch3 = next(e for e in result.report.evidence if e.clause == "Ch. 3 (fairness)")
+    assert ch3.status == "outside credkit" and "Not available" in ch3.evidence
