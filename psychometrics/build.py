@@ -103,6 +103,8 @@ class BuildResult:
         Per form: :class:`psychometrics.irt.scoring.InformationTable` on the report's grid.
     form_statistics
         Per form: :class:`psychometrics.ctt.ItemAnalysis` of the candidates who took all of it.
+    csem_at_cut
+        Per form: :class:`psychometrics.classification.ConditionalSEM` at the theta cut.
     pass_rates
         :class:`psychometrics.classification.PassRates` overall and by group.
     report
@@ -131,6 +133,7 @@ class BuildResult:
     decisions: Mapping[str, Any]
     information: Mapping[str, Any]
     form_statistics: Mapping[str, Any]
+    csem_at_cut: Mapping[str, Any]
     pass_rates: Any
     report: Any
     stages: tuple[Any, ...]
@@ -197,6 +200,7 @@ class _State:
     decision_method: str = ""
     information: dict[str, Any] = field(default_factory=dict)
     at_cut: dict[str, Any] = field(default_factory=dict)
+    csem_at_cut: dict[str, Any] = field(default_factory=dict)
     at_target: dict[str, Any] = field(default_factory=dict)
     item_curves: dict[str, dict[str, Any]] = field(default_factory=dict)
     round_details: dict[Any, Any] = field(default_factory=dict)
@@ -809,7 +813,10 @@ def _stage_decisions(st: _State, log: Callable[[str], None]) -> None:
     forms = _form_params(st)
     theta_cut = float(st.cut.theta_cut)
     targets = np.asarray(st.spec.target_theta or (theta_cut,), dtype=float)
+    from psychometrics.classification import conditional_sem
+
     for fid, p in forms.items():
+        st.csem_at_cut[fid] = conditional_sem(p, theta_cut)
         st.information[fid] = information_table(p, THETA_GRID)
         st.at_cut[fid] = information_table(p, np.array([theta_cut]))
         st.at_target[fid] = information_table(p, targets).test_information
@@ -1127,6 +1134,7 @@ def build(
         decisions=dict(st.decisions),
         information=dict(st.information),
         form_statistics=dict(st.form_ctt),
+        csem_at_cut=dict(st.csem_at_cut),
         pass_rates=st.pass_rates,
         report=report,
         stages=tuple(records),

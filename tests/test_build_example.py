@@ -115,6 +115,8 @@ def test_example_numbers_equal_library_results(example):
     for fid, info in result.information.items():
         assert f"{result.form_statistics[fid].test.alpha:.3f}" in structure
         assert f"{info.marginal_reliability:.3f}" in structure
+        csem = result.csem_at_cut[fid]
+        assert f"{csem.se_theta:.3f} {csem.se_raw:.2f}" in structure
     decisions = parser.text("decisions")
     for fid, d in result.decisions.items():
         assert f"{fid} {d.accuracy:.3f} {d.consistency:.3f}" in decisions

@@ -236,6 +236,7 @@ def _structure(st) -> StructureSection | None:
                 sem=_f(test.sem) if test is not None else None,
                 marginal_reliability=_f(info.marginal_reliability) if info is not None else None,
                 csem_at_cut=_f(at_cut.csem[0]) if at_cut is not None else None,
+                csem_raw_at_cut=_f(st.csem_at_cut[fid].se_raw) if fid in st.csem_at_cut else None,
                 information_at_cut=_f(at_cut.test_information[0]) if at_cut is not None else None,
                 information_at_target=tuple(float(v) for v in st.at_target.get(fid, ())),
                 raw_cut=_f(st.cut.raw_cuts[fid]) if st.cut is not None else None,

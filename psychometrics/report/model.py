@@ -144,8 +144,9 @@ class FormStats(_Dict):
         no responses cover the form).
     marginal_reliability
         IRT marginal reliability of the form's theta estimates.
-    csem_at_cut
-        Conditional SEM (theta metric) at the theta cut, 1 / sqrt(information).
+    csem_at_cut, csem_raw_at_cut
+        Conditional SEM at the theta cut: in theta, 1 / sqrt(information); in raw-score points,
+        the SD of the summed score given theta at the cut.
     information_at_cut, information_at_target
         Test information at the cut and at the assembly targets.
     raw_cut, raw_cut_exact
@@ -162,6 +163,7 @@ class FormStats(_Dict):
     sem: float | None = None
     marginal_reliability: float | None = None
     csem_at_cut: float | None = None
+    csem_raw_at_cut: float | None = None
     information_at_cut: float | None = None
     information_at_target: tuple[float, ...] = ()
     raw_cut: float | None = None
