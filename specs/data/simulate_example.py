@@ -202,7 +202,9 @@ Planted DIF (the report's fairness section should flag these):
 
 {planted}
 
-Regenerate with `python specs/data/simulate_example.py` (see its docstring for the model).
+Regenerate with `python specs/data/simulate_example.py` (see its docstring for the model)
+whenever the bank's parameters or the assembly change: the candidates answer the forms that
+`credkit build` assembles, so that the report's per-form statistics cover them.
 """
 
 
