@@ -164,7 +164,7 @@ def million_case(n_persons):
         "max_abs_diff_b": float("nan"),
         "note": (
             f"peak RSS {out['rss_mb']:.0f} MB (data generation included); "
-            f"max |a - true| {out['err_a']:.3f}, max |b - true| {out['err_b']:.3f}"
+            f"max abs(a - true) {out['err_a']:.3f}, max abs(b - true) {out['err_b']:.3f}"
         ),
     }
 
