@@ -326,7 +326,7 @@ def run_em(pat: Patterns, blocks: list[Block], lat: Latent, settings: Settings) 
     """
     start = time.perf_counter()
     total_iter = 0
-    if settings.fast and pat.n_patterns >= 10_000:
+    if settings.fast and pat.n_patterns >= 5_000:
         # float32 sums over >= 1e5 patterns carry ~1e-5 relative rounding: stop phase 1 at 1e-4
         tol_fast = settings.tol if pat.n_patterns < 100_000 else max(settings.tol, 1e-4)
         fast = Settings(
