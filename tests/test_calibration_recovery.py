@@ -264,3 +264,20 @@ def test_anchors_with_zero_lower_asymptote_and_polytomous_anchor():
     np.testing.assert_allclose(res.params.c[:3], 0.0)
     np.testing.assert_allclose(res.params.b[10:, :3], rub.b)
     assert abs(res.latent_mean - 0.3) < 0.15
+
+
+def test_doubling_the_sample_keeps_estimates_doubles_loglik_and_shrinks_se():
+    """Exact invariances of MML: duplicated persons leave the estimates unchanged, double the
+    log-likelihood and divide the standard errors by sqrt(2); item order is immaterial."""
+    rng = np.random.default_rng(23)
+    true = make_params("2pl", 6, rng)
+    x = simulate(true, rng.standard_normal(700), rng)
+    one = calibrate(x, model="2pl", tol=1e-7)
+    two = calibrate(np.vstack([x, x]), model="2pl", tol=1e-7)
+    np.testing.assert_allclose(two.params.a, one.params.a, atol=1e-5)
+    assert two.loglik == pytest.approx(2 * one.loglik, rel=1e-8)
+    np.testing.assert_allclose(two.params.se_a * np.sqrt(2), one.params.se_a, rtol=1e-4)
+    order = [3, 0, 5, 1, 4, 2]
+    perm = calibrate(x[:, order], model="2pl", tol=1e-7)
+    np.testing.assert_allclose(perm.params.b[:, 0], one.params.b[order, 0], atol=1e-5)
+    assert perm.loglik == pytest.approx(one.loglik, abs=1e-6)

@@ -61,8 +61,16 @@ MAX_TABLE_ROWS = 40
 @click.option("--group", "groups", multiple=True, help="A group column to keep (repeatable).")
 @click.option("--ignore", "ignored", multiple=True, help="A column to skip (repeatable).")
 @click.option("--long", "long_format", is_flag=True, help="Responses in long format.")
-@click.option("--quadrature", type=click.IntRange(5, 401), default=61, show_default=True)
-@click.option("--max-iter", type=click.IntRange(1), default=2000, show_default=True)
+@click.option(
+    "--quadrature",
+    type=click.IntRange(5, 401),
+    default=61,
+    show_default=True,
+    help="Number of equally spaced quadrature nodes on [-6, 6].",
+)
+@click.option(
+    "--max-iter", type=click.IntRange(1), default=2000, show_default=True, help="EM steps at most."
+)
 @click.option(
     "--tol",
     type=click.FloatRange(min=0, min_open=True),
@@ -70,7 +78,13 @@ MAX_TABLE_ROWS = 40
     show_default=True,
     help="Largest parameter change of an EM step at convergence.",
 )
-@click.option("--se", type=click.Choice(SE_METHODS), default="louis", show_default=True)
+@click.option(
+    "--se",
+    type=click.Choice(SE_METHODS),
+    default="louis",
+    show_default=True,
+    help="Standard errors: observed information (Louis), cross-product (xpd), or none.",
+)
 @click.option(
     "--c-prior",
     default=",".join(f"{v:g}" for v in DEFAULT_C_PRIOR),
