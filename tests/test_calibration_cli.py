@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from test_calibration_lsat import LSAT6, _expand
 
 from psychometrics.cli import main
 from psychometrics.irt import read_params
-from tests.test_calibration_lsat import LSAT6, _expand
 
 
 @pytest.fixture()

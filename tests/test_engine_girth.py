@@ -10,9 +10,9 @@ girth's within 0.5 of it.
 
 import numpy as np
 import pytest
+from test_calibration_recovery import make_params, simulate
 
 from psychometrics.irt import calibrate
-from tests.test_calibration_recovery import make_params, simulate
 
 pytest.importorskip("girth")
 
