@@ -373,19 +373,23 @@ def _run_em(pat: Patterns, blocks: list[Block], lat: Latent, settings: Settings)
         iterations += 1
         return pack(blocks, lat), ll
 
+    def done(new, old, ll_here, ll_before):
+        """Convergence after one EM step from ``old`` (log-likelihood ``ll_here``) to ``new``."""
+        change = float(np.max(np.abs(new - old), initial=0.0))
+        ll_ok = not np.isfinite(ll_before) or abs(ll_here - ll_before) < settings.ll_tol * max(
+            1.0, abs(ll_here)
+        )
+        return change < settings.tol and ll_ok, change
+
     phi = pack(blocks, lat)
     ll = -np.inf
+    change = np.inf
     while iterations < settings.max_iter:
         phi1, ll = step(phi)
-        change = float(np.max(np.abs(phi1 - phi), initial=0.0))
-        ll_ok = not np.isfinite(prev_ll) or abs(ll - prev_ll) < settings.ll_tol * max(1.0, abs(ll))
-        if change < settings.tol and ll_ok:
+        ok, change = done(phi1, phi, ll, prev_ll)
+        if ok:
             phi = phi1
             converged = True
-            message = (
-                f"converged after {iterations} EM steps: max parameter change {change:.2e} "
-                f"< {settings.tol:g}"
-            )
             break
         prev_ll = ll
         now = time.perf_counter()
@@ -396,24 +400,38 @@ def _run_em(pat: Patterns, blocks: list[Block], lat: Latent, settings: Settings)
             phi = phi1
             continue
         phi2, ll1 = step(phi1)
+        ok, change = done(phi2, phi1, ll1, ll)
+        if ok:
+            phi = phi2
+            converged = True
+            break
         r = phi1 - phi
         v = phi2 - phi1 - r
         vv = float(v @ v)
         if vv <= 0 or not np.isfinite(vv):
-            phi = phi2
+            phi, prev_ll = phi2, ll1
             continue
         alpha = -np.sqrt(float(r @ r) / vv)
         alpha = float(np.clip(alpha, -step_max, -1.0))
         phi_x = phi - 2.0 * alpha * r + alpha**2 * v
         phi3, ll_x = step(phi_x)
         if phi3 is not None and np.isfinite(ll_x) and ll_x >= ll1 - 1e-8 * abs(ll1):
-            phi = phi3
+            ok, change = done(phi3, phi_x, ll_x, ll1)
+            phi, prev_ll = phi3, ll_x
+            if ok:
+                converged = True
+                break
             if alpha == -step_max:
                 step_max *= 4.0
         else:
-            phi = phi2
+            phi, prev_ll = phi2, ll1
             if alpha == -step_max:
                 step_max = max(step_max0, step_max / 4.0)
+    if converged:
+        message = (
+            f"converged after {iterations} EM steps: max parameter change {change:.2e} "
+            f"< {settings.tol:g}"
+        )
     else:
         message = (
             f"did not converge in {settings.max_iter} EM steps "
