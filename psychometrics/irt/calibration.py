@@ -6,7 +6,9 @@ returns a frozen :class:`CalibrationResult`. The estimation engine (``engine="cr
 shared by every model:
 
 * quadrature: fixed equally spaced nodes (default 61 on [-6, 6]) with normal weights;
-* E-step: response-pattern compression and matrix products, persons processed in chunks;
+* E-step: response-pattern compression and matrix products, persons processed in chunks
+  (for 5,000 patterns or more the products first run in float32, then float64 EM steps take
+  the estimates to convergence; the reported log-likelihood and SEs are float64);
 * M-step: Fisher scoring for all items of a model at once, in slope-intercept form;
 * acceleration: SQUAREM with a monotonicity safeguard;
 * convergence: largest parameter change of an EM step below ``tol`` *and* relative change of the
