@@ -281,3 +281,18 @@ def test_doubling_the_sample_keeps_estimates_doubles_loglik_and_shrinks_se():
     perm = calibrate(x[:, order], model="2pl", tol=1e-7)
     np.testing.assert_allclose(perm.params.b[:, 0], one.params.b[order, 0], atol=1e-5)
     assert perm.loglik == pytest.approx(one.loglik, abs=1e-6)
+
+
+def test_user_latent_distribution_sets_the_scale():
+    """With the ability distribution fixed at the generating N(0.5, 1.3^2), the estimates are on
+    the generating scale (N = 4000: bounds as for the 2PL test)."""
+    rng = np.random.default_rng(24)
+    true = make_params("2pl", 15, rng)
+    x = simulate(true, 0.5 + 1.3 * rng.standard_normal(4000), rng)
+    res = calibrate(x, model="2pl", latent=(0.5, 1.3))
+    assert res.latent_mean == 0.5 and res.latent_sd == 1.3
+    assert np.isnan(res.latent_mean_se) and res.n_parameters == 30
+    assert rmse(res.params.a, true.a) < 0.1
+    assert rmse(res.params.b[:, 0], true.b[:, 0]) < 0.12
+    with pytest.raises(ValueError, match="latent"):
+        calibrate(x, model="2pl", latent=(0.0, -1.0))

@@ -223,6 +223,7 @@ def calibrate(
     tol: float = 1e-5,
     ll_tol: float = 1e-9,
     c_prior: tuple[float, float] | None = DEFAULT_C_PRIOR,
+    latent: tuple[float, float] = (0.0, 1.0),
     se: str = "louis",
     accelerate: bool = True,
     engine: str = "credkit",
@@ -260,6 +261,9 @@ def calibrate(
         Convergence: change of the log-likelihood between cycles relative to ``|loglik|``.
     c_prior
         ``(alpha, beta)`` of the Beta prior on the 3PL lower asymptote, or None for none.
+    latent
+        ``(mean, sd)`` of the normal ability distribution: fixed values where they are not
+        estimated (default N(0, 1)), starting values where they are (anchors, Rasch/PCM sd).
     se
         ``"louis"`` (observed information), ``"xpd"`` (cross-product) or ``"none"``. Louis' method
         costs about patterns x indicator-columns^2 x nodes flops; above :data:`LOUIS_BUDGET`
@@ -294,6 +298,12 @@ def calibrate(
     """
     rm = _as_response_matrix(responses, item_ids)
     _check_options(quadrature, theta_range, max_iter, tol, ll_tol, c_prior, se, engine, chunk_size)
+    if (
+        len(latent) != 2
+        or not np.isfinite(latent[0])
+        or not (np.isfinite(latent[1]) and latent[1] > 0)
+    ):
+        raise ValueError(f"latent must be (mean, sd) with sd > 0, got {latent!r}")
     if anchors is not None and not isinstance(anchors, ItemParameters):
         raise TypeError("anchors must be ItemParameters (see psychometrics.irt.read_params)")
     if engine == "girth":
@@ -301,6 +311,8 @@ def calibrate(
 
         if anchors is not None:
             raise ValueError("engine='girth' does not support anchors; use engine='credkit'")
+        if tuple(latent) != (0.0, 1.0):
+            raise ValueError("engine='girth' fixes the ability distribution at N(0, 1) (latent)")
         return calibrate_girth(
             rm,
             model=model,
@@ -315,6 +327,7 @@ def calibrate(
     nodes = np.linspace(theta_range[0], theta_range[1], int(quadrature))
     pat = compress(prep.scores, prep.n_categories, chunk_size=chunk_size)
     blocks, lat = build_blocks(prep, anchors, c_prior)
+    lat.mean, lat.sd = float(latent[0]), float(latent[1])
     settings = _engine.Settings(
         nodes=nodes,
         max_iter=int(max_iter),
