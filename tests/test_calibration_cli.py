@@ -182,3 +182,29 @@ def test_non_convergence_warns_and_strict_fails(lsat_csv, tmp_path):
     out.unlink()
     r = run(*args, "--group", "form", "--strict")
     assert r.exit_code == 1 and "did not converge" in r.output and not out.exists()
+
+
+def test_long_format_gives_the_same_calibration(lsat_csv, tmp_path):
+    rows = [line.split(",") for line in lsat_csv.read_text().splitlines()]
+    header, body = rows[0], rows[1:]
+    long_lines = ["person_id,item_id,response"]
+    for row in body[::2]:  # every other person, one item left out for some: not presented
+        for j in range(1, 6):
+            if not (j == 3 and row[0].endswith("0")):
+                long_lines.append(f"{row[0]},{header[j]},{row[j]}")
+    long_csv = tmp_path / "long.csv"
+    long_csv.write_text("\n".join(long_lines) + "\n")
+    wide_lines = ["person," + ",".join(header[1:6])]
+    for row in body[::2]:
+        cells = row[1:6]
+        if row[0].endswith("0"):
+            cells[2] = ""
+        wide_lines.append(row[0] + "," + ",".join(cells))
+    wide_csv = tmp_path / "wide.csv"
+    wide_csv.write_text("\n".join(wide_lines) + "\n")
+    a = json.loads(
+        run("calibrate", long_csv, "--long", "--out", tmp_path / "a.csv", "--json").stdout
+    )
+    b = json.loads(run("calibrate", wide_csv, "--out", tmp_path / "b.csv", "--json").stdout)
+    assert a["n_persons"] == b["n_persons"] == 500
+    assert a["loglik"] == pytest.approx(b["loglik"], abs=1e-6)
