@@ -240,8 +240,7 @@ def _print_summary(res: CalibrationResult, responses: Path, out: Path) -> None:
         f"{responses}: {res.model} calibration ({res.engine} engine), "
         f"{res.n_persons} persons x {res.n_items} items"
     )
-    status = "converged" if res.converged else "NOT CONVERGED"
-    echo(f"  {status}: {res.message}")
+    echo(f"  {res.message}" if res.converged else f"  NOT CONVERGED: {res.message}")
     echo(
         f"  log-likelihood {res.loglik:.3f}   AIC {res.aic:.2f}   BIC {res.bic:.2f}   "
         f"({res.n_parameters} parameters)"
