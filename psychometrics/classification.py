@@ -3,7 +3,8 @@
 =====================  ===========================================================================
 method                 model of the observed classification
 =====================  ===========================================================================
-Rudner (examinees)     each examinee's true theta ~ N(theta_hat, SE^2) around their estimate
+Rudner (examinees)     each examinee's estimate stands in for the true theta (its category is
+                       the true one); the observed estimate ~ N(theta_hat, SE^2) (Rudner 2005)
 Rudner (population)    theta_hat ~ N(theta, SE(theta)^2), SE(theta) = 1 / sqrt(test information),
                        averaged over a latent distribution (quadrature)
 Lee                    summed score X | theta from the Lord-Wingersky recursion, averaged over a
@@ -147,9 +148,9 @@ def _summarize(
     """Indices from per-unit category probabilities.
 
     ``probs[i, k]`` is P(observed category k) for unit i whose true category is ``true_cat[i]``
-    (population methods). For Rudner's examinee method the roles swap: ``probs[i, k]`` is
-    P(true category k) and ``observed_cat`` is the observed category; the joint table is
-    transposed accordingly.
+    (every method, Rudner's examinee version included). With ``observed_cat`` the roles swap:
+    ``probs[i, k]`` is P(true category k) and ``observed_cat`` the observed category; the joint
+    table is transposed accordingly (no caller uses this at present).
     """
     w = weights / weights.sum()
     n_cat = probs.shape[1]
@@ -193,10 +194,13 @@ def _normal_category_probs(center: np.ndarray, sd: np.ndarray, cuts: np.ndarray)
 def rudner(theta, se, *, cuts) -> DecisionResult:
     """Rudner's accuracy and consistency from examinees' theta estimates and standard errors.
 
-    Each examinee's true theta is taken as ``N(theta_hat_i, se_i^2)``. With ``p_ik`` the resulting
-    probability that the true category is k and ``o_i`` the observed category of ``theta_hat_i``:
-    accuracy = ``mean_i p_{i, o_i}``, consistency = ``mean_i sum_k p_ik^2``, false positive =
-    ``mean_i sum_{k < o_i} p_ik``, false negative = ``mean_i sum_{k > o_i} p_ik``.
+    As in Rudner (2005) and irtQ's ``cac_rud``, each estimate ``theta_hat_i`` stands in for the
+    examinee's true theta: the true category ``t_i`` is that of ``theta_hat_i``, and the observed
+    estimate is ``N(theta_hat_i, se_i^2)``. With ``p_ik`` the resulting probability that the
+    observed category is k: accuracy = ``mean_i p_{i, t_i}``, consistency =
+    ``mean_i sum_k p_ik^2``, false positive (observed above true) = ``mean_i sum_{k > t_i} p_ik``,
+    false negative = ``mean_i sum_{k < t_i} p_ik``; ``pass_rate`` is the expected observed pass
+    rate ``mean_i P(observed top category)`` and ``true_pass_rate`` the share of estimates in it.
 
     Parameters
     ----------
@@ -218,19 +222,9 @@ def rudner(theta, se, *, cuts) -> DecisionResult:
     if not (np.all(np.isfinite(t)) and np.all(np.isfinite(s)) and np.all(s > 0)):
         raise ValueError("theta, se: must be finite, se > 0")
     c = _check_cuts(cuts)
-    probs = _normal_category_probs(t, s, c)
-    observed = np.searchsorted(c, t, side="right")
-    return _summarize(
-        "rudner",
-        probs,
-        observed,
-        np.ones(t.size),
-        c,
-        "theta",
-        t.size,
-        METRIC,
-        observed_cat=observed,
-    )
+    probs = _normal_category_probs(t, s, c)  # P(observed category k | true theta = theta_hat)
+    true_cat = np.searchsorted(c, t, side="right")
+    return _summarize("rudner", probs, true_cat, np.ones(t.size), c, "theta", t.size, METRIC)
 
 
 def quadrature(

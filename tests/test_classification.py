@@ -52,14 +52,16 @@ def test_rudner_matches_direct_normal_cdf_formulas():
     se = np.array([0.4, 0.3, 0.35, 0.3, 0.25, 0.3, 0.5])
     cut = 0.1
     acc = cons = fp = fn = 0.0
+    # Rudner (2005): the estimate stands in for the true theta; the observed estimate is
+    # N(theta_hat, se^2). A truly failing examinee observed above the cut is a false positive.
     for t, s in zip(theta, se, strict=True):
-        p_above = 1.0 - phi((cut - t) / s)  # P(true theta >= cut)
+        p_above = 1.0 - phi((cut - t) / s)  # P(observed theta >= cut | true theta = t)
         if t >= cut:
             acc += p_above
-            fp += 1 - p_above
+            fn += 1 - p_above
         else:
             acc += 1 - p_above
-            fn += p_above
+            fp += p_above
         cons += p_above**2 + (1 - p_above) ** 2
     n = theta.size
     res = cl.rudner(theta, se, cuts=cut)
@@ -68,7 +70,10 @@ def test_rudner_matches_direct_normal_cdf_formulas():
     assert res.false_positive == pytest.approx(fp / n, abs=1e-12)
     assert res.false_negative == pytest.approx(fn / n, abs=1e-12)
     assert res.accuracy + res.false_positive + res.false_negative == pytest.approx(1.0)
-    assert res.pass_rate == pytest.approx(np.mean(theta >= cut))
+    assert res.true_pass_rate == pytest.approx(np.mean(theta >= cut))
+    assert res.pass_rate == pytest.approx(
+        np.mean([1.0 - phi((cut - t) / s) for t, s in zip(theta, se, strict=True)]), abs=1e-12
+    )
     # kappa: chance agreement from the mean category probabilities
     m = np.mean([1.0 - phi((cut - t) / s) for t, s in zip(theta, se, strict=True)])
     chance = m**2 + (1 - m) ** 2
