@@ -81,7 +81,12 @@ def test_example_builds_every_stage(example):
     assert result.cut.method == "angoff"
     assert set(result.forms) == set(result.cut.raw_cuts) == set(result.decisions)
     assert len(result.forms) == result.spec.form.count
+    administered = {f.form_id: set(f.item_ids) for f in result.administered}
     for fid, items in result.forms.items():
+        assert administered.get(fid) == set(items), (
+            "the simulated responses no longer match the assembled forms (the bank or the "
+            "assembly changed): run python specs/data/simulate_example.py"
+        )
         assert len(items) == result.spec.form.length
         # the simulated candidates took the assembled forms: classical statistics exist
         assert result.form_statistics[fid].test.n_persons > 900
