@@ -41,3 +41,58 @@ def sha256_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> s
         while chunk := handle.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def check_output_path(
+    path: str | os.PathLike[str],
+    *,
+    inputs: tuple[str | os.PathLike[str] | None, ...] = (),
+    field: str | None = None,
+) -> None:
+    """Refuse an output path that would destroy an input or cannot be written.
+
+    Raises :class:`~psychometrics.errors.InputError` naming ``path`` when it is an existing
+    directory, when a parent is an existing file, or when it is the same file as one of
+    ``inputs`` (writing there would replace the data the command reads).
+    """
+    from psychometrics.errors import InputError
+
+    target = Path(path)
+    if target.is_dir():
+        raise InputError("is a directory, not a file", file=target, field=field)
+    for parent in target.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(f"{parent} is a file, not a directory", file=target, field=field)
+            break
+    resolved = target.resolve()
+    for source in inputs:
+        if source is None:
+            continue
+        same = Path(source).resolve() == resolved
+        if not same and target.exists() and Path(source).exists():
+            same = os.path.samefile(source, target)
+        if same:
+            raise InputError(
+                "is also an input of this command; choose another output file",
+                file=target,
+                field=field,
+            )
+
+
+def write_output_text(
+    path: str | os.PathLike[str],
+    text: str,
+    *,
+    inputs: tuple[str | os.PathLike[str] | None, ...] = (),
+    field: str | None = None,
+) -> None:
+    """:func:`check_output_path`, then :func:`atomic_write_text`; an OS error (no permission,
+    disk full) becomes an :class:`~psychometrics.errors.InputError` naming ``path``."""
+    from psychometrics.errors import InputError
+
+    check_output_path(path, inputs=inputs, field=field)
+    try:
+        atomic_write_text(path, text)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", file=path, field=field) from None

@@ -23,11 +23,11 @@ import numpy as np
 from psychometrics.cli._common import UserError, echo_json, progress
 from psychometrics.equating import true_score_equating
 from psychometrics.errors import InputError
-from psychometrics.fileio import atomic_write_text
+from psychometrics.fileio import check_output_path, write_output_text
 from psychometrics.irt.dimensionality import dimensionality
 from psychometrics.irt.fit import item_fit_plot_data, model_fit
 from psychometrics.irt.models import METRIC, ItemParameters
-from psychometrics.irt.params_io import read_params, write_params
+from psychometrics.irt.params_io import params_to_csv, read_params
 from psychometrics.irt.scoring import (
     METHODS,
     apply_scale,
@@ -240,7 +240,12 @@ def score(
     _check_scale(scale_slope, scale_intercept, round_to, scale_min, scale_max)
     if not bounds[1] > bounds[0]:
         raise UserError("--bounds: the upper bound must exceed the lower bound")
+    inputs = (responses, params_path, opts.get("key_file"))
+    if out is not None:
+        check_output_path(out, inputs=inputs, field="--out")
     data, params = _read(responses, params_path, opts)
+    if data.n_persons == 0:
+        raise InputError("no persons (only a header)", file=responses)
     result = _library(
         score_persons,
         data,
@@ -274,7 +279,7 @@ def score(
             )
             header += ["scale_score", "scale_se"]
             rows = [(*r, s_, e_) for r, s_, e_ in zip(rows, scaled, scaled_se, strict=True)]
-        atomic_write_text(out, _csv_text(header, rows))
+        write_output_text(out, _csv_text(header, rows), inputs=inputs, field="--out")
     if as_json:
         echo_json(result)
         return
@@ -351,6 +356,8 @@ def score_table_cmd(
     if not prior_sd > 0:
         raise UserError("--prior-sd must be positive")
     _check_scale(scale_slope, scale_intercept, round_to, scale_min, scale_max)
+    if out is not None:
+        check_output_path(out, inputs=(params_path,), field="--out")
     params = _item_list(items, read_params(params_path), params_path)
     table = _library(
         score_table,
@@ -370,7 +377,7 @@ def score_table_cmd(
         cols += [table.scale_score, table.scale_se]
     rows = list(zip(*cols, strict=True))
     if out is not None:
-        atomic_write_text(out, _csv_text(header, rows))
+        write_output_text(out, _csv_text(header, rows), inputs=(params_path,), field="--out")
     if as_json:
         echo_json(table)
         return
@@ -400,13 +407,15 @@ def info(params_path, items, theta_min, theta_max, step, out, as_json):
         raise UserError("need --step > 0 and --theta-max > --theta-min")
     if (theta_max - theta_min) / step > 10_000:
         raise UserError("--step is too small for the theta range (more than 10000 points)")
+    if out is not None:
+        check_output_path(out, inputs=(params_path,), field="--out")
     params = _item_list(items, read_params(params_path), params_path)
     grid = np.arange(theta_min, theta_max + step / 2, step)
     tab = _library(information_table, params, grid)
     header = ("theta", "information", "csem", "tcc")
     rows = list(zip(tab.theta, tab.test_information, tab.csem, tab.tcc, strict=True))
     if out is not None:
-        atomic_write_text(out, _csv_text(header, rows))
+        write_output_text(out, _csv_text(header, rows), inputs=(params_path,), field="--out")
     if as_json:
         echo_json(tab)
         return
@@ -478,6 +487,11 @@ def fit(
     """Item fit (S-X2, infit/outfit), global fit (M2, RMSEA), Q3 local dependence, person fit."""
     if not min_expected >= 0:
         raise UserError("--min-expected must be >= 0")
+    inputs = (responses, params_path, opts.get("key_file"))
+    if persons_out is not None:
+        check_output_path(persons_out, inputs=inputs, field="--persons-out")
+    if plot_data is not None:
+        check_output_path(plot_data, inputs=(*inputs, persons_out), field="--plot-data")
     data, params = _read(responses, params_path, opts)
     if data.n_persons < 2:
         raise InputError("need at least two persons", file=responses)
@@ -492,10 +506,12 @@ def fit(
     if persons_out is not None:
         pf = report.person_fit
         rows = zip(pf.person_ids, pf.theta, pf.lz, pf.flagged.astype(int), strict=True)
-        atomic_write_text(persons_out, _csv_text(("person_id", "theta", "lz", "flagged"), rows))
+        text = _csv_text(("person_id", "theta", "lz", "flagged"), rows)
+        write_output_text(persons_out, text, inputs=inputs, field="--persons-out")
     if plot_data is not None:
         plot = _library(item_fit_plot_data, data, params, theta=report.person_fit.theta)
-        atomic_write_text(plot_data, json.dumps(_finite(plot.to_dict()), indent=1) + "\n")
+        text = json.dumps(_finite(plot.to_dict()), indent=1) + "\n"
+        write_output_text(plot_data, text, inputs=(*inputs, persons_out), field="--plot-data")
     if as_json:
         echo_json(report)
         return
@@ -570,6 +586,8 @@ def dimensionality_cmd(responses, kind, parallel, seed, as_json, **opts):
         omit_as_wrong=not opts["omit_as_missing"],
         long=bool(opts["long_format"]),
     )
+    if data.n_persons < 2:
+        raise InputError("need at least two persons", file=responses)
     result = _library(dimensionality, data, kind=kind, n_replications=parallel, seed=seed)
     if as_json:
         echo_json(result)
@@ -628,6 +646,8 @@ def dimensionality_cmd(responses, kind, parallel, seed, as_json, **opts):
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
 def link(new_path, base_path, method, common, drift_rule, drift_threshold, out, as_json):
     """Put a new calibration on the base scale through common items (A, B; a/A, A*b + B, c)."""
+    if out is not None:
+        check_output_path(out, inputs=(new_path, base_path), field="--out")
     new, base = read_params(new_path), read_params(base_path)
     common_items = None
     if common:
@@ -653,7 +673,8 @@ def link(new_path, base_path, method, common, drift_rule, drift_threshold, out, 
         drift_threshold=drift_threshold,
     )
     if out is not None:
-        write_params(out, result.linked)
+        text = params_to_csv(result.linked)
+        write_output_text(out, text, inputs=(new_path, base_path), field="--out")
     if as_json:
         echo_json(result)
         return
@@ -693,6 +714,8 @@ def link(new_path, base_path, method, common, drift_rule, drift_threshold, out, 
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 def equate(x_path, y_path, out, as_json):
     """IRT true-score equating: raw score on form X -> equivalent raw score on form Y."""
+    if out is not None:
+        check_output_path(out, inputs=(x_path, y_path), field="--out")
     fx, fy = read_params(x_path), read_params(y_path)
     result = _library(true_score_equating, fx, fy)
     header = ("raw_x", "theta", "equivalent_y", "region")
@@ -700,7 +723,7 @@ def equate(x_path, y_path, out, as_json):
         zip(result.raw_x.astype(int), result.theta, result.equivalent_y, result.region, strict=True)
     )
     if out is not None:
-        atomic_write_text(out, _csv_text(header, rows))
+        write_output_text(out, _csv_text(header, rows), inputs=(x_path, y_path), field="--out")
     if as_json:
         echo_json(result)
         return

@@ -1,0 +1,102 @@
+"""Hostile and clumsy input to the finished ``credkit`` commands (reviewer R1).
+
+Every case: exit status != 0, exactly one line on stderr naming the file, line or field, no
+traceback, and nothing that was on disk before is lost or half-written.
+"""
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from psychometrics.cli import main
+from psychometrics.irt.models import ItemParameters
+from psychometrics.irt.params_io import write_params
+
+IDS = tuple(f"I{j + 1}" for j in range(5))
+
+
+@pytest.fixture
+def files(tmp_path):
+    a = np.array([0.99, 1.08, 1.71, 0.77, 0.74])
+    d = np.array([1.86, 0.81, 1.81, 0.49, 1.85])
+    params = tmp_path / "params.csv"
+    write_params(
+        params, ItemParameters(item_ids=IDS, model=("2pl",) * 5, a=a, b=-d / a, c=np.zeros(5))
+    )
+    rng = np.random.default_rng(7)
+    data = (rng.random((60, 5)) < 0.7).astype(int)
+    lines = ["person_id," + ",".join(IDS)]
+    lines += [f"P{i}," + ",".join(map(str, row)) for i, row in enumerate(data)]
+    resp = tmp_path / "responses.csv"
+    resp.write_text("\n".join(lines) + "\n")
+    header_only = tmp_path / "header.csv"
+    header_only.write_text(lines[0] + "\n")
+    return tmp_path, params, resp, header_only
+
+
+def fails(*args, where):
+    """Run ``credkit *args``; assert the one-line-error contract; return stderr."""
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    err = result.stderr
+    assert result.exit_code != 0, result.stdout
+    assert "Traceback" not in err and not (
+        result.exception is not None and not isinstance(result.exception, SystemExit)
+    ), repr(result.exception)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert str(where) in lines[0], lines[0]
+    assert result.stdout == ""
+    return lines[0]
+
+
+def unchanged(path):
+    before = path.read_bytes()
+
+    class _Check:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            assert path.read_bytes() == before, f"{path} was modified"
+
+    return _Check()
+
+
+# --- scoring commands: an output path that is also an input ---------------------------------
+
+
+def test_score_out_equal_to_responses_is_refused(files):
+    tmp, params, resp, _ = files
+    with unchanged(resp):
+        fails("score", resp, "--params", params, "--out", resp, where=resp)
+
+
+def test_score_table_and_info_out_equal_to_params_is_refused(files):
+    tmp, params, resp, _ = files
+    with unchanged(params):
+        fails("score-table", "--params", params, "--out", params, where="--out")
+        fails("info", "--params", params, "--out", tmp / "." / "params.csv", where="--out")
+        fails("equate", "--from", params, "--to", params, "--out", params, where="--out")
+        fails("link", "--new", params, "--base", params, "--out", params, where="--out")
+
+
+def test_fit_outputs_equal_to_inputs_are_refused(files):
+    tmp, params, resp, _ = files
+    with unchanged(resp), unchanged(params):
+        fails("fit", resp, "--params", params, "--persons-out", resp, where="--persons-out")
+        fails("fit", resp, "--params", params, "--plot-data", params, where="--plot-data")
+
+
+def test_output_under_a_file_is_one_line_not_a_traceback(files):
+    tmp, params, resp, _ = files
+    with unchanged(resp):
+        bad = resp / "x.csv"
+        fails("score", resp, "--params", params, "--out", bad, where=bad)
+        fails("info", "--params", params, "--out", bad, where=bad)
+        fails("equate", "--from", params, "--to", params, "--out", bad, where=bad)
+
+
+def test_header_only_responses_are_an_error(files):
+    tmp, params, resp, header = files
+    fails("score", header, "--params", params, "--json", where=header)
+    fails("dimensionality", header, "--json", where=header)
