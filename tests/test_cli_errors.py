@@ -100,3 +100,18 @@ def test_header_only_responses_are_an_error(files):
     tmp, params, resp, header = files
     fails("score", header, "--params", params, "--json", where=header)
     fails("dimensionality", header, "--json", where=header)
+
+
+# --- analyze ---------------------------------------------------------------------------------
+
+
+def test_analyze_out_equal_to_responses_is_refused(files):
+    tmp, params, resp, _ = files
+    with unchanged(resp):
+        fails("analyze", resp, "--out", resp, where="--out")
+        fails("analyze", resp, "--out", resp / "items.csv", where=resp)
+
+
+def test_analyze_header_only_is_an_error(files):
+    tmp, params, resp, header = files
+    fails("analyze", header, "--json", where=header)

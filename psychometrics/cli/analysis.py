@@ -17,7 +17,7 @@ from psychometrics.cli._common import UserError, echo_json, progress
 from psychometrics.ctt import ItemAnalysis, Thresholds, form_analysis, item_analysis
 from psychometrics.dif import DIFResult, dif_analysis
 from psychometrics.errors import InputError
-from psychometrics.fileio import atomic_write_text
+from psychometrics.fileio import check_output_path, write_output_text
 from psychometrics.responses import ItemKey, ResponseMatrix, read_key_csv, read_responses
 
 BASE_COLUMNS = ("item_id", "n", "p", "rpbis", "alpha_if_deleted")
@@ -151,6 +151,8 @@ def analyze(
         thresholds = Thresholds(p_low=p_low, p_high=p_high, rpbis_min=rpbis_min)
     except ValueError as exc:
         raise UserError(str(exc)) from None
+    if out_file is not None:
+        check_output_path(out_file, inputs=(responses, key_file), field="--out")
 
     key: dict[str, ItemKey] | None = None
     outcomes: dict[str, str] | None = None
@@ -169,6 +171,8 @@ def analyze(
         omit_as_wrong=not omit_as_missing,
         long=long_format,
     )
+    if rm.n_persons == 0:
+        raise InputError("no persons (only a header)", file=responses)
     if not as_json:
         progress(f"read {rm.n_persons} persons x {rm.n_items} items from {responses}")
     ctt = item_analysis(rm, key=key, outcomes=outcomes, thresholds=thresholds, omit_code=omit_code)
@@ -213,7 +217,9 @@ def analyze(
             columns.append("outcome")
         if dif is not None:
             columns += DIF_EXTRA_COLUMNS
-        atomic_write_text(out_file, _to_csv(rows, columns))
+        write_output_text(
+            out_file, _to_csv(rows, columns), inputs=(responses, key_file), field="--out"
+        )
         if not as_json:
             progress(f"wrote {out_file}")
     if as_json:
