@@ -296,3 +296,72 @@ def test_user_latent_distribution_sets_the_scale():
     assert rmse(res.params.b[:, 0], true.b[:, 0]) < 0.12
     with pytest.raises(ValueError, match="latent"):
         calibrate(x, model="2pl", latent=(0.0, -1.0))
+
+
+def test_louis_standard_errors_match_a_numerical_hessian_mixed_3pl_grm_with_missing():
+    """Louis' information for 3PL (with its c prior) + GRM items and not-presented cells equals
+    the numerical Hessian of the log-posterior computed here from the shared response functions
+    on the same quadrature grid (independent of the engine's E-step). Central differences with
+    h = 1e-3 are accurate to ~1e-6 relative, so SEs must agree to 0.1 %."""
+    from scipy.special import expit
+
+    rng = np.random.default_rng(25)
+    mcq = make_params("3pl", 4, rng, prefix="m")
+    rub = make_params("grm", 1, rng, n_cat=4, prefix="r")
+    both = ItemParameters.concatenate([mcq, rub])
+    x = simulate(both, rng.standard_normal(1500), rng)
+    x[rng.random(x.shape) < 0.1] = -1
+    res = calibrate(x, model="3pl", poly_model="grm", item_ids=both.item_ids, tol=1e-8)
+    nodes = np.linspace(-6, 6, 61)
+    logw = -0.5 * nodes**2 - np.logaddexp.reduce(-0.5 * nodes**2)
+    pres = x >= 0
+    alpha, beta = 5.0, 17.0
+
+    def unpack(v):  # (a, d, g) x 4 mcq, then (a, d1, d2, d3) for the rubric item
+        a = np.concatenate([v[0:12:3], [v[12]]])
+        d = v[1:12:3]
+        c = np.concatenate([expit(v[2:12:3]), [0.0]])
+        b = np.full((5, 3), np.nan)
+        b[:4, 0] = -d / a[:4]
+        b[4] = -v[13:16] / v[12]
+        return both.with_values(a=a, b=b, c=c), v[2:12:3]
+
+    def log_post(v):
+        params, g = unpack(v)
+        probs = category_probabilities(params, nodes)  # (Q, J, K)
+        ll_nodes = np.zeros((x.shape[0], nodes.size))
+        for j in range(5):
+            p = probs[:, j, :][:, np.where(pres[:, j], x[:, j], 0)].T  # (n, Q)
+            ll_nodes += np.where(pres[:, j][:, None], np.log(p), 0.0)
+        ll = np.logaddexp.reduce(ll_nodes + logw, axis=1).sum()
+        c = expit(g)
+        return ll + np.sum((alpha - 1) * np.log(c) + (beta - 1) * np.log1p(-c))
+
+    p = res.params
+    v0 = np.zeros(16)
+    v0[0:12:3] = p.a[:4]
+    v0[1:12:3] = -p.a[:4] * p.b[:4, 0]
+    v0[2:12:3] = np.log(p.c[:4] / (1 - p.c[:4]))
+    v0[12] = p.a[4]
+    v0[13:16] = -p.a[4] * p.b[4]
+    h = 1e-3
+    hess = np.zeros((16, 16))
+    eye = np.eye(16) * h
+    for i in range(16):
+        for k in range(i, 16):
+            hess[i, k] = hess[k, i] = (
+                log_post(v0 + eye[i] + eye[k])
+                - log_post(v0 + eye[i] - eye[k])
+                - log_post(v0 - eye[i] + eye[k])
+                + log_post(v0 - eye[i] - eye[k])
+            ) / (4 * h * h)
+    cov = np.linalg.inv(-hess)
+    se = np.sqrt(np.diag(cov))
+    np.testing.assert_allclose(p.se_a[:4], se[0:12:3], rtol=1e-3)
+    np.testing.assert_allclose(p.se_a[4], se[12], rtol=1e-3)
+    np.testing.assert_allclose(p.se_c[:4], p.c[:4] * (1 - p.c[:4]) * se[2:12:3], rtol=1e-3)
+    for j in range(4):  # b = -d / a by the delta method
+        idx = [3 * j, 3 * j + 1]
+        grad = np.array([v0[idx[1]] / v0[idx[0]] ** 2, -1 / v0[idx[0]]])
+        se_b = np.sqrt(grad @ cov[np.ix_(idx, idx)] @ grad)
+        assert p.se_b[j, 0] == pytest.approx(se_b, rel=1e-3)
