@@ -115,3 +115,22 @@ def test_analyze_out_equal_to_responses_is_refused(files):
 def test_analyze_header_only_is_an_error(files):
     tmp, params, resp, header = files
     fails("analyze", header, "--json", where=header)
+
+
+# --- cutscore --------------------------------------------------------------------------------
+
+
+def test_cutscore_convert_non_finite_theta_is_one_line(files):
+    tmp, params, resp, _ = files
+    fails("cutscore", "convert", "--params", params, "--theta", "nan", "--json", where="--theta")
+    fails("cutscore", "convert", "--params", params, "--raw", "inf", "--json", where="--raw")
+
+
+def test_compromise_methods_refuse_negative_raw_scores(tmp_path):
+    scores = tmp_path / "scores.csv"
+    scores.write_text("person_id,score\n" + "".join(f"P{i},{i % 6}\n" for i in range(40)))
+    scores.write_text(scores.read_text().replace("P3,3\n", "P3,-4\n"))
+    hof = ("--min-cut", 1, "--max-cut", 4, "--min-fail", 0.1, "--max-fail", 0.5, "--json")
+    fails("cutscore", "hofstee", "--scores", scores, *hof, where=f"{scores}:5: score")
+    beuk = ("--mean-cut", 3, "--mean-pass-rate", 0.5, "--sd-cut", 1, "--sd-pass-rate", 0.1)
+    fails("cutscore", "beuk", "--scores", scores, *beuk, where=f"{scores}:5: score")

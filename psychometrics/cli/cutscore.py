@@ -97,7 +97,17 @@ def _scores(path: Path) -> np.ndarray:
     table = ss.read_table(
         path, required=("person_id", "score"), numeric=("score",), unique="person_id"
     )
-    return table.columns["score"]
+    scores = table.columns["score"]
+    negative = np.flatnonzero(scores < 0)
+    if negative.size:
+        k = int(negative[0])
+        raise InputError(
+            f"a raw score cannot be negative, got {scores[k]:g}",
+            file=path,
+            line=int(table.lines[k]),
+            field="score",
+        )
+    return scores
 
 
 def _fmt(x: Any, digits: int = 3) -> str:
@@ -128,6 +138,13 @@ ROUNDING = click.option(
     default="ceil",
     show_default=True,
     help="How TCC(theta cut) becomes a whole raw cut.",
+)
+ROUNDING_RAW = click.option(
+    "--rounding",
+    type=click.Choice(ss.ROUNDING_RULES),
+    default="ceil",
+    show_default=True,
+    help="How the compromise cut becomes a whole raw cut.",
 )
 JSON = click.option("--json", "as_json", is_flag=True, help="Print only JSON.")
 
@@ -246,7 +263,7 @@ def booklet_cmd(params_path, form_path, rp, as_json) -> None:
 @click.option("--max-cut", type=float, required=True, help="Highest acceptable raw cut.")
 @click.option("--min-fail", type=float, required=True, help="Lowest acceptable fail rate (0-1).")
 @click.option("--max-fail", type=float, required=True, help="Highest acceptable fail rate (0-1).")
-@ROUNDING
+@ROUNDING_RAW
 @JSON
 def hofstee_cmd(scores_path, min_cut, max_cut, min_fail, max_fail, rounding, as_json) -> None:
     """Hofstee compromise cut against the observed score distribution."""
@@ -282,7 +299,7 @@ def hofstee_cmd(scores_path, min_cut, max_cut, min_fail, max_fail, rounding, as_
 @click.option("--mean-pass-rate", type=float, help="Panel mean expected pass rate (0-1).")
 @click.option("--sd-cut", type=float, help="SD of the panel's cuts.")
 @click.option("--sd-pass-rate", type=float, help="SD of the panel's pass rates.")
-@ROUNDING
+@ROUNDING_RAW
 @JSON
 def beuk_cmd(
     scores_path, judgments, mean_cut, mean_pass_rate, sd_cut, sd_pass_rate, rounding, as_json
@@ -451,6 +468,9 @@ def convert_cmd(
     """Express a cut as theta, the raw cut of each form, and a reporting-scale score."""
     if (theta is None) == (raw is None):
         raise UserError("convert: give exactly one of --theta and --raw")
+    for name, value in (("--theta", theta), ("--raw", raw)):
+        if value is not None and not math.isfinite(value):
+            raise UserError(f"{name} must be a finite number, got {value}")
     forms: dict[str, ItemParameters] = {}
     for fp in form_paths or [None]:
         form_id, form = _form_params(params_path, fp)
