@@ -4,6 +4,8 @@ Every case: exit status != 0, exactly one line on stderr naming the file, line o
 traceback, and nothing that was on disk before is lost or half-written.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -134,3 +136,33 @@ def test_compromise_methods_refuse_negative_raw_scores(tmp_path):
     fails("cutscore", "hofstee", "--scores", scores, *hof, where=f"{scores}:5: score")
     beuk = ("--mean-cut", 3, "--mean-pass-rate", 0.5, "--sd-cut", 1, "--sd-pass-rate", 0.1)
     fails("cutscore", "beuk", "--scores", scores, *beuk, where=f"{scores}:5: score")
+
+
+# --- assemble --------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def spec_copy(tmp_path):
+    text = (ROOT / "specs" / "data-analytics-fundamentals.yaml").read_text()
+    text = text.replace("../item_bank", str(ROOT / "item_bank"))
+    text = text.replace("data/", str(ROOT / "specs" / "data") + "/")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text)
+    return spec
+
+
+def test_assemble_refuses_bad_out_folders_before_solving(spec_copy, tmp_path):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep\n")
+    with unchanged(a_file):
+        fails("assemble", spec_copy, "--out", a_file / "forms", "--json", where="--out")
+    items = ROOT / "item_bank" / "items"
+    before = sorted(p.name for p in items.iterdir())
+    fails("assemble", spec_copy, "--out", items, "--json", where="item bank")
+    assert sorted(p.name for p in items.iterdir()) == before
+
+
+def test_assemble_non_finite_cut_theta(spec_copy):
+    fails("assemble", spec_copy, "--cut-theta", "nan", "--json", where="--cut-theta")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 
 import click
 
 from psychometrics.cli._common import UserError, echo_json, progress
+from psychometrics.errors import InputError
 from psychometrics.spec import check_spec
 
 
@@ -113,18 +115,25 @@ def assemble(
     from psychometrics.assembly_spec import assemble_spec, write_forms, write_qti
     from psychometrics.spec import load_spec
 
+    if cut_theta is not None and not math.isfinite(cut_theta):
+        raise UserError(f"--cut-theta must be a finite number, got {cut_theta}")
     loaded = load_spec(spec)
+    target = Path(out_dir) if out_dir else loaded.path.parent / "forms" / loaded.credential.id
+    _check_out_dir(target, Path(loaded.bank))
     if not as_json:
         progress(f"assembling {loaded.form.count} form(s) of {loaded.form.length} items ...")
     with _solver_output_to_stderr():
         result = assemble_spec(loaded, time_limit=time_limit, gap=gap, cut_theta=cut_theta)
-    target = Path(out_dir) if out_dir else loaded.path.parent / "forms" / loaded.credential.id
-    paths = write_forms(result, target, spec=loaded)
-    if qti:
-        try:
+    try:
+        paths = write_forms(result, target, spec=loaded)
+        if qti:
             paths += write_qti(result, loaded, target)
-        except ImportError as exc:  # pragma: no cover - the bank's QTI writer is part of credkit
-            raise UserError(f"--qti: the QTI writer is not available ({exc})") from None
+    except ImportError as exc:  # pragma: no cover - the bank's QTI writer is part of credkit
+        raise UserError(f"--qti: the QTI writer is not available ({exc})") from None
+    except OSError as exc:
+        raise InputError(
+            f"cannot write: {exc.strerror or exc}", file=target, field="--out"
+        ) from None
     if as_json:
         echo_json(result.to_dict())
         return
@@ -137,6 +146,21 @@ def assemble(
         click.echo(f"  {form.id}: {len(form.items)} items, {info}")
     for path in paths:
         click.echo(f"wrote {path}")
+
+
+def _check_out_dir(target, bank) -> None:
+    """Refuse an --out folder that is a file, lies under a file, or is the item bank itself
+    (form files there would be read as items)."""
+    for path in (target, *target.absolute().parents):
+        if path.exists():
+            if not path.is_dir():
+                raise InputError(f"{path} is a file, not a folder", file=target, field="--out")
+            break
+    resolved = target.resolve()
+    if resolved in (bank.resolve(), (bank / "items").resolve()):
+        raise InputError(
+            "is the item bank; write the forms to another folder", file=target, field="--out"
+        )
 
 
 def register(group: click.Group) -> None:
