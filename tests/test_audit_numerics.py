@@ -82,3 +82,237 @@ def test_rudner_examinee_equals_population_version_at_the_same_thetas():
         assert getattr(ex, field) == pytest.approx(getattr(pop, field), abs=1e-12), field
     np.testing.assert_allclose(np.array(ex.joint), np.array(pop.joint), atol=1e-12)
     assert not math.isclose(ex.false_positive, ex.false_negative)  # the check can tell them apart
+
+
+# ---------------------------------------------------------------------------------------------
+# scoring: standard errors of ML and WLE are 1 / sqrt(I) at the estimate (3PL and GPCM)
+# ---------------------------------------------------------------------------------------------
+
+
+def _mixed_3pl_gpcm() -> ItemParameters:
+    nan = np.nan
+    return ItemParameters(
+        item_ids=("d1", "d2", "d3", "d4", "p1", "p2"),
+        model=("3pl", "3pl", "3pl", "3pl", "gpcm", "gpcm"),
+        a=np.array([1.3, 0.9, 1.6, 1.1, 0.8, 1.2]),
+        b=np.array(
+            [
+                [-0.8, nan, nan],
+                [0.1, nan, nan],
+                [0.6, nan, nan],
+                [-0.2, nan, nan],
+                [-1.0, 0.2, 1.1],
+                [-0.5, 0.4, nan],
+            ]
+        ),
+        c=np.array([0.2, 0.15, 0.25, 0.1, 0.0, 0.0]),
+    )
+
+
+def _info_direct(params: ItemParameters, t: float) -> float:
+    """Test information written out: 3PL a^2 (P - c)^2 Q / ((1 - c)^2 P) (Lord 1980, eq. 5-9);
+    GPCM a^2 Var(X | theta) (Muraki 1993)."""
+    total = 0.0
+    for j, model in enumerate(params.model):
+        a, c = params.a[j], params.c[j]
+        b = params.b[j][~np.isnan(params.b[j])]
+        if model == "3pl":
+            p = c + (1 - c) / (1 + math.exp(-a * (t - b[0])))
+            total += a**2 * (p - c) ** 2 * (1 - p) / ((1 - c) ** 2 * p)
+        else:
+            num = np.concatenate([[0.0], np.cumsum(a * (t - b))])
+            pk = np.exp(num - num.max())
+            pk /= pk.sum()
+            k = np.arange(pk.size)
+            total += a**2 * (pk @ k**2 - (pk @ k) ** 2)
+    return total
+
+
+@pytest.mark.parametrize("method", ["ml", "wle"])
+def test_ml_and_wle_se_is_inverse_root_information_at_the_estimate(method):
+    from psychometrics.irt.scoring import FLAG_AT_BOUND, score_persons
+
+    params = _mixed_3pl_gpcm()
+    x = np.array([[1, 0, 1, 1, 2, 1], [0, 0, 1, 0, 1, 0], [1, 1, 0, 1, 3, 2], [0, 1, 0, 0, 0, 1]])
+    got = score_persons(x, params, method=method, tol=1e-11)
+    for i in range(x.shape[0]):
+        if FLAG_AT_BOUND in got.flags[i]:
+            continue
+        expected = 1.0 / math.sqrt(_info_direct(params, got.theta[i]))
+        assert got.se[i] == pytest.approx(expected, rel=1e-8)
+
+
+def test_wle_gpcm_solves_warms_equation_in_closed_form():
+    """GPCM WLE (Warm 1989 with Samejima's polytomous J): for GPCM items
+    dlogL/dtheta = sum a (x - E), I = sum a^2 V, J = sum a^3 mu_3 (third central moment);
+    the estimate zeroes sum a (x - E) + J / (2 I). Root by brentq, tolerance 1e-6."""
+    from scipy import optimize
+
+    from psychometrics.irt.scoring import score_persons
+
+    nan = np.nan
+    params = ItemParameters(
+        item_ids=("g1", "g2", "g3"),
+        model=("gpcm",) * 3,
+        a=np.array([0.8, 1.3, 1.0]),
+        b=np.array([[-1.0, 0.0, 1.0], [-0.5, 0.7, nan], [0.2, 1.4, 2.0]]),
+        c=np.zeros(3),
+    )
+
+    def warm(t, x):
+        score = info = jj = 0.0
+        for j in range(3):
+            a, b = params.a[j], params.b[j][~np.isnan(params.b[j])]
+            num = np.concatenate([[0.0], np.cumsum(a * (t - b))])
+            pk = np.exp(num - num.max())
+            pk /= pk.sum()
+            k = np.arange(pk.size)
+            e = pk @ k
+            score += a * (x[j] - e)
+            info += a**2 * (pk @ (k - e) ** 2)
+            jj += a**3 * (pk @ (k - e) ** 3)
+        return score + jj / (2 * info)
+
+    patterns = np.array([[0, 0, 0], [1, 2, 0], [3, 1, 2], [3, 2, 3], [2, 0, 1]])
+    got = score_persons(patterns, params, method="wle", tol=1e-11)
+    for i, x in enumerate(patterns):
+        root = optimize.brentq(warm, -6, 6, args=(x,), xtol=1e-12)
+        assert got.theta[i] == pytest.approx(root, abs=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# fit: infit/outfit and lz for polytomous items, written out category by category
+# ---------------------------------------------------------------------------------------------
+
+
+def _pcm_probs(t: float, b: np.ndarray) -> np.ndarray:
+    num = np.concatenate([[0.0], np.cumsum(t - b)])
+    p = np.exp(num - num.max())
+    return p / p.sum()
+
+
+def test_infit_outfit_and_zstd_polytomous_pcm_by_hand():
+    """Wright & Masters (1982), ch. 5: W = sum_k (k - E)^2 P_k, C = sum_k (k - E)^4 P_k;
+    outfit = mean(z^2), infit = sum (x - E)^2 / sum W, ZSTD = (MS^(1/3) - 1)(3 / q) + q / 3
+    with q^2 = sum(C / W^2) / n^2 - 1 / n (outfit) and sum(C - W^2) / (sum W)^2 (infit)."""
+    from psychometrics.irt.fit import infit_outfit
+
+    nan = np.nan
+    b = np.array([[-1.0, 0.0, 1.0], [-0.5, 0.8, nan], [0.3, nan, nan]])
+    params = ItemParameters(
+        item_ids=("p1", "p2", "d1"),
+        model=("pcm", "pcm", "rasch"),
+        a=np.ones(3),
+        b=b,
+        c=np.zeros(3),
+    )
+    theta = np.array([-1.1, -0.2, 0.4, 0.9, 1.6, 0.0])
+    x = np.array([[0, 1, 0], [1, 0, 1], [2, 1, 0], [3, 2, 1], [3, 2, 1], [1, -1, 0]])
+    got = infit_outfit(x, params, theta=theta)
+    for j in range(3):
+        bj = b[j][~np.isnan(b[j])]
+        z2, r2, ws, cs, cw2 = [], [], [], [], []
+        for i in range(theta.size):
+            if x[i, j] < 0:
+                continue
+            p = _pcm_probs(theta[i], bj)
+            k = np.arange(p.size)
+            e = p @ k
+            w = p @ (k - e) ** 2
+            c4 = p @ (k - e) ** 4
+            z2.append((x[i, j] - e) ** 2 / w)
+            r2.append((x[i, j] - e) ** 2)
+            ws.append(w)
+            cs.append(c4 - w**2)
+            cw2.append(c4 / w**2)
+        n = len(z2)
+        outfit, infit = np.mean(z2), np.sum(r2) / np.sum(ws)
+        q_out = math.sqrt(np.sum(cw2) / n**2 - 1 / n)
+        q_in = math.sqrt(np.sum(cs) / np.sum(ws) ** 2)
+        assert got.outfit[j] == pytest.approx(outfit, rel=1e-10)
+        assert got.infit[j] == pytest.approx(infit, rel=1e-10)
+        assert got.outfit_z[j] == pytest.approx(
+            (outfit ** (1 / 3) - 1) * 3 / q_out + q_out / 3, rel=1e-9
+        )
+        assert got.infit_z[j] == pytest.approx(
+            (infit ** (1 / 3) - 1) * 3 / q_in + q_in / 3, rel=1e-9
+        )
+        assert got.n[j] == n
+
+
+def test_lz_polytomous_by_hand():
+    """Drasgow, Levine & Williams (1985) polytomous lz at the given theta:
+    l0 = sum log P(x), E = sum_k P_k log P_k, Var = sum [sum_k P_k (log P_k)^2 - E_j^2]."""
+    from psychometrics.irt.fit import person_fit
+
+    nan = np.nan
+    b = np.array([[-1.0, 0.0, 1.0], [-0.5, 0.8, nan], [0.3, nan, nan]])
+    params = ItemParameters(
+        item_ids=("p1", "p2", "d1"), model=("pcm", "pcm", "rasch"), a=np.ones(3), b=b, c=np.zeros(3)
+    )
+    theta = np.array([-0.7, 0.5, 1.2])
+    x = np.array([[3, 0, 1], [1, 1, 0], [2, -1, 1]])
+    got = person_fit(x, params, theta=theta)
+    for i in range(3):
+        l0 = e = v = 0.0
+        for j in range(3):
+            if x[i, j] < 0:
+                continue
+            p = _pcm_probs(theta[i], b[j][~np.isnan(b[j])])
+            lp = np.log(p)
+            l0 += lp[x[i, j]]
+            e += p @ lp
+            v += p @ lp**2 - (p @ lp) ** 2
+        assert got.lz[i] == pytest.approx((l0 - e) / math.sqrt(v), rel=1e-10)
+
+
+def _simulate(params: ItemParameters, theta: np.ndarray, rng) -> np.ndarray:
+    """Scores drawn from category probabilities written out per model (2PL, GRM)."""
+    out = np.empty((theta.size, params.n_items), dtype=int)
+    for j, model in enumerate(params.model):
+        a, b = params.a[j], params.b[j][~np.isnan(params.b[j])]
+        star = 1 / (1 + np.exp(-a * (theta[:, None] - b[None, :])))  # P(X >= k), k = 1..K-1
+        if model == "2pl":
+            out[:, j] = rng.random(theta.size) < star[:, 0]
+        else:  # grm: the score is the number of thresholds passed by one uniform draw
+            out[:, j] = (rng.random(theta.size)[:, None] < star).sum(axis=1)
+    return out
+
+
+def test_sx2_polytomous_df_and_null_calibration():
+    """Kang & Chen (2008) generalised S-X2: df = groups x (K - 1) - free parameters (K for a
+    K-category GRM item). Under the true model (N = 3000, 5 2PL + 3 four-category GRM items) each
+    S-X2 / df should be near 1: here df = 9 groups x 3 - 4 = 23, the SD of one ratio is about
+    sqrt(2 / 23) ~ 0.3 and of the mean of 3 about 0.17, so (0.6, 1.5) is a 2.4 / 2.9 SD band
+    (fixed seed). The 9 groups are summed scores 3..11, the extremes 1-2 and 12-13 joined to
+    them (the collapsing rule stated in psychometrics.irt.fit); this is checked too."""
+    from psychometrics.irt.fit import sx2
+
+    nan = np.nan
+    rng = np.random.default_rng(2008)
+    params = ItemParameters(
+        item_ids=tuple(f"q{j}" for j in range(8)),
+        model=("2pl",) * 5 + ("grm",) * 3,
+        a=np.array([1.0, 1.4, 0.8, 1.7, 1.2, 1.1, 1.5, 0.9]),
+        b=np.array(
+            [[-1.2, nan, nan], [-0.4, nan, nan], [0.0, nan, nan], [0.5, nan, nan], [1.1, nan, nan]]
+            + [[-1.5, -0.2, 1.0], [-0.8, 0.3, 1.4], [-1.0, 0.0, 0.9]]
+        ),
+        c=np.zeros(8),
+    )
+    data = _simulate(params, rng.standard_normal(3000), rng)
+    res = sx2(data, params)
+    ratios = []
+    for item, model in zip(res.items, params.model, strict=True):
+        k = 2 if model == "2pl" else 4
+        n_par = 2 if model == "2pl" else 4
+        cells = int(np.sum(item.expected > 1e-12 * 3000))
+        assert item.df == cells - len(item.groups) - n_par
+        if np.all(item.expected > 1e-12 * 3000):
+            assert item.df == len(item.groups) * (k - 1) - n_par
+        assert np.all(item.expected.sum(axis=1) > 0)
+        if model == "grm":
+            ratios.append(item.s_x2 / item.df)
+            assert item.groups == ((1, 3),) + tuple((s, s) for s in range(4, 11)) + ((11, 13),)
+            assert item.df == 9 * 3 - 4
+    assert 0.6 < np.mean(ratios) < 1.5
