@@ -166,3 +166,33 @@ def test_assemble_refuses_bad_out_folders_before_solving(spec_copy, tmp_path):
 
 def test_assemble_non_finite_cut_theta(spec_copy):
     fails("assemble", spec_copy, "--cut-theta", "nan", "--json", where="--cut-theta")
+
+
+# --- bank ------------------------------------------------------------------------------------
+
+
+def test_bank_commands_refuse_a_folder_that_is_not_a_bank(tmp_path):
+    empty = tmp_path / "not_a_bank"
+    empty.mkdir()
+    for args in (
+        ("bank", "lint", empty),
+        ("bank", "stats", empty),
+        ("bank", "format", empty),
+        ("bank", "new", "--outcome", "DA1", "--bank", empty),
+        ("bank", "status", "DA-0001", "--to", "retired", "--bank", empty),
+        ("bank", "export", empty, "--out", tmp_path / "x.zip"),
+    ):
+        fails(*args, where="not an item bank")
+    assert list(empty.iterdir()) == []
+
+
+def test_bank_export_never_writes_into_the_item_folder(tmp_path):
+    import shutil
+
+    bank = tmp_path / "bank"
+    shutil.copytree(ROOT / "item_bank" / "items", bank / "items")
+    item = bank / "items" / "DA-0001.yaml"
+    with unchanged(item):
+        fails("bank", "export", bank, "--out", item, where="item folder")
+        fails("bank", "export", bank, "--format", "csv", "--out", item, where="item folder")
+    assert not (bank / "items" / "new.zip").exists()

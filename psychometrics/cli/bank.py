@@ -22,6 +22,18 @@ class _BankGroup(click.Group):
             raise UserError(f"{where}{exc.strerror or exc}") from None
 
 
+def _require_bank(bank_dir: str) -> None:
+    """A folder with neither an ``items/`` folder nor item files is not a bank: say so rather
+    than report an empty bank (a mistyped path would otherwise pass lint)."""
+    from psychometrics.bank.store import ITEM_SUFFIXES, items_dir
+
+    folder = items_dir(bank_dir)  # raises for a missing path or a file
+    if folder == Path(bank_dir) and not any(
+        p.suffix in ITEM_SUFFIXES for p in folder.iterdir() if p.is_file()
+    ):
+        raise UserError(f"{bank_dir}: not an item bank (no items/ folder and no item files)")
+
+
 @click.group("bank", cls=_BankGroup)
 def bank_group() -> None:
     """Work with the item bank (one YAML file per item under BANK/items/)."""
@@ -45,6 +57,7 @@ def lint_cmd(
     """
     from psychometrics.bank.lint import lint_bank
 
+    _require_bank(bank_dir)
     report = lint_bank(bank_dir, spec=spec, max_item_bytes=max_item_kb * 1024)
     findings = report.errors if errors_only else report.findings
     if as_json:
@@ -67,6 +80,7 @@ def stats_cmd(bank_dir: str, spec: str | None, as_json: bool) -> None:
     from psychometrics.bank.stats import bank_stats, format_stats
     from psychometrics.bank.store import load_bank
 
+    _require_bank(bank_dir)
     info = read_spec_info(spec) if spec is not None else None
     result = bank_stats(load_bank(bank_dir), spec=info)
     if as_json:
@@ -93,6 +107,7 @@ def new_cmd(outcome: str, item_type: str, bank_dir: str, author: str, prefix: st
     """Create a draft item with the next free id and every field to fill; print its path."""
     from psychometrics.bank.newitem import new_item
 
+    _require_bank(bank_dir)
     click.echo(
         str(new_item(bank_dir, outcome=outcome, item_type=item_type, author=author, prefix=prefix))
     )
@@ -118,8 +133,13 @@ def export_cmd(bank_dir, fmt, out, statuses, outcomes, spec) -> None:
     from psychometrics.bank.csvio import export_csv
     from psychometrics.bank.qti import export_qti
     from psychometrics.bank.specinfo import read_spec_info
-    from psychometrics.bank.store import load_bank
+    from psychometrics.bank.store import items_dir, load_bank
+    from psychometrics.fileio import check_output_path
 
+    _require_bank(bank_dir)
+    check_output_path(out, inputs=(spec,), field="--out")
+    if Path(out).resolve().is_relative_to(items_dir(bank_dir).resolve()):
+        raise UserError(f"{out}: --out: inside the bank's item folder; write the export elsewhere")
     bank = load_bank(bank_dir)
     items = bank.select(statuses=set(statuses) or None, outcomes=set(outcomes) or None)
     if not items:
@@ -174,6 +194,7 @@ def status_cmd(item_ids, status, bank_dir, by, note, force) -> None:
     """Move items along the lifecycle (draft, review, approved, pretest, operational, ...)."""
     from psychometrics.bank.lifecycle import set_status
 
+    _require_bank(bank_dir)
     result = set_status(bank_dir, item_ids, status, by=by, note=note, force=force)
     for path in result.files:
         click.echo(path)
@@ -189,6 +210,7 @@ def format_cmd(bank_dir: str, check: bool, drop_comments: bool) -> None:
     """Rewrite item files in the canonical layout (field order, literal blocks)."""
     from psychometrics.bank.fmt import format_bank
 
+    _require_bank(bank_dir)
     result = format_bank(bank_dir, check=check, drop_comments=drop_comments)
     for path in result.changed:
         click.echo(path)
