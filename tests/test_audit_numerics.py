@@ -316,3 +316,155 @@ def test_sx2_polytomous_df_and_null_calibration():
             assert item.groups == ((1, 3),) + tuple((s, s) for s in range(4, 11)) + ((11, 13),)
             assert item.df == 9 * 3 - 4
     assert 0.6 < np.mean(ratios) < 1.5
+
+
+# ---------------------------------------------------------------------------------------------
+# linking: the characteristic-curve criteria written out independently
+# ---------------------------------------------------------------------------------------------
+
+
+def _cat_probs_direct(model, a, b, c, t):
+    """Category probabilities of one item at thetas t, written out (3PL or GRM)."""
+    if model == "3pl":
+        p = c + (1 - c) / (1 + np.exp(-a * (t - b[0])))
+        return np.stack([1 - p, p])
+    star = [np.ones_like(t)] + [1 / (1 + np.exp(-a * (t - bk))) for bk in b] + [np.zeros_like(t)]
+    return np.stack([star[k] - star[k + 1] for k in range(len(b) + 1)])
+
+
+def test_haebara_and_stocking_lord_match_independent_minimisation_mixed_format():
+    """Kolen & Brennan (2014, sec. 6.5) criteria, extended to GRM items as in Kim & Lee (2006):
+    new-scale parameters are moved to the base scale (a / A, A b + B, c) and compared with the
+    base parameters at base-scale thetas (41 points on [-4, 4], N(0, 1) weights: the documented
+    default, one direction only). Haebara sums squared differences over every category of every
+    common item; Stocking-Lord squares the difference of the summed expected scores. The library
+    solution must match a Nelder-Mead minimisation of these hand-written criteria (1e-4)."""
+    from scipy import optimize
+
+    from psychometrics.linking import link
+
+    rng = np.random.default_rng(1980)
+    nan = np.nan
+    n3, ng = 8, 3
+    models = ("3pl",) * n3 + ("grm",) * ng
+    a_new = rng.uniform(0.7, 1.8, n3 + ng)
+    b_new = np.full((n3 + ng, 3), nan)
+    b_new[:n3, 0] = rng.uniform(-2, 2, n3)
+    for j in range(n3, n3 + ng):
+        b_new[j] = np.sort(rng.uniform(-1.5, 1.5, 3))
+    c = np.concatenate([rng.uniform(0.1, 0.25, n3), np.zeros(ng)])
+    ids = tuple(f"c{j}" for j in range(n3 + ng))
+    new = ItemParameters(item_ids=ids, model=models, a=a_new, b=b_new, c=c)
+    # base = new moved by (A, B) = (1.2, -0.3), plus noise so that the criteria disagree
+    a_base = a_new / 1.2 * np.exp(rng.normal(0, 0.1, n3 + ng))
+    b_base = 1.2 * b_new - 0.3 + rng.normal(0, 0.15, b_new.shape)
+    b_base[n3:] = np.sort(b_base[n3:], axis=1)
+    base = ItemParameters(item_ids=ids, model=models, a=a_base, b=b_base, c=c)
+
+    t = np.linspace(-4, 4, 41)
+    w = np.exp(-0.5 * t**2)
+    w /= w.sum()
+
+    def curves(a, b, A, B):
+        out = []
+        for j in range(n3 + ng):
+            bj = b[j][~np.isnan(b[j])]
+            out.append(_cat_probs_direct(models[j], a[j] / A, A * bj + B, c[j], t))
+        return out
+
+    base_curves = curves(a_base, b_base, 1.0, 0.0)
+
+    def haebara(x):
+        moved = curves(a_new, b_new, x[0], x[1])
+        return sum(
+            w @ np.sum((m - q) ** 2, axis=0) for m, q in zip(moved, base_curves, strict=True)
+        )
+
+    def tcc(cv):
+        return sum(np.arange(p.shape[0]) @ p for p in cv)
+
+    base_tcc = tcc(base_curves)
+
+    def stocking_lord(x):
+        return w @ (tcc(curves(a_new, b_new, x[0], x[1])) - base_tcc) ** 2
+
+    for method, crit in (("haebara", haebara), ("stocking-lord", stocking_lord)):
+        ref = optimize.minimize(
+            crit, [1.0, 0.0], method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-14}
+        )
+        res = link(new, base, method=method)
+        assert res.A == pytest.approx(ref.x[0], abs=1e-4), method
+        assert res.B == pytest.approx(ref.x[1], abs=1e-4), method
+        # the two criteria have different minima here, so the check can tell them apart
+    h = link(new, base, method="haebara")
+    s = link(new, base, method="stocking-lord")
+    assert abs(h.A - s.A) + abs(h.B - s.B) > 1e-3
+
+
+# ---------------------------------------------------------------------------------------------
+# DIF: the Robins-Breslow-Greenland variance of ln(alpha_MH) against its sampling distribution
+# ---------------------------------------------------------------------------------------------
+
+
+def test_mh_delta_se_matches_the_sampling_sd_of_mh_d_dif():
+    """3,000 replications of 10 strata (40-160 reference and 20-80 focal persons each, common
+    odds ratio 2): the SD of MH D-DIF over replications must equal the mean RBG SE within 6 %
+    (the Monte Carlo SE of an SD from 3,000 draws is 1.3 %; RBG is consistent in large strata,
+    Robins, Breslow & Greenland 1986). The mean of alpha_MH is checked against 2 within 3 %."""
+    from psychometrics.dif import mantel_haenszel
+
+    rng = np.random.default_rng(1986)
+    n_ref = np.linspace(40, 160, 10).astype(int)
+    n_foc = np.linspace(20, 80, 10).astype(int)
+    p_ref = np.linspace(0.2, 0.85, 10)
+    odds_foc = p_ref / (1 - p_ref) / 2.0  # reference odds / focal odds = 2
+    p_foc = odds_foc / (1 + odds_foc)
+    deltas, ses, alphas = [], [], []
+    for _ in range(3000):
+        a = rng.binomial(n_ref, p_ref)
+        c = rng.binomial(n_foc, p_foc)
+        tables = np.stack([np.stack([a, n_ref - a], 1), np.stack([c, n_foc - c], 1)], 1)
+        res = mantel_haenszel(tables)
+        deltas.append(res.delta)
+        ses.append(res.delta_se)
+        alphas.append(res.alpha)
+    assert np.std(deltas, ddof=1) == pytest.approx(np.mean(ses), rel=0.06)
+    assert np.mean(alphas) == pytest.approx(2.0, rel=0.03)
+    assert np.mean(deltas) == pytest.approx(-2.35 * math.log(2.0), abs=0.05)
+
+
+def test_m2_df_for_a_mixed_format_test_counted_by_hand():
+    """Maydeu-Olivares & Joe (2006): df = (first- + second-order category margins) - free
+    parameters. Items: 3 x 3PL (1 margin, 3 parameters each), 1 x GRM with 4 categories (3
+    margins, 4 parameters), 2 x PCM with 3 categories (2 margins, 2 thresholds each) and one
+    Rasch item (1 margin, 1 threshold); the Rasch/PCM items share one slope (a free latent
+    variance): 1 more parameter. Margins: 1+1+1+3+2+2+1 = 11 univariate and
+    sum_{i<j} m_i m_j = (11^2 - (1+1+1+9+4+4+1)) / 2 = 50 bivariate; parameters 9+4+4+1+1 = 19;
+    df = 61 - 19 = 42."""
+    from psychometrics.irt.fit import m2
+
+    nan = np.nan
+    params = ItemParameters(
+        item_ids=tuple(f"m{j}" for j in range(7)),
+        model=("3pl", "3pl", "3pl", "grm", "pcm", "pcm", "rasch"),
+        a=np.array([1.2, 0.9, 1.5, 1.1, 1.0, 1.0, 1.0]),
+        b=np.array(
+            [
+                [-0.5, nan, nan],
+                [0.3, nan, nan],
+                [0.9, nan, nan],
+                [-1.0, 0.0, 1.2],
+                [-0.6, 0.5, nan],
+                [-0.2, 0.8, nan],
+                [0.1, nan, nan],
+            ]
+        ),
+        c=np.array([0.2, 0.15, 0.2, 0, 0, 0, 0]),
+    )
+    rng = np.random.default_rng(6)
+    data = np.column_stack(
+        [rng.integers(0, k, 300) for k in (2, 2, 2, 4, 3, 3, 2)]
+    )  # any data: only the counts are checked
+    res = m2(data, params)
+    assert res.df == 42
+    assert res.n_parameters == 19
