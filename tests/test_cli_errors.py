@@ -196,3 +196,29 @@ def test_bank_export_never_writes_into_the_item_folder(tmp_path):
         fails("bank", "export", bank, "--out", item, where="item folder")
         fails("bank", "export", bank, "--format", "csv", "--out", item, where="item folder")
     assert not (bank / "items" / "new.zip").exists()
+
+
+# --- more: ranges and empty data -------------------------------------------------------------
+
+
+def test_link_drift_threshold_must_be_positive(files):
+    tmp, params, resp, _ = files
+    fails("link", "--new", params, "--base", params, "--drift-threshold", -1, where="--drift")
+
+
+def test_analyze_without_any_response_or_keys(files, tmp_path):
+    tmp, params, resp, header = files
+    blank = tmp / "blank.csv"
+    blank.write_text(header.read_text() + "P1,,,,,\nP2,,,,,\n")
+    fails("analyze", blank, "--json", where=blank)
+    empty_bank = tmp_path / "bank" / "items"
+    empty_bank.mkdir(parents=True)
+    fails("analyze", resp, "--bank", empty_bank.parent, "--json", where="--bank")
+
+
+def test_classify_livingston_lewis_cut_outside_the_score_range(tmp_path):
+    scores = tmp_path / "scores.csv"
+    scores.write_text("person_id,score\n" + "".join(f"P{i},{i % 6}\n" for i in range(40)))
+    common = ("--method", "livingston-lewis", "--scores", scores, "--reliability", 0.8)
+    for cut in (99, 0, "nan"):
+        fails("classify", "--cut", cut, *common, "--max-score", 5, "--json", where="--cut")

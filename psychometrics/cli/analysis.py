@@ -176,6 +176,8 @@ def analyze(
     if not as_json:
         progress(f"read {rm.n_persons} persons x {rm.n_items} items from {responses}")
     ctt = item_analysis(rm, key=key, outcomes=outcomes, thresholds=thresholds, omit_code=omit_code)
+    if ctt.test.n_persons == 0:
+        raise InputError("no person has a response to any item", file=responses)
 
     forms = rm.groups[form_col] if form_col else rm.forms
     per_form: dict[str, ItemAnalysis] = {}
@@ -292,6 +294,8 @@ def _bank_keys(bank_dir: Path) -> tuple[dict[str, ItemKey], dict[str, str] | Non
         ) from None
     bank = load_bank(bank_dir)
     keys = dict(bank_keys(bank))
+    if not keys:
+        raise InputError("no items with a key in this bank", file=bank_dir, field="--bank")
     return keys, _bank_outcomes(bank)
 
 

@@ -554,6 +554,11 @@ def classify(
     if method == "livingston-lewis":
         if scores_path is None or reliability is None or max_score is None:
             raise UserError("livingston-lewis needs --scores, --reliability and --max-score")
+        if not min_score < cut <= max_score:
+            raise UserError(
+                f"--cut: a raw cut must lie above --min-score ({min_score:g}) and at most "
+                f"--max-score ({max_score:g}), got {cut:g}"
+            )
         table = ss.read_table(
             scores_path,
             required=("person_id", "score"),

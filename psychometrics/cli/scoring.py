@@ -646,6 +646,8 @@ def dimensionality_cmd(responses, kind, parallel, seed, as_json, **opts):
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
 def link(new_path, base_path, method, common, drift_rule, drift_threshold, out, as_json):
     """Put a new calibration on the base scale through common items (A, B; a/A, A*b + B, c)."""
+    if drift_threshold is not None and not drift_threshold > 0:
+        raise UserError(f"--drift-threshold must be positive, got {drift_threshold}")
     if out is not None:
         check_output_path(out, inputs=(new_path, base_path), field="--out")
     new, base = read_params(new_path), read_params(base_path)
