@@ -222,3 +222,13 @@ def test_classify_livingston_lewis_cut_outside_the_score_range(tmp_path):
     common = ("--method", "livingston-lewis", "--scores", scores, "--reliability", 0.8)
     for cut in (99, 0, "nan"):
         fails("classify", "--cut", cut, *common, "--max-score", 5, "--json", where="--cut")
+
+
+def test_priors_off_the_theta_scale_are_refused(files):
+    tmp, params, resp, _ = files
+    # a prior SD of 1e9 used to give theta = 0, se = 0 for everybody, silently
+    fails("score", resp, "--params", params, "--prior-sd", 1e9, "--json", where="--prior-sd")
+    fails("score", resp, "--params", params, "--prior-mean", 1e300, "--json", where="--prior-mean")
+    fails("score-table", "--params", params, "--prior-sd", 50, "--json", where="--prior-sd")
+    fails("classify", "--params", params, "--cut", 0, "--sd", 1e9, "--json", where="--sd")
+    fails("classify", "--params", params, "--cut", 0, "--mean", "inf", "--json", where="--mean")

@@ -551,6 +551,10 @@ def classify(
     SE = 1/sqrt(information). Lee uses the Lord-Wingersky summed-score distribution at the
     examinees' thetas (or N(mean, sd)); the raw cut is TCC(cut) rounded by --rounding.
     """
+    if not (abs(mean) <= 10 and 0 < sd <= 10):
+        raise UserError(
+            f"--mean must lie in [-10, 10] and --sd in (0, 10] (theta metric), got {mean}, {sd}"
+        )
     if method == "livingston-lewis":
         if scores_path is None or reliability is None or max_score is None:
             raise UserError("livingston-lewis needs --scores, --reliability and --max-score")

@@ -40,6 +40,8 @@ from psychometrics.linking import METHODS as LINK_METHODS
 from psychometrics.linking import link as link_scales
 from psychometrics.responses import ResponseMatrix, read_key_csv, read_responses
 
+PRIOR_LIMIT = 10.0  # theta metric (logistic, D = 1): |mean| and sd beyond this are input errors
+
 
 def register(group: click.Group) -> None:
     """Add this module's commands to the top-level group."""
@@ -235,8 +237,7 @@ def score(
     SCORES.csv columns: person_id, theta, se, sum_score, n_presented, flags (and scale_score,
     scale_se with --scale-slope). Blank cells are not presented and left out of the likelihood.
     """
-    if not prior_sd > 0:
-        raise UserError("--prior-sd must be positive")
+    _check_prior(prior_mean, prior_sd)
     _check_scale(scale_slope, scale_intercept, round_to, scale_min, scale_max)
     if not bounds[1] > bounds[0]:
         raise UserError("--bounds: the upper bound must exceed the lower bound")
@@ -291,6 +292,15 @@ def score(
         + "".join(f"; {n} {name}" for name, n in _flag_counts(result.flags).items())
         + (f"; wrote {out}" if out else "")
     )
+
+
+def _check_prior(mean: float, sd: float) -> None:
+    """The EAP grid is ``mean +- 6 sd``: a prior far off the theta scale (or so wide that the grid
+    is coarse) would give wrong numbers silently."""
+    if not abs(mean) <= PRIOR_LIMIT:
+        raise UserError(f"--prior-mean must lie in [-{PRIOR_LIMIT:g}, {PRIOR_LIMIT:g}], got {mean}")
+    if not 0 < sd <= PRIOR_LIMIT:
+        raise UserError(f"--prior-sd must be positive and at most {PRIOR_LIMIT:g}, got {sd}")
 
 
 def _check_scale(slope, intercept, round_to, minimum, maximum) -> None:
@@ -353,8 +363,7 @@ def score_table_cmd(
 
     TABLE.csv columns: sum_score, theta, se, expected_proportion[, scale_score, scale_se].
     """
-    if not prior_sd > 0:
-        raise UserError("--prior-sd must be positive")
+    _check_prior(prior_mean, prior_sd)
     _check_scale(scale_slope, scale_intercept, round_to, scale_min, scale_max)
     if out is not None:
         check_output_path(out, inputs=(params_path,), field="--out")
