@@ -8,10 +8,10 @@ Mantel-Haenszel (0/1 items)
     ``MH D-DIF = -2.35 ln(alpha_MH)`` with its standard error (Robins, Breslow & Greenland 1986;
     Phillips & Holland 1987), classified A/B/C by the ETS rule (Zwick 2012):
 
-    * **C** if ``|D| >= 1.5`` and ``|D|`` is significantly greater than 1
+    * **A** if the MH chi-square is not significant at ``alpha`` or ``|D| < 1``;
+    * **C** otherwise, if ``|D| >= 1.5`` and ``|D|`` is significantly greater than 1
       (one-sided z test ``(|D| - 1) / SE > z_{1-alpha}``);
-    * **B** otherwise, if ``|D| >= 1`` and the MH chi-square is significant at ``alpha``;
-    * **A** otherwise.
+    * **B** otherwise.
 
     A negative D means the item is harder for the focal group than for reference-group members of
     the same score: it *favors the reference group*.
@@ -225,19 +225,21 @@ def _mh_from_counts(a, b, c, d) -> MantelHaenszel:
 def ets_class(delta: float, delta_se: float, p: float, *, alpha: float = 0.05) -> str | None:
     """ETS A/B/C category of an MH D-DIF value (Zwick 2012, ETS RR-12-08).
 
-    C: ``|D| >= 1.5`` and ``(|D| - 1) / SE > z_{1-alpha}`` (significantly greater than 1,
-    one-sided); B: otherwise ``|D| >= 1`` and MH chi-square ``p < alpha``; A: otherwise.
+    A: the MH chi-square is not significant (``p >= alpha``) or ``|D| < 1``; C: otherwise, if
+    ``|D| >= 1.5`` and ``(|D| - 1) / SE > z_{1-alpha}`` (significantly greater than 1,
+    one-sided); B: the rest. The A condition comes first, as in Zwick's definitions: a sparse
+    table whose D is large but whose MH chi-square is not significant is A, not C.
     Returns None when D or its SE is not finite.
     """
     if not (np.isfinite(delta) and np.isfinite(delta_se)):
         return None
     size = abs(delta)
+    if size < 1.0 or not (np.isfinite(p) and p < alpha):
+        return "A"
     z = stats.norm.ppf(1.0 - alpha)
     if size >= 1.5 and delta_se > 0 and (size - 1.0) / delta_se > z:
         return "C"
-    if size >= 1.0 and np.isfinite(p) and p < alpha:
-        return "B"
-    return "A"
+    return "B"
 
 
 def jodoin_gierl_class(r2_delta: float, p: float, *, alpha: float = 0.05) -> str | None:

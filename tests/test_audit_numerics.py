@@ -468,3 +468,26 @@ def test_m2_df_for_a_mixed_format_test_counted_by_hand():
     res = m2(data, params)
     assert res.df == 42
     assert res.n_parameters == 19
+
+
+def test_ets_rule_a_takes_precedence_over_c_in_sparse_tables():
+    """Zwick (2012, pp. 3-4): A = MH D-DIF not significantly different from 0 (MH chi-square
+    at .05) or |D| < 1; C = |D| >= 1.5 and significantly greater than 1. One 2x2 table
+    [[1, 4], [7, 1]] (reference right/wrong, focal right/wrong): alpha_MH = (1 * 1 / 13) /
+    (4 * 7 / 13) = 1 / 28, D = -2.35 ln(1/28) = +7.83, and the continuity-corrected MH
+    chi-square is (|1 - 5 * 8 / 13| - .5)^2 / Var = 3.155, p = .076 (not significant): class A,
+    although (|D| - 1) / SE > 1.645."""
+    from psychometrics.dif import ets_class, mantel_haenszel
+
+    res = mantel_haenszel(np.array([[[1, 4], [7, 1]]]))
+    assert res.delta == pytest.approx(-2.35 * math.log(1 / 28), abs=1e-12)
+    var_a = 5 * 8 * 8 * 5 / (13**2 * 12)
+    chi2 = (abs(1 - 5 * 8 / 13) - 0.5) ** 2 / var_a
+    assert res.chi2 == pytest.approx(chi2, abs=1e-12)
+    assert res.p == pytest.approx(stats.chi2.sf(chi2, 1), abs=1e-12) and res.p > 0.05
+    assert (abs(res.delta) - 1) / res.delta_se > 1.645
+    assert ets_class(res.delta, res.delta_se, res.p) == "A"
+    # the same D with a significant chi-square is C, and B when |D| - 1 is within 1.645 SE
+    assert ets_class(res.delta, 1.0, 0.01) == "C"
+    assert ets_class(res.delta, 5.0, 0.01) == "B"
+    assert ets_class(1.2, 0.1, 0.01) == "B" and ets_class(0.9, 0.1, 1e-9) == "A"
