@@ -338,8 +338,50 @@ def _line_of(lines: Mapping[Key, int], path: Key) -> int | None:
         path = path[:-1]
 
 
+MAX_SPEC_BYTES = 1024 * 1024
+MAX_SPEC_DEPTH = 40
+MAX_SPEC_NODES = 100_000
+
+
+def _guard(text: str, file: str) -> None:
+    """Refuse a hostile document before composing it (composing recurses and expands aliases):
+    too large, YAML aliases (the "billion laughs" bomb), too deep or too many nodes. The parser's
+    event stream is read iteratively, so this check itself neither recurses nor expands."""
+    if len(text) > MAX_SPEC_BYTES:
+        raise InputError(f"the spec is larger than {MAX_SPEC_BYTES} bytes", file=file)
+    depth = nodes = 0
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            line = event.start_mark.line + 1 if event.start_mark is not None else None
+            if isinstance(event, yaml.AliasEvent):
+                raise InputError(
+                    f"YAML aliases (*{event.anchor}) are not allowed in spec files",
+                    file=file,
+                    line=line,
+                )
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                depth += 1
+                if depth > MAX_SPEC_DEPTH:
+                    raise InputError(
+                        f"nested more than {MAX_SPEC_DEPTH} levels deep", file=file, line=line
+                    )
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                depth -= 1
+            if isinstance(event, yaml.NodeEvent):
+                nodes += 1
+                if nodes > MAX_SPEC_NODES:
+                    raise InputError(f"more than {MAX_SPEC_NODES} YAML nodes", file=file, line=line)
+    except yaml.YAMLError:
+        return  # malformed YAML: reported with its line by _compose
+    finally:
+        loader.dispose()
+
+
 def _compose(text: str, file: str) -> tuple[Any, dict[Key, int], list[Problem]]:
     """Parse YAML safely: the data, the line of every key path, and duplicate-key problems."""
+    _guard(text, file)
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()

@@ -232,3 +232,37 @@ def test_priors_off_the_theta_scale_are_refused(files):
     fails("score-table", "--params", params, "--prior-sd", 50, "--json", where="--prior-sd")
     fails("classify", "--params", params, "--cut", 0, "--sd", 1e9, "--json", where="--sd")
     fails("classify", "--params", params, "--cut", 0, "--mean", "inf", "--json", where="--mean")
+
+
+# --- hostile YAML ----------------------------------------------------------------------------
+
+
+def _alias_bomb():
+    text = 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    prev = "a"
+    for name in "bcdefghi":
+        text += f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]\n"
+        prev = name
+    return text
+
+
+def test_spec_alias_bomb_and_deep_nesting_are_refused_quickly(tmp_path):
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(_alias_bomb())  # spec check used to hang on this
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("credential: " + "[" * 5000 + "]" * 5000 + "\n")  # was a RecursionError
+    for spec in (bomb, deep):
+        fails("assemble", spec, "--json", where=spec)
+        result = CliRunner().invoke(main, ["spec", "check", str(spec)])
+        assert result.exit_code == 1
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert "Traceback" not in result.stderr
+    assert "aliases" in CliRunner().invoke(main, ["spec", "check", str(bomb)]).stdout
+    assert "levels deep" in CliRunner().invoke(main, ["spec", "check", str(deep)]).stdout
+
+
+def test_deeply_nested_form_file(files):
+    tmp, params, resp, _ = files
+    deep = tmp / "form.yaml"
+    deep.write_text("items: " + "[" * 5000 + "]" * 5000 + "\n")
+    fails("classify", "--params", params, "--form", deep, "--cut", 0, where=deep)

@@ -59,6 +59,8 @@ def read_form_items(path: Path) -> tuple[str, ...]:
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise InputError(f"invalid YAML: {problem}", file=path, line=line) from None
+    except RecursionError:
+        raise InputError("invalid YAML: nested too deeply", file=path) from None
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
         raise InputError("expected a non-empty 'items:' list", file=path, field="items")
