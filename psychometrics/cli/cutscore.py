@@ -448,10 +448,10 @@ def borderline_cmd(scores_path, method, value, as_json) -> None:
 @click.option("--theta", type=float, help="Theta cut to carry to every form.")
 @click.option("--raw", type=float, help="Raw cut on the first --form (or all items).")
 @click.option("--slope", type=float, help="Reporting scale: slope.")
-@click.option("--intercept", type=float, default=0.0, show_default=True)
+@click.option("--intercept", type=float, default=0.0, show_default=True, help="Reporting scale.")
 @click.option("--scale-round", type=int, help="Reporting scale: decimals kept.")
-@click.option("--scale-min", type=float)
-@click.option("--scale-max", type=float)
+@click.option("--scale-min", type=float, help="Lowest reported scale score.")
+@click.option("--scale-max", type=float, help="Highest reported scale score.")
 @ROUNDING
 @JSON
 def convert_cmd(
@@ -529,7 +529,13 @@ def convert_cmd(
 @click.option("--mean", type=float, default=0.0, show_default=True, help="Latent mean.")
 @click.option("--sd", type=float, default=1.0, show_default=True, help="Latent SD.")
 @click.option("--reliability", type=float, help="Score reliability (livingston-lewis).")
-@click.option("--min-score", type=float, default=0.0, show_default=True)
+@click.option(
+    "--min-score",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Lowest possible score (livingston-lewis).",
+)
 @click.option("--max-score", type=float, help="Maximum possible score (livingston-lewis).")
 @ROUNDING
 @JSON

@@ -199,8 +199,12 @@ def _item_list(text: str | None, params: ItemParameters, params_path: Path) -> I
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write SCORES.csv here."
 )
-@click.option("--prior-mean", type=float, default=0.0, show_default=True)
-@click.option("--prior-sd", type=float, default=1.0, show_default=True)
+@click.option(
+    "--prior-mean", type=float, default=0.0, show_default=True, help="Theta prior mean (EAP, MAP)."
+)
+@click.option(
+    "--prior-sd", type=float, default=1.0, show_default=True, help="Theta prior SD (EAP, MAP)."
+)
 @click.option(
     "--bounds",
     nargs=2,
@@ -338,8 +342,20 @@ def _flag_counts(flags: Sequence[str]) -> dict[str, int]:
 )
 @click.option("--items", help="Comma-separated item ids (default: every item in PARAMS.csv).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write TABLE.csv.")
-@click.option("--prior-mean", type=float, default=0.0, show_default=True)
-@click.option("--prior-sd", type=float, default=1.0, show_default=True)
+@click.option(
+    "--prior-mean",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Theta prior mean (summed-score EAP).",
+)
+@click.option(
+    "--prior-sd",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Theta prior SD (summed-score EAP).",
+)
 @click.option("--scale-slope", type=float, help="Reporting scale: slope * theta + intercept.")
 @click.option("--scale-intercept", type=float, default=0.0, show_default=True)
 @click.option("--round", "round_to", type=int, help="Decimals of the scale score (0 = whole).")
@@ -583,7 +599,8 @@ def _fit_text(report) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @_response_options
 def dimensionality_cmd(responses, kind, parallel, seed, as_json, **opts):
-    """Eigenvalues of the tetrachoric/polychoric correlation matrix; first-to-second ratio."""
+    """Eigenvalues of the inter-item correlation matrix (tetrachoric/polychoric by default, or
+    Pearson); first-to-second ratio, and parallel analysis with --parallel N."""
     if parallel < 0:
         raise UserError("--parallel must be >= 0")
     key = read_key_csv(opts["key_file"]) if opts.get("key_file") else None
