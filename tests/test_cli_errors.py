@@ -266,3 +266,14 @@ def test_deeply_nested_form_file(files):
     deep = tmp / "form.yaml"
     deep.write_text("items: " + "[" * 5000 + "]" * 5000 + "\n")
     fails("classify", "--params", params, "--form", deep, "--cut", 0, where=deep)
+
+
+def test_dimensionality_names_an_item_without_variance(files):
+    tmp, params, resp, header = files
+    rows = resp.read_text().splitlines()
+    blank_last = tmp / "blank_item.csv"  # I5 never presented: its correlations were set to 0
+    blank_last.write_text("\n".join([rows[0]] + [r.rsplit(",", 1)[0] + "," for r in rows[1:]]))
+    fails("dimensionality", blank_last, "--json", where=f"{blank_last}: I5: no responses")
+    constant = tmp / "constant.csv"
+    constant.write_text("\n".join([rows[0]] + [r.rsplit(",", 1)[0] + ",1" for r in rows[1:]]))
+    fails("dimensionality", constant, "--json", where="I5: every response is 1")

@@ -38,7 +38,12 @@ from psychometrics.irt.scoring import (
 from psychometrics.linking import DRIFT_RULES
 from psychometrics.linking import METHODS as LINK_METHODS
 from psychometrics.linking import link as link_scales
-from psychometrics.responses import ResponseMatrix, read_key_csv, read_responses
+from psychometrics.responses import (
+    NOT_PRESENTED,
+    ResponseMatrix,
+    read_key_csv,
+    read_responses,
+)
 
 PRIOR_LIMIT = 10.0  # theta metric (logistic, D = 1): |mean| and sd beyond this are input errors
 
@@ -614,6 +619,15 @@ def dimensionality_cmd(responses, kind, parallel, seed, as_json, **opts):
     )
     if data.n_persons < 2:
         raise InputError("need at least two persons", file=responses)
+    for j, item in enumerate(data.item_ids):
+        seen = np.unique(data.scores[:, j][data.scores[:, j] != NOT_PRESENTED])
+        if seen.size < 2:
+            what = "no responses" if seen.size == 0 else f"every response is {int(seen[0])}"
+            raise InputError(
+                f"{what}: no correlation can be estimated (leave the item out with --ignore)",
+                file=responses,
+                field=item,
+            )
     result = _library(dimensionality, data, kind=kind, n_replications=parallel, seed=seed)
     if as_json:
         echo_json(result)
