@@ -277,3 +277,17 @@ def test_dimensionality_names_an_item_without_variance(files):
     constant = tmp / "constant.csv"
     constant.write_text("\n".join([rows[0]] + [r.rsplit(",", 1)[0] + ",1" for r in rows[1:]]))
     fails("dimensionality", constant, "--json", where="I5: every response is 1")
+
+
+def test_analyze_unknown_dif_group_is_the_only_stderr_line(files):
+    tmp, params, resp, _ = files
+    rows = resp.read_text().splitlines()
+    grouped = tmp / "grouped.csv"
+    body = [
+        f"{r.split(',', 1)[0]},{'FM'[k % 2]},{r.split(',', 1)[1]}" for k, r in enumerate(rows[1:])
+    ]
+    grouped.write_text("\n".join(["person_id,group," + rows[0].split(",", 1)[1], *body]) + "\n")
+    dif = ("--group", "group", "--focal", "F")
+    # without --json a "read N persons" progress line used to come first
+    fails("analyze", grouped, *dif, "--reference", "X", where="reference group 'X'")
+    fails("analyze", grouped, *dif, "--reference", "F", where="same value")

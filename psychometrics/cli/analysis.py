@@ -173,6 +173,8 @@ def analyze(
     )
     if rm.n_persons == 0:
         raise InputError("no persons (only a header)", file=responses)
+    if group_col is not None:  # check the DIF groups before any progress line
+        _check_groups(rm, responses, group_col, str(focal), str(reference))
     if not as_json:
         progress(f"read {rm.n_persons} persons x {rm.n_items} items from {responses}")
     ctt = item_analysis(rm, key=key, outcomes=outcomes, thresholds=thresholds, omit_code=omit_code)
@@ -316,14 +318,7 @@ def _bank_outcomes(bank: Any) -> dict[str, str] | None:
     return out or None
 
 
-def _run_dif(
-    rm: ResponseMatrix,
-    path: Path,
-    column: str,
-    focal: str,
-    reference: str,
-    **settings: Any,
-) -> DIFResult:
+def _check_groups(rm: ResponseMatrix, path: Path, column: str, focal: str, reference: str):
     values = rm.groups[column]
     present = sorted(set(values.tolist()) - {""})
     shown = ", ".join(present[:10]) + (" ..." if len(present) > 10 else "")
@@ -336,6 +331,18 @@ def _run_dif(
                 file=path,
                 field=column,
             )
+
+
+def _run_dif(
+    rm: ResponseMatrix,
+    path: Path,
+    column: str,
+    focal: str,
+    reference: str,
+    **settings: Any,
+) -> DIFResult:
+    values = rm.groups[column]
+    _check_groups(rm, path, column, focal, reference)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
         result = dif_analysis(rm, values, focal=focal, reference=reference, **settings)
