@@ -291,3 +291,13 @@ def test_analyze_unknown_dif_group_is_the_only_stderr_line(files):
     # without --json a "read N persons" progress line used to come first
     fails("analyze", grouped, *dif, "--reference", "X", where="reference group 'X'")
     fails("analyze", grouped, *dif, "--reference", "F", where="same value")
+
+
+def test_cutscore_convert_two_forms_with_one_name(files):
+    tmp, params, resp, _ = files
+    for sub, items in (("a", "[I1, I2, I3]"), ("b", "[I3, I4, I5]")):
+        (tmp / sub).mkdir()
+        (tmp / sub / "form-A.yaml").write_text(f"items: {items}\n")
+    forms = ("--form", tmp / "a" / "form-A.yaml", "--form", tmp / "b" / "form-A.yaml")
+    # the second form used to replace the first in the output, silently
+    fails("cutscore", "convert", "--params", params, *forms, "--theta", 0, where="form-A")

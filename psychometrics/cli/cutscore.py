@@ -476,6 +476,12 @@ def convert_cmd(
     forms: dict[str, ItemParameters] = {}
     for fp in form_paths or [None]:
         form_id, form = _form_params(params_path, fp)
+        if form_id in forms:
+            raise InputError(
+                f"two forms are named '{form_id}' (forms are named by file name)",
+                file=fp,
+                field="--form",
+            )
         forms[form_id] = form
     status, message = "ok", ""
     if raw is not None:
