@@ -301,3 +301,8 @@ def test_cutscore_convert_two_forms_with_one_name(files):
     forms = ("--form", tmp / "a" / "form-A.yaml", "--form", tmp / "b" / "form-A.yaml")
     # the second form used to replace the first in the output, silently
     fails("cutscore", "convert", "--params", params, *forms, "--theta", 0, where="form-A")
+
+
+def test_link_common_item_listed_twice_names_the_option(files):
+    tmp, params, resp, _ = files
+    fails("link", "--new", params, "--base", params, "--common", "I1,I1,I2", where="--common")

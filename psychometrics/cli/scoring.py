@@ -694,6 +694,8 @@ def link(new_path, base_path, method, common, drift_rule, drift_threshold, out, 
     common_items = None
     if common:
         common_items = [c.strip() for c in common.split(",") if c.strip()]
+        if len(set(common_items)) != len(common_items):
+            raise InputError("an item is listed twice", field="--common")
         unknown = [c for c in common_items if c not in new or c not in base]
         if unknown:
             raise InputError(
