@@ -306,3 +306,14 @@ def test_cutscore_convert_two_forms_with_one_name(files):
 def test_link_common_item_listed_twice_names_the_option(files):
     tmp, params, resp, _ = files
     fails("link", "--new", params, "--base", params, "--common", "I1,I1,I2", where="--common")
+
+
+def test_cutscore_errors_name_the_options_the_user_typed(tmp_path, files):
+    _, params, _, _ = files
+    scores = tmp_path / "scores.csv"
+    scores.write_text("person_id,score\n" + "".join(f"P{i},{i % 6}\n" for i in range(40)))
+    hof = ("--min-fail", 0.1, "--max-fail", 0.5)
+    fails("cutscore", "hofstee", "--scores", scores, "--min-cut", 4, "--max-cut", 1, *hof,
+          where="--min-cut:")  # fmt: skip
+    fails("cutscore", "convert", "--params", params, "--theta", 1, "--slope", 10,
+          "--scale-min", 5, "--scale-max", 1, where="--scale-min:")  # fmt: skip

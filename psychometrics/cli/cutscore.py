@@ -126,12 +126,33 @@ def _lines(pairs: list[tuple[str, Any]]) -> None:
         click.echo(f"{key:<{width}}  {_fmt(value)}")
 
 
+# library argument -> option of this module's commands, where the names differ
+_ARGUMENT_OPTIONS = {"min": "--scale-min", "max": "--scale-max", "round": "--scale-round"}
+
+
+def _option_names(message: str) -> str:
+    """``min_cut, max_cut: ...`` -> ``--min-cut, --max-cut: ...`` when those are options of the
+    running command, so that the user sees the names they typed."""
+    head, sep, rest = message.partition(": ")
+    if not sep:
+        return message
+    ctx = click.get_current_context(silent=True)
+    options = {o for p in (ctx.command.params if ctx else ()) for o in p.opts}
+    names = []
+    for name in head.split(", "):
+        option = _ARGUMENT_OPTIONS.get(name, "--" + name.replace("_", "-"))
+        if option not in options:
+            return message
+        names.append(option)
+    return ", ".join(names) + sep + rest
+
+
 def _check_library(call, *args, **kwargs):
     """Run a library call, turning argument ValueErrors into one-line user errors."""
     try:
         return call(*args, **kwargs)
     except ValueError as exc:
-        raise UserError(str(exc)) from None
+        raise UserError(_option_names(str(exc))) from None
 
 
 ROUNDING = click.option(
