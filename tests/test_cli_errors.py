@@ -317,3 +317,13 @@ def test_cutscore_errors_name_the_options_the_user_typed(tmp_path, files):
           where="--min-cut:")  # fmt: skip
     fails("cutscore", "convert", "--params", params, "--theta", 1, "--slope", 10,
           "--scale-min", 5, "--scale-max", 1, where="--scale-min:")  # fmt: skip
+
+
+def test_bookmark_page_and_item_that_disagree(files):
+    tmp, params, resp, _ = files
+    booklet = CliRunner().invoke(main, ["cutscore", "booklet", "--params", str(params), "--json"])
+    assert booklet.exit_code == 0
+    placements = tmp / "placements.csv"
+    # page 2 holds some item; name another one (the page used to win silently)
+    placements.write_text("rater,rating,item_id\nR1,2,I9\nR2,3,\n")
+    fails("cutscore", "bookmark", placements, "--params", params, where=f"{placements}:2: item_id")

@@ -230,6 +230,13 @@ def bookmark(
                     line=int(line) or None,
                     field="rating",
                 )
+            if item and booklet.item_ids[page - 1] != item:
+                raise InputError(
+                    f"page {page} holds item '{booklet.item_ids[page - 1]}', not '{item}'",
+                    file=placements.source,
+                    line=int(line) or None,
+                    field="item_id",
+                )
         if rater in raters:
             raise InputError(
                 f"rater '{rater}' has two placements in one round",
