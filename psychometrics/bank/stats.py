@@ -7,9 +7,11 @@ against the number the forms need, and the gap.
 Items needed per outcome. A form takes ``n`` items of the outcome (the blueprint minimum); ``F``
 forms may share at most ``floor(r * n)`` of them pairwise (the spec's ``max_overlap`` share ``r``
 applied to the outcome). The fewest distinct items that allow this is
-``max(n, F * n - C(F, 2) * floor(r * n))`` -- each shared item sits on two forms (for F = 2 this
-is exact: ``2n - floor(r n)``). Assembly also has to meet information targets and enemy
-constraints, so this is a floor, not a comfortable stock.
+:func:`psychometrics.assembly.min_distinct_items` (for F = 2 it is ``2n - floor(r n)``; for more
+forms an item may sit on several forms, each of its pairs counting against the cap). The share is
+guidance for writers: assembly caps the overlap of whole forms, so it can succeed with fewer
+items of one outcome. Assembly also has to meet information targets and enemy constraints, so
+this is a floor, not a comfortable stock.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from psychometrics.assembly import min_distinct_items
 from psychometrics.bank.model import COGNITIVE_LEVELS, STATUSES, Bank
 from psychometrics.bank.specinfo import SpecInfo
 
@@ -103,8 +106,7 @@ def items_needed(per_form: int, forms: int, max_overlap: float) -> int:
     if per_form <= 0:
         return 0
     shared = math.floor(max_overlap * per_form + 1e-9)
-    pairs = forms * (forms - 1) // 2
-    return max(per_form, forms * per_form - pairs * shared)
+    return min_distinct_items(forms, per_form, shared)
 
 
 def bank_stats(bank: Bank, *, spec: SpecInfo | None = None) -> BankStats:
