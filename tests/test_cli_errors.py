@@ -327,3 +327,20 @@ def test_bookmark_page_and_item_that_disagree(files):
     # page 2 holds some item; name another one (the page used to win silently)
     placements.write_text("rater,rating,item_id\nR1,2,I9\nR2,3,\n")
     fails("cutscore", "bookmark", placements, "--params", params, where=f"{placements}:2: item_id")
+
+
+def test_bank_export_unwritable_names_the_output(tmp_path, monkeypatch):
+    import shutil
+
+    import psychometrics.bank.qti as qti
+
+    bank = tmp_path / "bank"
+    shutil.copytree(ROOT / "item_bank" / "items", bank / "items")
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".x.zip.abc.tmp"))
+
+    monkeypatch.setattr(qti, "export_qti", denied)
+    out = tmp_path / "x.zip"
+    line = fails("bank", "export", bank, "--out", out, where=f"{out}: --out: cannot write")
+    assert ".tmp" not in line

@@ -144,13 +144,16 @@ def export_cmd(bank_dir, fmt, out, statuses, outcomes, spec) -> None:
     items = bank.select(statuses=set(statuses) or None, outcomes=set(outcomes) or None)
     if not items:
         raise UserError(f"{bank_dir}: no items to export (check --status/--outcome)")
-    if fmt == "csv":
-        export_csv(bank, out, items=items)
-    else:
-        info = read_spec_info(spec) if spec else None
-        titles = info.outcomes if info else None
-        region = (info.credential_id or Path(spec).stem) if info and spec else ""
-        export_qti(bank, out, items=items, region=region, outcome_titles=titles)
+    info = read_spec_info(spec) if spec and fmt == "qti" else None
+    try:
+        if fmt == "csv":
+            export_csv(bank, out, items=items)
+        else:
+            titles = info.outcomes if info else None
+            region = (info.credential_id or Path(spec).stem) if info and spec else ""
+            export_qti(bank, out, items=items, region=region, outcome_titles=titles)
+    except OSError as exc:  # name the output, not the temporary file beside it
+        raise UserError(f"{out}: --out: cannot write: {exc.strerror or exc}") from None
     click.echo(f"{out}: {len(items)} items", err=True)
 
 
