@@ -344,3 +344,15 @@ def test_bank_export_unwritable_names_the_output(tmp_path, monkeypatch):
     out = tmp_path / "x.zip"
     line = fails("bank", "export", bank, "--out", out, where=f"{out}: --out: cannot write")
     assert ".tmp" not in line
+
+
+def test_assemble_unwritable_out_folder_fails_before_solving(spec_copy, tmp_path, monkeypatch):
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if str(p) == str(locked) else real_access(p, mode)
+    )
+    fails("assemble", spec_copy, "--out", locked / "forms", "--json", where="cannot write in")

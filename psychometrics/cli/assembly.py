@@ -155,6 +155,8 @@ def _check_out_dir(target, bank) -> None:
         if path.exists():
             if not path.is_dir():
                 raise InputError(f"{path} is a file, not a folder", file=target, field="--out")
+            if not os.access(path, os.W_OK | os.X_OK):
+                raise InputError(f"cannot write in {path}", file=target, field="--out")
             break
     resolved = target.resolve()
     if resolved in (bank.resolve(), (bank / "items").resolve()):
