@@ -52,8 +52,9 @@ def check_output_path(
     """Refuse an output path that would destroy an input or cannot be written.
 
     Raises :class:`~psychometrics.errors.InputError` naming ``path`` when it is an existing
-    directory, when a parent is an existing file, or when it is the same file as one of
-    ``inputs`` (writing there would replace the data the command reads).
+    directory, when a parent is an existing file or a folder that cannot be written, or when it
+    is the same file as one of ``inputs`` (writing there would replace the data the command
+    reads). Commands call it before their computation, so a bad path fails fast.
     """
     from psychometrics.errors import InputError
 
@@ -64,6 +65,8 @@ def check_output_path(
         if parent.exists():
             if not parent.is_dir():
                 raise InputError(f"{parent} is a file, not a directory", file=target, field=field)
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise InputError(f"cannot write in {parent}", file=target, field=field)
             break
     resolved = target.resolve()
     for source in inputs:

@@ -356,3 +356,19 @@ def test_assemble_unwritable_out_folder_fails_before_solving(spec_copy, tmp_path
         os, "access", lambda p, mode: False if str(p) == str(locked) else real_access(p, mode)
     )
     fails("assemble", spec_copy, "--out", locked / "forms", "--json", where="cannot write in")
+
+
+def test_unwritable_output_folder_fails_before_scoring(files, monkeypatch):
+    import os
+
+    tmp, params, resp, _ = files
+    locked = tmp / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: False if str(p) == str(locked) else real_access(p, mode)
+    )
+    out = locked / "scores.csv"
+    fails("score", resp, "--params", params, "--out", out, where="cannot write in")
+    fails("analyze", resp, "--out", out, where="cannot write in")
+    assert not out.exists()
