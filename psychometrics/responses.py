@@ -195,6 +195,16 @@ def from_array(
     )
 
 
+def _csv_rows(text: str, path: Path) -> list[list[str]]:
+    """All rows of a CSV text; a malformed row (e.g. a cell over the csv module's size limit)
+    raises :class:`InputError` naming its line instead of escaping as ``csv.Error``."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}", file=path, line=reader.line_num) from None
+
+
 def read_responses(
     path: str | os.PathLike[str],
     *,
@@ -233,7 +243,7 @@ def read_responses(
     """
     path = Path(path)
     text = _read_text(path)
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = _csv_rows(text, path)
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()
     if not rows:
@@ -468,7 +478,7 @@ def read_key_csv(path: str | os.PathLike[str]) -> dict[str, ItemKey]:
         ``max_score``; the message names the line and column.
     """
     path = Path(path)
-    rows = list(csv.reader(io.StringIO(_read_text(path))))
+    rows = _csv_rows(_read_text(path), path)
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()
     if not rows:

@@ -372,3 +372,18 @@ def test_unwritable_output_folder_fails_before_scoring(files, monkeypatch):
     fails("score", resp, "--params", params, "--out", out, where="cannot write in")
     fails("analyze", resp, "--out", out, where="cannot write in")
     assert not out.exists()
+
+
+def test_cell_over_the_csv_size_limit_is_one_line(files):
+    tmp, params, resp, _ = files
+    rows = resp.read_text().splitlines()
+    huge = tmp / "huge.csv"
+    huge.write_text("\n".join([rows[0], rows[1], "P" * 200_000 + "," + rows[2].split(",", 1)[1]]))
+    fails("score", huge, "--params", params, "--json", where=f"{huge}:3: malformed CSV")
+    fails("analyze", huge, "--json", where=f"{huge}:3: malformed CSV")
+    huge_params = tmp / "huge_params.csv"
+    text = params.read_text()
+    huge_params.write_text(text.replace("I1,", "I" * 200_000 + ",", 1))
+    fails("score", resp, "--params", huge_params, where=huge_params)
+    fails("link", "--new", huge_params, "--base", params, where=huge_params)
+    fails("cutscore", "booklet", "--params", huge_params, where=huge_params)

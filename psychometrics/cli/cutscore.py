@@ -6,6 +6,7 @@ Thin layer: read the files, call :mod:`psychometrics.standard_setting` and
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import math
 from pathlib import Path
@@ -80,7 +81,10 @@ def read_form_items(path: Path) -> tuple[str, ...]:
 
 
 def _form_params(params_path: Path, form_path: Path | None) -> tuple[str, ItemParameters]:
-    params = read_params(params_path)
+    try:
+        params = read_params(params_path)
+    except csv.Error as exc:  # params_io lets csv.Error escape: make it one line
+        raise InputError(f"malformed CSV: {exc}", file=params_path) from None
     if form_path is None:
         return "all", params
     items = read_form_items(form_path)

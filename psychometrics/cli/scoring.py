@@ -90,7 +90,7 @@ def _response_options(func: Callable) -> Callable:
 
 
 def _read(responses_path: Path, params_path: Path, opts: dict[str, Any]):
-    params = read_params(params_path)
+    params = _read_params(params_path)
     key = read_key_csv(opts["key_file"]) if opts.get("key_file") else None
     data = read_responses(
         responses_path,
@@ -121,6 +121,15 @@ def _read(responses_path: Path, params_path: Path, opts: dict[str, Any]):
             field=item,
         )
     return data, params.subset(data.item_ids)
+
+
+def _read_params(path: Path) -> ItemParameters:
+    """:func:`read_params`; a row the csv module cannot parse (params_io lets ``csv.Error``
+    escape) becomes a one-line :class:`InputError` naming the file."""
+    try:
+        return read_params(path)
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}", file=path) from None
 
 
 def _csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -388,7 +397,7 @@ def score_table_cmd(
     _check_scale(scale_slope, scale_intercept, round_to, scale_min, scale_max)
     if out is not None:
         check_output_path(out, inputs=(params_path,), field="--out")
-    params = _item_list(items, read_params(params_path), params_path)
+    params = _item_list(items, _read_params(params_path), params_path)
     table = _library(
         score_table,
         params,
@@ -439,7 +448,7 @@ def info(params_path, items, theta_min, theta_max, step, out, as_json):
         raise UserError("--step is too small for the theta range (more than 10000 points)")
     if out is not None:
         check_output_path(out, inputs=(params_path,), field="--out")
-    params = _item_list(items, read_params(params_path), params_path)
+    params = _item_list(items, _read_params(params_path), params_path)
     grid = np.arange(theta_min, theta_max + step / 2, step)
     tab = _library(information_table, params, grid)
     header = ("theta", "information", "csem", "tcc")
@@ -690,7 +699,7 @@ def link(new_path, base_path, method, common, drift_rule, drift_threshold, out, 
         raise UserError(f"--drift-threshold must be positive, got {drift_threshold}")
     if out is not None:
         check_output_path(out, inputs=(new_path, base_path), field="--out")
-    new, base = read_params(new_path), read_params(base_path)
+    new, base = _read_params(new_path), _read_params(base_path)
     common_items = None
     if common:
         common_items = [c.strip() for c in common.split(",") if c.strip()]
@@ -760,7 +769,7 @@ def equate(x_path, y_path, out, as_json):
     """IRT true-score equating: raw score on form X -> equivalent raw score on form Y."""
     if out is not None:
         check_output_path(out, inputs=(x_path, y_path), field="--out")
-    fx, fy = read_params(x_path), read_params(y_path)
+    fx, fy = _read_params(x_path), _read_params(y_path)
     result = _library(true_score_equating, fx, fy)
     header = ("raw_x", "theta", "equivalent_y", "region")
     rows = list(
