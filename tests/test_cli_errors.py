@@ -387,3 +387,10 @@ def test_cell_over_the_csv_size_limit_is_one_line(files):
     fails("score", resp, "--params", huge_params, where=huge_params)
     fails("link", "--new", huge_params, "--base", params, where=huge_params)
     fails("cutscore", "booklet", "--params", huge_params, where=huge_params)
+
+
+def test_score_bounds_far_off_the_scale(files):
+    tmp, params, resp, _ = files
+    # --bounds -1e9 1e9 tried to allocate a 298 GiB search grid (MemoryError traceback)
+    fails("score", resp, "--params", params, "--method", "ml", "--bounds", -1e9, 1e9,
+          where="--bounds")  # fmt: skip

@@ -45,6 +45,7 @@ from psychometrics.responses import (
     read_responses,
 )
 
+BOUNDS_LIMIT = 20.0  # theta bounds of ML/MAP/WLE; the search grid grows with the range
 PRIOR_LIMIT = 10.0  # theta metric (logistic, D = 1): |mean| and sd beyond this are input errors
 
 
@@ -259,6 +260,8 @@ def score(
     _check_scale(scale_slope, scale_intercept, round_to, scale_min, scale_max)
     if not bounds[1] > bounds[0]:
         raise UserError("--bounds: the upper bound must exceed the lower bound")
+    if not max(abs(bounds[0]), abs(bounds[1])) <= BOUNDS_LIMIT:
+        raise UserError(f"--bounds must lie within [-{BOUNDS_LIMIT:g}, {BOUNDS_LIMIT:g}] (theta)")
     inputs = (responses, params_path, opts.get("key_file"))
     if out is not None:
         check_output_path(out, inputs=inputs, field="--out")
