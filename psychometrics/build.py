@@ -997,6 +997,18 @@ def _check_replaceable(out_dir: Path) -> None:
         )
 
 
+def _check_out_dir(out_dir: Path) -> None:
+    """The report folder must be replaceable and its nearest existing parent a writable folder."""
+    _check_replaceable(out_dir)
+    for parent in out_dir.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(f"{parent} is a file, not a folder", file=out_dir, field="--out")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise InputError(f"cannot write in {parent}", file=out_dir, field="--out")
+            break
+
+
 def _swap_in(tmp: Path, out_dir: Path) -> None:
     old = None
     if out_dir.exists():
@@ -1094,20 +1106,30 @@ def build(
         seconds = time.perf_counter() - t0
         records.append(StageRecord(k + 1, name, status, round(seconds, 3), message))
         log(f"      {status} in {seconds:.2f} s" + (f": {message}" if message else ""))
+        if k == 0:  # the credential id is known: refuse a bad report folder before the work
+            out_dir = (
+                Path(out)
+                if out is not None
+                else default_out_dir(st.spec_path, st.spec.credential.id)
+            )
+            _check_out_dir(out_dir)
 
     log(f"[{n}/{n}] {STAGES[-1]} ...")
     t0 = time.perf_counter()
-    credential_id = st.spec.credential.id
-    out_dir = Path(out) if out is not None else default_out_dir(st.spec_path, credential_id)
-    _check_replaceable(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.tmp-"))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.tmp-"))
+    except OSError as exc:
+        raise InputError(f"cannot write the report: {exc.strerror}", file=out_dir) from None
     try:
         records.append(StageRecord(n, STAGES[-1], "ok", 0.0, ""))
         report = collect_report(st, stages=tuple(records), argv=argv)
         html = render_report(report)
         _write_outputs(st, tmp, report, html)
         _swap_in(tmp, out_dir)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise InputError(f"cannot write the report: {exc.strerror or exc}", file=out_dir) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -483,3 +483,14 @@ def test_without_a_group_column_fairness_says_why(tmp_path):
     assert result.report.evidence[0].framework == "NCCA Standards"
     ch3 = next(e for e in result.report.evidence if e.clause == "Ch. 3 (fairness)")
     assert ch3.status == "outside credkit" and "Not available" in ch3.evidence
+
+
+def test_unwritable_report_folder_fails_before_the_work(tmp_path):
+    spec = make_program(tmp_path / "prog", n_per_outcome=12, n_persons=100, cut="theta")
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    logged = []
+    with pytest.raises(InputError, match="is a file, not a folder"):
+        build(spec, out=blocker / "report", log=logged.append)
+    assert logged[-1].strip().startswith("ok in")  # stopped right after stage 1
+    assert not any(line.startswith("[2/7]") for line in logged)
