@@ -394,3 +394,8 @@ def test_score_bounds_far_off_the_scale(files):
     # --bounds -1e9 1e9 tried to allocate a 298 GiB search grid (MemoryError traceback)
     fails("score", resp, "--params", params, "--method", "ml", "--bounds", -1e9, 1e9,
           where="--bounds")  # fmt: skip
+
+
+def test_dimensionality_negative_seed_names_the_option(files):
+    tmp, params, resp, _ = files
+    fails("dimensionality", resp, "--parallel", 2, "--seed", -1, where="--seed")

@@ -620,6 +620,8 @@ def dimensionality_cmd(responses, kind, parallel, seed, as_json, **opts):
     Pearson); first-to-second ratio, and parallel analysis with --parallel N."""
     if parallel < 0:
         raise UserError("--parallel must be >= 0")
+    if seed < 0:
+        raise UserError("--seed must be >= 0")
     key = read_key_csv(opts["key_file"]) if opts.get("key_file") else None
     data: ResponseMatrix = read_responses(
         responses,
