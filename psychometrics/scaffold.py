@@ -260,8 +260,13 @@ def scaffold(
     if existing:
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
         raise InputError(f"already exists; credkit init never overwrites{more}", file=existing[0])
-    written = []
-    for path, text in files.items():
-        atomic_write_text(path, text)
-        written.append(path)
+    written: list[Path] = []
+    try:
+        for path, text in files.items():
+            atomic_write_text(path, text)
+            written.append(path)
+    except OSError as exc:
+        for path in written:  # leave nothing half-made behind
+            path.unlink(missing_ok=True)
+        raise InputError(f"cannot write: {exc.strerror or exc}", file=path) from None
     return ScaffoldResult(root=root, spec=root / "specs" / f"{cid}.yaml", files=tuple(written))

@@ -494,3 +494,11 @@ def test_unwritable_report_folder_fails_before_the_work(tmp_path):
         build(spec, out=blocker / "report", log=logged.append)
     assert logged[-1].strip().startswith("ok in")  # stopped right after stage 1
     assert not any(line.startswith("[2/7]") for line in logged)
+
+
+def test_init_under_a_file_is_one_line_and_writes_nothing(tmp_path):
+    (tmp_path / "prog").mkdir()
+    (tmp_path / "prog" / "item_bank").write_text("not a folder")
+    with pytest.raises(InputError, match="cannot write"):
+        scaffold(tmp_path / "prog")
+    assert not (tmp_path / "prog" / "specs" / "prog.yaml").exists()
