@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
 import tempfile
 from pathlib import Path
+
+from psychometrics.errors import InputError
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> None:
@@ -99,3 +103,39 @@ def write_output_text(
         atomic_write_text(path, text)
     except OSError as exc:
         raise InputError(f"cannot write: {exc.strerror or exc}", file=path, field=field) from None
+
+
+def read_user_text(path: str | os.PathLike[str], *, max_bytes: int = 2 * 1024**3) -> str:
+    """The UTF-8 text of a file the user named (a BOM is dropped).
+
+    Raises
+    ------
+    InputError
+        Naming the file when it is missing, not a readable file, larger than ``max_bytes`` or not
+        UTF-8.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError("file not found", file=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", file=path) from None
+    if size > max_bytes:
+        raise InputError(f"file is larger than {max_bytes:,} bytes", file=path)
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", file=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", file=path) from None
+
+
+def csv_rows(text: str, path: str | os.PathLike[str]) -> list[list[str]]:
+    """All rows of a CSV text; a malformed row (e.g. a cell over the csv module's size limit)
+    raises :class:`InputError` naming its line instead of escaping as ``csv.Error``."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV: {exc}", file=path, line=reader.line_num) from None

@@ -21,8 +21,6 @@ Anything else is an :class:`~psychometrics.errors.InputError` naming the file, l
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from psychometrics.errors import InputError
+from psychometrics.fileio import csv_rows, read_user_text
 
 NOT_PRESENTED = -1
 """Score code of a cell that was not presented to the person (blank in the CSV)."""
@@ -195,16 +194,6 @@ def from_array(
     )
 
 
-def _csv_rows(text: str, path: Path) -> list[list[str]]:
-    """All rows of a CSV text; a malformed row (e.g. a cell over the csv module's size limit)
-    raises :class:`InputError` naming its line instead of escaping as ``csv.Error``."""
-    reader = csv.reader(io.StringIO(text))
-    try:
-        return list(reader)
-    except csv.Error as exc:
-        raise InputError(f"malformed CSV: {exc}", file=path, line=reader.line_num) from None
-
-
 def read_responses(
     path: str | os.PathLike[str],
     *,
@@ -242,8 +231,7 @@ def read_responses(
         message names the line and column.
     """
     path = Path(path)
-    text = _read_text(path)
-    rows = _csv_rows(text, path)
+    rows = csv_rows(read_user_text(path, max_bytes=MAX_FILE_BYTES), path)
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()
     if not rows:
@@ -268,23 +256,6 @@ def read_responses(
         forms=forms,
         source=str(path),
     )
-
-
-def _read_text(path: Path) -> str:
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError("file not found", file=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", file=path) from None
-    if size > MAX_FILE_BYTES:
-        raise InputError(f"file is larger than {MAX_FILE_BYTES // 1024**3} GiB", file=path)
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", file=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", file=path) from None
 
 
 def _split_wide(rows, path, group, ignore):
@@ -478,7 +449,7 @@ def read_key_csv(path: str | os.PathLike[str]) -> dict[str, ItemKey]:
         ``max_score``; the message names the line and column.
     """
     path = Path(path)
-    rows = _csv_rows(_read_text(path), path)
+    rows = csv_rows(read_user_text(path, max_bytes=MAX_FILE_BYTES), path)
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()
     if not rows:

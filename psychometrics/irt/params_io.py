@@ -16,10 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from psychometrics.errors import InputError
-from psychometrics.fileio import atomic_write_text
+from psychometrics.fileio import atomic_write_text, csv_rows, read_user_text
 from psychometrics.irt.models import DICHOTOMOUS_MODELS, MODELS, ItemParameters
 
 REQUIRED_COLUMNS = ("item_id", "model", "a")
+MAX_PARAMS_BYTES = 64 * 1024**2
 
 
 def params_to_csv(params: ItemParameters) -> str:
@@ -69,14 +70,15 @@ def read_params(path: str | os.PathLike[str]) -> ItemParameters:
         parse, missing thresholds, duplicate item ids.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read file: {exc}", file=path) from None
-    rows = list(csv.DictReader(io.StringIO(text)))
-    header = next(csv.reader(io.StringIO(text)), [])
+    table = csv_rows(read_user_text(path, max_bytes=MAX_PARAMS_BYTES), path)
+    header = [h.strip() for h in table[0]] if table else []
+    # (row as a mapping, its line in the file); blank rows are skipped but keep the numbering
+    numbered = [
+        (dict(zip(header, row, strict=False)), lineno)
+        for lineno, row in enumerate(table[1:], start=2)
+        if any(cell.strip() for cell in row)
+    ]
+    rows = [row for row, _ in numbered]
     for col in REQUIRED_COLUMNS:
         if col not in header:
             raise InputError(f"missing column '{col}'", file=path, line=1, field=col)
@@ -91,8 +93,7 @@ def read_params(path: str | os.PathLike[str]) -> ItemParameters:
     se_a, se_c = np.full(len(rows), np.nan), np.full(len(rows), np.nan)
     se_b = np.full((len(rows), width), np.nan)
     seen: dict[str, int] = {}
-    for j, row in enumerate(rows):
-        line = j + 2
+    for j, (row, line) in enumerate(numbered):
         item = (row.get("item_id") or "").strip()
         if not item:
             raise InputError("empty item_id", file=path, line=line, field="item_id")
