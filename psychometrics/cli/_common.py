@@ -16,6 +16,10 @@ from psychometrics.errors import CredkitError
 class UserError(click.ClickException):
     """A user-caused error: printed as one line on stderr, exit status 1, no traceback."""
 
+    def __init__(self, message: str, *, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
     def format_message(self) -> str:
         return self.message
 
@@ -31,6 +35,9 @@ class CredkitGroup(click.Group):
             return super().invoke(ctx)
         except CredkitError as exc:
             raise UserError(exc.location_message()) from None
+        except click.BadParameter as exc:
+            # a bad path or value of an argument: one line, usage-error status (2), no usage dump
+            raise UserError(exc.format_message(), exit_code=exc.exit_code) from None
 
 
 def _default(obj: Any) -> Any:
