@@ -20,8 +20,11 @@ the mean-sigma solution.
 
 Anchor drift: for each common item, ``d = mean(A b_new + B) - mean(b_base)`` (mean over the
 item's thresholds). Rule ``"robust-z"`` (default) flags ``|d - median(d)| / (1.4826 MAD(d)) >
-2.7``; rule ``"abs"`` flags ``|d| > 0.5`` logits. Both thresholds are parameters. Fewer than 5
-common items gives a warning (the constants are then poorly determined).
+2.7``; rule ``"abs"`` flags ``|d| > 0.5`` logits. Both thresholds are parameters. The robust z
+is the idea of Huynh & Meyer (2010), who scale by 0.74 IQR; credkit scales by 1.4826 MAD (both
+estimate the SD under normality), and 2.7 is credkit's conservative default, not a value taken
+from that paper: set the program's own rule with ``drift_threshold``. Fewer than 5 common items
+gives a warning (the constants are then poorly determined).
 
 References
 ----------
