@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from psychometrics.cli._common import UserError, echo_json, progress
-from psychometrics.errors import ConvergenceError
+from psychometrics.errors import ConvergenceError, InputError
+from psychometrics.fileio import check_output_path, write_output_text
 from psychometrics.irt.calibration import (
     DEFAULT_C_PRIOR,
     ENGINES,
@@ -18,7 +19,7 @@ from psychometrics.irt.calibration import (
     calibrate,
 )
 from psychometrics.irt.models import MODELS, POLYTOMOUS_MODELS
-from psychometrics.irt.params_io import read_params, write_params
+from psychometrics.irt.params_io import params_to_csv, read_params
 from psychometrics.responses import read_responses
 
 SE_NAMES = {
@@ -147,6 +148,10 @@ def calibrate_command(
         raise UserError("--update-bank and --bank-anchors need --bank BANK_DIR")
     if bank_anchors and anchors is not None:
         raise UserError("give either --anchors or --bank-anchors, not both")
+    inputs = (responses, anchors)
+    check_output_path(out, inputs=inputs, field="--out")
+    if bank_dir is not None:
+        _check_out_outside_bank(out, bank_dir)
     bank = key = None
     if bank_dir is not None:
         from psychometrics.bank import bank_keys, load_bank
@@ -186,7 +191,7 @@ def calibrate_command(
     updated = None
     if update_bank:
         updated = _update_bank(bank_dir, rm, result, responses, calibration_id)
-    write_params(out, result.params)
+    write_output_text(out, params_to_csv(result.params), inputs=inputs, field="--out")
     if as_json:
         extra = {"out": str(out)}
         if updated is not None:
@@ -216,6 +221,17 @@ def _update_bank(bank_dir, rm, result: CalibrationResult, responses: Path, calib
         bank_dir, result.params.subset(estimated), calibration_id=calibration_id, n=counts
     )
     return update.item_ids
+
+
+def _check_out_outside_bank(out: Path, bank_dir: Path) -> None:
+    """Refuse an --out that would replace a file of the bank (an item file, say)."""
+    target = out.resolve()
+    if target.exists() and target.is_relative_to(bank_dir.resolve()):
+        raise InputError(
+            f"is a file of the bank {bank_dir}; choose an output file outside the bank",
+            file=out,
+            field="--out",
+        )
 
 
 def _parse_prior(text: str):

@@ -1,0 +1,93 @@
+"""Hostile and clumsy input to `credkit calibrate` and `irt.calibrate` (reviewer R3).
+
+Every CLI case: exit status != 0, exactly one line on stderr naming the file, line, field or
+option, no traceback, nothing on stdout (``--json`` included), and nothing that was on disk before
+is lost or half-written.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from psychometrics.cli import main
+
+IDS = tuple(f"I{j + 1}" for j in range(6))
+
+
+def _write_wide(path: Path, data: np.ndarray, ids=IDS) -> Path:
+    lines = ["person_id," + ",".join(ids)]
+    lines += [
+        f"P{i}," + ",".join("" if v < 0 else str(v) for v in row) for i, row in enumerate(data)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def resp(tmp_path) -> Path:
+    """300 persons x 6 2PL items (enough for a quick, well-identified calibration)."""
+    rng = np.random.default_rng(11)
+    theta = rng.normal(size=300)
+    a = np.array([1.0, 1.4, 0.8, 1.2, 1.6, 0.9])
+    b = np.array([-1.0, -0.4, 0.0, 0.3, 0.8, 1.2])
+    data = (rng.random((300, 6)) < 1 / (1 + np.exp(-a * (theta[:, None] - b)))).astype(int)
+    return _write_wide(tmp_path / "responses.csv", data)
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["calibrate", *[str(a) for a in args]])
+
+
+def fails(*args, where):
+    """Run ``credkit calibrate *args``; assert the one-line-error contract; return stderr."""
+    result = run(*args)
+    err = result.stderr
+    assert result.exit_code != 0, result.stdout
+    assert "Traceback" not in err and not (
+        result.exception is not None and not isinstance(result.exception, SystemExit)
+    ), repr(result.exception)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert str(where) in lines[0], lines[0]
+    assert result.stdout == ""
+    return lines[0]
+
+
+def unchanged(path):
+    before = path.read_bytes()
+
+    class _Check:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            assert path.read_bytes() == before, f"{path} was modified"
+
+    return _Check()
+
+
+# --- output paths --------------------------------------------------------------------------------
+
+
+def test_out_equal_to_responses_is_refused(resp):
+    with unchanged(resp):
+        fails(resp, "--out", resp, where="--out")
+        fails(resp, "--out", resp.parent / "." / resp.name, "--json", where="--out")
+
+
+def test_out_equal_to_anchors_is_refused(resp, tmp_path):
+    anchors = tmp_path / "anchors.csv"
+    assert run(resp, "--out", anchors).exit_code == 0
+    with unchanged(anchors):
+        fails(resp, "--anchors", anchors, "--out", anchors, where="--out")
+
+
+def test_out_over_a_bank_item_file_is_refused(resp, tmp_path):
+    bank = tmp_path / "bank"
+    (bank / "items").mkdir(parents=True)
+    item = bank / "items" / "I1.yaml"
+    item.write_text("id: I1\n")
+    with unchanged(item):
+        fails(resp, "--bank", bank, "--out", item, where="--out")
