@@ -91,3 +91,46 @@ def test_out_over_a_bank_item_file_is_refused(resp, tmp_path):
     item.write_text("id: I1\n")
     with unchanged(item):
         fails(resp, "--bank", bank, "--out", item, where="--out")
+
+
+# --- options -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, where",
+    [
+        (["--tol", "nan"], "--tol"),
+        (["--tol", "inf"], "--tol"),
+        (["--tol", "-1"], "--tol"),
+        (["--max-iter", "0"], "--max-iter"),
+        (["--quadrature", "1"], "--quadrature"),
+        (["--quadrature", "10000000"], "--quadrature"),
+        (["--c-prior", "nonsense"], "--c-prior"),
+        (["--c-prior", "1,2,3"], "--c-prior"),
+        (["--c-prior", "nan,inf", "--model", "3pl"], "--c-prior"),
+        (["--c-prior", "0.5,17", "--model", "3pl"], "--c-prior"),
+        (["--engine", "girth", "--model", "3pl"], "--engine"),
+        (["--engine", "girth", "--model", "2pl", "--poly-model", "grm"], "--poly-model"),
+        (["--update-bank"], "--bank"),
+    ],
+)
+def test_bad_options_name_the_option(resp, tmp_path, args, where):
+    out = tmp_path / "params.csv"
+    fails(resp, "--out", out, *args, where=where)
+    fails(resp, "--out", out, "--json", *args, where=where)
+    assert not out.exists()
+
+
+def test_girth_with_anchors_names_the_option(resp, tmp_path):
+    anchors = tmp_path / "anchors.csv"
+    assert run(resp, "--out", anchors).exit_code == 0
+    fails(
+        resp,
+        "--out",
+        tmp_path / "o.csv",
+        "--engine",
+        "girth",
+        "--anchors",
+        anchors,
+        where="--anchors",
+    )

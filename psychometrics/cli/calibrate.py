@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from psychometrics.irt.calibration import (
     CalibrationResult,
     calibrate,
 )
+from psychometrics.irt.girth_engine import GIRTH_MODELS
 from psychometrics.irt.models import MODELS, POLYTOMOUS_MODELS
 from psychometrics.irt.params_io import params_to_csv, read_params
 from psychometrics.responses import read_responses
@@ -144,6 +146,10 @@ def calibrate_command(
     Numbers are in the logistic metric (D = 1).
     """
     prior = _parse_prior(c_prior)
+    if not math.isfinite(tol):
+        raise UserError(f"--tol: expected a finite positive number, got {tol}")
+    if engine == "girth":
+        _check_girth_options(model, poly_model, anchors, bank_anchors)
     if (update_bank or bank_anchors) and bank_dir is None:
         raise UserError("--update-bank and --bank-anchors need --bank BANK_DIR")
     if bank_anchors and anchors is not None:
@@ -234,6 +240,22 @@ def _check_out_outside_bank(out: Path, bank_dir: Path) -> None:
         )
 
 
+def _check_girth_options(model, poly_model, anchors, bank_anchors) -> None:
+    """The combinations girth cannot run, named by their options (before reading any file)."""
+    if model not in GIRTH_MODELS:
+        raise UserError(
+            f"--engine girth: supports --model {', '.join(GIRTH_MODELS)}, not {model!r} "
+            "(use --engine credkit)"
+        )
+    if poly_model is not None and poly_model != model:
+        raise UserError("--engine girth: fits one model for all items; --poly-model is not allowed")
+    if anchors is not None or bank_anchors:
+        raise UserError(
+            "--engine girth: anchors are not supported (--anchors, --bank-anchors); "
+            "use --engine credkit"
+        )
+
+
 def _parse_prior(text: str):
     if text.strip().lower() == "none":
         return None
@@ -241,8 +263,8 @@ def _parse_prior(text: str):
         alpha, beta = (float(v) for v in text.split(","))
     except ValueError:
         raise UserError(f"--c-prior: expected 'alpha,beta' or 'none', got {text!r}") from None
-    if alpha < 1 or beta < 1:
-        raise UserError("--c-prior: alpha and beta must be >= 1")
+    if not (math.isfinite(alpha) and math.isfinite(beta)) or alpha < 1 or beta < 1:
+        raise UserError(f"--c-prior: alpha and beta must be finite numbers >= 1, got {text!r}")
     return (alpha, beta)
 
 
