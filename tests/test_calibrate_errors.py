@@ -134,3 +134,13 @@ def test_girth_with_anchors_names_the_option(resp, tmp_path):
         anchors,
         where="--anchors",
     )
+
+
+def test_polytomous_item_under_a_dichotomous_model_names_item_and_option(resp, tmp_path):
+    rng = np.random.default_rng(3)
+    data = rng.integers(0, 2, (40, 6))
+    data[:, 5] = np.arange(40) % 30  # 30 score categories
+    poly = _write_wide(tmp_path / "poly.csv", data)
+    msg = fails(poly, "--out", tmp_path / "o.csv", "--model", "2pl", where="I6")
+    assert "30 score categories" in msg and "--poly-model" in msg and "poly_model" not in msg
+    assert str(poly) in msg

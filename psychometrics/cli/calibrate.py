@@ -39,7 +39,8 @@ MAX_TABLE_ROWS = 40
     type=click.Choice(MODELS),
     default="2pl",
     show_default=True,
-    help="IRT model for every item (dichotomous models: see --poly-model).",
+    help="IRT model for every item. With rasch/1pl/2pl/3pl an item scored 0..K-1 with K > 2 is "
+    "an error unless --poly-model names its model.",
 )
 @click.option(
     "--poly-model",
@@ -189,7 +190,7 @@ def calibrate_command(
                 progress=progress,
             )
         except (ValueError, TypeError) as exc:
-            raise UserError(f"{responses}: {exc}") from None
+            raise UserError(f"{responses}: {_option_names(str(exc))}") from None
     for w in caught:
         click.echo(f"credkit: warning: {w.message}", err=True)
     if (strict or update_bank) and not result.converged:
@@ -238,6 +239,23 @@ def _check_out_outside_bank(out: Path, bank_dir: Path) -> None:
             file=out,
             field="--out",
         )
+
+
+_LIBRARY_TO_OPTION = (
+    (
+        "choose a polytomous model (grm, gpcm, pcm) or set poly_model",
+        "use --model grm/gpcm/pcm, or e.g. --poly-model grm for the items with more categories",
+    ),
+    ("model '", "--model '"),
+    ("poly_model", "--poly-model"),
+)
+
+
+def _option_names(message: str) -> str:
+    """A library error message in the words of this command's options."""
+    for old, new in _LIBRARY_TO_OPTION:
+        message = message.replace(old, new)
+    return message
 
 
 def _check_girth_options(model, poly_model, anchors, bank_anchors) -> None:
