@@ -144,3 +144,51 @@ def test_polytomous_item_under_a_dichotomous_model_names_item_and_option(resp, t
     msg = fails(poly, "--out", tmp_path / "o.csv", "--model", "2pl", where="I6")
     assert "30 score categories" in msg and "--poly-model" in msg and "poly_model" not in msg
     assert str(poly) in msg
+
+
+# --- anchors and banks ---------------------------------------------------------------------------
+
+ANCHOR_HEADER = "item_id,model,a,b,c,se_a,se_b,se_c\n"
+
+
+def test_anchors_none_of_which_are_in_the_responses_is_an_error(resp, tmp_path):
+    anchors = tmp_path / "anchors.csv"
+    anchors.write_text(ANCHOR_HEADER + "ZZ1,2pl,1,0,0,,,\nZZ2,2pl,1.2,0.5,0,,,\n")
+    out = tmp_path / "o.csv"
+    msg = fails(resp, "--anchors", anchors, "--out", out, where=anchors)
+    assert "none of the 2 anchor items" in msg
+    assert not out.exists()
+
+
+def test_anchors_partly_missing_warn_and_name_them(resp, tmp_path):
+    anchors = tmp_path / "anchors.csv"
+    anchors.write_text(ANCHOR_HEADER + "I1,2pl,1,-1,0,,,\nZZ9,2pl,1.2,0.5,0,,,\n")
+    result = run(resp, "--anchors", anchors, "--out", tmp_path / "o.csv", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert "1 of 2 anchor items are not in" in result.stderr and "ZZ9" in result.stderr
+    assert result.stdout.startswith("{")
+
+
+@pytest.mark.parametrize(
+    "row, where",
+    [
+        ("I1,2pl,abc,0,0,,,", ":2: a"),
+        ("I1,2pl,-1,0,0,,,", ":2: a"),
+        ("I1,2pl,1,nan,0,,,", ":2: b"),
+        ("I1,3pl,1,0,1.5,,,", ":2: c"),
+        ("I1,4pl,1,0,0,,,", ":2: model"),
+    ],
+)
+def test_bad_numbers_in_anchors_name_line_and_column(resp, tmp_path, row, where):
+    anchors = tmp_path / "anchors.csv"
+    anchors.write_text(ANCHOR_HEADER + row + "\n")
+    fails(resp, "--anchors", anchors, "--out", tmp_path / "o.csv", where=f"{anchors}{where}")
+
+
+def test_bank_without_items_is_named(resp, tmp_path):
+    empty = tmp_path / "not_a_bank"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("hello\n")
+    msg = fails(resp, "--bank", empty, "--out", tmp_path / "o.csv", where=empty)
+    assert "item bank" in msg
+    fails(resp, "--bank", resp, "--out", tmp_path / "o.csv", where="--bank")

@@ -164,6 +164,8 @@ def calibrate_command(
         from psychometrics.bank import bank_keys, load_bank
 
         bank = load_bank(bank_dir)
+        if len(bank) == 0:
+            raise InputError("no item files found (is this an item bank?)", file=bank_dir)
         key = bank_keys(bank)
     rm = read_responses(
         responses, group=groups, ignore=ignored, long=long_format, key=key, omit_code=omit_code
@@ -173,6 +175,8 @@ def calibrate_command(
         from psychometrics.bank import bank_parameters
 
         anchor_params = bank_parameters(bank, statuses=["operational"])
+    if anchor_params is not None:
+        _check_anchor_overlap(anchor_params, rm.item_ids, anchors, bank_dir, responses)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -228,6 +232,33 @@ def _update_bank(bank_dir, rm, result: CalibrationResult, responses: Path, calib
         bank_dir, result.params.subset(estimated), calibration_id=calibration_id, n=counts
     )
     return update.item_ids
+
+
+def _check_anchor_overlap(anchor_params, item_ids, anchors, bank_dir, responses) -> None:
+    """No anchor in the responses is an error (the run would silently not be anchored); some
+    anchors missing from the responses is a warning naming them."""
+    present = set(item_ids)
+    missing = [i for i in anchor_params.item_ids if i not in present]
+    n = anchor_params.n_items
+    if anchors is not None:
+        source, field = anchors, "item_id"
+    else:
+        source, field = bank_dir, "--bank-anchors"
+    if n == 0 or len(missing) == n:
+        what = "calibrated operational items" if anchors is None else "anchor items"
+        raise InputError(
+            f"none of the {n} {what} is an item of {responses}; the calibration would not be "
+            "anchored",
+            file=source,
+            field=field,
+        )
+    if missing and anchors is not None:
+        shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+        click.echo(
+            f"credkit: warning: {anchors}: {len(missing)} of {n} anchor items are not in "
+            f"{responses} and are ignored: {shown}",
+            err=True,
+        )
 
 
 def _check_out_outside_bank(out: Path, bank_dir: Path) -> None:
