@@ -114,7 +114,7 @@ def test_polytomous_and_mixed_models(tmp_path):
     path.write_text("\n".join(rows) + "\n")
     out = tmp_path / "p.csv"
     r = run("calibrate", path, "--model", "2pl", "--out", out)
-    assert r.exit_code == 1 and "poly_model" in r.output and not out.exists()
+    assert r.exit_code == 1 and "--poly-model" in r.output and not out.exists()
     r = run("calibrate", path, "--model", "3pl", "--poly-model", "grm", "--out", out, "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["model"] == "mixed"
