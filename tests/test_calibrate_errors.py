@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from test_calibration_bank import _letters_csv, small_bank  # noqa: F401 (a fixture)
 
 from psychometrics.cli import main
 
@@ -192,3 +193,50 @@ def test_bank_without_items_is_named(resp, tmp_path):
     msg = fails(resp, "--bank", empty, "--out", tmp_path / "o.csv", where=empty)
     assert "item bank" in msg
     fails(resp, "--bank", resp, "--out", tmp_path / "o.csv", where="--bank")
+
+
+# --- non-convergence ------------------------------------------------------------------------------
+
+
+def test_strict_non_convergence_is_one_line_and_writes_nothing(resp, tmp_path):
+    out = tmp_path / "o.csv"
+    out.write_text("old\n")
+    with unchanged(out):
+        msg = fails(resp, "--out", out, "--max-iter", "2", "--strict", "--json", where=resp)
+    assert "did not converge" in msg and "--strict" in msg
+
+
+def test_non_convergence_without_strict_is_a_warning_and_recorded(resp, tmp_path):
+    import json
+
+    out = tmp_path / "o.csv"
+    result = run(resp, "--out", out, "--max-iter", "2", "--json")
+    assert result.exit_code == 0
+    assert "warning: did not converge" in result.stderr
+    assert json.loads(result.stdout)["converged"] is False
+
+
+def test_update_bank_without_convergence_leaves_the_bank_untouched(small_bank, tmp_path):  # noqa: F811
+    bank_root, items = small_bank
+    resp = tmp_path / "letters.csv"
+    _letters_csv(resp, items, 300)
+    files = sorted((bank_root / "items").iterdir())
+    before = {f: f.read_bytes() for f in files}
+    out = tmp_path / "o.csv"
+    msg = fails(
+        resp,
+        "--bank",
+        bank_root,
+        "--model",
+        "3pl",
+        "--poly-model",
+        "grm",
+        "--update-bank",
+        "--max-iter",
+        "2",
+        "--out",
+        out,
+        where="--update-bank",
+    )
+    assert "did not converge" in msg
+    assert {f: f.read_bytes() for f in files} == before and not out.exists()

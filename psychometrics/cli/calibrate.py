@@ -195,10 +195,14 @@ def calibrate_command(
             )
         except (ValueError, TypeError) as exc:
             raise UserError(f"{responses}: {_option_names(str(exc))}") from None
+    if (strict or update_bank) and not result.converged:
+        option = "--strict" if strict else "--update-bank"
+        raise ConvergenceError(
+            f"{result.message}; nothing written ({option} needs a converged calibration)",
+            file=responses,
+        )
     for w in caught:
         click.echo(f"credkit: warning: {w.message}", err=True)
-    if (strict or update_bank) and not result.converged:
-        raise ConvergenceError(result.message + "; nothing written", file=responses)
     updated = None
     if update_bank:
         updated = _update_bank(bank_dir, rm, result, responses, calibration_id)
