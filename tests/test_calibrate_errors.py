@@ -240,3 +240,84 @@ def test_update_bank_without_convergence_leaves_the_bank_untouched(small_bank, t
     )
     assert "did not converge" in msg
     assert {f: f.read_bytes() for f in files} == before and not out.exists()
+
+
+# --- the Python API: arguments are validated once and named --------------------------------------
+
+X = (np.random.default_rng(0).random((60, 4)) < 0.6).astype(int)
+
+
+@pytest.mark.parametrize(
+    "data, kwargs, exc, match",
+    [
+        ([["a", "b"], ["c", "d"]], {}, ValueError, "responses: scores must be numbers"),
+        (np.zeros((5, 0), int), {}, ValueError, "no item columns"),
+        (np.where(X == 1, np.inf, 0.0), {}, ValueError, "responses: scores must be integers"),
+        (X * 1e6, {}, ValueError, "responses: scores must be integers"),  # was an int16 overflow
+        (np.full((4, 3), -1), {}, ValueError, "0 person"),
+        (X[:1], {}, ValueError, "1 person"),
+        (X, {"quadrature": 10**7}, ValueError, "quadrature"),  # was a hang
+        (X, {"quadrature": True}, ValueError, "quadrature"),
+        (X, {"tol": float("inf")}, ValueError, "tol"),
+        (X, {"tol": "a"}, ValueError, "tol"),
+        (X, {"ll_tol": float("nan")}, ValueError, "ll_tol"),
+        (X, {"c_prior": 5, "model": "3pl"}, ValueError, "c_prior"),
+        (X, {"theta_range": (1, 2, 3)}, ValueError, "theta_range"),
+        (X, {"theta_range": (-1e6, 1e6)}, ValueError, "theta_range"),
+        (X, {"latent": "ab"}, ValueError, "latent"),
+        (X, {"progress": "x"}, TypeError, "progress"),
+    ],
+)
+def test_api_rejects_bad_arguments_by_name(data, kwargs, exc, match):
+    from psychometrics.irt import calibrate
+
+    with pytest.raises(exc, match=match):
+        calibrate(data, **kwargs)
+
+
+# --- response files ---------------------------------------------------------------------------
+
+
+def test_unreadable_response_files_are_named(tmp_path):
+    out = tmp_path / "o.csv"
+    fails(tmp_path / "missing.csv", "--out", out, where="missing.csv")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    fails(empty, "--out", out, where=empty)
+    header = tmp_path / "header.csv"
+    header.write_text("person_id,I1,I2\n")
+    msg = fails(header, "--out", out, "--json", where=header)
+    assert "0 person" in msg
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"person_id,I1\nP1,\xff\n")
+    fails(latin, "--out", out, where="UTF-8")
+    fails(tmp_path, "--out", out, where="RESPONSES")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("cell", ["x", "-1", "0.5", "1e3x"])
+def test_a_bad_score_names_line_and_column(resp, tmp_path, cell):
+    lines = resp.read_text().splitlines()
+    cells = lines[4].split(",")
+    cells[3] = cell
+    lines[4] = ",".join(cells)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    fails(bad, "--out", tmp_path / "o.csv", where=f"{bad}:5: I3")
+
+
+def test_blank_column_constant_item_and_empty_person_are_left_out_with_warnings(tmp_path):
+    import json
+
+    rng = np.random.default_rng(5)
+    data = (rng.random((200, 6)) < 0.6).astype(int)
+    data[:, 1] = -1  # never presented
+    data[:, 2] = 1  # constant
+    data[7, :] = -1  # a person with no responses
+    path = _write_wide(tmp_path / "r.csv", data)
+    result = run(path, "--out", tmp_path / "o.csv", "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert {d["id"] for d in summary["dropped_items"]} == {"I2", "I3"}
+    assert [d["id"] for d in summary["dropped_persons"]] == ["P7"]
+    assert "I2" in result.stderr and "I3" in result.stderr and "1 person" in result.stderr

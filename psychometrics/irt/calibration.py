@@ -65,6 +65,12 @@ ENGINES = ("credkit", "girth")
 SE_METHODS = ("louis", "xpd", "none")
 DEFAULT_C_PRIOR = (5.0, 17.0)
 START_SAMPLE = 50_000
+MAX_SCORE = 1000
+"""Largest integer score accepted in an array of responses."""
+MAX_QUADRATURE = 2001
+"""Most quadrature nodes (memory and time grow linearly; 61 is plenty for D = 1)."""
+MAX_THETA = 20.0
+"""Widest quadrature range: |theta| beyond 20 has no probability mass under any sane latent."""
 LOUIS_BUDGET = 1e11
 """Louis' SEs cost ~ patterns x columns^2 x nodes flops; beyond this the cross-product is used."""
 
@@ -251,7 +257,8 @@ def calibrate(
     item_ids
         Item ids for an array ``responses`` (default ``item1, item2, ...``).
     quadrature, theta_range
-        Number and range of the equally spaced quadrature nodes.
+        Number (5 to :data:`MAX_QUADRATURE`) and range (within +-:data:`MAX_THETA`) of the
+        equally spaced quadrature nodes.
     max_iter
         Maximum number of EM steps.
     tol
@@ -298,12 +305,10 @@ def calibrate(
     """
     rm = _as_response_matrix(responses, item_ids)
     _check_options(quadrature, theta_range, max_iter, tol, ll_tol, c_prior, se, engine, chunk_size)
-    if (
-        len(latent) != 2
-        or not np.isfinite(latent[0])
-        or not (np.isfinite(latent[1]) and latent[1] > 0)
-    ):
+    if not _pair(latent) or not latent[1] > 0:
         raise ValueError(f"latent must be (mean, sd) with sd > 0, got {latent!r}")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable or None, got {type(progress).__name__}")
     if anchors is not None and not isinstance(anchors, ItemParameters):
         raise TypeError("anchors must be ItemParameters (see psychometrics.irt.read_params)")
     if engine == "girth":
@@ -418,8 +423,10 @@ def _as_response_matrix(responses, item_ids) -> ResponseMatrix:
             raise ValueError(
                 f"responses must be 2-D (persons x items), got shape {responses.shape}"
             )
-        if responses.size and (responses.min() < NOT_PRESENTED or responses.max() > 1000):
-            raise ValueError("responses: scores must be integers 0..1000, or -1 (not presented)")
+        if responses.size and (responses.min() < NOT_PRESENTED or responses.max() > MAX_SCORE):
+            raise ValueError(
+                f"responses: scores must be integers 0..{MAX_SCORE}, or -1 (not presented)"
+            )
         n, m = responses.shape
         items = tuple(item_ids) if item_ids is not None else tuple(f"item{j + 1}" for j in range(m))
         if len(items) != m:
@@ -432,12 +439,36 @@ def _as_response_matrix(responses, item_ids) -> ResponseMatrix:
             omitted=np.zeros((n, m), dtype=bool),
         )
     if isinstance(responses, np.ndarray | list | tuple):
-        arr = np.asarray(responses, dtype=float)
+        try:
+            arr = np.asarray(responses, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(
+                "responses: scores must be numbers (integers, NaN or -1 for not presented)"
+            ) from None
         if arr.ndim != 2:
             raise ValueError(f"responses must be 2-D (persons x items), got shape {arr.shape}")
+        present = arr[~np.isnan(arr)]
+        if present.size and (np.any(np.isinf(present)) or present.max() > MAX_SCORE):
+            raise ValueError(
+                f"responses: scores must be integers 0..{MAX_SCORE}, or NaN/-1 (not presented)"
+            )
         return from_array(arr, item_ids=item_ids)
     raise TypeError(
         f"responses must be a ResponseMatrix or a 2-D array, got {type(responses).__name__}"
+    )
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool)
+
+
+def _pair(x) -> bool:
+    """A pair of finite numbers."""
+    return (
+        isinstance(x, Sequence | np.ndarray)
+        and not isinstance(x, str)
+        and len(x) == 2
+        and all(_is_number(v) and math.isfinite(v) for v in x)
     )
 
 
@@ -446,18 +477,30 @@ def _check_options(quadrature, theta_range, max_iter, tol, ll_tol, c_prior, se, 
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     if se not in SE_METHODS:
         raise ValueError(f"se must be one of {', '.join(SE_METHODS)}, got {se!r}")
-    if not isinstance(quadrature, int | np.integer) or quadrature < 5:
-        raise ValueError(f"quadrature must be an integer >= 5, got {quadrature!r}")
-    lo, hi = theta_range
-    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-        raise ValueError(f"theta_range must be (lower, upper), lower < upper; got {theta_range}")
-    if not isinstance(max_iter, int | np.integer) or max_iter < 1:
+    if (
+        not isinstance(quadrature, int | np.integer)
+        or isinstance(quadrature, bool)
+        or not 5 <= quadrature <= MAX_QUADRATURE
+    ):
+        raise ValueError(
+            f"quadrature must be an integer between 5 and {MAX_QUADRATURE}, got {quadrature!r}"
+        )
+    if (
+        not _pair(theta_range)
+        or not theta_range[0] < theta_range[1]
+        or max(abs(theta_range[0]), abs(theta_range[1])) > MAX_THETA
+    ):
+        raise ValueError(
+            f"theta_range must be (lower, upper) with -{MAX_THETA:g} <= lower < upper <= "
+            f"{MAX_THETA:g}; got {theta_range!r}"
+        )
+    if not isinstance(max_iter, int | np.integer) or isinstance(max_iter, bool) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
-    if not tol > 0 or not ll_tol > 0:
-        raise ValueError("tol and ll_tol must be positive")
-    if c_prior is not None:
-        if len(c_prior) != 2 or not all(np.isfinite(c_prior)) or min(c_prior) < 1:
-            raise ValueError(f"c_prior must be (alpha, beta) with both >= 1, got {c_prior!r}")
+    for name, value in (("tol", tol), ("ll_tol", ll_tol)):
+        if not (_is_number(value) and math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a finite positive number, got {value!r}")
+    if c_prior is not None and (not _pair(c_prior) or min(c_prior) < 1):
+        raise ValueError(f"c_prior must be (alpha, beta) with both >= 1, got {c_prior!r}")
     if not isinstance(chunk, int | np.integer) or chunk < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk!r}")
 
@@ -496,6 +539,13 @@ def prepare(
     else:
         raise TypeError("model must be a model name or a mapping item id -> model name")
     scores = np.asarray(rm.scores)
+    if scores.ndim != 2 or scores.shape[1] == 0:
+        raise ValueError("responses: no item columns")
+    n_answering = int(np.sum(np.any(scores != NOT_PRESENTED, axis=1)))
+    if n_answering < 2:
+        raise ValueError(
+            f"responses: {n_answering} person(s) with any response; at least two are needed"
+        )
     n_cat_data = np.maximum(scores.max(axis=0, initial=0) + 1, 2).astype(int)
     k_top = int(n_cat_data.max())
     # frequency of each score per item (one pass per category, vectorized over persons)
