@@ -321,3 +321,19 @@ def test_blank_column_constant_item_and_empty_person_are_left_out_with_warnings(
     assert {d["id"] for d in summary["dropped_items"]} == {"I2", "I3"}
     assert [d["id"] for d in summary["dropped_persons"]] == ["P7"]
     assert "I2" in result.stderr and "I3" in result.stderr and "1 person" in result.stderr
+
+
+def test_degenerate_estimates_are_flagged_not_silent(tmp_path):
+    """Two persons with opposite patterns: EM 'converges' to slopes of ~300 (the likelihood
+    rises without bound); such items must be warned about and recorded, not written silently."""
+    import json
+
+    data = np.array([[1, 0, 1, 1], [0, 1, 0, 0]])
+    path = _write_wide(tmp_path / "two.csv", data, ids=IDS[:4])
+    result = run(path, "--out", tmp_path / "o.csv", "--json")
+    assert result.exit_code == 0, result.stderr
+    flagged = json.loads(result.stdout)["flagged_items"]
+    assert {f["id"] for f in flagged} == {"I1", "I2", "I3", "I4"}
+    assert "extreme estimates" in result.stderr
+    result = run(path, "--out", tmp_path / "o.csv")
+    assert "extreme estimate: item I1" in result.stdout

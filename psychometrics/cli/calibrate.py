@@ -352,6 +352,8 @@ def _print_summary(res: CalibrationResult, responses: Path, out: Path) -> None:
     )
     for item, reason in res.dropped_items:
         echo(f"  left out: item {item}: {reason}")
+    for item, reason in res.flagged_items:
+        echo(f"  extreme estimate: item {item}: {reason} (not pinned down by these data)")
     if res.dropped_persons:
         echo(f"  left out: {len(res.dropped_persons)} person(s) without responses")
     p = res.params

@@ -71,6 +71,8 @@ MAX_QUADRATURE = 2001
 """Most quadrature nodes (memory and time grow linearly; 61 is plenty for D = 1)."""
 MAX_THETA = 20.0
 """Widest quadrature range: |theta| beyond 20 has no probability mass under any sane latent."""
+EXTREME_SLOPE = 10.0
+"""A free slope beyond this (logistic metric) is flagged: real items stay well below it."""
 LOUIS_BUDGET = 1e11
 """Louis' SEs cost ~ patterns x columns^2 x nodes flops; beyond this the cross-product is used."""
 
@@ -126,6 +128,9 @@ class CalibrationResult:
         Wall-clock time of the estimation (EM and standard errors).
     metric
         The scale of the numbers.
+    flagged_items
+        Estimated items whose values are extreme (``|a| >`` :data:`EXTREME_SLOPE`, or a
+        threshold outside the quadrature range), as ``(id, reason)`` pairs; also warned.
     """
 
     params: ItemParameters
@@ -153,6 +158,7 @@ class CalibrationResult:
     priors: Mapping[str, str] = field(default_factory=dict)
     seconds: float = math.nan
     metric: str = METRIC
+    flagged_items: tuple[tuple[str, str], ...] = ()
 
     def summary(self) -> dict[str, Any]:
         """The headline numbers (no per-item table) as plain JSON-ready values."""
@@ -185,6 +191,7 @@ class CalibrationResult:
             "dropped_items": [{"id": i, "reason": r} for i, r in self.dropped_items],
             "dropped_persons": [{"id": i, "reason": r} for i, r in self.dropped_persons],
             "seconds": self.seconds,
+            "flagged_items": [{"id": i, "reason": r} for i, r in self.flagged_items],
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -375,6 +382,16 @@ def calibrate(
                 stacklevel=2,
             )
     params, lat_se = _report(prep, blocks, lat, cov)
+    flagged = _flag_extreme(params, prep.anchor_ids, theta_range)
+    if flagged:
+        shown = "; ".join(f"{i}: {r}" for i, r in flagged[:5])
+        more = f" (and {len(flagged) - 5} more)" if len(flagged) > 5 else ""
+        warnings.warn(
+            f"{len(flagged)} item(s) with extreme estimates, which these data do not pin down "
+            f"(too few persons, or a perfect pattern): {shown}{more}",
+            CalibrationWarning,
+            stacklevel=2,
+        )
     log_prior = 0.0
     priors: dict[str, str] = {}
     if c_prior is not None and any(b.family == "dich3" and not b.fixed for b in blocks):
@@ -409,6 +426,7 @@ def calibrate(
         quadrature=(int(quadrature), float(theta_range[0]), float(theta_range[1])),
         priors=priors,
         seconds=time.perf_counter() - start,
+        flagged_items=flagged,
     )
 
 
@@ -713,6 +731,25 @@ def _invert(info: np.ndarray) -> np.ndarray | None:
 
 
 # ----------------------------------------------------------------------------- reporting
+
+
+def _flag_extreme(params: ItemParameters, anchor_ids, theta_range) -> tuple[tuple[str, str], ...]:
+    """Estimated items with a slope beyond :data:`EXTREME_SLOPE` or a threshold outside the
+    quadrature range: values the likelihood barely constrains (a diverging EM, a tiny sample)."""
+    lo, hi = theta_range
+    fixed = set(anchor_ids)
+    out = []
+    for j, item in enumerate(params.item_ids):
+        if item in fixed:
+            continue
+        a = float(params.a[j])
+        b = params.b[j, : int(params.n_categories[j]) - 1]
+        if not np.isfinite(a) or abs(a) > EXTREME_SLOPE:
+            out.append((item, f"a = {a:.4g}"))
+        elif not np.all(np.isfinite(b)) or np.any((b < lo) | (b > hi)):
+            worst = b[np.argmax(np.where(np.isfinite(b), np.abs(b), np.inf))]
+            out.append((item, f"b = {worst:.4g} outside [{lo:g}, {hi:g}]"))
+    return tuple(out)
 
 
 def _report(prep: Prepared, blocks, lat, cov):
