@@ -337,3 +337,11 @@ def test_degenerate_estimates_are_flagged_not_silent(tmp_path):
     assert "extreme estimates" in result.stderr
     result = run(path, "--out", tmp_path / "o.csv")
     assert "extreme estimate: item I1" in result.stdout
+
+
+@pytest.mark.parametrize("row", ["I1,2pl,1e300,0,0,,,", "I1,2pl,1,1e6,0,,,"])
+def test_implausible_anchor_values_name_the_anchor_file_and_item(resp, tmp_path, row):
+    anchors = tmp_path / "anchors.csv"
+    anchors.write_text(ANCHOR_HEADER + row + "\n")
+    msg = fails(resp, "--anchors", anchors, "--out", tmp_path / "o.csv", where=anchors)
+    assert "'I1'" in msg and str(resp) not in msg

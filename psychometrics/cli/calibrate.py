@@ -59,7 +59,9 @@ MAX_TABLE_ROWS = 40
     "--anchors",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="PARAMS.csv of items to hold fixed (fixed-parameter calibration onto the bank scale).",
+    help="PARAMS.csv of items to hold fixed (fixed-parameter calibration onto the bank scale). "
+    "Anchors keep their own model (a 3pl anchor stays 3pl under --model 2pl); anchors not in "
+    "RESPONSES are ignored with a warning, and none in RESPONSES is an error.",
 )
 @click.option("--engine", type=click.Choice(ENGINES), default="credkit", show_default=True)
 @click.option("--group", "groups", multiple=True, help="A group column to keep (repeatable).")
@@ -194,7 +196,10 @@ def calibrate_command(
                 progress=progress,
             )
         except (ValueError, TypeError) as exc:
-            raise UserError(f"{responses}: {_option_names(str(exc))}") from None
+            message = _option_names(str(exc))
+            if message.startswith("anchors: ") and anchors is not None:
+                raise UserError(f"{anchors}: {message[len('anchors: ') :]}") from None
+            raise UserError(f"{responses}: {message}") from None
     if (strict or update_bank) and not result.converged:
         option = "--strict" if strict else "--update-bank"
         raise ConvergenceError(

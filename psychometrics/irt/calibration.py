@@ -71,6 +71,8 @@ MAX_QUADRATURE = 2001
 """Most quadrature nodes (memory and time grow linearly; 61 is plenty for D = 1)."""
 MAX_THETA = 20.0
 """Widest quadrature range: |theta| beyond 20 has no probability mass under any sane latent."""
+MAX_ANCHOR_SLOPE = 100.0
+"""Largest slope accepted for an anchor item (a typo such as 1e300 would wreck the scale)."""
 EXTREME_SLOPE = 10.0
 """A free slope beyond this (logistic metric) is flagged: real items stay well below it."""
 LOUIS_BUDGET = 1e11
@@ -523,6 +525,23 @@ def _check_options(quadrature, theta_range, max_iter, tol, ll_tol, c_prior, se, 
         raise ValueError(f"chunk_size must be a positive integer, got {chunk!r}")
 
 
+def _check_anchor(anchors: ItemParameters, k: int) -> None:
+    """An anchor's values must be usable on the quadrature scale (finite, plausible)."""
+    item = anchors.item_ids[k]
+    a = float(anchors.a[k])
+    b = anchors.b[k, : int(anchors.n_categories[k]) - 1]
+    c = float(anchors.c[k])
+    if not (np.isfinite(a) and 0 < a <= MAX_ANCHOR_SLOPE):
+        raise ValueError(f"anchors: item {item!r}: a = {a:g} is not in (0, {MAX_ANCHOR_SLOPE:g}]")
+    if not np.all(np.isfinite(b)) or np.any(np.abs(b) > MAX_THETA):
+        raise ValueError(
+            f"anchors: item {item!r}: b = {', '.join(f'{x:g}' for x in b)} is not within "
+            f"+-{MAX_THETA:g}"
+        )
+    if not (np.isfinite(c) and 0 <= c < 1):
+        raise ValueError(f"anchors: item {item!r}: c = {c:g} is not in [0, 1)")
+
+
 @dataclass
 class Prepared:
     """Responses and per-item model after dropping what cannot be estimated (internal)."""
@@ -575,6 +594,7 @@ def prepare(
         if anchors is not None and item in anchors:
             k = anchors.index(item)
             k_anchor = int(anchors.n_categories[k])
+            _check_anchor(anchors, k)
             if n_cat_data[j] > k_anchor:
                 raise ValueError(
                     f"item {item!r}: scores up to {n_cat_data[j] - 1} but the anchor parameters "
