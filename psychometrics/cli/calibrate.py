@@ -63,10 +63,29 @@ MAX_TABLE_ROWS = 40
     "Anchors keep their own model (a 3pl anchor stays 3pl under --model 2pl); anchors not in "
     "RESPONSES are ignored with a warning, and none in RESPONSES is an error.",
 )
-@click.option("--engine", type=click.Choice(ENGINES), default="credkit", show_default=True)
-@click.option("--group", "groups", multiple=True, help="A group column to keep (repeatable).")
-@click.option("--ignore", "ignored", multiple=True, help="A column to skip (repeatable).")
-@click.option("--long", "long_format", is_flag=True, help="Responses in long format.")
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="credkit",
+    show_default=True,
+    help="credkit: every model, anchors. girth: rasch, 1pl, 2pl, grm, gpcm only, no anchors, "
+    "at most 500 EM steps.",
+)
+@click.option(
+    "--group",
+    "groups",
+    multiple=True,
+    help="A column of group labels (e.g. for DIF), not an item (repeatable).",
+)
+@click.option(
+    "--ignore", "ignored", multiple=True, help="A column that is not an item (repeatable)."
+)
+@click.option(
+    "--long",
+    "long_format",
+    is_flag=True,
+    help="RESPONSES in long layout: columns person_id,item_id,response[,form].",
+)
 @click.option(
     "--quadrature",
     type=click.IntRange(5, 401),
@@ -95,7 +114,7 @@ MAX_TABLE_ROWS = 40
     "--c-prior",
     default=",".join(f"{v:g}" for v in DEFAULT_C_PRIOR),
     show_default=True,
-    help="Beta(alpha,beta) prior on the 3PL lower asymptote, or 'none'.",
+    help="Beta prior on the 3PL lower asymptote c, as 'alpha,beta' (both >= 1), or 'none'.",
 )
 @click.option(
     "--bank",
@@ -116,8 +135,18 @@ MAX_TABLE_ROWS = 40
     "(the old irt block goes to the item's history). Refused if EM did not converge.",
 )
 @click.option("--calibration-id", default=None, help="Label of this run in the bank files.")
-@click.option("--omit-code", default="*", show_default=True, help="Cell text for 'omitted'.")
-@click.option("--strict", is_flag=True, help="Exit non-zero (and write nothing) if EM fails.")
+@click.option(
+    "--omit-code",
+    default="*",
+    show_default=True,
+    help="Cell text for an omitted response, scored 0 (a blank cell is 'not presented').",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit non-zero and write nothing if EM does not converge (default: a warning, "
+    "and converged: false in the output).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON summary on stdout.")
 def calibrate_command(
     responses: Path,
@@ -147,6 +176,10 @@ def calibrate_command(
     RESPONSES.csv is wide: the person id, then one column per item with integer scores
     (0/1, or 0..K-1); a blank cell means "not presented" and is left out of the likelihood.
     Numbers are in the logistic metric (D = 1).
+
+    Items without variance and persons without responses are left out, with a warning.
+    Items whose estimates run away (|a| > 10, a threshold off the quadrature grid) are
+    flagged. --out is written atomically and may not be an input file.
     """
     prior = _parse_prior(c_prior)
     if not math.isfinite(tol):
