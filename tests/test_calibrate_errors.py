@@ -113,6 +113,9 @@ def test_out_over_a_bank_item_file_is_refused(resp, tmp_path):
         (["--engine", "girth", "--model", "3pl"], "--engine"),
         (["--engine", "girth", "--model", "2pl", "--poly-model", "grm"], "--poly-model"),
         (["--update-bank"], "--bank"),
+        (["--omit-code", ""], "--omit-code"),
+        (["--omit-code", "1"], "--omit-code"),
+        (["--calibration-id", " "], "--calibration-id"),
     ],
 )
 def test_bad_options_name_the_option(resp, tmp_path, args, where):

@@ -182,6 +182,13 @@ def calibrate_command(
     flagged. --out is written atomically and may not be an input file.
     """
     prior = _parse_prior(c_prior)
+    if not omit_code.strip() or omit_code.strip().lstrip("+-").isdigit():
+        raise UserError(
+            f"--omit-code: {omit_code!r} cannot mark an omitted response (a blank cell means "
+            "'not presented' and integers are scores); use e.g. '*'"
+        )
+    if calibration_id is not None and not calibration_id.strip():
+        raise UserError("--calibration-id: must not be blank")
     if not math.isfinite(tol):
         raise UserError(f"--tol: expected a finite positive number, got {tol}")
     if engine == "girth":
