@@ -348,3 +348,24 @@ def test_implausible_anchor_values_name_the_anchor_file_and_item(resp, tmp_path,
     anchors.write_text(ANCHOR_HEADER + row + "\n")
     msg = fails(resp, "--anchors", anchors, "--out", tmp_path / "o.csv", where=anchors)
     assert "'I1'" in msg and str(resp) not in msg
+
+
+def test_rasch_on_unrelated_items_stops_with_a_message_not_a_traceback(tmp_path):
+    """Independent coin flips under Rasch: the latent SD's MLE is 0, EM walks out of the
+    parameter space. It used to crash (TypeError in the convergence check); now it stops,
+    warns and records why, and --strict turns that into one error line."""
+    import json
+
+    from psychometrics.irt import calibrate
+    from psychometrics.irt.calibration import ConvergenceWarning
+
+    data = np.random.default_rng(1).integers(0, 2, (30, 3))
+    with pytest.warns(ConvergenceWarning, match="latent SD went to 0"):
+        result = calibrate(data, model="rasch", se="xpd")
+    assert not result.converged and "latent SD" in result.message
+    assert np.all(np.isfinite(result.params.b[:, 0]))
+    path = _write_wide(tmp_path / "coins.csv", data, ids=IDS[:3])
+    out = tmp_path / "o.csv"
+    r = run(path, "--model", "rasch", "--se", "xpd", "--out", out, "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["converged"] is False
+    fails(path, "--model", "rasch", "--out", tmp_path / "p.csv", "--strict", where="latent SD")

@@ -288,6 +288,20 @@ def unpack(phi: np.ndarray, blocks: list[Block], lat: Latent) -> None:
         pos += 1
 
 
+def _why_invalid(blocks: list[Block], lat: Latent) -> str:
+    """In words, why :func:`valid` fails for the current values."""
+    if not (np.isfinite(lat.mean) and np.isfinite(lat.sd)):
+        return "the latent mean or SD became non-finite"
+    if lat.sd <= 1e-3:
+        return "the latent SD went to 0 (the items share little or no common variance)"
+    for blk in blocks:
+        if not blk.fixed and not np.all(np.isfinite(blk.par[:, blk.free_cols])):
+            return f"{blk.model} item estimates became non-finite"
+        if blk.family == "grm" and not np.all(np.diff(blk.par[:, 1:], axis=1) < 0):
+            return "graded thresholds became disordered"
+    return "the log-likelihood became non-finite"
+
+
 def valid(blocks: list[Block], lat: Latent) -> bool:
     if not (np.isfinite(lat.mean) and np.isfinite(lat.sd) and lat.sd > 1e-3):
         return False
@@ -364,13 +378,19 @@ def _run_em(pat: Patterns, blocks: list[Block], lat: Latent, settings: Settings)
     converged = False
     message = ""
 
+    left = ""  # why EM left the parameter space, if it did
+
     def step(phi):
-        nonlocal iterations
+        """One EM step from ``phi``; ``(None, -inf)`` if ``phi`` or its image is invalid."""
+        nonlocal iterations, left
         unpack(phi, blocks, lat)
         if not valid(blocks, lat):
             return None, -np.inf
         ll = em_map(pat, blocks, lat, settings, k_max)
         iterations += 1
+        if not valid(blocks, lat) or not np.isfinite(ll):
+            left = _why_invalid(blocks, lat)
+            return None, -np.inf
         return pack(blocks, lat), ll
 
     def done(new, old, ll_here, ll_before):
@@ -386,6 +406,8 @@ def _run_em(pat: Patterns, blocks: list[Block], lat: Latent, settings: Settings)
     change = np.inf
     while iterations < settings.max_iter:
         phi1, ll = step(phi)
+        if phi1 is None:  # the EM map itself leaves the parameter space: stop at phi
+            break
         ok, change = done(phi1, phi, ll, prev_ll)
         if ok:
             phi = phi1
@@ -400,6 +422,9 @@ def _run_em(pat: Patterns, blocks: list[Block], lat: Latent, settings: Settings)
             phi = phi1
             continue
         phi2, ll1 = step(phi1)
+        if phi2 is None:
+            phi = phi1
+            break
         ok, change = done(phi2, phi1, ll1, ll)
         if ok:
             phi = phi2
@@ -415,6 +440,8 @@ def _run_em(pat: Patterns, blocks: list[Block], lat: Latent, settings: Settings)
         alpha = float(np.clip(alpha, -step_max, -1.0))
         phi_x = phi - 2.0 * alpha * r + alpha**2 * v
         phi3, ll_x = step(phi_x)
+        if phi3 is None:
+            left = ""  # a rejected extrapolation, not a failure of the EM map
         if phi3 is not None and np.isfinite(ll_x) and ll_x >= ll1 - 1e-8 * abs(ll1):
             ok, change = done(phi3, phi_x, ll_x, ll1)
             phi, prev_ll = phi3, ll_x
@@ -431,6 +458,11 @@ def _run_em(pat: Patterns, blocks: list[Block], lat: Latent, settings: Settings)
         message = (
             f"converged after {iterations} EM steps: max parameter change {change:.2e} "
             f"< {settings.tol:g}"
+        )
+    elif left:
+        message = (
+            f"did not converge: stopped after {iterations} EM steps because {left}; "
+            "these data do not identify the model"
         )
     else:
         message = (
