@@ -369,3 +369,35 @@ def test_rasch_on_unrelated_items_stops_with_a_message_not_a_traceback(tmp_path)
     r = run(path, "--model", "rasch", "--se", "xpd", "--out", out, "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["converged"] is False
     fails(path, "--model", "rasch", "--out", tmp_path / "p.csv", "--strict", where="latent SD")
+
+
+def test_girth_failures_are_one_line_errors(resp, tmp_path):
+    """girth's 1PL/Rasch estimator indexes out of bounds on blank cells (IndexError traceback),
+    and its 2PL can return NaN difficulties on tiny data; both are errors naming --engine."""
+    lines = resp.read_text().splitlines()
+    lines[3] = lines[3].rsplit(",", 1)[0] + ","  # one blank cell
+    blanks = tmp_path / "blanks.csv"
+    blanks.write_text("\n".join(lines) + "\n")
+    msg = fails(
+        blanks,
+        "--engine",
+        "girth",
+        "--model",
+        "rasch",
+        "--out",
+        tmp_path / "o.csv",
+        where="--engine girth",
+    )
+    assert "engine='" not in msg
+    tiny = np.array([[1, 1, 0], [0, 0, -1], [0, 1, 0], [1, 0, 1], [0, 0, 1]])
+    path = _write_wide(tmp_path / "tiny.csv", tiny, ids=IDS[:3])
+    fails(
+        path,
+        "--engine",
+        "girth",
+        "--model",
+        "2pl",
+        "--out",
+        tmp_path / "o.csv",
+        where="--engine girth",
+    )

@@ -328,6 +328,8 @@ _LIBRARY_TO_OPTION = (
     ),
     ("model '", "--model '"),
     ("poly_model", "--poly-model"),
+    ("engine='girth'", "--engine girth"),
+    ("engine='credkit'", "--engine credkit"),
 )
 
 

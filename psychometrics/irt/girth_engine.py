@@ -84,23 +84,31 @@ def calibrate_girth(
         "quadrature_bounds": (float(theta_range[0]), float(theta_range[1])),
         "max_iteration": int(max_iteration),
     }
-    fit_options = {k: v for k, v in options.items() if k != "max_iteration"}
-    if model in ("rasch", "1pl"):
-        out = girth.onepl_mml(data, options=fit_options)
-        a = np.full(data.shape[0], float(out["Discrimination"]))
-        b = np.asarray(out["Difficulty"], dtype=float)[:, None]
-    elif model == "2pl":
-        out = girth.twopl_mml(data, options=options)
-        a = np.asarray(out["Discrimination"], dtype=float)
-        b = np.asarray(out["Difficulty"], dtype=float).reshape(-1, 1)
-    elif model == "grm":
-        out = girth.grm_mml(data, options=options)
-        a = np.asarray(out["Discrimination"], dtype=float)
-        b = np.asarray(out["Difficulty"], dtype=float)
-    else:
-        out = girth.pcm_mml(data, options=options)
-        a = np.asarray(out["Discrimination"], dtype=float)
-        b = np.asarray(out["Difficulty"], dtype=float)
+    if model in ("rasch", "1pl") and np.any(prep.scores < 0):
+        raise ValueError(
+            f"engine='girth': girth's {model} estimator cannot handle not-presented (blank) "
+            "responses; use engine='credkit'"
+        )
+    try:
+        a, b = _girth_fit(girth, model, data, options)
+    except Exception as exc:  # girth is unmaintained: any failure is reported, not a traceback
+        raise ValueError(
+            f"engine='girth' failed on these data ({type(exc).__name__}: {exc}); "
+            "use engine='credkit'"
+        ) from None
+    n_items = len(prep.item_ids)
+    if a.shape != (n_items,) or b.ndim != 2 or b.shape[0] != n_items:
+        raise ValueError(
+            f"engine='girth' returned estimates of the wrong shape (a {a.shape}, b {b.shape} "
+            f"for {n_items} items); use engine='credkit'"
+        )
+    width = np.arange(b.shape[1])[None, :] < (prep.n_categories[:, None] - 1)
+    bad = ~np.isfinite(a) | np.any(width & ~np.isfinite(b), axis=1)
+    if np.any(bad):
+        names = ", ".join(prep.item_ids[j] for j in np.flatnonzero(bad)[:5])
+        raise ValueError(
+            f"engine='girth' returned non-finite estimates (item(s) {names}); use engine='credkit'"
+        )
     seconds_girth = time.perf_counter() - start
 
     lat = _engine.Latent(est_sd=(model == "rasch"))
@@ -192,6 +200,24 @@ def calibrate_girth(
         quadrature=(int(quadrature), float(theta_range[0]), float(theta_range[1])),
         priors={},
         seconds=seconds_girth,
+    )
+
+
+def _girth_fit(girth, model: str, data: np.ndarray, options: dict):
+    """girth's estimates ``(a, b)`` for ``data`` (items x persons)."""
+    fit_options = {k: v for k, v in options.items() if k != "max_iteration"}
+    if model in ("rasch", "1pl"):
+        out = girth.onepl_mml(data, options=fit_options)
+        a = np.full(data.shape[0], float(out["Discrimination"]))
+        return a, np.asarray(out["Difficulty"], dtype=float)[:, None]
+    if model == "2pl":
+        out = girth.twopl_mml(data, options=options)
+        a = np.asarray(out["Discrimination"], dtype=float)
+        return a, np.asarray(out["Difficulty"], dtype=float).reshape(-1, 1)
+    fit = girth.grm_mml if model == "grm" else girth.pcm_mml
+    out = fit(data, options=options)
+    return np.asarray(out["Discrimination"], dtype=float), np.asarray(
+        out["Difficulty"], dtype=float
     )
 
 
