@@ -401,3 +401,40 @@ def test_girth_failures_are_one_line_errors(resp, tmp_path):
         tmp_path / "o.csv",
         where="--engine girth",
     )
+
+
+def test_update_bank_refuses_extreme_estimates(small_bank, tmp_path):  # noqa: F811
+    """A converged run whose estimates ran away (tiny sample) must not go into the bank."""
+    bank_root, items = small_bank
+    mcq = [it for it in items if it.type == "mcq"][:4]
+    wrong = [next(o for o in it.options if o not in it.key) for it in mcq]
+    resp = tmp_path / "letters.csv"
+    resp.write_text(  # two persons: one right on every item, one wrong: slopes run away
+        "person,"
+        + ",".join(it.id for it in mcq)
+        + "\n"
+        + "p1,"
+        + ",".join(it.key[0] for it in mcq)
+        + "\n"
+        + "p2,"
+        + ",".join(wrong)
+        + "\n"
+    )
+    files = sorted((bank_root / "items").iterdir())
+    before = {f: f.read_bytes() for f in files}
+    out = tmp_path / "o.csv"
+    r = run(resp, "--bank", bank_root, "--model", "2pl", "--out", out, "--json")
+    assert r.exit_code == 0 and "extreme" in r.stderr, r.stderr
+    out.unlink()
+    fails(
+        resp,
+        "--bank",
+        bank_root,
+        "--model",
+        "2pl",
+        "--update-bank",
+        "--out",
+        out,
+        where="--update-bank",
+    )
+    assert {f: f.read_bytes() for f in files} == before and not out.exists()

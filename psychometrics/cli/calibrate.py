@@ -246,6 +246,14 @@ def calibrate_command(
             f"{result.message}; nothing written ({option} needs a converged calibration)",
             file=responses,
         )
+    if update_bank and result.flagged_items:
+        item, reason = result.flagged_items[0]
+        raise ConvergenceError(
+            f"{len(result.flagged_items)} item(s) with extreme estimates (first: {item}, "
+            f"{reason}); the bank was not updated and nothing written",
+            file=responses,
+            field="--update-bank",
+        )
     for w in caught:
         click.echo(f"credkit: warning: {w.message}", err=True)
     updated = None
