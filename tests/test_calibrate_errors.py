@@ -438,3 +438,15 @@ def test_update_bank_refuses_extreme_estimates(small_bank, tmp_path):  # noqa: F
         where="--update-bank",
     )
     assert {f: f.read_bytes() for f in files} == before and not out.exists()
+
+
+def test_strict_refuses_runaway_estimates(tmp_path):
+    """--strict writes nothing when items have extreme estimates, as for non-convergence."""
+    data = np.array([[1, 0, 1, 1], [0, 1, 0, 0]])
+    path = _write_wide(tmp_path / "two.csv", data, ids=IDS[:4])
+    out = tmp_path / "o.csv"
+    result = run(path, "--out", out, "--strict")
+    assert result.exit_code != 0
+    assert "--strict" in result.stderr and "extreme estimates" in result.stderr
+    assert "Traceback" not in result.output
+    assert not out.exists()

@@ -144,8 +144,8 @@ MAX_TABLE_ROWS = 40
 @click.option(
     "--strict",
     is_flag=True,
-    help="Exit non-zero and write nothing if EM does not converge (default: a warning, "
-    "and converged: false in the output).",
+    help="Exit non-zero and write nothing if EM does not converge or an item's estimates run "
+    "away (default: a warning, and converged: false / flagged_items in the output).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON summary on stdout.")
 def calibrate_command(
@@ -246,13 +246,16 @@ def calibrate_command(
             f"{result.message}; nothing written ({option} needs a converged calibration)",
             file=responses,
         )
-    if update_bank and result.flagged_items:
+    if (strict or update_bank) and result.flagged_items:
         item, reason = result.flagged_items[0]
+        consequence = (
+            "the bank was not updated and nothing written" if update_bank else ("nothing written")
+        )
         raise ConvergenceError(
             f"{len(result.flagged_items)} item(s) with extreme estimates (first: {item}, "
-            f"{reason}); the bank was not updated and nothing written",
+            f"{reason}); {consequence}",
             file=responses,
-            field="--update-bank",
+            field="--update-bank" if update_bank else "--strict",
         )
     for w in caught:
         click.echo(f"credkit: warning: {w.message}", err=True)
