@@ -373,10 +373,25 @@ def _guard(text: str, file: str) -> None:
                 nodes += 1
                 if nodes > MAX_SPEC_NODES:
                     raise InputError(f"more than {MAX_SPEC_NODES} YAML nodes", file=file, line=line)
-    except yaml.YAMLError:
-        return  # malformed YAML: reported with its line by _compose
+    except yaml.MarkedYAMLError as exc:
+        # malformed, or deeper than libyaml's own nesting limit: report it here, because the
+        # pure-Python composer that would otherwise report it recurses on deep documents
+        problem = (exc.problem or exc.context or "").strip()
+        message = (
+            f"nested more than {MAX_SPEC_DEPTH} levels deep"
+            if "nesting depth" in problem
+            else f"not valid YAML: {problem}"
+        )
+        raise InputError(message, file=file, line=_mark_line(exc)) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"not valid YAML: {exc}", file=file) from None
     finally:
         loader.dispose()
+
+
+def _mark_line(exc: yaml.MarkedYAMLError) -> int | None:
+    mark = exc.problem_mark or exc.context_mark
+    return mark.line + 1 if mark is not None else None
 
 
 def _compose(text: str, file: str) -> tuple[Any, dict[Key, int], list[Problem]]:
@@ -387,13 +402,13 @@ def _compose(text: str, file: str) -> tuple[Any, dict[Key, int], list[Problem]]:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
         raise InputError(
-            f"not valid YAML: {exc.problem or exc.context}", file=file, line=line
+            f"not valid YAML: {exc.problem or exc.context}", file=file, line=_mark_line(exc)
         ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"not valid YAML: {exc}", file=file) from None
+    except RecursionError:
+        raise InputError(f"nested more than {MAX_SPEC_DEPTH} levels deep", file=file) from None
     finally:
         loader.dispose()
     lines: dict[Key, int] = {}
