@@ -213,3 +213,15 @@ def _complete_hessian(pat, blocks, lat, nodes, logp, logw, offsets, n_exp):
         hl[:, p] = (grads[0] - grads[1]) / (2.0 * step)
     h[-2:, -2:] = 0.5 * (hl + hl.T)
     return h
+
+
+def covariance(info: np.ndarray) -> np.ndarray | None:
+    """The inverse of an information matrix, or None when it is not positive definite."""
+    info = 0.5 * (info + info.T)
+    try:
+        eig = np.linalg.eigvalsh(info)
+    except np.linalg.LinAlgError:
+        return None
+    if not np.all(np.isfinite(eig)) or eig.min() <= 1e-10 * max(1.0, abs(eig.max())):
+        return None
+    return np.linalg.inv(info)

@@ -43,8 +43,6 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from scipy.special import expit, logit
@@ -52,13 +50,19 @@ from scipy.stats import beta as beta_dist
 
 from psychometrics.irt import _engine, _se, _start
 from psychometrics.irt._estep import compress, estep
-from psychometrics.irt.models import (
-    DICHOTOMOUS_MODELS,
-    METRIC,
-    MODELS,
-    POLYTOMOUS_MODELS,
-    ItemParameters,
-)
+
+# shared with the girth engine; re-exported here, where they have always been importable
+from psychometrics.irt._prepare import MAX_ANCHOR_SLOPE as MAX_ANCHOR_SLOPE
+from psychometrics.irt._prepare import MAX_THETA as MAX_THETA
+from psychometrics.irt._prepare import Prepared as Prepared
+from psychometrics.irt._prepare import prepare as prepare
+from psychometrics.irt._reporting import reported_parameters as _report
+from psychometrics.irt._result import CalibrationResult as CalibrationResult
+from psychometrics.irt._result import CalibrationWarning as CalibrationWarning
+from psychometrics.irt._result import ConvergenceWarning as ConvergenceWarning
+from psychometrics.irt._se import covariance as _invert
+from psychometrics.irt.girth_engine import calibrate_girth
+from psychometrics.irt.models import ItemParameters
 from psychometrics.responses import NOT_PRESENTED, ResponseMatrix, from_array
 
 ENGINES = ("credkit", "girth")
@@ -69,160 +73,10 @@ MAX_SCORE = 1000
 """Largest integer score accepted in an array of responses."""
 MAX_QUADRATURE = 2001
 """Most quadrature nodes (memory and time grow linearly; 61 is plenty for D = 1)."""
-MAX_THETA = 20.0
-"""Widest quadrature range: |theta| beyond 20 has no probability mass under any sane latent."""
-MAX_ANCHOR_SLOPE = 100.0
-"""Largest slope accepted for an anchor item (a typo such as 1e300 would wreck the scale)."""
 EXTREME_SLOPE = 10.0
 """A free slope beyond this (logistic metric) is flagged: real items stay well below it."""
 LOUIS_BUDGET = 1e11
 """Louis' SEs cost ~ patterns x columns^2 x nodes flops; beyond this the cross-product is used."""
-
-
-class ConvergenceWarning(UserWarning):
-    """The calibration stopped before meeting its convergence criteria."""
-
-
-class CalibrationWarning(UserWarning):
-    """Items or persons were left out of a calibration, or standard errors are unavailable."""
-
-
-@dataclass(frozen=True)
-class CalibrationResult:
-    """Outcome of :func:`calibrate`.
-
-    Attributes
-    ----------
-    params
-        Estimated (and anchor) item parameters with standard errors, logistic metric (D = 1).
-    model
-        The model name, or ``"mixed"`` when items use different models.
-    engine
-        ``"credkit"`` or ``"girth"``.
-    loglik
-        Marginal log-likelihood of the data at the estimates (quadrature approximation).
-    log_posterior
-        ``loglik`` plus the log prior densities (equal to ``loglik`` without priors).
-    aic, bic
-        ``-2 loglik + 2 k`` and ``-2 loglik + k log(n_persons)``.
-    n_parameters
-        ``k``: free item parameters plus free latent mean and standard deviation.
-    iterations
-        EM steps taken (each SQUAREM cycle counts its three EM steps).
-    converged, message
-        Whether the convergence criteria were met, and a sentence saying how or why not.
-    latent_mean, latent_sd, latent_mean_se, latent_sd_se
-        The ability distribution N(mean, sd^2); SEs are NaN when the value was fixed.
-    se_method
-        ``"louis"`` (observed information, Louis 1982), ``"xpd"`` (cross-product), ``"none"``,
-        or the engine's own description.
-    n_persons, n_items
-        Persons and items that entered the likelihood.
-    dropped_items, dropped_persons
-        Left out, with the reason, as ``(id, reason)`` pairs.
-    anchors
-        Ids of the items whose parameters were fixed.
-    quadrature
-        ``(n_points, lower, upper)`` of the fixed quadrature grid.
-    priors
-        Description of the priors used, e.g. ``{"c": "beta(5, 17)"}``.
-    seconds
-        Wall-clock time of the estimation (EM and standard errors).
-    metric
-        The scale of the numbers.
-    flagged_items
-        Estimated items whose values are extreme (``|a| >`` :data:`EXTREME_SLOPE`, or a
-        threshold outside the quadrature range), as ``(id, reason)`` pairs; also warned.
-    """
-
-    params: ItemParameters
-    model: str
-    engine: str
-    loglik: float
-    log_posterior: float
-    aic: float
-    bic: float
-    n_parameters: int
-    iterations: int
-    converged: bool
-    message: str
-    latent_mean: float
-    latent_sd: float
-    latent_mean_se: float
-    latent_sd_se: float
-    se_method: str
-    n_persons: int
-    n_items: int
-    dropped_items: tuple[tuple[str, str], ...] = ()
-    dropped_persons: tuple[tuple[str, str], ...] = ()
-    anchors: tuple[str, ...] = ()
-    quadrature: tuple[int, float, float] = (61, -6.0, 6.0)
-    priors: Mapping[str, str] = field(default_factory=dict)
-    seconds: float = math.nan
-    metric: str = METRIC
-    flagged_items: tuple[tuple[str, str], ...] = ()
-
-    def summary(self) -> dict[str, Any]:
-        """The headline numbers (no per-item table) as plain JSON-ready values."""
-        return {
-            "model": self.model,
-            "engine": self.engine,
-            "loglik": self.loglik,
-            "log_posterior": self.log_posterior,
-            "aic": self.aic,
-            "bic": self.bic,
-            "n_parameters": self.n_parameters,
-            "iterations": self.iterations,
-            "converged": self.converged,
-            "message": self.message,
-            "n_persons": self.n_persons,
-            "n_items": self.n_items,
-            "latent_mean": self.latent_mean,
-            "latent_sd": self.latent_sd,
-            "latent_mean_se": _none_if_nan(self.latent_mean_se),
-            "latent_sd_se": _none_if_nan(self.latent_sd_se),
-            "se_method": self.se_method,
-            "metric": self.metric,
-            "quadrature": {
-                "points": self.quadrature[0],
-                "lower": self.quadrature[1],
-                "upper": self.quadrature[2],
-            },
-            "priors": dict(self.priors),
-            "anchors": list(self.anchors),
-            "dropped_items": [{"id": i, "reason": r} for i, r in self.dropped_items],
-            "dropped_persons": [{"id": i, "reason": r} for i, r in self.dropped_persons],
-            "seconds": self.seconds,
-            "flagged_items": [{"id": i, "reason": r} for i, r in self.flagged_items],
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        """:meth:`summary` plus one record per item (``a, b or b1.., c`` and their SEs)."""
-        out = self.summary()
-        p = self.params
-        items = []
-        for j, item in enumerate(p.item_ids):
-            k = int(p.n_categories[j]) - 1
-            items.append(
-                {
-                    "item_id": item,
-                    "model": p.model[j],
-                    "a": _none_if_nan(p.a[j]),
-                    "b": [_none_if_nan(x) for x in p.b[j, :k]],
-                    "c": _none_if_nan(p.c[j]),
-                    "se_a": _none_if_nan(p.se_a[j]),
-                    "se_b": [_none_if_nan(x) for x in p.se_b[j, :k]],
-                    "se_c": _none_if_nan(p.se_c[j]),
-                    "anchor": item in self.anchors,
-                }
-            )
-        out["items"] = items
-        return out
-
-
-def _none_if_nan(x) -> float | None:
-    x = float(x)
-    return None if math.isnan(x) or math.isinf(x) else x
 
 
 def calibrate(
@@ -321,8 +175,6 @@ def calibrate(
     if anchors is not None and not isinstance(anchors, ItemParameters):
         raise TypeError("anchors must be ItemParameters (see psychometrics.irt.read_params)")
     if engine == "girth":
-        from psychometrics.irt.girth_engine import calibrate_girth
-
         if anchors is not None:
             raise ValueError("engine='girth' does not support anchors; use engine='credkit'")
         if tuple(latent) != (0.0, 1.0):
@@ -525,146 +377,6 @@ def _check_options(quadrature, theta_range, max_iter, tol, ll_tol, c_prior, se, 
         raise ValueError(f"chunk_size must be a positive integer, got {chunk!r}")
 
 
-def _check_anchor(anchors: ItemParameters, k: int) -> None:
-    """An anchor's values must be usable on the quadrature scale (finite, plausible)."""
-    item = anchors.item_ids[k]
-    a = float(anchors.a[k])
-    b = anchors.b[k, : int(anchors.n_categories[k]) - 1]
-    c = float(anchors.c[k])
-    if not (np.isfinite(a) and 0 < a <= MAX_ANCHOR_SLOPE):
-        raise ValueError(f"anchors: item {item!r}: a = {a:g} is not in (0, {MAX_ANCHOR_SLOPE:g}]")
-    if not np.all(np.isfinite(b)) or np.any(np.abs(b) > MAX_THETA):
-        raise ValueError(
-            f"anchors: item {item!r}: b = {', '.join(f'{x:g}' for x in b)} is not within "
-            f"+-{MAX_THETA:g}"
-        )
-    if not (np.isfinite(c) and 0 <= c < 1):
-        raise ValueError(f"anchors: item {item!r}: c = {c:g} is not in [0, 1)")
-
-
-@dataclass
-class Prepared:
-    """Responses and per-item model after dropping what cannot be estimated (internal)."""
-
-    item_ids: tuple[str, ...]
-    models: tuple[str, ...]
-    scores: np.ndarray
-    n_categories: np.ndarray
-    is_anchor: np.ndarray
-    anchor_ids: tuple[str, ...]
-    dropped_items: tuple[tuple[str, str], ...]
-    dropped_persons: tuple[tuple[str, str], ...]
-
-
-def prepare(
-    rm: ResponseMatrix,
-    *,
-    model: str | Mapping[str, str],
-    poly_model: str | None,
-    anchors: ItemParameters | None,
-) -> Prepared:
-    """Resolve per-item models, drop items without variance and persons without responses."""
-    if poly_model is not None and poly_model not in POLYTOMOUS_MODELS:
-        raise ValueError(f"poly_model must be one of {', '.join(POLYTOMOUS_MODELS)}")
-    if isinstance(model, str):
-        if model not in MODELS:
-            raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
-    elif isinstance(model, Mapping):
-        bad = {m for m in model.values() if m not in MODELS}
-        if bad:
-            raise ValueError(f"model: unknown model(s) {sorted(bad)}; known: {', '.join(MODELS)}")
-    else:
-        raise TypeError("model must be a model name or a mapping item id -> model name")
-    scores = np.asarray(rm.scores)
-    if scores.ndim != 2 or scores.shape[1] == 0:
-        raise ValueError("responses: no item columns")
-    n_answering = int(np.sum(np.any(scores != NOT_PRESENTED, axis=1)))
-    if n_answering < 2:
-        raise ValueError(
-            f"responses: {n_answering} person(s) with any response; at least two are needed"
-        )
-    n_cat_data = np.maximum(scores.max(axis=0, initial=0) + 1, 2).astype(int)
-    k_top = int(n_cat_data.max())
-    # frequency of each score per item (one pass per category, vectorized over persons)
-    freq = np.stack([(scores == k).sum(axis=0) for k in range(k_top)], axis=1)
-    dropped_items: list[tuple[str, str]] = []
-    keep, models, is_anchor, ncat = [], [], [], []
-    for j, item in enumerate(rm.item_ids):
-        observed = np.flatnonzero(freq[j])
-        if anchors is not None and item in anchors:
-            k = anchors.index(item)
-            k_anchor = int(anchors.n_categories[k])
-            _check_anchor(anchors, k)
-            if n_cat_data[j] > k_anchor:
-                raise ValueError(
-                    f"item {item!r}: scores up to {n_cat_data[j] - 1} but the anchor parameters "
-                    f"have {k_anchor} categories"
-                )
-            keep.append(j)
-            models.append(anchors.model[k])
-            is_anchor.append(True)
-            ncat.append(k_anchor)
-            continue
-        if observed.size == 0:
-            dropped_items.append((item, "no responses"))
-            continue
-        if observed.size == 1:
-            dropped_items.append((item, f"no variance (every response is {int(observed[0])})"))
-            continue
-        if isinstance(model, str):
-            m = model
-        else:
-            if item not in model:
-                raise ValueError(f"model: no model given for item {item!r}")
-            m = model[item]
-        k = int(n_cat_data[j])
-        if k > 2 and m in DICHOTOMOUS_MODELS:
-            if poly_model is None:
-                raise ValueError(
-                    f"item {item!r} has {k} score categories but model {m!r} is dichotomous; "
-                    "choose a polytomous model (grm, gpcm, pcm) or set poly_model"
-                )
-            m = poly_model
-        missing = sorted(set(range(k)) - set(observed.tolist()))
-        if missing:
-            raise ValueError(
-                f"item {item!r}: score categories {missing} are never observed between 0 and "
-                f"{k - 1}; recode the scores to consecutive categories"
-            )
-        keep.append(j)
-        models.append(m)
-        is_anchor.append(False)
-        ncat.append(k)
-    for item, reason in dropped_items:
-        warnings.warn(f"item {item!r} left out: {reason}", CalibrationWarning, stacklevel=3)
-    if not keep:
-        raise ValueError("responses: no item can be calibrated (every item lacks variance)")
-    if not any(not a for a in is_anchor) and anchors is None:
-        raise ValueError("responses: no item left to calibrate")
-    sub = scores[:, keep]
-    has_any = np.any(sub != NOT_PRESENTED, axis=1)
-    dropped_persons = tuple((rm.person_ids[i], "no responses") for i in np.flatnonzero(~has_any))
-    if dropped_persons:
-        warnings.warn(
-            f"{len(dropped_persons)} person(s) without any response left out",
-            CalibrationWarning,
-            stacklevel=3,
-        )
-    sub = sub[has_any]
-    if sub.shape[0] < 2:
-        raise ValueError("responses: fewer than two persons with responses")
-    return Prepared(
-        item_ids=tuple(rm.item_ids[j] for j in keep),
-        models=tuple(models),
-        scores=sub,
-        n_categories=np.asarray(ncat, dtype=int),
-        is_anchor=np.asarray(is_anchor, dtype=bool),
-        anchor_ids=tuple(rm.item_ids[j] for j, a in zip(keep, is_anchor, strict=True) if a),
-        dropped_items=tuple(dropped_items),
-        dropped_persons=dropped_persons,
-    )
-
-
 # ----------------------------------------------------------------------------- blocks
 
 
@@ -739,17 +451,6 @@ def _families_n_params(family: str, k: int) -> int:
     return n_params(family, k)
 
 
-def _invert(info: np.ndarray) -> np.ndarray | None:
-    info = 0.5 * (info + info.T)
-    try:
-        eig = np.linalg.eigvalsh(info)
-    except np.linalg.LinAlgError:
-        return None
-    if not np.all(np.isfinite(eig)) or eig.min() <= 1e-10 * max(1.0, abs(eig.max())):
-        return None
-    return np.linalg.inv(info)
-
-
 # ----------------------------------------------------------------------------- reporting
 
 
@@ -770,68 +471,3 @@ def _flag_extreme(params: ItemParameters, anchor_ids, theta_range) -> tuple[tupl
             worst = b[np.argmax(np.where(np.isfinite(b), np.abs(b), np.inf))]
             out.append((item, f"b = {worst:.4g} outside [{lo:g}, {hi:g}]"))
     return tuple(out)
-
-
-def _report(prep: Prepared, blocks, lat, cov):
-    """ItemParameters in the reporting metric with delta-method SEs, and the latent SEs."""
-    n_items = len(prep.item_ids)
-    width = max(1, int(np.max(prep.n_categories)) - 1)
-    a = np.zeros(n_items)
-    b = np.full((n_items, width), np.nan)
-    c = np.zeros(n_items)
-    se_a = np.full(n_items, np.nan)
-    se_b = np.full((n_items, width), np.nan)
-    se_c = np.full(n_items, np.nan)
-    cov_exp = None
-    if cov is not None:
-        t = _se.map_matrix(blocks, lat)
-        cov_exp = t @ cov @ t.T
-    offsets, _ = _se.expanded_layout(blocks)
-    for bi, blk in enumerate(blocks):
-        par = blk.par
-        k = blk.n_categories
-        items = blk.items
-        a[items] = par[:, 0]
-        b[items, : k - 1] = -par[:, 1:k] / par[:, :1]
-        if blk.family == "dich3":
-            c[items] = expit(par[:, 2])
-        if blk.fixed:
-            se_a[items] = np.nan
-            continue
-        if cov_exp is None:
-            continue
-        n_par = par.shape[1]
-        idx = offsets[bi] + np.arange(items.size)[:, None] * n_par + np.arange(n_par)[None, :]
-        cov_items = cov_exp[idx[:, :, None], idx[:, None, :]]  # (J, P, P)
-        jac = np.zeros((items.size, n_par, n_par))  # rows: a, b_1..b_{K-1}, [c]
-        jac[:, 0, 0] = 1.0
-        for m in range(1, k):
-            jac[:, m, 0] = par[:, m] / par[:, 0] ** 2
-            jac[:, m, m] = -1.0 / par[:, 0]
-        if blk.family == "dich3":
-            cc = expit(par[:, 2])
-            jac[:, 2, 2] = cc * (1.0 - cc)
-        var = np.einsum("jrp,jpq,jrq->jr", jac, cov_items, jac)
-        sd = np.sqrt(np.where(var > 0, var, np.nan))
-        if blk.free_cols[0]:
-            se_a[items] = sd[:, 0]
-        se_b[items, : k - 1] = sd[:, 1:k]
-        if blk.family == "dich3":
-            se_c[items] = sd[:, 2]
-    lat_se = [math.nan, math.nan]
-    if cov_exp is not None:
-        if lat.est_mean:
-            lat_se[0] = float(np.sqrt(max(cov_exp[-2, -2], 0.0)))
-        if lat.est_sd:
-            lat_se[1] = float(np.sqrt(max(cov_exp[-1, -1], 0.0)))
-    params = ItemParameters(
-        item_ids=prep.item_ids,
-        model=prep.models,
-        a=a,
-        b=b,
-        c=c,
-        se_a=se_a,
-        se_b=se_b,
-        se_c=se_c,
-    )
-    return params, tuple(lat_se)

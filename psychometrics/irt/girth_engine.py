@@ -38,6 +38,9 @@ import numpy as np
 
 from psychometrics.irt import _engine, _se
 from psychometrics.irt._estep import compress, estep
+from psychometrics.irt._prepare import prepare
+from psychometrics.irt._reporting import reported_parameters
+from psychometrics.irt._result import CalibrationResult, CalibrationWarning, ConvergenceWarning
 from psychometrics.responses import ResponseMatrix
 
 GIRTH_MODELS = ("rasch", "1pl", "2pl", "grm", "gpcm")
@@ -57,15 +60,6 @@ def calibrate_girth(
 ):
     """Calibrate with girth and convert to a :class:`CalibrationResult` (see module docs)."""
     import girth
-
-    from psychometrics.irt.calibration import (
-        CalibrationResult,
-        CalibrationWarning,
-        ConvergenceWarning,
-        _invert,
-        _report,
-        prepare,
-    )
 
     if not isinstance(model, str):
         raise ValueError("engine='girth' fits one model for all items; model must be a name")
@@ -164,7 +158,7 @@ def calibrate_girth(
 
     cov = None
     if se != "none":
-        cov = _invert(_se.information(pat, blocks, lat, nodes, None, method=se))
+        cov = _se.covariance(_se.information(pat, blocks, lat, nodes, None, method=se))
         if cov is None:
             warnings.warn(
                 "the information matrix at girth's estimates is not positive definite; "
@@ -172,7 +166,7 @@ def calibrate_girth(
                 CalibrationWarning,
                 stacklevel=3,
             )
-    params, lat_se = _report(prep, blocks, lat, cov)
+    params, lat_se = reported_parameters(prep, blocks, lat, cov)
     n_free = sum(blk.n_free for blk in blocks) + lat.n_free
     n_persons = int(prep.scores.shape[0])
     return CalibrationResult(
