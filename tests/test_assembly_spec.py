@@ -10,12 +10,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from psychometrics.assembly_spec import assemble_spec, bank_problems, form_ids, write_forms
+from psychometrics.program.proposal import assemble_spec, bank_problems, form_ids, write_forms
 from psychometrics.bank import dump_item, load_bank
 from psychometrics.cli import main
 from psychometrics.errors import InfeasibleError, InputError
 from psychometrics.irt.models import ItemParameters, item_information, test_characteristic_curve
-from psychometrics.spec import check_spec, load_spec
+from psychometrics.program.spec import check_spec, load_spec
 
 OUTCOMES = ("DA1", "DA2", "DA3")
 

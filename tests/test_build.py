@@ -21,7 +21,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from psychometrics.build import build
+from psychometrics.program.build import build
 from psychometrics.cli import main
 from psychometrics.errors import CredkitError, InputError
 from psychometrics.irt.params_io import read_params
@@ -328,7 +328,7 @@ def test_cli_build_json_and_errors(tmp_path):
 
 def test_init_scaffolds_a_program_that_checks_clean(tmp_path):
     from psychometrics.bank import lint_bank
-    from psychometrics.spec import check_spec
+    from psychometrics.program.spec import check_spec
 
     result = scaffold(tmp_path / "Cloud Basics")
     assert result.spec == tmp_path / "Cloud Basics" / "specs" / "cloud-basics.yaml"
@@ -363,7 +363,7 @@ def test_init_cli_errors(tmp_path):
 
 
 def test_out_folder_defaults_next_to_specs(tmp_path):
-    from psychometrics.build import default_out_dir
+    from psychometrics.program.build import default_out_dir
 
     assert (
         default_out_dir(tmp_path / "specs" / "x.yaml", "my-cred")
@@ -398,7 +398,7 @@ def test_lee_and_hofstee_paths(tmp_path):
 
 
 def _form_params(result, fid):
-    from psychometrics.build import _subset
+    from psychometrics.program.build import _subset
 
     return _subset(result.params, result.forms[fid])
 

@@ -65,7 +65,7 @@ def example(tmp_path_factory):
     reason = _missing()
     if reason:
         pytest.skip(f"example program not complete: {reason}")
-    from psychometrics.build import build
+    from psychometrics.program.build import build
 
     out = tmp_path_factory.mktemp("example") / "report"
     result = build(SPEC, out=out, log=lambda _m: None)

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from psychometrics.cli import main
 from psychometrics.errors import InputError
-from psychometrics.spec import Range, check_spec, load_spec
+from psychometrics.program.spec import Range, check_spec, load_spec
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "specs" / "data-analytics-fundamentals.yaml"
 

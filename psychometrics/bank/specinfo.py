@@ -1,8 +1,9 @@
 """What the bank commands need from a credential spec: outcome ids and the form blueprint.
 
-The spec's own loader (:func:`psychometrics.spec.load_spec`) is used when it is available; a
-minimal safe reader of the same keys is the fallback, so that the bank layer does not depend on
-the full spec validation (a spec whose cut-score ratings file is missing can still lint a bank).
+The bank layer does not import the program layer (imports flow program -> bank). Callers that
+have a loaded spec pass :meth:`psychometrics.program.spec.Spec.bank_info`; this module's own
+minimal, safe reader of the same keys serves a bare spec path (a spec whose cut-score ratings file
+is missing can still lint a bank).
 """
 
 from __future__ import annotations
@@ -41,29 +42,6 @@ class SpecInfo:
     item_status: tuple[str, ...] = ("operational",)
     blueprint: dict[str, tuple[int, int]] = field(default_factory=dict)
     credential_id: str = ""
-
-
-def _from_full_loader(path: Path) -> SpecInfo | None:
-    try:
-        from psychometrics.spec import load_spec
-    except ImportError:
-        return None
-    spec = load_spec(path)
-    try:
-        outcomes = {o.id: o.title for o in spec.outcomes}
-        form = spec.form
-        blueprint = {k: (int(r.min), int(r.max)) for k, r in form.blueprint.items()}
-        return SpecInfo(
-            outcomes=outcomes,
-            length=int(form.length),
-            count=int(form.count),
-            max_overlap=float(form.max_overlap),
-            item_status=tuple(form.item_status),
-            blueprint=blueprint,
-            credential_id=str(getattr(getattr(spec, "credential", None), "id", "") or ""),
-        )
-    except (AttributeError, TypeError, ValueError):  # an incompatible spec model
-        return None
 
 
 def _int(value: Any, default: int | None, file: Path, name: str) -> int | None:
@@ -132,8 +110,7 @@ def read_spec_info(path: str | os.PathLike[str]) -> SpecInfo:
     path = Path(path)
     if not path.is_file():
         raise InputError("spec file not found", file=path)
-    info = _from_full_loader(path)
-    return info if info is not None else _minimal(path)
+    return _minimal(path)
 
 
 def spec_outcomes(path: str | os.PathLike[str]) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ import click
 
 from psychometrics.cli._common import UserError, echo_json, progress
 from psychometrics.errors import InputError
-from psychometrics.spec import check_spec
+from psychometrics.program.spec import check_spec
 
 
 @contextlib.contextmanager
@@ -112,8 +112,8 @@ def assemble(
     """
     from pathlib import Path
 
-    from psychometrics.assembly_spec import assemble_spec, write_forms, write_qti
-    from psychometrics.spec import load_spec
+    from psychometrics.program.proposal import assemble_spec, write_forms, write_qti
+    from psychometrics.program.spec import load_spec
 
     if cut_theta is not None and not math.isfinite(cut_theta):
         raise UserError(f"--cut-theta must be a finite number, got {cut_theta}")

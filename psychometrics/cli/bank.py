@@ -56,9 +56,11 @@ def lint_cmd(
     Exits 1 when there is any error (warnings alone exit 0).
     """
     from psychometrics.bank.lint import lint_bank
+    from psychometrics.program.spec import read_spec_info
 
     _require_bank(bank_dir)
-    report = lint_bank(bank_dir, spec=spec, max_item_bytes=max_item_kb * 1024)
+    outcomes = None if spec is None else tuple(read_spec_info(spec).outcomes)
+    report = lint_bank(bank_dir, outcomes=outcomes, max_item_bytes=max_item_kb * 1024)
     findings = report.errors if errors_only else report.findings
     if as_json:
         echo_json(report.to_dict())
@@ -76,7 +78,7 @@ def lint_cmd(
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def stats_cmd(bank_dir: str, spec: str | None, as_json: bool) -> None:
     """Items by outcome x status x cognitive level, and (with --spec) where to write next."""
-    from psychometrics.bank.specinfo import read_spec_info
+    from psychometrics.program.spec import read_spec_info
     from psychometrics.bank.stats import bank_stats, format_stats
     from psychometrics.bank.store import load_bank
 
@@ -132,7 +134,7 @@ def export_cmd(bank_dir, fmt, out, statuses, outcomes, spec) -> None:
     """Export the bank as a QTI 3.0 content package (zip) or a CSV file."""
     from psychometrics.bank.csvio import export_csv
     from psychometrics.bank.qti import export_qti
-    from psychometrics.bank.specinfo import read_spec_info
+    from psychometrics.program.spec import read_spec_info
     from psychometrics.bank.store import items_dir, load_bank
     from psychometrics.fileio import check_output_path
 

@@ -33,7 +33,7 @@ def build_command(spec: Path, out: Path | None, as_json: bool) -> None:
     forms/, params.csv, items.csv and manifest.json. Progress goes to stderr; the previous report
     stays intact when a stage fails.
     """
-    from psychometrics.build import build
+    from psychometrics.program.build import build
 
     result = build(spec, out=out, argv=["credkit", *sys.argv[1:]], log=progress)
     if as_json:

@@ -1,6 +1,6 @@
 """The validity report: records of what it shows, SVG plots, evidence map, manifest, HTML.
 
-:mod:`psychometrics.build` fills a :class:`~psychometrics.report.model.ReportData`;
+:mod:`psychometrics.program.build` fills a :class:`~psychometrics.report.model.ReportData`;
 :func:`render_report` turns it into one self-contained HTML file. The report reads results and
 never recomputes them.
 """

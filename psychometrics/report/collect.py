@@ -1,6 +1,6 @@
 """Copy the build's library results into the report records (no psychometrics here).
 
-:func:`collect_report` reads the state the pipeline (:mod:`psychometrics.build`) left behind and
+:func:`collect_report` reads the state the pipeline (:mod:`psychometrics.program.build`) left behind and
 fills one record per report section. It only selects, relabels and counts; every statistic comes
 from the library call that produced it. Where a section's inputs are missing it is left ``None``
 and its reason recorded, so the report says "not available" instead of inventing numbers.
@@ -577,7 +577,7 @@ def _decisions(st) -> DecisionSection | None:
 def collect_report(
     st, *, stages: Sequence[StageRecord], argv: Sequence[str] | None = None
 ) -> ReportData:
-    """Fill :class:`ReportData` from the pipeline state (see :mod:`psychometrics.build`)."""
+    """Fill :class:`ReportData` from the pipeline state (see :mod:`psychometrics.program.build`)."""
     sections = {
         "content": _content(st) if st.spec is not None else None,
         "bank": _bank(st),

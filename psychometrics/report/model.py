@@ -1,6 +1,6 @@
 """What the validity report shows: frozen, typed records filled by the build, read by the template.
 
-The report never recomputes anything. :mod:`psychometrics.build` runs the library, copies the
+The report never recomputes anything. :mod:`psychometrics.program.build` runs the library, copies the
 numbers it needs into these records (one per report section) and hands a :class:`ReportData` to
 :func:`psychometrics.report.render.render_report`. A section that could not be produced is
 ``None`` in :class:`ReportData` and its reason is in :attr:`ReportData.unavailable`, so the report

@@ -66,7 +66,7 @@ HARSH_RATER_BIAS = 0.10
 
 def _assembled_forms(spec, bank):
     """The spec's forms, assembled by credkit exactly as ``credkit build`` does."""
-    from psychometrics.build import assemble_from_spec
+    from psychometrics.program.build import assemble_from_spec
 
     forms, _ = assemble_from_spec(spec, bank)
     return forms
@@ -78,7 +78,7 @@ def simulate(seed: int = SEED) -> dict:
     from psychometrics.bank import bank_parameters, load_bank
     from psychometrics.fileio import atomic_write_text
     from psychometrics.irt.models import category_probabilities, expected_scores
-    from psychometrics.spec import load_spec
+    from psychometrics.program.spec import load_spec
 
     rng = np.random.default_rng(seed)
     spec = load_spec(SPEC)

@@ -1,6 +1,6 @@
 """Assembly from a credential spec and its item bank: the file-facing wrapper of assembly.py.
 
-:func:`assemble_spec` turns a :class:`~psychometrics.spec.Spec` and a bank
+:func:`assemble_spec` turns a :class:`~psychometrics.program.spec.Spec` and a bank
 (:func:`psychometrics.bank.load_bank`) into the arrays of
 :func:`psychometrics.assembly.assemble_forms`, solves, and returns the forms by item id in
 delivery order with their information and test characteristic curve at the targets and at the
@@ -19,13 +19,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from psychometrics.assembly import (
-    AssemblyResult,
-    CountConstraint,
-    _count_checks,
-    _validate,
-    assemble_forms,
-)
+from psychometrics.assembly import AssemblyResult, CountConstraint, assemble_forms
+from psychometrics.assembly.solve import _count_checks, _validate
 from psychometrics.errors import InfeasibleError, InputError
 from psychometrics.fileio import atomic_write_text
 from psychometrics.irt.models import (
@@ -34,7 +29,7 @@ from psychometrics.irt.models import (
     item_information,
     test_characteristic_curve,
 )
-from psychometrics.spec import Problem, Spec
+from psychometrics.program.spec import Problem, Spec
 
 __all__ = [
     "AssembledForm",
@@ -373,7 +368,7 @@ def assemble_spec(
     Parameters
     ----------
     spec
-        A loaded spec (:func:`psychometrics.spec.load_spec`).
+        A loaded spec (:func:`psychometrics.program.spec.load_spec`).
     bank
         The loaded bank; default ``load_bank(spec.bank)``.
     time_limit, gap, method

@@ -3,7 +3,7 @@
 :func:`assemble_forms` is the numeric core. It takes arrays (item information at the target
 thetas, count constraints such as outcomes and cognitive levels, eligibility, enemies, item sets,
 expected seconds, forced items) and returns a frozen :class:`AssemblyResult`. It knows nothing of
-files; :mod:`psychometrics.assembly_spec` builds its inputs from a credential spec and a bank.
+files; :mod:`psychometrics.program.proposal` builds its inputs from a credential spec and a bank.
 
 The model (van der Linden, 2005, ch. 4-6): ``x[i, f] = 1`` when item ``i`` is on form ``f``; all
 forms are solved together. Every form has ``length`` items, meets each count range, stays under
@@ -16,7 +16,7 @@ Solving (``method="decomposition"``, the default for several forms): a usage mod
 many forms each item goes on, with the overlap aggregated over pairs of forms; it is a relaxation,
 so its bound bounds the maximin. A second, much smaller model splits the chosen items into the
 forms: first any split meeting the constraints, balanced by a swap local search
-(:mod:`psychometrics.assembly_polish`), then, if that is not within ``gap`` of the bound, the split
+(:mod:`psychometrics.assembly.polish`), then, if that is not within ``gap`` of the bound, the split
 maximizing the maximin. If that is still not within ``gap`` and time remains, the full model is
 solved with the best value as a lower-bound cut (scipy's ``milp`` takes no starting solution).
 ``method="direct"`` solves the full model with symmetry breaking; ``method="plain"`` solves it as
@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from psychometrics.assembly_milp import (
+from psychometrics.assembly.milp import (
     SolveOutcome,
     Units,
     solve_direct,
@@ -52,7 +52,7 @@ from psychometrics.assembly_milp import (
     solve_split,
     solve_usage,
 )
-from psychometrics.assembly_polish import polish
+from psychometrics.assembly.polish import polish
 
 __all__ = [
     "METHODS",

@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from psychometrics.assembly_milp import Units
+from psychometrics.assembly.milp import Units
 
 __all__ = ["polish"]
 

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from psychometrics.bank.model import STATUSES
+from psychometrics.bank.specinfo import SpecInfo
 from psychometrics.errors import InputError
 
 __all__ = [
@@ -287,6 +288,19 @@ class Spec:
     def line(self, *keys: str | int) -> int | None:
         """Line of the key path ``keys`` (or of its nearest ancestor that has one)."""
         return _line_of(self.lines, tuple(keys))
+
+    def bank_info(self) -> SpecInfo:
+        """What the bank layer needs of this spec (outcomes, blueprint, eligible statuses)."""
+        form = self.form
+        return SpecInfo(
+            outcomes={o.id: o.title for o in self.outcomes},
+            length=int(form.length),
+            count=int(form.count),
+            max_overlap=float(form.max_overlap),
+            item_status=tuple(form.item_status),
+            blueprint={k: (int(r.min), int(r.max)) for k, r in form.blueprint.items()},
+            credential_id=self.credential.id,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -1062,7 +1076,7 @@ def check_spec(path: str | os.PathLike[str], *, bank: bool = True) -> list[Probl
     bank
         Also load the bank and check that the forms can be built from it (eligible items per
         outcome and level, forced items, enemies and sets; see
-        :func:`psychometrics.assembly_spec.bank_problems`).
+        :func:`psychometrics.program.proposal.bank_problems`).
 
     Returns
     -------
@@ -1074,8 +1088,13 @@ def check_spec(path: str | os.PathLike[str], *, bank: bool = True) -> list[Probl
     except InputError as exc:
         return [Problem(exc.file or os.fspath(path), exc.line, exc.message)]
     if spec is not None and bank:
-        from psychometrics.assembly_spec import bank_problems
+        from psychometrics.program.proposal import bank_problems
 
         problems = problems + bank_problems(spec)
     order = {id(p): i for i, p in enumerate(problems)}
     return sorted(problems, key=lambda p: (p.line if p.line is not None else 0, order[id(p)]))
+
+
+def read_spec_info(path: str | os.PathLike[str]) -> SpecInfo:
+    """The bank layer's view of a fully validated spec (see :meth:`Spec.bank_info`)."""
+    return load_spec(path).bank_info()

@@ -223,7 +223,7 @@ def _log(message: str) -> None:
 
 def _stage_check(st: _State, log: Callable[[str], None]) -> None:
     from psychometrics.bank import lint_bank, load_bank
-    from psychometrics.spec import check_spec, load_spec
+    from psychometrics.program.spec import check_spec, load_spec
 
     problems = check_spec(st.spec_path, bank=False)
     errors = [p for p in problems if p.severity == "error"]
@@ -238,7 +238,7 @@ def _stage_check(st: _State, log: Callable[[str], None]) -> None:
     bank_dir = st.spec.bank
     if not Path(bank_dir).is_dir():
         raise InputError(f"bank folder '{bank_dir}' not found", file=st.spec_path, field="bank")
-    st.lint = lint_bank(bank_dir, spec=st.spec_path)
+    st.lint = lint_bank(bank_dir, outcomes=st.spec.outcome_ids)
     if st.lint.errors:
         for f in st.lint.errors[:50]:
             log(f"      {f.format()}")
@@ -255,7 +255,7 @@ def _stage_check(st: _State, log: Callable[[str], None]) -> None:
         if item.path is not None:
             st.inputs.append(("item", item.path))
     try:
-        from psychometrics.assembly_spec import bank_problems
+        from psychometrics.program.proposal import bank_problems
 
         try:
             found = bank_problems(st.spec, bank=st.bank)
@@ -583,7 +583,7 @@ ASSEMBLY_TIME_LIMIT = 30.0
 def assemble_from_spec(spec, bank) -> tuple[dict[str, tuple[str, ...]], Any]:
     """Assemble the spec's forms from the bank: ``({form id: item ids}, assembly result)``.
 
-    Uses the spec-level wrapper of :mod:`psychometrics.assembly_spec` when it is available, and
+    Uses the spec-level wrapper of :mod:`psychometrics.program.proposal` when it is available, and
     otherwise builds the inputs of :func:`psychometrics.assembly.assemble_forms` directly
     (information at the target thetas, outcome and cognitive-level ranges, eligibility by
     status and calibration, enemies, item sets, time limit, forced items). Forms are labelled
@@ -596,7 +596,7 @@ def assemble_from_spec(spec, bank) -> tuple[dict[str, tuple[str, ...]], Any]:
     InfeasibleError
         When the constraints cannot be met (the message names the failing group).
     """
-    from psychometrics import assembly_spec
+    from psychometrics.program import proposal as assembly_spec
 
     wrapper = getattr(assembly_spec, "assemble_spec", None)
     if wrapper is not None:
