@@ -1,4 +1,9 @@
-"""Small file helpers shared by every module that writes: atomic writes and hashing."""
+"""Small file helpers shared by every module that writes: atomic writes, file modes, hashing.
+
+Every file the package writes goes through :func:`atomic_write_bytes` (or
+:func:`write_temporary_file` for writers that rename several files at the end), so files get the
+mode the umask gives, replaced files keep theirs, and only an explicit ``mode`` overrides that.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +11,181 @@ import csv
 import hashlib
 import io
 import os
+import stat
 import tempfile
+import threading
 from pathlib import Path
 
 from psychometrics.errors import InputError
 
+_UMASK_LOCK = threading.Lock()
 
-def atomic_write_text(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> None:
+
+def current_umask() -> int:
+    """The process's umask, read without changing it for longer than an instant.
+
+    On Linux the value is read from ``/proc/self/status``; elsewhere :func:`os.umask` is set and
+    at once restored under a lock (it is process-wide, so the brief window uses the restrictive
+    mask ``0o077``: a file another thread creates meanwhile is at most more private, never less).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return mask
+
+
+def new_file_mode() -> int:
+    """The mode a new file gets from the umask: ``0o666 & ~umask`` (``0o644`` under ``022``)."""
+    return 0o666 & ~current_umask()
+
+
+def new_dir_mode() -> int:
+    """The mode a new folder gets from the umask: ``0o777 & ~umask`` (``0o755`` under ``022``)."""
+    return 0o777 & ~current_umask()
+
+
+def _target_mode(target: Path) -> int:
+    """The mode of the file ``target`` (kept on replace), or the umask's mode for a new file."""
+    try:
+        info = os.stat(target)
+    except OSError:
+        return new_file_mode()
+    if not stat.S_ISREG(info.st_mode):
+        return new_file_mode()
+    return stat.S_IMODE(info.st_mode)
+
+
+def _set_mode(fd: int, path: str, mode: int) -> None:
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:  # pragma: no cover - Windows before Python 3.13
+        os.chmod(path, mode)
+
+
+def write_temporary_file(
+    target: str | os.PathLike[str],
+    data: bytes,
+    *,
+    mode: int | None = None,
+    suffix: str = ".tmp",
+) -> Path:
+    """Write ``data`` to a new temporary file next to ``target`` and return its path.
+
+    The file is in ``target``'s folder (which must exist), named ``.<name>.<random><suffix>``,
+    flushed and fsynced, and has the mode ``target`` should end up with, so that
+    ``os.replace(temporary, target)`` (or ``os.link``) puts the right file in place.
+
+    Parameters
+    ----------
+    target
+        The file the temporary file will replace or become.
+    data
+        The bytes to write.
+    mode
+        The permission bits to give the file (e.g. ``0o600`` for a secret). Default: the mode of
+        ``target`` when it is an existing file, else the umask's mode for a new file
+        (:func:`new_file_mode`).
+    suffix
+        The end of the temporary name.
+
+    Returns
+    -------
+    Path
+        The temporary file; the caller renames it into place or removes it.
+
+    Raises
+    ------
+    OSError
+        When the file cannot be written; no temporary file is left behind.
+    """
+    target = Path(target)
+    bits = _target_mode(target) if mode is None else mode
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            _set_mode(handle.fileno(), tmp, bits)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def atomic_write_text(
+    path: str | os.PathLike[str],
+    text: str,
+    *,
+    encoding: str = "utf-8",
+    mode: int | None = None,
+) -> None:
     """Write ``text`` to ``path`` so that readers see either the old file or the new one.
 
     The text goes to a temporary file in the same directory, is flushed to disk, and replaces the
     target with :func:`os.replace` (atomic on POSIX and Windows). On any error the temporary file
-    is removed and the original is untouched.
+    is removed and the original is untouched. Missing parent folders are created (with the
+    umask's mode).
+
+    A new file gets the mode the umask gives (``0o644`` under umask ``022``); a replaced file
+    keeps its mode. ``mode`` forces explicit permission bits instead: pass ``0o600`` for a
+    secret such as a private key, so it is never readable by others, not even for an instant.
     """
-    atomic_write_bytes(path, text.encode(encoding))
+    atomic_write_bytes(path, text.encode(encoding), mode=mode)
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Binary counterpart of :func:`atomic_write_text`."""
+def atomic_write_bytes(
+    path: str | os.PathLike[str], data: bytes, *, mode: int | None = None
+) -> None:
+    """Binary counterpart of :func:`atomic_write_text` (same modes, same ``mode`` keyword)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    tmp = write_temporary_file(target, data, mode=mode)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def make_temporary_dir(parent: str | os.PathLike[str], prefix: str) -> Path:
+    """Create a new, uniquely named folder in ``parent`` with the umask's mode.
+
+    Unlike :func:`tempfile.mkdtemp`, which always gives ``0o700``, the folder gets
+    ``0o777 & ~umask`` (``0o755`` under umask ``022``), so a folder that is later renamed into
+    place (e.g. a report folder to be served) is as readable as any folder the user creates.
+
+    Parameters
+    ----------
+    parent
+        The folder to create it in; it must exist.
+    prefix
+        The start of the folder's name; a random part follows.
+
+    Returns
+    -------
+    Path
+        The new, empty folder. The caller removes or renames it.
+
+    Raises
+    ------
+    OSError
+        When the folder cannot be created (``parent`` missing or not writable).
+    """
+    folder = Path(tempfile.mkdtemp(dir=parent, prefix=prefix))
+    try:
+        os.chmod(folder, new_dir_mode())
+    except BaseException:
+        folder.rmdir()
+        raise
+    return folder
 
 
 def sha256_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> str:

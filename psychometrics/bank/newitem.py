@@ -6,13 +6,13 @@ import datetime as _dt
 import json
 import os
 import re
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 from psychometrics.bank.model import COGNITIVE_LEVELS, STATUSES, TYPES
 from psychometrics.bank.store import item_files, items_dir
 from psychometrics.errors import InputError
+from psychometrics.fileio import write_temporary_file
 
 ID_NUMBER = re.compile(r"^([A-Za-z][A-Za-z0-9]*)-(\d+)$")
 DEFAULT_WIDTH = 4
@@ -131,12 +131,8 @@ def new_item(
     item_id = next_item_id(bank_dir, prefix=prefix, outcome=outcome)
     text = item_template(item_id, outcome=outcome, item_type=item_type, author=author, today=today)
     target = folder / f"{item_id}.yaml"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    tmp = write_temporary_file(target, text.encode("utf-8"))  # the umask's mode, like open()
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
         try:
             os.link(tmp, target)  # atomic, and fails if the name is taken
         except FileExistsError:
@@ -152,5 +148,5 @@ def new_item(
                     "the file already exists; run the command again", file=target
                 ) from None
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
     return target

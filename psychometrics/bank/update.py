@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from psychometrics.bank.parse import parse_item
 from psychometrics.bank.store import load_bank
 from psychometrics.bank.yamlio import parse_yaml, replace_fields
 from psychometrics.errors import InputError
+from psychometrics.fileio import write_temporary_file
 from psychometrics.irt.models import ItemParameters
 
 DECIMALS = 4
@@ -91,12 +91,8 @@ def write_files_transactionally(texts: Mapping[Path, str]) -> None:
     temps: list[tuple[Path, Path]] = []
     try:
         for path, text in texts.items():
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            temps.append((path, Path(tmp)))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(text.encode("utf-8"))
-                handle.flush()
-                os.fsync(handle.fileno())
+            # each temporary file already has its target's mode (or the umask's, if new)
+            temps.append((path, write_temporary_file(path, text.encode("utf-8"))))
     except BaseException:
         for _, tmp in temps:
             tmp.unlink(missing_ok=True)
@@ -123,10 +119,12 @@ def write_files_transactionally(texts: Mapping[Path, str]) -> None:
 
 
 def _restore(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".restore")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
+    tmp = write_temporary_file(path, data, suffix=".restore")  # keeps the file's mode
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _render_checked(item: Item, updates: dict[str, Any], append: dict[str, list]) -> str:
