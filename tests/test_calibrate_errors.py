@@ -1,11 +1,16 @@
 """Hostile and clumsy input to `credkit calibrate` and `irt.calibrate` (reviewer R3).
 
-Every CLI case: exit status != 0, exactly one line on stderr naming the file, line, field or
-option, no traceback, nothing on stdout (``--json`` included), and nothing that was on disk before
-is lost or half-written.
+Every CLI case: exit status != 0, exactly one error line on stderr naming the file, line, field
+or option, no other line but progress lines, no traceback, nothing on stdout (``--json``
+included), and nothing that was on disk before is lost or half-written.
+
+Progress lines depend on wall-clock time (a loaded machine prints them where a fast one does
+not), so :func:`run` turns them off, and :func:`fails` asserts on content, never on a line count.
 """
 
+import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -37,23 +42,35 @@ def resp(tmp_path) -> Path:
     return _write_wide(tmp_path / "responses.csv", data)
 
 
-def run(*args):
-    return CliRunner().invoke(main, ["calibrate", *[str(a) for a in args]])
+PROGRESS_LINE = re.compile(r"EM step \d+: log-likelihood \S+|computing standard errors")
+NO_PROGRESS = {"CREDKIT_PROGRESS_INTERVAL": "0"}
 
 
-def fails(*args, where):
-    """Run ``credkit calibrate *args``; assert the one-line-error contract; return stderr."""
-    result = run(*args)
+def run(*args, env=NO_PROGRESS):
+    """``credkit calibrate *args``, by default without progress lines (they depend on time)."""
+    return CliRunner(env=env).invoke(main, ["calibrate", *[str(a) for a in args]])
+
+
+def fails(*args, where, env=NO_PROGRESS):
+    """Run ``credkit calibrate *args``; assert the one-line-error contract; return the error.
+
+    The contract is about content: exactly one ``credkit: error`` line, naming ``where``; any
+    other stderr line is a progress line (no warning, no second line of the message); no
+    traceback; nothing on stdout."""
+    result = run(*args, env=env)
     err = result.stderr
     assert result.exit_code != 0, result.stdout
     assert "Traceback" not in err and not (
         result.exception is not None and not isinstance(result.exception, SystemExit)
     ), repr(result.exception)
     lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert str(where) in lines[0], lines[0]
+    errors = [line for line in lines if line.startswith("credkit: error")]
+    assert len(errors) == 1, err
+    others = [line for line in lines if line not in errors and not PROGRESS_LINE.fullmatch(line)]
+    assert not others, err
+    assert str(where) in errors[0], errors[0]
     assert result.stdout == ""
-    return lines[0]
+    return errors[0]
 
 
 def unchanged(path):
@@ -269,6 +286,9 @@ X = (np.random.default_rng(0).random((60, 4)) < 0.6).astype(int)
         (X, {"theta_range": (-1e6, 1e6)}, ValueError, "theta_range"),
         (X, {"latent": "ab"}, ValueError, "latent"),
         (X, {"progress": "x"}, TypeError, "progress"),
+        (X, {"progress_interval": -1}, ValueError, "progress_interval"),
+        (X, {"progress_interval": float("nan")}, ValueError, "progress_interval"),
+        (X, {"progress_interval": "2"}, ValueError, "progress_interval"),
     ],
 )
 def test_api_rejects_bad_arguments_by_name(data, kwargs, exc, match):
@@ -403,23 +423,20 @@ def test_girth_failures_are_one_line_errors(resp, tmp_path):
     )
 
 
+def _runaway_letters(bank_root, items, path):
+    mcq = [it for it in items if it.type == "mcq"][:4]
+    wrong = [next(o for o in it.options if o not in it.key) for it in mcq]
+    rows = ["person," + ",".join(it.id for it in mcq)]
+    rows += ["p1," + ",".join(it.key[0] for it in mcq), "p2," + ",".join(wrong)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
 def test_update_bank_refuses_extreme_estimates(small_bank, tmp_path):  # noqa: F811
     """A converged run whose estimates ran away (tiny sample) must not go into the bank."""
     bank_root, items = small_bank
-    mcq = [it for it in items if it.type == "mcq"][:4]
-    wrong = [next(o for o in it.options if o not in it.key) for it in mcq]
-    resp = tmp_path / "letters.csv"
-    resp.write_text(  # two persons: one right on every item, one wrong: slopes run away
-        "person,"
-        + ",".join(it.id for it in mcq)
-        + "\n"
-        + "p1,"
-        + ",".join(it.key[0] for it in mcq)
-        + "\n"
-        + "p2,"
-        + ",".join(wrong)
-        + "\n"
-    )
+    # two persons: one right on every item, one wrong: slopes run away
+    resp = _runaway_letters(bank_root, items, tmp_path / "letters.csv")
     files = sorted((bank_root / "items").iterdir())
     before = {f: f.read_bytes() for f in files}
     out = tmp_path / "o.csv"
@@ -438,6 +455,89 @@ def test_update_bank_refuses_extreme_estimates(small_bank, tmp_path):  # noqa: F
         where="--update-bank",
     )
     assert {f: f.read_bytes() for f in files} == before and not out.exists()
+
+
+# --- progress lines: wall-clock time must not change what a test sees ----------------------------
+
+
+@pytest.fixture
+def slow_machine(monkeypatch):
+    """Every reading of the calibration's clock is 100 s after the previous one: a machine so
+    loaded that each EM step takes longer than any progress interval."""
+    from psychometrics.irt import _engine, calibration
+
+    state = {"now": 0.0}
+
+    def perf_counter():
+        state["now"] += 100.0
+        return state["now"]
+
+    clock = SimpleNamespace(perf_counter=perf_counter)
+    monkeypatch.setattr(_engine, "time", clock)
+    monkeypatch.setattr(calibration, "time", clock)
+
+
+def test_update_bank_refusal_is_one_error_line_on_a_slow_machine(
+    small_bank,  # noqa: F811
+    tmp_path,
+    slow_machine,
+):
+    """The refusal stays a one-line error even when progress lines are printed (they used to
+    break a line-count assertion on a loaded machine)."""
+    bank_root, items = small_bank
+    resp = _runaway_letters(bank_root, items, tmp_path / "letters.csv")
+    out = tmp_path / "o.csv"
+    args = (resp, "--bank", bank_root, "--model", "2pl", "--update-bank", "--out", out)
+    with_progress = {"CREDKIT_PROGRESS_INTERVAL": "2"}
+    assert "EM step" in run(*args, env=with_progress).stderr  # the slow clock did print some
+    fails(*args, where="--update-bank", env=with_progress)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "how", [("--progress-interval", "0"), ("--progress-interval=0",), "CREDKIT_PROGRESS_INTERVAL"]
+)
+def test_progress_interval_zero_prints_no_progress_lines(resp, tmp_path, slow_machine, how):
+    out = tmp_path / "o.csv"
+    if how == "CREDKIT_PROGRESS_INTERVAL":
+        result = run(resp, "--out", out, env={how: "0"})
+    else:
+        result = run(resp, "--out", out, *how, env={"CREDKIT_PROGRESS_INTERVAL": None})
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == "", result.stderr
+    assert out.exists()
+
+
+def test_progress_interval_default_prints_progress_on_a_slow_machine(resp, tmp_path, slow_machine):
+    result = run(resp, "--out", tmp_path / "o.csv", env={"CREDKIT_PROGRESS_INTERVAL": None})
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines and all(PROGRESS_LINE.fullmatch(line) for line in lines), result.stderr
+    assert lines[-1] == "computing standard errors"
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "soon"])
+def test_bad_progress_interval_is_one_line(resp, tmp_path, value):
+    out = tmp_path / "o.csv"
+    fails(resp, "--out", out, f"--progress-interval={value}", where="--progress-interval")
+    assert not out.exists()
+
+
+def test_api_progress_interval_zero_reports_every_cycle_whatever_the_clock():
+    """``progress_interval=0``: the messages do not depend on how fast the machine is."""
+    from psychometrics.irt import calibrate
+
+    rng = np.random.default_rng(5)
+    theta = rng.normal(size=400)
+    data = rng.random((400, 5)) < 1 / (1 + np.exp(-(theta[:, None] - np.linspace(-1, 1, 5))))
+    messages: list[str] = []
+    calibrate(data.astype(int), model="2pl", progress=messages.append, progress_interval=0)
+    assert messages[-1] == "computing standard errors"
+    steps = [m for m in messages if m.startswith("EM step ")]
+    assert steps and all(PROGRESS_LINE.fullmatch(m) for m in messages)
+    again: list[str] = []
+    calibrate(data.astype(int), model="2pl", progress=again.append, progress_interval=0)
+    assert again == messages
 
 
 def test_strict_refuses_runaway_estimates(tmp_path):

@@ -147,6 +147,17 @@ MAX_TABLE_ROWS = 40
     help="Exit non-zero and write nothing if EM does not converge or an item's estimates run "
     "away (default: a warning, and converged: false / flagged_items in the output).",
 )
+@click.option(
+    "--progress-interval",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    envvar="CREDKIT_PROGRESS_INTERVAL",
+    show_envvar=True,
+    metavar="SECONDS",
+    help="Wall-clock seconds at least between two progress lines on stderr during long runs "
+    "(EM steps, standard errors); 0 turns them off.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON summary on stdout.")
 def calibrate_command(
     responses: Path,
@@ -169,6 +180,7 @@ def calibrate_command(
     calibration_id: str | None,
     omit_code: str,
     strict: bool,
+    progress_interval: float,
     as_json: bool,
 ) -> None:
     """Calibrate the items of RESPONSES.csv by marginal maximum likelihood (EM).
@@ -191,6 +203,8 @@ def calibrate_command(
         raise UserError("--calibration-id: must not be blank")
     if not math.isfinite(tol):
         raise UserError(f"--tol: expected a finite positive number, got {tol}")
+    if math.isnan(progress_interval):
+        raise UserError("--progress-interval: expected a number of seconds >= 0, got nan")
     if engine == "girth":
         _check_girth_options(model, poly_model, anchors, bank_anchors)
     if (update_bank or bank_anchors) and bank_dir is None:
@@ -233,7 +247,8 @@ def calibrate_command(
                 c_prior=prior,
                 se=se,
                 engine=engine,
-                progress=progress,
+                progress=progress if progress_interval > 0 else None,
+                progress_interval=progress_interval,
             )
         except (ValueError, TypeError) as exc:
             message = _option_names(str(exc))

@@ -415,7 +415,7 @@ def _run_em(pat: Patterns, blocks: list[Block], lat: Latent, settings: Settings)
             break
         prev_ll = ll
         now = time.perf_counter()
-        if settings.progress is not None and now - last_report > settings.progress_every:
+        if settings.progress is not None and now - last_report >= settings.progress_every:
             settings.progress(f"EM step {iterations}: log-likelihood {ll:.4f}")
             last_report = now
         if not settings.accelerate or iterations + 2 > settings.max_iter:

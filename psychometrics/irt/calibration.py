@@ -98,6 +98,7 @@ def calibrate(
     engine: str = "credkit",
     chunk_size: int = 50_000,
     progress: Callable[[str], None] | None = None,
+    progress_interval: float = 2.0,
 ) -> CalibrationResult:
     """Calibrate items by marginal maximum likelihood (EM over fixed quadrature).
 
@@ -147,6 +148,10 @@ def calibrate(
         Number of response patterns per E-step chunk (bounds memory).
     progress
         Called with a one-line message now and then during long runs.
+    progress_interval
+        Seconds of wall-clock time at least between two ``progress`` messages (default 2);
+        0 sends one after every EM step. Whether a message is sent depends on the machine's
+        speed, never the result.
 
     Returns
     -------
@@ -172,6 +177,10 @@ def calibrate(
         raise ValueError(f"latent must be (mean, sd) with sd > 0, got {latent!r}")
     if progress is not None and not callable(progress):
         raise TypeError(f"progress must be a callable or None, got {type(progress).__name__}")
+    if not (_is_number(progress_interval) and progress_interval >= 0):
+        raise ValueError(
+            f"progress_interval must be a number of seconds >= 0, got {progress_interval!r}"
+        )
     if anchors is not None and not isinstance(anchors, ItemParameters):
         raise TypeError("anchors must be ItemParameters (see psychometrics.irt.read_params)")
     if engine == "girth":
@@ -202,6 +211,7 @@ def calibrate(
         accelerate=bool(accelerate),
         c_prior=c_prior,
         progress=progress,
+        progress_every=float(progress_interval),
     )
     outcome = _engine.run_em(pat, blocks, lat, settings)
     if not outcome.converged:
@@ -224,7 +234,7 @@ def calibrate(
             stacklevel=2,
         )
     if se != "none" and n_free:
-        if progress is not None and outcome.seconds > settings.progress_every:
+        if progress is not None and outcome.seconds >= settings.progress_every:
             progress("computing standard errors")
         info = _se.information(pat, blocks, lat, nodes, c_prior, method=se)
         cov = _invert(info)
