@@ -4,30 +4,36 @@
 (:func:`psychometrics.bank.load_bank`) into the arrays of
 :func:`psychometrics.assembly.assemble_forms`, solves, and returns the forms by item id in
 delivery order with their information and test characteristic curve at the targets and at the
-cut. :func:`write_forms` writes ``<form_id>.yaml`` per form; :func:`bank_problems` checks a spec
-against its bank without solving (``credkit spec check``).
+cut. :func:`write_forms` writes them as proposals (``<form_id>.yaml``, see
+:mod:`psychometrics.program.forms`), which ``credkit forms publish`` freezes;
+:func:`bank_problems` checks a spec against its bank without solving (``credkit spec check``).
 """
 
 from __future__ import annotations
 
-import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from psychometrics.assembly import AssemblyResult, CountConstraint, assemble_forms
 from psychometrics.assembly.solve import _count_checks, _validate
 from psychometrics.errors import InfeasibleError, InputError
-from psychometrics.fileio import atomic_write_text
 from psychometrics.irt.models import (
     METRIC,
     ItemParameters,
     item_information,
     test_characteristic_curve,
+)
+from psychometrics.program.forms import (
+    AssemblyRecord,
+    PublishedForm,
+    form_from_items,
+    load_forms,
+    write_form,
 )
 from psychometrics.program.spec import Problem, Spec
 
@@ -37,7 +43,7 @@ __all__ = [
     "assemble_spec",
     "bank_problems",
     "form_ids",
-    "form_yaml",
+    "proposed_forms",
     "write_forms",
     "write_qti",
 ]
@@ -442,35 +448,87 @@ def assemble_spec(
     )
 
 
-def form_yaml(assembly: SpecAssembly, form: AssembledForm, *, spec: Spec | None = None) -> str:
-    """The YAML text of one form file."""
-    doc = {
-        "form": form.id,
-        "credential": assembly.credential_id,
-        "spec": None if spec is None else str(spec.path),
-        "solver": {
-            "status": assembly.status,
-            "gap": None if not math.isfinite(assembly.gap) else round(assembly.gap, 6),
-            "seconds": round(assembly.seconds, 3),
-        },
-        **form.to_dict(),
+def _versions() -> dict[str, str]:
+    import platform
+
+    import scipy
+
+    from psychometrics import __version__
+
+    return {
+        "credkit": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
     }
-    doc.pop("id")
-    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+
+
+def proposed_forms(
+    assembly: SpecAssembly, *, spec: Spec, bank=None, ids: Sequence[str] | None = None
+) -> list[PublishedForm]:
+    """The assembled forms as proposals (``status: proposal``), fingerprinted from the bank.
+
+    ``ids`` renames the forms (default ``form-A``, ``form-B``, ...), e.g. to propose new forms
+    beside published ones.
+    """
+    bank = _load_bank(spec, bank)
+    if ids is not None and len(ids) != len(assembly.forms):
+        raise InputError(
+            f"{len(ids)} form id(s) given for {len(assembly.forms)} form(s)", field="--ids"
+        )
+    out = []
+    for k, form in enumerate(assembly.forms):
+        record = AssemblyRecord(
+            solver="scipy.optimize.milp (HiGHS)",
+            status=assembly.status,
+            message=assembly.message,
+            gap=assembly.gap,
+            objective=assembly.result.objective,
+            bound=assembly.result.bound,
+            seconds=assembly.seconds,
+            target_theta=form.target_theta,
+            information_at_target=form.information_at_target,
+            tcc_at_target=form.tcc_at_target,
+            versions=_versions(),
+        )
+        out.append(
+            form_from_items(
+                form.id if ids is None else ids[k],
+                form.items,
+                bank=bank,
+                credential_id=assembly.credential_id,
+                status="proposal",
+                assembly=record,
+            )
+        )
+    return out
 
 
 def write_forms(
-    assembly: SpecAssembly, out_dir: str | os.PathLike[str], *, spec: Spec | None = None
+    assembly: SpecAssembly,
+    out_dir: str | os.PathLike[str],
+    *,
+    spec: Spec,
+    bank=None,
+    ids: Sequence[str] | None = None,
 ) -> list[Path]:
-    """Write ``<out_dir>/<form_id>.yaml`` for every form (each atomically); returns the paths.
+    """Write ``<out_dir>/<form_id>.yaml`` per form as a proposal; returns the paths.
 
-    Every text is built before anything is written, so an error leaves the folder untouched.
+    Every form is built, and every target checked, before anything is written: a published form
+    of the same id is never replaced (see :func:`psychometrics.program.forms.write_form`).
     """
-    out = Path(out_dir)
-    texts = [(out / f"{f.id}.yaml", form_yaml(assembly, f, spec=spec)) for f in assembly.forms]
-    for path, text in texts:
-        atomic_write_text(path, text)
-    return [p for p, _ in texts]
+    forms = proposed_forms(assembly, spec=spec, bank=bank, ids=ids)
+    existing = load_forms(out_dir)
+    for form in forms:
+        old = existing.get(form.form_id)
+        if old is not None and old.is_published:
+            raise InputError(
+                f"form {form.form_id} is published and frozen; propose new forms under other "
+                "ids (--ids form-C,form-D) or into another folder (--out)",
+                file=old.path,
+                field="form",
+            )
+    return [write_form(form, out_dir) for form in forms]
 
 
 def write_qti(

@@ -18,6 +18,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +32,17 @@ __all__ = [
     "CUT_SCORE_METHODS",
     "DECISION_METHODS",
     "ITEM_STATUSES",
+    "PASS_RULES",
     "AdministrationSpec",
     "Credential",
     "CutScoreSpec",
     "DecisionSpec",
     "FormSpec",
+    "FormsSpec",
     "Outcome",
     "Problem",
     "Range",
+    "RetakePolicy",
     "ScaleSpec",
     "Spec",
     "check_spec",
@@ -65,6 +69,10 @@ ITEM_STATUSES = STATUSES
 """Item statuses a ``form.item_status`` may list (those of the bank's item model)."""
 
 ADMINISTRATION_PARAMETERS = ("bank", "calibrate")
+
+PASS_RULES = ("raw", "theta")
+"""How a candidate passes: ``raw``, a summed score at or above the raw cut of the form taken (the
+theta cut carried through that form's TCC); ``theta``, an EAP theta at or above the theta cut."""
 
 # --------------------------------------------------------------------------------------------
 # The model
@@ -199,6 +207,11 @@ class CutScoreSpec:
         Beuk's expected pass rate (percent).
     scale
         Optional reporting scale.
+    form
+        The published form the panel rated (test-centred methods) or whose scores the
+        compromise methods use; None = the first published form.
+    pass_rule
+        One of :data:`PASS_RULES` (default ``raw``).
     """
 
     theta: float | None = None
@@ -212,16 +225,26 @@ class CutScoreSpec:
     max_fail: float | None = None
     expected_pass_rate: float | None = None
     scale: ScaleSpec | None = None
+    form: str | None = None
+    pass_rule: str = "raw"
 
 
 @dataclass(frozen=True)
 class AdministrationSpec:
-    """The administered responses ``credkit build`` analyses.
+    """One administration (a testing window): its responses and who took which published form.
 
     Attributes
     ----------
+    id
+        The administration's id (``administration`` when a spec gives a single one unnamed).
     responses
-        Wide CSV of responses (absolute path), option letters scored against the bank's keys.
+        Wide CSV of responses (absolute path), option letters scored against the bank's keys:
+        the person id first, a form column naming the published form each candidate took.
+    form_column
+        The column holding the form id (default: ``form`` or ``form_id``, whichever the header
+        has).
+    start, end
+        The testing window (ISO dates), used by the retake policy; None when not given.
     group, focal, reference
         Demographic column and its focal/reference values for DIF and pass rates (or None).
     omit_code
@@ -237,6 +260,49 @@ class AdministrationSpec:
     reference: str | None = None
     omit_code: str | None = None
     parameters: str = "bank"
+    id: str = "administration"
+    form_column: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True)
+class FormsSpec:
+    """Where the program's published forms live.
+
+    Attributes
+    ----------
+    folder
+        The folder of published form files (absolute; default ``forms/<credential id>`` next
+        to the spec, where ``credkit assemble`` proposes and ``credkit forms publish`` freezes).
+    proposal
+        True asks ``credkit build`` for a clearly labelled proposal report: when the folder has
+        no published form, the forms are assembled for the report and marked as not
+        administered. False (the default) makes published forms required.
+    """
+
+    folder: Path
+    proposal: bool = False
+
+
+@dataclass(frozen=True)
+class RetakePolicy:
+    """Rules for candidates who take the exam again (checked across administrations).
+
+    Attributes
+    ----------
+    max_attempts
+        Most attempts a candidate may make in all (None = no limit).
+    wait_days
+        Fewest days between the windows of two attempts (None = no waiting period).
+    max_overlap
+        Largest share (0-1) of a retake form's items that the candidate has already been
+        presented on earlier attempts (None = no limit).
+    """
+
+    max_attempts: int | None = None
+    wait_days: int | None = None
+    max_overlap: float | None = None
 
 
 @dataclass(frozen=True)
@@ -254,8 +320,15 @@ class Spec:
     ----------
     path
         The spec file.
-    credential, outcomes, bank, form, cut_score, administration, decision, stacks_into
-        The spec's blocks (``cut_score`` and ``administration`` may be None when absent).
+    credential, outcomes, bank, form, cut_score, decision, stacks_into
+        The spec's blocks (``cut_score`` may be None when absent).
+    forms
+        Where the published forms are (:class:`FormsSpec`).
+    administrations
+        The administrations in spec order (``administrations:`` or a single ``administration:``);
+        :attr:`administration` is the last of them, the one a build reports by default.
+    retakes
+        The retake policy, or None.
     lines
         1-based line of every key in the file, keyed by its path (``("form", "length")``), so
         that consumers can report problems at the right line (see :meth:`line`).
@@ -266,11 +339,38 @@ class Spec:
     outcomes: tuple[Outcome, ...]
     bank: Path
     form: FormSpec
+    forms: FormsSpec
     cut_score: CutScoreSpec | None = None
-    administration: AdministrationSpec | None = None
+    administrations: tuple[AdministrationSpec, ...] = ()
     decision: DecisionSpec = field(default_factory=DecisionSpec)
     stacks_into: tuple[str, ...] = ()
+    retakes: RetakePolicy | None = None
     lines: Mapping[tuple[str | int, ...], int] = field(default_factory=dict, repr=False)
+
+    @property
+    def administration(self) -> AdministrationSpec | None:
+        """The most recent administration (the last listed), or None."""
+        return self.administrations[-1] if self.administrations else None
+
+    def get_administration(self, admin_id: str | None) -> AdministrationSpec | None:
+        """The administration ``admin_id`` (None = the most recent).
+
+        Raises
+        ------
+        InputError
+            Naming the spec when no administration has that id.
+        """
+        if admin_id is None:
+            return self.administration
+        for admin in self.administrations:
+            if admin.id == admin_id:
+                return admin
+        known = ", ".join(a.id for a in self.administrations) or "none"
+        raise InputError(
+            f"no administration '{admin_id}' (the spec has: {known})",
+            file=self.path,
+            field="administrations",
+        )
 
     @property
     def outcome_ids(self) -> tuple[str, ...]:
@@ -329,6 +429,8 @@ class Problem:
 def _jsonable(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
+    if isinstance(obj, date):
+        return obj.isoformat()
     if isinstance(obj, Mapping):
         return {str(k): _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
@@ -465,9 +567,12 @@ _TOP_KEYS = (
     "outcomes",
     "bank",
     "form",
+    "forms",
     "cut_score",
     "administration",
+    "administrations",
     "decision",
+    "retakes",
     "stacks_into",
 )
 _CREDENTIAL_KEYS = tuple(Credential.__dataclass_fields__)
@@ -497,9 +602,23 @@ _CUT_KEYS = (
     "max_fail",
     "expected_pass_rate",
     "scale",
+    "form",
+    "pass_rule",
 )
 _SCALE_KEYS = ("slope", "intercept", "round", "min", "max")
-_ADMIN_KEYS = ("responses", "group", "focal", "reference", "omit_code", "parameters")
+_ADMIN_KEYS = (
+    "responses",
+    "group",
+    "focal",
+    "reference",
+    "omit_code",
+    "parameters",
+    "id",
+    "form_column",
+    "window",
+)
+_FORMS_KEYS = ("folder", "proposal")
+_RETAKE_KEYS = ("max_attempts", "wait_days", "max_overlap")
 _DECISION_KEYS = ("method",)
 
 
@@ -676,11 +795,9 @@ def parse_spec(path: str | os.PathLike[str]) -> tuple[Spec | None, list[Problem]
     )
     form = _parse_form(check, top.get("form"), outcomes) if "form" in top else None
     cut = _parse_cut(check, top["cut_score"]) if top.get("cut_score") is not None else None
-    admin = (
-        _parse_admin(check, top["administration"])
-        if top.get("administration") is not None
-        else None
-    )
+    admins = _parse_admins(check, top)
+    forms = _parse_forms(check, top.get("forms"), credential) if credential is not None else None
+    retakes = _parse_retakes(check, top["retakes"]) if top.get("retakes") is not None else None
     decision = _parse_decision(check, top.get("decision"))
     stacks = check.string_list(top.get("stacks_into"), ("stacks_into",))
 
@@ -694,7 +811,14 @@ def parse_spec(path: str | os.PathLike[str]) -> tuple[Spec | None, list[Problem]
         check.warn((), "no cut_score block: forms cannot be scored pass/fail")
 
     errors = [p for p in check.problems if p.severity == "error"]
-    if errors or credential is None or outcomes is None or bank is None or form is None:
+    if (
+        errors
+        or credential is None
+        or outcomes is None
+        or bank is None
+        or form is None
+        or forms is None
+    ):
         return None, check.problems
     spec = Spec(
         path=spec_path.resolve(),
@@ -702,10 +826,12 @@ def parse_spec(path: str | os.PathLike[str]) -> tuple[Spec | None, list[Problem]
         outcomes=outcomes,
         bank=bank,
         form=form,
+        forms=forms,
         cut_score=cut,
-        administration=admin,
+        administrations=admins,
         decision=decision or DecisionSpec(),
         stacks_into=stacks,
+        retakes=retakes,
         lines=dict(lines),
     )
     return spec, check.problems
@@ -928,14 +1054,21 @@ def _parse_cut(check: _Checker, value: Any) -> CutScoreSpec | None:
             + f" (known: {', '.join(CUT_SCORE_METHODS)})",
         )
         return None
-    if theta is not None and set(body) - {"theta", "scale"}:
-        extra = sorted(set(body) - {"theta", "scale"})
+    if theta is not None and set(body) - {"theta", "scale", "pass_rule"}:
+        extra = sorted(set(body) - {"theta", "scale", "pass_rule"})
         check.error(path + (extra[0],), f"cut_score: {', '.join(extra)} need a method, not a theta")
         return None
 
     ratings = None
     if "ratings" in body:
         ratings = check.path(body["ratings"], path + ("ratings",), what="ratings file")
+    rated_form = check.text(body.get("form"), path + ("form",))
+    pass_rule = check.text(body.get("pass_rule", "raw"), path + ("pass_rule",)) or "raw"
+    if pass_rule not in PASS_RULES:
+        check.error(
+            path + ("pass_rule",),
+            f"cut_score.pass_rule: '{pass_rule}' is not one of {', '.join(PASS_RULES)}",
+        )
     rnd = check.number(body.get("round"), path + ("round",), integer=True, low=1)
     rp = check.number(body.get("rp"), path + ("rp",), low=0, high=1, low_open=True)
     bounds = {
@@ -983,38 +1116,148 @@ def _parse_cut(check: _Checker, value: Any) -> CutScoreSpec | None:
         round=None if rnd is None else int(rnd),
         rp=rp,
         scale=scale,
+        form=rated_form,
+        pass_rule=pass_rule,
         **bounds,
     )
 
 
-def _parse_admin(check: _Checker, value: Any) -> AdministrationSpec | None:
-    path: Key = ("administration",)
+def _parse_admins(check: _Checker, top: Mapping[str, Any]) -> tuple[AdministrationSpec, ...]:
+    single, many = top.get("administration"), top.get("administrations")
+    if single is not None and many is not None:
+        check.error(
+            ("administrations",),
+            "give either 'administration' (one) or 'administrations' (a list), not both",
+        )
+        return ()
+    if single is not None:
+        admin = _parse_admin(check, single, ("administration",), default_id="administration")
+        return () if admin is None else (admin,)
+    if many is None:
+        return ()
+    if not isinstance(many, list):
+        check.error(("administrations",), f"administrations: expected a list, got {_kind(many)}")
+        return ()
+    out: list[AdministrationSpec] = []
+    seen: set[str] = set()
+    for k, entry in enumerate(many):
+        path: Key = ("administrations", k)
+        if not isinstance(entry, Mapping) or "id" not in entry:
+            check.error(path, f"{_dotted(path)}: each administration needs an 'id'")
+            continue
+        admin = _parse_admin(check, entry, path, default_id=None)
+        if admin is None:
+            continue
+        if admin.id in seen:
+            check.error(path + ("id",), f"{_dotted(path)}.id: duplicate id '{admin.id}'")
+            continue
+        seen.add(admin.id)
+        out.append(admin)
+    return tuple(out)
+
+
+def _iso_date(check: _Checker, value: Any, path: Key) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        check.error(path, f"{_dotted(path)}: expected a date YYYY-MM-DD, got {value!r}")
+        return None
+
+
+def _parse_admin(
+    check: _Checker, value: Any, path: Key, *, default_id: str | None
+) -> AdministrationSpec | None:
     body = check.mapping(value, path, _ADMIN_KEYS)
     if body is None:
         return None
     if "responses" not in body:
-        check.error(path, "administration: 'responses' (a CSV file) is required")
+        check.error(path, f"{_dotted(path)}: 'responses' (a CSV file) is required")
         return None
+    admin_id = check.text(body.get("id", default_id), path + ("id",), required=True)
     # a missing responses file is a warning: only `credkit build` needs it, and reports it itself
     responses = check.path(
         body["responses"], path + ("responses",), what="responses file", optional=True
     )
-    texts = {k: check.text(body.get(k), path + (k,)) for k in _ADMIN_KEYS[1:5]}
+    texts = {
+        k: check.text(body.get(k), path + (k,))
+        for k in ("group", "focal", "reference", "omit_code", "form_column")
+    }
     params = check.text(body.get("parameters", "bank"), path + ("parameters",)) or "bank"
     if params not in ADMINISTRATION_PARAMETERS:
         check.error(
             path + ("parameters",),
-            f"administration.parameters: '{params}' is not one of "
+            f"{_dotted(path + ('parameters',))}: '{params}' is not one of "
             f"{', '.join(ADMINISTRATION_PARAMETERS)}",
         )
         return None
     if texts["group"] is None and (texts["focal"] or texts["reference"]):
-        check.error(path, "administration: focal/reference need a 'group' column")
+        check.error(path, f"{_dotted(path)}: focal/reference need a 'group' column")
     if texts["group"] is not None and (texts["focal"] is None or texts["reference"] is None):
-        check.error(path + ("group",), "administration: a group needs both focal and reference")
-    if responses is None:
+        check.error(path + ("group",), f"{_dotted(path)}: a group needs both focal and reference")
+    start = end = None
+    if body.get("window") is not None:
+        wpath = path + ("window",)
+        window = check.mapping(body["window"], wpath, ("start", "end"))
+        if window is not None:
+            start = _iso_date(check, window.get("start"), wpath + ("start",))
+            end = _iso_date(check, window.get("end"), wpath + ("end",))
+            if start is not None and end is not None and end < start:
+                check.error(wpath, f"{_dotted(wpath)}: end {end} is before start {start}")
+    if responses is None or admin_id is None:
         return None
-    return AdministrationSpec(responses=responses, parameters=params, **texts)
+    return AdministrationSpec(
+        responses=responses,
+        parameters=params,
+        id=admin_id,
+        start=start,
+        end=end,
+        **texts,
+    )
+
+
+def _parse_forms(check: _Checker, value: Any, credential: Credential) -> FormsSpec | None:
+    path: Key = ("forms",)
+    default = Path(os.path.normpath(check.base / "forms" / credential.id))
+    if value is None:
+        return FormsSpec(default)
+    if isinstance(value, str):
+        value = {"folder": value}
+    body = check.mapping(value, path, _FORMS_KEYS)
+    if body is None:
+        return None
+    folder = default
+    if body.get("folder") is not None:
+        text = check.text(body["folder"], path + ("folder",), required=True)
+        if text is None:
+            return None
+        folder = Path(os.path.normpath(check.base / Path(text).expanduser()))
+        if folder.exists() and not folder.is_dir():
+            check.error(path + ("folder",), f"forms.folder: '{text}' is not a folder")
+            return None
+    proposal = body.get("proposal", False)
+    if not isinstance(proposal, bool):
+        check.error(path + ("proposal",), f"forms.proposal: expected true/false, got {proposal!r}")
+        return None
+    return FormsSpec(folder, proposal)
+
+
+def _parse_retakes(check: _Checker, value: Any) -> RetakePolicy | None:
+    path: Key = ("retakes",)
+    body = check.mapping(value, path, _RETAKE_KEYS)
+    if body is None:
+        return None
+    attempts = check.number(body.get("max_attempts"), path + ("max_attempts",), integer=True, low=1)
+    wait = check.number(body.get("wait_days"), path + ("wait_days",), integer=True, low=0)
+    overlap = check.number(body.get("max_overlap"), path + ("max_overlap",), low=0, high=1)
+    return RetakePolicy(
+        max_attempts=None if attempts is None else int(attempts),
+        wait_days=None if wait is None else int(wait),
+        max_overlap=None if overlap is None else float(overlap),
+    )
 
 
 def _parse_decision(check: _Checker, value: Any) -> DecisionSpec | None:

@@ -1,0 +1,698 @@
+"""Published forms: assembled once, reviewed, frozen, then administered.
+
+A form file (``<forms folder>/<form id>.yaml``) lists the form's items in delivery order, each
+with its position and two sha256 fingerprints taken from the bank when the form was written: one
+of the item's content (stem, options, key, scoring, its set's stimulus) and one of its IRT
+parameters. It also keeps the assembly record (solver, status, gap, targets, the versions of
+credkit, numpy and scipy). ``credkit assemble`` writes *proposals* (``status: proposal``);
+``credkit forms publish`` freezes them (``status: published``, with the date). Everything
+downstream (responses, panel ratings, equating, decisions, credentials) refers to published
+forms, and :func:`fingerprint_findings` tells when a bank item changed after publication.
+
+Fingerprints are computed from the parsed values, not the file bytes, so reformatting an item
+file (``credkit bank format``) or adding history does not change them; editing the stem or an
+option, the key, or recalibrating the item does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from psychometrics.bank.model import Bank, Item
+from psychometrics.bank.yamlio import dump_yaml, read_yaml_file
+from psychometrics.errors import InputError
+from psychometrics.fileio import atomic_write_text
+
+__all__ = [
+    "FORM_FORMAT",
+    "FORM_STATUSES",
+    "AssemblyRecord",
+    "FingerprintFinding",
+    "FormItem",
+    "PublishedForm",
+    "content_fingerprint",
+    "fingerprint_findings",
+    "form_from_items",
+    "load_forms",
+    "parameters_fingerprint",
+    "publish_forms",
+    "read_form",
+    "write_form",
+]
+
+FORM_FORMAT = "credkit-form/1"
+"""The ``format`` written into every form file (readers refuse other formats)."""
+
+FORM_STATUSES = ("proposal", "published")
+
+MAX_FORM_BYTES = 4 * 1024 * 1024
+_FORM_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+# --------------------------------------------------------------------------------------------
+# Fingerprints
+# --------------------------------------------------------------------------------------------
+
+
+def _digest(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def content_fingerprint(item: Item, bank: Bank | None = None) -> str:
+    """sha256 of what a candidate sees and how it is scored.
+
+    Covers the item's id, type, outcome, stem, options (letters and text, in order), key,
+    maximum score and score levels, and the stimulus of its set when ``bank`` has the set file.
+    Leaves out workflow fields (status, reviewers, history, statistics, exposure).
+    """
+    stimulus = None
+    if item.set and bank is not None and item.set in bank.sets:
+        stimulus = bank.sets[item.set].stimulus
+    return _digest(
+        {
+            "id": item.id,
+            "type": item.type,
+            "outcome": item.outcome,
+            "stem": item.stem,
+            "options": [[k, v] for k, v in item.options.items()],
+            "key": list(item.key),
+            "max_score": item.max_score,
+            "score_levels": {str(k): v for k, v in item.score_levels.items()},
+            "set": item.set,
+            "stimulus": stimulus,
+        }
+    )
+
+
+def parameters_fingerprint(item: Item) -> str | None:
+    """sha256 of the item's IRT model and parameters (None for an uncalibrated item)."""
+    if item.irt is None:
+        return None
+    irt = item.irt
+    return _digest(
+        {
+            "model": irt.model,
+            "a": float(irt.a),
+            "b": [float(x) for x in irt.b],
+            "c": float(irt.c),
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The model
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormItem:
+    """One item of a form, as frozen in the form file.
+
+    Attributes
+    ----------
+    position
+        1-based delivery position.
+    item_id, outcome, key
+        The item, its outcome and key (option letters joined; empty for rubric items).
+    content_sha256, parameters_sha256
+        Fingerprints at the time the form was written (see :func:`content_fingerprint`,
+        :func:`parameters_fingerprint`).
+    """
+
+    position: int
+    item_id: str
+    outcome: str
+    key: str
+    content_sha256: str
+    parameters_sha256: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "id": self.item_id,
+            "outcome": self.outcome,
+            "key": self.key,
+            "content_sha256": self.content_sha256,
+            "parameters_sha256": self.parameters_sha256,
+        }
+
+
+@dataclass(frozen=True)
+class AssemblyRecord:
+    """How a form was assembled (kept with the form so that it can be audited later).
+
+    Attributes
+    ----------
+    solver, status, message
+        The solver and how it ended.
+    gap, objective, bound, seconds
+        Relative optimality gap against the proven bound, the maximin objective and the bound,
+        and the solve time.
+    target_theta, information_at_target, tcc_at_target
+        The targets and this form's test information and expected score there.
+    versions
+        Versions of credkit, Python, numpy and scipy that solved it (a re-run under other
+        versions may break ties differently; the published form is what counts).
+    """
+
+    solver: str
+    status: str
+    message: str = ""
+    gap: float | None = None
+    objective: float | None = None
+    bound: float | None = None
+    seconds: float | None = None
+    target_theta: tuple[float, ...] = ()
+    information_at_target: tuple[float, ...] = ()
+    tcc_at_target: tuple[float, ...] = ()
+    versions: Mapping[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        def num(x: float | None, digits: int = 6) -> float | None:
+            return None if x is None or not math.isfinite(x) else round(float(x), digits)
+
+        return {
+            "solver": self.solver,
+            "status": self.status,
+            "message": self.message,
+            "gap": num(self.gap),
+            "objective": num(self.objective),
+            "bound": num(self.bound),
+            "seconds": num(self.seconds, 3),
+            "target": [
+                {"theta": t, "information": num(i), "tcc": num(c)}
+                for t, i, c in zip(
+                    self.target_theta, self.information_at_target, self.tcc_at_target, strict=True
+                )
+            ],
+            "versions": dict(self.versions),
+        }
+
+
+@dataclass(frozen=True)
+class PublishedForm:
+    """A form file: a proposal or a published (frozen) form.
+
+    Attributes
+    ----------
+    form_id, credential_id
+        The form and the credential it belongs to.
+    status
+        ``proposal`` or ``published`` (see :data:`FORM_STATUSES`).
+    published
+        Publication date (None for a proposal).
+    items
+        The items in delivery order.
+    assembly
+        The assembly record, or None for a form written by hand.
+    path
+        The file it was read from (None when built in memory).
+    lines
+        1-based line of each item entry by position (for messages).
+    """
+
+    form_id: str
+    credential_id: str
+    status: str
+    items: tuple[FormItem, ...]
+    published: date | None = None
+    assembly: AssemblyRecord | None = None
+    path: Path | None = field(default=None, compare=False)
+    lines: Mapping[int, int] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(i.item_id for i in self.items)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+    def line_of(self, item_id: str) -> int | None:
+        """Line of ``item_id``'s entry in the form file, if known."""
+        for it in self.items:
+            if it.item_id == item_id:
+                return self.lines.get(it.position)
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORM_FORMAT,
+            "form": self.form_id,
+            "credential": self.credential_id,
+            "status": self.status,
+            "published": None if self.published is None else self.published.isoformat(),
+            "n_items": len(self.items),
+            "items": [i.to_dict() for i in self.items],
+            "assembly": None if self.assembly is None else self.assembly.to_dict(),
+        }
+
+    def to_yaml(self) -> str:
+        head = f"# {self.status.capitalize()} form {self.form_id} of {self.credential_id}" + (
+            ": frozen. Responses, ratings and reports refer to it; never edit it, publish a "
+            "new form instead.\n"
+            if self.is_published
+            else ": a proposal, not yet administered ('credkit forms publish' freezes it).\n"
+        )
+        return head + dump_yaml(self.to_dict())
+
+
+@dataclass(frozen=True)
+class FingerprintFinding:
+    """A published form's item that is missing from the bank or changed since publication.
+
+    Attributes
+    ----------
+    form_id, item_id, position
+        Where.
+    what
+        ``missing``, ``content`` or ``parameters``.
+    message
+        One sentence for the report and the log.
+    file, line
+        The form file and the item's line in it.
+    """
+
+    form_id: str
+    item_id: str
+    position: int
+    what: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.message}" if where else self.message
+
+
+# --------------------------------------------------------------------------------------------
+# Building and checking
+# --------------------------------------------------------------------------------------------
+
+
+def _key_text(item: Item) -> str:
+    return "".join(item.key) if item.key else ""
+
+
+def form_from_items(
+    form_id: str,
+    item_ids: Sequence[str],
+    *,
+    bank: Bank,
+    credential_id: str,
+    status: str = "proposal",
+    published: date | None = None,
+    assembly: AssemblyRecord | None = None,
+) -> PublishedForm:
+    """A form of ``item_ids`` (in delivery order) with fingerprints taken from ``bank`` now.
+
+    Raises
+    ------
+    InputError
+        When an item is not in the bank, an id repeats, or ``form_id``/``status`` is invalid.
+    """
+    if not _FORM_ID.match(form_id):
+        raise InputError(
+            f"form id '{form_id}' must be 1-64 letters, digits, '.', '_' or '-'", field="form"
+        )
+    if status not in FORM_STATUSES:
+        raise ValueError(f"status: expected one of {FORM_STATUSES}, got {status!r}")
+    seen: set[str] = set()
+    entries = []
+    for pos, item_id in enumerate(item_ids, start=1):
+        if item_id in seen:
+            raise InputError(f"form {form_id}: item '{item_id}' appears twice", field="items")
+        seen.add(item_id)
+        item = bank.get(item_id)
+        if item is None:
+            raise InputError(f"form {form_id}: item '{item_id}' is not in the bank", file=bank.root)
+        entries.append(
+            FormItem(
+                position=pos,
+                item_id=item_id,
+                outcome=item.outcome or "",
+                key=_key_text(item),
+                content_sha256=content_fingerprint(item, bank),
+                parameters_sha256=parameters_fingerprint(item),
+            )
+        )
+    if not entries:
+        raise InputError(f"form {form_id} has no items", field="items")
+    return PublishedForm(
+        form_id=form_id,
+        credential_id=credential_id,
+        status=status,
+        items=tuple(entries),
+        published=published,
+        assembly=assembly,
+    )
+
+
+def fingerprint_findings(forms: Iterable[PublishedForm], bank: Bank) -> list[FingerprintFinding]:
+    """Items of published forms that left the bank or whose content or parameters changed."""
+    out = []
+    for form in forms:
+        file = None if form.path is None else os.fspath(form.path)
+        for it in form.items:
+            item = bank.get(it.item_id)
+            changes = []
+            if item is None:
+                changes.append(
+                    ("missing", f"{form.form_id}: item {it.item_id} is no longer in the bank")
+                )
+            else:
+                if content_fingerprint(item, bank) != it.content_sha256:
+                    changes.append(
+                        (
+                            "content",
+                            f"{form.form_id}: item {it.item_id} (position {it.position}) changed "
+                            "in the bank after the form was published (content fingerprint "
+                            "differs): candidates saw another version",
+                        )
+                    )
+                if parameters_fingerprint(item) != it.parameters_sha256:
+                    changes.append(
+                        (
+                            "parameters",
+                            f"{form.form_id}: item {it.item_id} (position {it.position}) has "
+                            "other IRT parameters than when the form was published (parameters "
+                            "fingerprint differs): raw cuts and score tables use the bank's "
+                            "current values",
+                        )
+                    )
+            out.extend(
+                FingerprintFinding(
+                    form.form_id,
+                    it.item_id,
+                    it.position,
+                    what,
+                    message,
+                    file,
+                    form.lines.get(it.position),
+                )
+                for what, message in changes
+            )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Files
+# --------------------------------------------------------------------------------------------
+
+
+def _need(cond: bool, message: str, path: Path, line: int | None, field_: str) -> None:
+    if not cond:
+        raise InputError(message, file=path, line=line, field=field_)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _assembly(data: Any) -> AssemblyRecord | None:
+    if not isinstance(data, Mapping):
+        return None
+    targets = [t for t in data.get("target") or [] if isinstance(t, Mapping)]
+    versions = data.get("versions") if isinstance(data.get("versions"), Mapping) else {}
+    return AssemblyRecord(
+        solver=str(data.get("solver", "")),
+        status=str(data.get("status", "")),
+        message=str(data.get("message", "") or ""),
+        gap=_number(data.get("gap")),
+        objective=_number(data.get("objective")),
+        bound=_number(data.get("bound")),
+        seconds=_number(data.get("seconds")),
+        target_theta=tuple(_number(t.get("theta")) or 0.0 for t in targets),
+        information_at_target=tuple(_number(t.get("information")) for t in targets),
+        tcc_at_target=tuple(_number(t.get("tcc")) for t in targets),
+        versions={str(k): str(v) for k, v in versions.items()},
+    )
+
+
+def read_form(path: str | os.PathLike[str]) -> PublishedForm:
+    """Read and validate one form file.
+
+    Raises
+    ------
+    InputError
+        Naming the file, line and field: not a credkit form file, an unknown status, a missing
+        or repeated item id, positions out of order, a malformed fingerprint.
+    """
+    path = Path(path)
+    data, lines, _ = read_yaml_file(path, max_bytes=MAX_FORM_BYTES)
+    _need(isinstance(data, Mapping), "a form file must be a YAML mapping", path, 1, "form")
+    fmt = data.get("format")
+    _need(
+        fmt == FORM_FORMAT,
+        f"not a credkit form file (format {fmt!r}, expected {FORM_FORMAT!r}); "
+        "write forms with 'credkit assemble' and 'credkit forms publish'",
+        path,
+        lines.get("format", 1),
+        "format",
+    )
+    form_id = data.get("form")
+    _need(
+        isinstance(form_id, str) and bool(_FORM_ID.match(form_id)),
+        f"form id {form_id!r} must be 1-64 letters, digits, '.', '_' or '-'",
+        path,
+        lines.get("form"),
+        "form",
+    )
+    status = data.get("status")
+    _need(
+        status in FORM_STATUSES,
+        f"status {status!r} is not one of {', '.join(FORM_STATUSES)}",
+        path,
+        lines.get("status"),
+        "status",
+    )
+    published = data.get("published")
+    if published is not None and not isinstance(published, date):
+        try:
+            published = date.fromisoformat(str(published))
+        except ValueError:
+            raise InputError(
+                f"published: expected a date YYYY-MM-DD, got {published!r}",
+                file=path,
+                line=lines.get("published"),
+                field="published",
+            ) from None
+    _need(
+        status != "published" or published is not None,
+        "a published form needs its 'published' date",
+        path,
+        lines.get("status"),
+        "published",
+    )
+    raw_items = data.get("items")
+    _need(
+        isinstance(raw_items, list) and bool(raw_items),
+        "items: expected a non-empty list",
+        path,
+        lines.get("items"),
+        "items",
+    )
+    items, item_lines, seen = [], {}, set()
+    for k, entry in enumerate(raw_items):
+        where = f"items[{k}]"
+        line = lines.get(where)
+        _need(isinstance(entry, Mapping), f"{where}: expected a mapping", path, line, where)
+        item_id = entry.get("id")
+        _need(
+            isinstance(item_id, str) and bool(item_id),
+            f"{where}.id: required",
+            path,
+            line,
+            f"{where}.id",
+        )
+        _need(item_id not in seen, f"item '{item_id}' appears twice", path, line, f"{where}.id")
+        seen.add(item_id)
+        position = entry.get("position", k + 1)
+        _need(
+            position == k + 1,
+            f"{where}.position: expected {k + 1} (items are listed in delivery order), "
+            f"got {position!r}",
+            path,
+            line,
+            f"{where}.position",
+        )
+        fingerprints = {}
+        for name in ("content_sha256", "parameters_sha256"):
+            value = entry.get(name)
+            ok = value is None if name == "parameters_sha256" else False
+            ok = ok or (isinstance(value, str) and re.fullmatch(r"sha256:[0-9a-f]{64}", value))
+            _need(
+                bool(ok),
+                f"{where}.{name}: expected 'sha256:' and 64 hex digits, got {value!r}",
+                path,
+                line,
+                f"{where}.{name}",
+            )
+            fingerprints[name] = value
+        items.append(
+            FormItem(
+                position=k + 1,
+                item_id=item_id,
+                outcome=str(entry.get("outcome") or ""),
+                key=str(entry.get("key") or ""),
+                **fingerprints,
+            )
+        )
+        item_lines[k + 1] = line
+    return PublishedForm(
+        form_id=form_id,
+        credential_id=str(data.get("credential") or ""),
+        status=status,
+        items=tuple(items),
+        published=published,
+        assembly=_assembly(data.get("assembly")),
+        path=path,
+        lines=item_lines,
+    )
+
+
+def load_forms(
+    folder: str | os.PathLike[str], *, credential_id: str | None = None
+) -> dict[str, PublishedForm]:
+    """Every form file (``*.yaml``) in ``folder``, by form id in file-name order.
+
+    Raises
+    ------
+    InputError
+        On a malformed file, two files with the same form id, or a form of another credential.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return {}
+    out: dict[str, PublishedForm] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        form = read_form(path)
+        if form.form_id in out:
+            raise InputError(
+                f"form '{form.form_id}' is also defined in {out[form.form_id].path}",
+                file=path,
+                field="form",
+            )
+        if credential_id is not None and form.credential_id not in ("", credential_id):
+            raise InputError(
+                f"the form belongs to credential '{form.credential_id}', not '{credential_id}'",
+                file=path,
+                field="credential",
+            )
+        out[form.form_id] = form
+    return out
+
+
+def form_path(folder: str | os.PathLike[str], form_id: str) -> Path:
+    return Path(folder) / f"{form_id}.yaml"
+
+
+def write_form(form: PublishedForm, folder: str | os.PathLike[str]) -> Path:
+    """Write ``<folder>/<form id>.yaml`` atomically; a published form there is never replaced.
+
+    Raises
+    ------
+    InputError
+        When the folder already holds a published form with this id (published forms are
+        frozen: publish a new form id instead).
+    """
+    path = form_path(folder, form.form_id)
+    if path.exists():
+        try:
+            existing = read_form(path)
+        except InputError:
+            existing = None
+        if existing is not None and existing.is_published:
+            raise InputError(
+                f"form {form.form_id} is published and frozen; choose new form ids "
+                "(--ids) or another folder (--out)",
+                file=path,
+                field="form",
+            )
+    atomic_write_text(path, form.to_yaml())
+    return path
+
+
+def publish_forms(
+    folder: str | os.PathLike[str],
+    *,
+    bank: Bank,
+    credential_id: str,
+    form_ids: Sequence[str] | None = None,
+    on: date | None = None,
+) -> list[PublishedForm]:
+    """Freeze the proposals in ``folder``: fingerprints taken from ``bank`` now, the date set.
+
+    Parameters
+    ----------
+    folder
+        The spec's forms folder.
+    bank
+        The bank the proposals were assembled from.
+    credential_id
+        The spec's credential.
+    form_ids
+        Which proposals to publish (default: every proposal in the folder).
+    on
+        The publication date (default: today).
+
+    Returns
+    -------
+    list of PublishedForm
+        The forms published, in form-id order. Every file is checked before any is written.
+
+    Raises
+    ------
+    InputError
+        When there is no proposal to publish, a named form is missing or already published, or
+        a proposal's item has left the bank.
+    """
+    forms = load_forms(folder, credential_id=credential_id)
+    proposals = {k: f for k, f in forms.items() if not f.is_published}
+    if form_ids:
+        for fid in form_ids:
+            if fid not in forms:
+                raise InputError(f"no form '{fid}' in the folder", file=folder, field="form")
+            if forms[fid].is_published:
+                raise InputError(
+                    f"form {fid} is already published (published forms are frozen)",
+                    file=forms[fid].path,
+                    field="status",
+                )
+        chosen = [proposals[f] for f in form_ids]
+    else:
+        chosen = list(proposals.values())
+    if not chosen:
+        raise InputError(
+            "no proposed form to publish (run 'credkit assemble SPEC' first)",
+            file=folder,
+        )
+    on = on or date.today()
+    out = []
+    for prop in chosen:
+        fresh = form_from_items(
+            prop.form_id,
+            prop.item_ids,
+            bank=bank,
+            credential_id=credential_id,
+            status="published",
+            published=on,
+            assembly=prop.assembly,
+        )
+        out.append(replace(fresh, path=prop.path))
+    for form in out:
+        atomic_write_text(form.path, form.to_yaml())
+    return out
