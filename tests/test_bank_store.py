@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
-import time
 
 import numpy as np
 import pytest
@@ -96,10 +95,11 @@ def test_alias_bomb_is_rejected_without_expansion(tmp_path, yaml_backend):
         lines.append(f"a{i}: &a{i} [{', '.join([prev] * 9)}]")
     path = tmp_path / "bomb.yaml"
     path.write_text("\n".join(lines) + "\n")
-    start = time.process_time()
-    with pytest.raises(InputError, match="aliases"):
+    with pytest.raises(InputError, match=r"aliases \(\*a0\)") as err:
         read_yaml_file(path)
-    assert time.process_time() - start < 5  # generous: expansion would take minutes and GBs
+    # refused at the very first alias (line 2), i.e. while parsing, before anything could be
+    # expanded; this used to be a CPU-time bound, which a slow machine could break
+    assert err.value.line == 2
 
 
 def test_deep_nesting_and_node_count_are_capped(yaml_backend):
@@ -162,7 +162,9 @@ _fields = st.sampled_from(
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150,
+    deadline=None,  # deadline and too_slow are wall-clock checks: a loaded machine trips them
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(changes=st.dictionaries(_fields, _values, max_size=5), drop=st.lists(_fields, max_size=3))
 def test_malformed_items_always_give_findings_never_crashes(tmp_path, changes, drop):
@@ -186,7 +188,7 @@ def test_malformed_items_always_give_findings_never_crashes(tmp_path, changes, d
         assert {f.rule for f in report.errors} <= bank_wide
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=200))
 def test_arbitrary_text_never_raises_anything_but_inputerror(text):
     try:
