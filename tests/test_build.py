@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -21,10 +22,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from psychometrics.program.build import build
 from psychometrics.cli import main
 from psychometrics.errors import CredkitError, InputError
 from psychometrics.irt.params_io import read_params
+from psychometrics.program.build import build
 from psychometrics.report.model import SECTIONS
 from psychometrics.scaffold import scaffold
 
@@ -34,8 +35,40 @@ DIF_SHIFT = 1.2
 HOSTILE_TITLE = 'Test <script>alert("x")</script> Credential'
 
 
-def make_program(root: Path, *, n_per_outcome=24, n_persons=700, seed=5, cut="angoff", admin=True):
-    """Write a bank (2 outcomes x n_per_outcome 3PL items), spec, responses and ratings."""
+FORM_DATE = date(2026, 3, 1)
+
+
+def form_members(n_per_outcome: int) -> dict[str, list[int]]:
+    """Hand-chosen forms (1-based item numbers): 6 + 6 items each, sharing one item per outcome.
+
+    Chosen here, not by the solver, so that no test depends on how a solver breaks ties.
+    """
+    o2 = n_per_outcome
+    return {
+        "form-A": [*range(1, 7), *range(o2 + 1, o2 + 7)],
+        "form-B": [*range(6, 12), *range(o2 + 6, o2 + 12)],
+    }
+
+
+def make_program(
+    root: Path,
+    *,
+    n_per_outcome=24,
+    n_persons=700,
+    seed=5,
+    cut="angoff",
+    admin=True,
+    pretest=(),
+    publish=True,
+):
+    """Write a bank (2 outcomes x n_per_outcome 3PL items), two published forms, a spec, the
+    responses of candidates who each took one form, and Angoff ratings of form-A.
+
+    ``pretest`` item numbers become uncalibrated pretest items seeded (unscored) on both forms.
+    """
+    from psychometrics.bank import load_bank
+    from psychometrics.program.forms import form_from_items, write_form
+
     rng = np.random.default_rng(seed)
     items_dir = root / "item_bank" / "items"
     items_dir.mkdir(parents=True)
@@ -60,43 +93,79 @@ def make_program(root: Path, *, n_per_outcome=24, n_persons=700, seed=5, cut="an
                 "key": key,
                 "irt": {"model": "3pl", "a": round(ai, 3), "b": round(bi, 3), "c": round(ci, 3)},
             }
+            if k in pretest:
+                doc["status"] = "pretest"
+                doc.pop("irt")
             (items_dir / f"{item_id}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
             ids.append(item_id)
             a.append(round(ai, 3))
             b.append(round(bi, 3))
             c.append(round(ci, 3))
             keys.append(key)
-    a, b, c = np.array(a), np.array(b), np.array(c)
+    bank = load_bank(root / "item_bank")
+    members = form_members(n_per_outcome)
+    seeded = [ids[k - 1] for k in pretest]
+    forms = {fid: [ids[k - 1] for k in nums if k not in pretest] for fid, nums in members.items()}
+    folder = root / "specs" / "forms" / "test-cred"
+    if publish:
+        for fid, items in forms.items():
+            write_form(
+                form_from_items(
+                    fid,
+                    items,
+                    bank=bank,
+                    credential_id="test-cred",
+                    status="published",
+                    published=FORM_DATE,
+                    pretest=seeded,
+                ),
+                folder,
+            )
+    presented = {fid: set(items) | set(seeded) for fid, items in forms.items()}
+    columns = [i for i in ids if any(i in p for p in presented.values())]
+    col = np.array([ids.index(i) for i in columns])
+    a, b, c = np.array(a)[col], np.array(b)[col], np.array(c)[col]
+    keys = [keys[j] for j in col]
     group = np.where(rng.random(n_persons) < 0.5, "F", "M")
+    form_of = np.where(rng.random(n_persons) < 0.5, "form-A", "form-B")
     theta = rng.normal(0, 1, n_persons)
-    shift = np.where(np.array(ids) == DIF_ITEM, DIF_SHIFT, 0.0)
+    shift = np.where(np.array(columns) == DIF_ITEM, DIF_SHIFT, 0.0)
     bb = b[None, :] + np.where(group[:, None] == "F", shift[None, :], 0.0)
     p = c + (1 - c) / (1 + np.exp(-a * (theta[:, None] - bb)))
     correct = rng.random(p.shape) < p
     wrong = rng.integers(3, size=p.shape)
-    lines = ["person_id,group," + ",".join(ids)]
+    lines = ["person_id,form,group," + ",".join(columns)]
     for i in range(n_persons):
         cells = []
-        for j in range(len(ids)):
+        for j, item_id in enumerate(columns):
             others = [x for x in "ABCD" if x != keys[j]]
-            cells.append(keys[j] if correct[i, j] else others[wrong[i, j]])
-        lines.append(f"P{i:05d},{group[i]}," + ",".join(cells))
+            if item_id not in presented[form_of[i]]:
+                cells.append("")
+            else:
+                cells.append(keys[j] if correct[i, j] else others[wrong[i, j]])
+        lines.append(f"P{i:05d},{form_of[i]},{group[i]}," + ",".join(cells))
     (root / "specs" / "data" / "responses.csv").write_text("\n".join(lines) + "\n")
-    p_cut = c + (1 - c) / (1 + np.exp(-a * (TRUE_CUT - b)))
+    rated = forms["form-A"]
+    k_rated = np.array([columns.index(i) for i in rated])
+    p_cut = c[k_rated] + (1 - c[k_rated]) / (1 + np.exp(-a[k_rated] * (TRUE_CUT - b[k_rated])))
     rows = ["rater,item_id,rating,round"]
     for r in range(6):
         bias = rng.normal(0, 0.03)
         for rnd, sd in ((1, 0.10), (2, 0.04)):
-            noisy = np.clip(p_cut + bias + rng.normal(0, sd, len(ids)), 0.02, 0.98)
-            rows += [f"R{r + 1},{i},{v:.3f},{rnd}" for i, v in zip(ids, noisy, strict=True)]
+            noisy = np.clip(p_cut + bias + rng.normal(0, sd, len(rated)), 0.02, 0.98)
+            rows += [f"R{r + 1},{i},{v:.3f},{rnd}" for i, v in zip(rated, noisy, strict=True)]
     (root / "specs" / "data" / "angoff_ratings.csv").write_text("\n".join(rows) + "\n")
     if cut == "angoff":
-        cut_block = "cut_score:\n  method: angoff\n  ratings: data/angoff_ratings.csv\n  round: 2\n"
+        cut_block = (
+            "cut_score:\n  method: angoff\n  ratings: data/angoff_ratings.csv\n  form: form-A\n"
+            "  round: 2\n"
+        )
     else:
         cut_block = f"cut_score:\n  theta: {TRUE_CUT}\n"
     admin_block = (
-        "administration:\n  responses: data/responses.csv\n  group: group\n  focal: F\n"
-        '  reference: M\n  omit_code: "*"\n  parameters: bank\n'
+        "administrations:\n  - id: w1\n    window: {start: 2026-03-02, end: 2026-03-06}\n"
+        "    responses: data/responses.csv\n    group: group\n    focal: F\n"
+        '    reference: M\n    omit_code: "*"\n    parameters: bank\n'
         if admin
         else ""
     )
@@ -110,6 +179,7 @@ def make_program(root: Path, *, n_per_outcome=24, n_persons=700, seed=5, cut="an
         "bank: ../item_bank\n"
         "form:\n  length: 12\n  count: 2\n  max_overlap: 0.25\n  item_status: [operational]\n"
         f"  blueprint: {{O1: 6, O2: 6}}\n  target: {{theta: [{TRUE_CUT}]}}\n"
+        "forms: forms/test-cred/\n"
         f"{cut_block}{admin_block}decision:\n  method: rudner\n"
     )
     path = root / "specs" / "test-cred.yaml"
@@ -272,7 +342,8 @@ def test_failing_stage_names_it_and_keeps_previous_report(tmp_path):
     lines = ratings.read_text().splitlines()
     lines[3] = lines[3].rsplit(",", 2)[0] + ",high,1"
     ratings.write_text("\n".join(lines) + "\n")
-    with pytest.raises(CredkitError, match=r"stage 5/7 \(setting the cut score\).*angoff_ratings"):
+    # a bad rating is found in stage 1, before any estimation
+    with pytest.raises(CredkitError, match=r"stage 1/6 .*angoff_ratings.csv:4: rating"):
         build(spec, log=_quiet)
     assert first.index.read_bytes() == before
     assert sorted(p.name for p in (root / "reports").iterdir()) == ["test-cred"]
@@ -286,7 +357,7 @@ def test_bank_lint_error_stops_at_stage_one(tmp_path):
     doc["key"] = "Z"
     bad.write_text(yaml.safe_dump(doc))
     logged = []
-    with pytest.raises(CredkitError, match=r"stage 1/7.*lint error"):
+    with pytest.raises(CredkitError, match=r"stage 1/6.*lint error"):
         build(spec, log=logged.append)
     assert any("T-0002.yaml" in line and "key" in line for line in logged)
     assert not (root / "reports").exists() or not any((root / "reports").iterdir())
@@ -303,7 +374,7 @@ def test_without_responses_sections_say_not_available(tmp_path):
     assert "Not available. no responses were analysed" in parser.text("fairness")
     # without candidates' estimates, decision indices come from the model (Lee), and say so
     assert {d.method for d in result.decisions.values()} == {"lee"}
-    assert "no candidate took every item" in parser.text("decisions")
+    assert "no candidate took the form" in parser.text("decisions")
     std17 = next(e for e in result.report.evidence if e.clause.startswith("Standard 17"))
     assert std17.status == "partly met"  # a theta typed into the spec is not a study
 
@@ -398,21 +469,22 @@ def test_lee_and_hofstee_paths(tmp_path):
 
 
 def _form_params(result, fid):
-    from psychometrics.program.build import _subset
-
-    return _subset(result.params, result.forms[fid])
+    return result.params.subset(result.forms[fid])
 
 
 def test_missing_library_piece_is_reported_not_faked(tmp_path, monkeypatch):
-    import sys
 
     spec = make_program(tmp_path / "prog", n_per_outcome=12, n_persons=300)
-    monkeypatch.setitem(sys.modules, "psychometrics.irt.dimensionality", None)
+
+    def refuse(_responses):
+        raise ValueError("polychoric correlations failed to converge")
+
+    monkeypatch.setattr("psychometrics.program.build.irt.dimensionality", refuse)
     result = build(spec, log=_quiet)
     assert "dimensionality" in result.report.unavailable
     parser = _Text()
     parser.feed(result.index.read_text())
-    assert "Not available. psychometrics.irt.dimensionality has not landed" in parser.text(
+    assert "Not available. form-A: polychoric correlations failed to converge" in parser.text(
         "structure"
     )
     assert not re.search(r"ratio of the first to the second", parser.text("structure"))
@@ -430,17 +502,19 @@ def test_cli_bad_spec_is_one_line(tmp_path):
 
 
 def test_anchored_calibration_estimates_pretest_items_on_the_bank_scale(tmp_path):
-    spec = make_program(tmp_path / "prog", n_per_outcome=24, n_persons=1500)
-    spec.write_text(spec.read_text().replace("parameters: bank", "parameters: calibrate"))
+    # the same program twice: once with every item calibrated (the truth), once with four items
+    # turned into uncalibrated pretest items seeded, unscored, on both published forms
+    pretest = (5, 11, 30, 41)
+    make_program(tmp_path / "truth", n_per_outcome=24, n_persons=1500)
     truth = {}
-    for k in (5, 11, 30, 41):  # turn four items into uncalibrated pretest items
-        path = tmp_path / "prog" / "item_bank" / "items" / f"T-{k:04d}.yaml"
-        doc = yaml.safe_load(path.read_text())
-        truth[doc["id"]] = doc.pop("irt")
-        doc["status"] = "pretest"
-        path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    for k in pretest:
+        path = tmp_path / "truth" / "item_bank" / "items" / f"T-{k:04d}.yaml"
+        truth[f"T-{k:04d}"] = yaml.safe_load(path.read_text())["irt"]
+    spec = make_program(tmp_path / "prog", n_per_outcome=24, n_persons=1500, pretest=pretest)
+    spec.write_text(spec.read_text().replace("parameters: bank", "parameters: calibrate"))
     result = build(spec, log=_quiet)
-    assert "44 anchors, 4 item(s) estimated" in result.report.structure.calibration_note
+    # the forms hold items 1-11 and 25-35; without the pretest items 19 scored anchors remain
+    assert "19 anchors, 4 item(s) estimated" in result.report.structure.calibration_note
     index = {i: k for k, i in enumerate(result.params.item_ids)}
     for item_id, irt in truth.items():
         k = index[item_id]
@@ -467,12 +541,13 @@ def test_out_folder_that_is_not_a_report_is_never_replaced(tmp_path):
 def test_without_a_group_column_fairness_says_why(tmp_path):
     spec = make_program(tmp_path / "prog", n_per_outcome=12, n_persons=200, cut="theta")
     text = spec.read_text()
-    for line in ("  group: group\n", "  focal: F\n", "  reference: M\n"):
+    for line in ("    group: group\n", "    focal: F\n", "    reference: M\n"):
         text = text.replace(line, "")
     spec.write_text(text)
     responses = tmp_path / "prog" / "specs" / "data" / "responses.csv"
     rows = [line.split(",") for line in responses.read_text().splitlines()]
-    responses.write_text("\n".join(",".join(r[:1] + r[2:]) for r in rows) + "\n")
+    assert rows[0][2] == "group"
+    responses.write_text("\n".join(",".join(r[:2] + r[3:]) for r in rows) + "\n")
     result = build(spec, log=_quiet)
     assert result.dif == {}
     reason = result.report.unavailable["fairness"]
@@ -493,7 +568,7 @@ def test_unwritable_report_folder_fails_before_the_work(tmp_path):
     with pytest.raises(InputError, match="is a file, not a folder"):
         build(spec, out=blocker / "report", log=logged.append)
     assert logged[-1].strip().startswith("ok in")  # stopped right after stage 1
-    assert not any(line.startswith("[2/7]") for line in logged)
+    assert not any(line.startswith("[2/6]") for line in logged)
 
 
 def test_init_under_a_file_is_one_line_and_writes_nothing(tmp_path):

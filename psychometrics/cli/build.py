@@ -23,19 +23,31 @@ def register(group: click.Group) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Report folder (default: reports/<credential-id> next to the specs/ folder).",
 )
+@click.option(
+    "--administration", "administration", default=None, metavar="ID",
+    help="The administration to report on [default: the spec's last one].",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
-def build_command(spec: Path, out: Path | None, as_json: bool) -> None:
+def build_command(spec: Path, out: Path | None, administration: str | None, as_json: bool) -> None:
     """Run the whole pipeline for the credential SPEC and write its validity report.
 
-    Checks the spec and the bank, analyses the responses the spec names (classical statistics,
-    DIF, IRT fit), assembles the forms, sets the cut score, computes decision accuracy and
-    consistency, and writes reports/<credential-id>/: index.html (self-contained, printable),
-    forms/, params.csv, items.csv and manifest.json. Progress goes to stderr; the previous report
-    stays intact when a stage fails.
+    Reads the spec's published forms (it never assembles them) and first checks, in seconds,
+    that the spec, the bank, the forms, the administration's responses and the panel's ratings
+    agree. Then it analyses the responses (classical statistics, DIF, IRT fit), sets the cut
+    score on the published forms, computes decision accuracy and consistency, and writes
+    reports/<credential-id>/: index.html (self-contained, printable), forms/, params.csv,
+    items.csv and manifest.json. Progress goes to stderr; the previous report stays intact when
+    a stage fails.
     """
     from psychometrics.program.build import build
 
-    result = build(spec, out=out, argv=["credkit", *sys.argv[1:]], log=progress)
+    result = build(
+        spec,
+        out=out,
+        administration=administration,
+        argv=["credkit", *sys.argv[1:]],
+        log=progress,
+    )
     if as_json:
         echo_json(result.to_dict())
     else:

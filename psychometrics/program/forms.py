@@ -127,6 +127,9 @@ class FormItem:
     content_sha256, parameters_sha256
         Fingerprints at the time the form was written (see :func:`content_fingerprint`,
         :func:`parameters_fingerprint`).
+    scored
+        False for a pretest item seeded on the form: presented to every candidate of the form,
+        calibrated, but not part of the score, the cut or the form's TCC.
     """
 
     position: int
@@ -135,9 +138,10 @@ class FormItem:
     key: str
     content_sha256: str
     parameters_sha256: str | None
+    scored: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "position": self.position,
             "id": self.item_id,
             "outcome": self.outcome,
@@ -145,6 +149,9 @@ class FormItem:
             "content_sha256": self.content_sha256,
             "parameters_sha256": self.parameters_sha256,
         }
+        if not self.scored:
+            out["scored"] = False
+        return out
 
 
 @dataclass(frozen=True)
@@ -232,7 +239,18 @@ class PublishedForm:
 
     @property
     def item_ids(self) -> tuple[str, ...]:
+        """The scored items in delivery order (what the raw score, the cut and the TCC use)."""
+        return tuple(i.item_id for i in self.items if i.scored)
+
+    @property
+    def presented_ids(self) -> tuple[str, ...]:
+        """Every item a candidate of this form is presented, scored or pretest, in order."""
         return tuple(i.item_id for i in self.items)
+
+    @property
+    def pretest_ids(self) -> tuple[str, ...]:
+        """The unscored (pretest) items seeded on the form."""
+        return tuple(i.item_id for i in self.items if not i.scored)
 
     @property
     def is_published(self) -> bool:
@@ -252,7 +270,8 @@ class PublishedForm:
             "credential": self.credential_id,
             "status": self.status,
             "published": None if self.published is None else self.published.isoformat(),
-            "n_items": len(self.items),
+            "n_items": len(self.item_ids),
+            "n_pretest": len(self.pretest_ids),
             "items": [i.to_dict() for i in self.items],
             "assembly": None if self.assembly is None else self.assembly.to_dict(),
         }
@@ -314,8 +333,11 @@ def form_from_items(
     status: str = "proposal",
     published: date | None = None,
     assembly: AssemblyRecord | None = None,
+    pretest: Sequence[str] = (),
 ) -> PublishedForm:
     """A form of ``item_ids`` (in delivery order) with fingerprints taken from ``bank`` now.
+
+    ``pretest`` items are seeded after them, unscored (see :attr:`FormItem.scored`).
 
     Raises
     ------
@@ -330,7 +352,8 @@ def form_from_items(
         raise ValueError(f"status: expected one of {FORM_STATUSES}, got {status!r}")
     seen: set[str] = set()
     entries = []
-    for pos, item_id in enumerate(item_ids, start=1):
+    scored = [True] * len(item_ids) + [False] * len(pretest)
+    for pos, item_id in enumerate([*item_ids, *pretest], start=1):
         if item_id in seen:
             raise InputError(f"form {form_id}: item '{item_id}' appears twice", field="items")
         seen.add(item_id)
@@ -345,9 +368,10 @@ def form_from_items(
                 key=_key_text(item),
                 content_sha256=content_fingerprint(item, bank),
                 parameters_sha256=parameters_fingerprint(item),
+                scored=scored[pos - 1],
             )
         )
-    if not entries:
+    if not any(scored):
         raise InputError(f"form {form_id} has no items", field="items")
     return PublishedForm(
         form_id=form_id,
@@ -381,7 +405,8 @@ def fingerprint_findings(forms: Iterable[PublishedForm], bank: Bank) -> list[Fin
                             "differs): candidates saw another version",
                         )
                     )
-                if parameters_fingerprint(item) != it.parameters_sha256:
+                # a pretest item is calibrated after its administration: only its content counts
+                if it.scored and parameters_fingerprint(item) != it.parameters_sha256:
                     changes.append(
                         (
                             "parameters",
@@ -542,16 +567,32 @@ def read_form(path: str | os.PathLike[str]) -> PublishedForm:
                 f"{where}.{name}",
             )
             fingerprints[name] = value
+        scored_flag = entry.get("scored", True)
+        _need(
+            isinstance(scored_flag, bool),
+            f"{where}.scored: expected true/false, got {scored_flag!r}",
+            path,
+            line,
+            f"{where}.scored",
+        )
         items.append(
             FormItem(
                 position=k + 1,
                 item_id=item_id,
                 outcome=str(entry.get("outcome") or ""),
                 key=str(entry.get("key") or ""),
+                scored=scored_flag,
                 **fingerprints,
             )
         )
         item_lines[k + 1] = line
+    _need(
+        any(it.scored for it in items),
+        "a form needs at least one scored item",
+        path,
+        lines.get("items"),
+        "items",
+    )
     return PublishedForm(
         form_id=form_id,
         credential_id=str(data.get("credential") or ""),
@@ -686,6 +727,7 @@ def publish_forms(
         fresh = form_from_items(
             prop.form_id,
             prop.item_ids,
+            pretest=prop.pretest_ids,
             bank=bank,
             credential_id=credential_id,
             status="published",

@@ -1,9 +1,10 @@
 """Copy the build's library results into the report records (no psychometrics here).
 
-:func:`collect_report` reads the state the pipeline (:mod:`psychometrics.program.build`) left behind and
-fills one record per report section. It only selects, relabels and counts; every statistic comes
-from the library call that produced it. Where a section's inputs are missing it is left ``None``
-and its reason recorded, so the report says "not available" instead of inventing numbers.
+:func:`collect_report` reads the stages' results gathered by the pipeline
+(:class:`psychometrics.program.build.BuildState`) and fills one record per report section. It only
+selects, relabels and counts; every statistic comes from the library call that produced it. Where a
+section's inputs are missing it is left ``None`` and its reason recorded, so the report says "not
+available" instead of inventing numbers.
 """
 
 from __future__ import annotations
@@ -40,13 +41,14 @@ from psychometrics.report.model import (
     ItemRow,
     ItemsSection,
     Outcome,
+    Problem,
     RaterRow,
     ReportData,
     StageRecord,
     StandardSettingSection,
     StructureSection,
 )
-from psychometrics.report.summary import open_problems
+from psychometrics.report.summary import RED, open_problems
 
 FLAG_RULES = (
     "classical flags from the item analysis (hard: p < .20; easy: p > .95; low_rpbis: corrected "
@@ -127,17 +129,38 @@ def _content(st) -> ContentSection | None:
     for a_i, a in enumerate(form_ids):
         for b in form_ids[a_i + 1 :]:
             overlap.append((a, b, len(set(st.forms[a]) & set(st.forms[b]))))
-    asm = st.assembly
-    status = getattr(asm, "status", None) or st.forms_source
+    records = [f.assembly for f in st.published_forms.values() if f.assembly is not None]
+    rec = records[0] if records else None
     return ContentSection(
         form_ids=form_ids,
         outcome_rows=tuple(rows),
         level_rows=tuple(level_rows),
-        solver_status=str(status),
-        solver_gap=_f(getattr(asm, "gap", None)),
-        solver_seconds=_f(getattr(asm, "seconds", None)),
+        solver_status=rec.status if rec is not None else "not recorded",
+        solver_gap=_f(rec.gap) if rec is not None else None,
+        solver_seconds=_f(rec.seconds) if rec is not None else None,
         max_overlap=_f(spec.form.max_overlap),
         overlap=tuple(overlap),
+        forms_note=_forms_note(st),
+        proposal=st.proposal,
+        fingerprint_findings=tuple(str(f) for f in st.fingerprints),
+    )
+
+
+def _forms_note(st) -> str:
+    if st.proposal:
+        return (
+            "These forms were assembled for this report as proposals and were never "
+            "administered; no candidate data describe them."
+        )
+    parts = []
+    for f in st.published_forms.values():
+        where = _rel(f.path, st.spec_path) if f.path is not None else f.form_id
+        parts.append(f"{f.form_id} ({len(f.items)} items, published {f.published}, {where})")
+    return (
+        "The published forms candidates took: "
+        + "; ".join(parts)
+        + ". Every item is fingerprinted (content and IRT parameters) at publication and "
+        "checked against the bank at each build."
     )
 
 
@@ -218,7 +241,7 @@ def _structure(st) -> StructureSection | None:
     forms = []
     for fid, items in st.forms.items():
         info = st.information.get(fid)
-        ctt = st.form_ctt.get(fid)
+        ctt = st.form_statistics.get(fid)
         test = ctt.test if ctt is not None else None
         at_cut = st.at_cut.get(fid)
         sums: tuple[float, ...] = ()
@@ -316,16 +339,15 @@ def _fit(st) -> FitSummary | None:
 def _item_rows(st) -> ItemsSection | None:
     if not st.item_analysis and st.params is None:
         return None
-    ctt, sx2, dif = {}, {}, {}
+    ctt, sx2 = {}, {}
     for res in st.item_analysis.values():
         for it in res.items:
             ctt.setdefault(it.item_id, it)
     for rep in st.fit.values():
         for it in rep.sx2.items:
             sx2.setdefault(it.item_id, it)
-    for res in st.dif.values():
-        for it in res.items:
-            dif.setdefault(it.item_id, it)
+    dif = _worst_dif(st)
+    pooled = st.pooled_items
     on_forms: dict[str, list[str]] = {}
     for fid, items in st.forms.items():
         for i in items:
@@ -336,8 +358,17 @@ def _item_rows(st) -> ItemsSection | None:
     for item_id in ids:
         item = st.bank.get(item_id)
         k = pindex.get(item_id)
-        c, s, d = ctt.get(item_id), sx2.get(item_id), dif.get(item_id)
-        flags = list(c.flags) if c is not None else []
+        s, d = sx2.get(item_id), dif.get(item_id)
+        pool = pooled.get(item_id)
+        flags = list(
+            dict.fromkeys(
+                f
+                for res in st.item_analysis.values()
+                for it in res.items
+                if it.item_id == item_id
+                for f in it.flags
+            )
+        )
         if s is not None and _f(s.p) is not None and s.p < FIT_ALPHA:
             flags.append("misfit")
         if d is not None and d.ets_class in ("B", "C"):
@@ -357,15 +388,16 @@ def _item_rows(st) -> ItemsSection | None:
                 a=_f(st.params.a[k]) if k is not None else None,
                 b=b,
                 c=_f(st.params.c[k]) if k is not None else None,
-                n=int(c.n) if c is not None else None,
-                p=_f(c.p) if c is not None else None,
-                rpbis=_f(c.rpbis) if c is not None else None,
+                n=pool.n if pool is not None else None,
+                p=_f(pool.p) if pool is not None else None,
+                rpbis=_f(pool.rpbis) if pool is not None else None,
                 sx2=_f(s.s_x2) if s is not None else None,
                 sx2_df=_f(s.df) if s is not None else None,
                 sx2_p=_f(s.p) if s is not None else None,
                 mh_delta=_f(d.mh_delta) if d is not None else None,
                 ets_class=(d.ets_class or "") if d is not None else "",
                 flags=tuple(str(f) for f in flags),
+                by_form=_by_form(pool),
             )
         )
     curves = tuple(
@@ -388,6 +420,26 @@ def _item_rows(st) -> ItemsSection | None:
     )
 
 
+def _by_form(pool) -> str:
+    if pool is None or len(pool.by_form) < 2:
+        return ""
+    return "; ".join(f"{b.form_id}: n {b.n}, p {b.p:.2f}, r {b.rpbis:.2f}" for b in pool.by_form)
+
+
+_ETS_RANK = {"C": 3, "B": 2, "A": 1}
+
+
+def _worst_dif(st) -> dict:
+    """Per item, the DIF result of the form with the largest ETS class (first form on ties)."""
+    out: dict = {}
+    for res in st.dif.values():
+        for it in res.items:
+            old = out.get(it.item_id)
+            if old is None or _ETS_RANK.get(it.ets_class, 0) > _ETS_RANK.get(old.ets_class, 0):
+                out[it.item_id] = it
+    return out
+
+
 def _fairness(st) -> FairnessSection | None:
     if not st.dif:
         return None
@@ -396,26 +448,22 @@ def _fairness(st) -> FairnessSection | None:
     for fid, items in st.forms.items():
         for i in items:
             on_forms.setdefault(i, []).append(fid)
-    rows, seen = [], set()
-    for res in st.dif.values():
-        for it in res.items:
-            if it.item_id in seen:
-                continue
-            seen.add(it.item_id)
-            rows.append(
-                DifRow(
-                    item_id=it.item_id,
-                    n_reference=int(it.n_reference),
-                    n_focal=int(it.n_focal),
-                    mh_delta=_f(it.mh_delta),
-                    mh_p=_f(it.mh_p),
-                    ets_class=it.ets_class or "",
-                    favors=_favors(it.favors, admin),
-                    lr_p=_f(it.lr_p),
-                    lr_r2_delta=_f(it.lr_r2_delta),
-                    on_forms=tuple(on_forms.get(it.item_id, ())),
-                )
+    rows = []
+    for it in _worst_dif(st).values():
+        rows.append(
+            DifRow(
+                item_id=it.item_id,
+                n_reference=int(it.n_reference),
+                n_focal=int(it.n_focal),
+                mh_delta=_f(it.mh_delta),
+                mh_p=_f(it.mh_p),
+                ets_class=it.ets_class or "",
+                favors=_favors(it.favors, admin),
+                lr_p=_f(it.lr_p),
+                lr_r2_delta=_f(it.lr_r2_delta),
+                on_forms=tuple(on_forms.get(it.item_id, ())),
             )
+        )
     first = next(iter(st.dif.values()))
     note = (
         f"Mantel-Haenszel matched on the {first.matching} score of each administered form, ETS "
@@ -512,8 +560,9 @@ def _standard_setting(st) -> StandardSettingSection | None:
         note = "no standard-setting study is named in the spec"
     elif getattr(cut, "reference_form", None):
         note = (
-            f"the panel rated the items of {cut.reference_form}; its raw cut gives the theta cut "
-            "through that form's TCC, and the theta cut gives each form's raw cut through its TCC"
+            f"the panel rated the items of the published {cut.reference_form}; its raw cut gives "
+            "the theta cut through that form's TCC, and the theta cut gives each form's raw cut "
+            "through its TCC"
         )
     pr = st.pass_rates
     ratings_file = ""
@@ -598,8 +647,9 @@ def collect_report(
     available = ["purpose"] + [k for k, v in sections.items() if v is not None]
     seeds: dict[str, int] = {}
     inputs = list(st.inputs)
-    if st.spec is not None and st.spec.administration is not None:
-        generator = Path(st.spec.administration.responses).parent / "simulate_example.py"
+    admin = st.administration
+    if admin is not None:
+        generator = Path(admin.spec.responses).parent / "simulate_example.py"
         if generator.is_file():
             inputs.append(("data generator", generator))
             found = re.search(r"^SEED\s*=\s*(\d+)", generator.read_text(encoding="utf-8"), re.M)
@@ -619,8 +669,8 @@ def collect_report(
         },
     )
     simulated = ""
-    if st.spec is not None and st.spec.administration is not None:
-        data_dir = Path(st.spec.administration.responses).parent
+    if admin is not None:
+        data_dir = Path(admin.spec.responses).parent
         if (data_dir / "simulate_example.py").exists():
             simulated = (
                 "The responses and panel ratings of this program are simulated (see "
@@ -630,9 +680,8 @@ def collect_report(
     return ReportData(
         credential=_credential(st.spec),
         manifest=manifest,
-        problems=open_problems(
-            **sections, unavailable=unavailable, cut_from_method=cut_from_method
-        ),
+        problems=_lifecycle_problems(st)
+        + open_problems(**sections, unavailable=unavailable, cut_from_method=cut_from_method),
         evidence=evidence_map(available, cut_from_method=cut_from_method),
         stages=tuple(stages),
         unavailable=unavailable,
@@ -640,7 +689,47 @@ def collect_report(
         simulated_note=simulated,
         candidates=int(st.responses.n_persons) if st.responses is not None else None,
         pass_rate=_f(st.pass_rates.overall) if st.pass_rates is not None else None,
+        administration=_administration_note(st),
+        proposal_note=(
+            "The forms in this report are proposals assembled for it; they were never "
+            "administered and no candidate took them."
+            if st.proposal
+            else ""
+        ),
         **sections,
+    )
+
+
+def _lifecycle_problems(st) -> tuple[Problem, ...]:
+    """Red lines for forms that are not what candidates took: proposals, changed items."""
+    out = []
+    if st.proposal:
+        out.append(
+            Problem(
+                RED,
+                "forms",
+                "proposal build: the forms were assembled for this report and never "
+                "administered; publish forms and analyse their administration",
+                "content",
+            )
+        )
+    for finding in st.fingerprints:
+        out.append(Problem(RED, "forms", finding.message, "content"))
+    return tuple(out)
+
+
+def _administration_note(st) -> str:
+    admin = st.administration
+    if admin is None:
+        return ""
+    window = ""
+    if admin.spec.start is not None:
+        end = admin.spec.end or admin.spec.start
+        window = f", window {admin.spec.start.isoformat()} to {end.isoformat()}"
+    counts = ", ".join(f"{fid} {n}" for fid, n in admin.counts().items())
+    return (
+        f"Administration {admin.id}{window}: {admin.responses.n_persons} candidates on the "
+        f"published forms ({counts})."
     )
 
 

@@ -1,10 +1,10 @@
 """What the validity report shows: frozen, typed records filled by the build, read by the template.
 
-The report never recomputes anything. :mod:`psychometrics.program.build` runs the library, copies the
-numbers it needs into these records (one per report section) and hands a :class:`ReportData` to
-:func:`psychometrics.report.render.render_report`. A section that could not be produced is
-``None`` in :class:`ReportData` and its reason is in :attr:`ReportData.unavailable`, so the report
-says plainly "not available: <why>" instead of showing invented numbers.
+The report never recomputes anything. :mod:`psychometrics.program.build` runs the library, copies
+the numbers it needs into these records (one per report section) and hands a :class:`ReportData` to
+:func:`psychometrics.report.render.render_report`. A section that could not be produced is ``None``
+in :class:`ReportData` and its reason is in :attr:`ReportData.unavailable`, so the report says
+plainly "not available: <why>" instead of showing invented numbers.
 
 All IRT numbers are in the logistic metric (D = 1).
 """
@@ -90,6 +90,9 @@ class ContentSection(_Dict):
     solver_seconds: float | None = None
     max_overlap: float | None = None
     overlap: tuple[tuple[str, str, int], ...] = ()
+    forms_note: str = ""
+    proposal: bool = False
+    fingerprint_findings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,7 @@ class ItemRow(_Dict):
     mh_delta: float | None = None
     ets_class: str = ""
     flags: tuple[str, ...] = ()
+    by_form: str = ""
 
 
 @dataclass(frozen=True)
@@ -427,3 +431,5 @@ class ReportData(_Dict):
     simulated_note: str = ""
     candidates: int | None = None
     pass_rate: float | None = None
+    administration: str = ""
+    proposal_note: str = ""

@@ -1,0 +1,183 @@
+"""Stage 5 of the build: information and CSEM per form, decision accuracy and consistency, and
+pass rates under the spec's pass rule."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from psychometrics.bank import bank_keys
+from psychometrics.classification import conditional_sem, lee, pass_rates, rudner
+from psychometrics.ctt import ItemAnalysis, item_analysis
+from psychometrics.irt.models import ItemParameters, expected_scores
+from psychometrics.irt.scoring import information_table, score_persons
+from psychometrics.program.build.analysis import ItemAnalyses, NotAvailable
+from psychometrics.program.build.cut import CutStage, form_parameters
+from psychometrics.program.build.inputs import ProgramInputs
+from psychometrics.program.build.irt import IRTResults
+
+THETA_GRID = np.round(np.arange(-4.0, 4.0001, 0.1), 10)
+MAX_CURVES = 12
+
+PASS_RULE_TEXT = {
+    "raw": "summed score at or above the raw cut of the form taken (the theta cut carried "
+    "through that form's TCC)",
+    "theta": "EAP theta at or above the theta cut",
+}
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """Stage 5's output.
+
+    Attributes
+    ----------
+    information, at_cut, at_target, csem_at_cut
+        Per form: information tables on the report's grid, at the cut and at the targets, and
+        the conditional SEM at the cut.
+    form_statistics
+        Per administered form: test-level classical statistics of its candidates.
+    decisions, method
+        Per form: decision accuracy and consistency, and the method used.
+    passed, pass_rates, pass_rule
+        Per candidate pass/fail under the spec's rule, the rates overall and by group, and the
+        rule in words.
+    item_curves
+        Model (and observed) curves of the flagged items on the forms.
+    notes
+        Section key -> a sentence.
+    """
+
+    information: Mapping[str, Any]
+    at_cut: Mapping[str, Any]
+    at_target: Mapping[str, Any]
+    csem_at_cut: Mapping[str, Any]
+    form_statistics: Mapping[str, ItemAnalysis]
+    decisions: Mapping[str, Any]
+    method: str
+    passed: np.ndarray | None
+    pass_rates: Any
+    pass_rule: str
+    item_curves: Mapping[str, dict[str, Any]]
+    notes: Mapping[str, str]
+
+
+def _passed(inputs: ProgramInputs, irt: IRTResults, cut: Any) -> np.ndarray:
+    admin = inputs.administration
+    rule = inputs.spec.cut_score.pass_rule if inputs.spec.cut_score else "raw"
+    if rule == "theta":
+        return np.asarray(irt.theta.theta) >= float(cut.theta_cut)
+    passed = np.zeros(admin.responses.n_persons, dtype=bool)
+    for fid in admin.forms:
+        mask = admin.takers(fid)
+        scores = admin.form_responses(fid).sum_scores()
+        passed[mask] = scores >= float(cut.raw_cuts[fid])
+    return passed
+
+
+def _item_curves(
+    inputs: ProgramInputs, analyses: ItemAnalyses | None, irt: IRTResults
+) -> dict[str, dict[str, Any]]:
+    """Model (and observed) curves of the flagged items on the forms, at most MAX_CURVES."""
+    reasons: dict[str, list[str]] = {}
+    on_forms = {i for items in inputs.form_items.values() for i in items}
+    if analyses is not None:
+        for res in analyses.by_form.values():
+            for it in res.items:
+                if it.item_id in on_forms and it.flags:
+                    reasons.setdefault(it.item_id, []).extend(str(f) for f in it.flags)
+        for res in analyses.dif.values():
+            for it in res.items:
+                if it.item_id in on_forms and it.ets_class in ("B", "C"):
+                    reasons.setdefault(it.item_id, []).append(f"DIF class {it.ets_class}")
+    for rep in irt.fit.values():
+        for it in rep.sx2.items:
+            if it.item_id in on_forms and np.isfinite(it.p) and it.p < 0.01:
+                shown = "< 0.0001" if it.p < 1e-4 else f"= {it.p:.4f}"
+                reasons.setdefault(it.item_id, []).append(f"S-X2 p {shown}")
+    curves = {}
+    for item_id in sorted(reasons)[:MAX_CURVES]:
+        p = irt.params.subset([item_id])
+        curve: dict[str, Any] = {
+            "theta": THETA_GRID,
+            "expected": expected_scores(p, THETA_GRID)[:, 0],
+            "reason": "; ".join(dict.fromkeys(reasons[item_id])),
+        }
+        for plot in irt.fit_plots.values():
+            if item_id in plot.item_ids:
+                j = list(plot.item_ids).index(item_id)
+                ok = np.asarray(plot.n)[:, j] > 0
+                curve["observed_theta"] = np.asarray(plot.bin_theta)[ok]
+                curve["observed"] = np.asarray(plot.observed)[ok, j]
+                break
+        curves[item_id] = curve
+    return curves
+
+
+def decide(
+    inputs: ProgramInputs,
+    analyses: ItemAnalyses | None,
+    irt: IRTResults,
+    cut_stage: CutStage,
+) -> Decisions:
+    """Stage 5: per-form precision, decision accuracy/consistency and pass rates."""
+    cut = cut_stage.cut
+    forms: dict[str, ItemParameters] = form_parameters(inputs, irt.params)
+    theta_cut = float(cut.theta_cut)
+    targets = np.asarray(inputs.spec.target_theta or (theta_cut,), dtype=float)
+    information, at_cut, at_target, csem = {}, {}, {}, {}
+    for fid, p in forms.items():
+        csem[fid] = conditional_sem(p, theta_cut)
+        information[fid] = information_table(p, THETA_GRID)
+        at_cut[fid] = information_table(p, np.array([theta_cut]))
+        at_target[fid] = information_table(p, targets).test_information
+    method = inputs.spec.decision.method if inputs.spec.decision else "rudner"
+    admin = inputs.administration
+    notes: dict[str, str] = {}
+    form_stats: dict[str, ItemAnalysis] = {}
+    decisions: dict[str, Any] = {}
+    keys = bank_keys(inputs.bank)
+    for fid, p in forms.items():
+        took = admin is not None and fid in admin.forms
+        if took:
+            sub = admin.form_responses(fid)
+            form_stats[fid] = item_analysis(sub, key=keys, omit_code=admin.spec.omit_code or "*")
+        if method == "lee":
+            decisions[fid] = lee(p, raw_cuts=[float(cut.raw_cuts[fid])])
+        elif not took:
+            notes["decisions"] = (
+                f"{fid}: no candidate took the form, so Lee's method (from the model, N(0, 1) "
+                "population) stands in for Rudner's there."
+            )
+            decisions[fid] = lee(p, raw_cuts=[float(cut.raw_cuts[fid])])
+        else:
+            scores = score_persons(sub, p, method="eap")
+            decisions[fid] = rudner(scores.theta, scores.se, cuts=[theta_cut])
+    if not decisions:
+        raise NotAvailable("no form could be evaluated")
+    rule = inputs.spec.cut_score.pass_rule if inputs.spec.cut_score else "raw"
+    passed = rates = None
+    if admin is not None and irt.theta is not None:
+        passed = _passed(inputs, irt, cut)
+        group = admin.spec.group
+        labels = admin.responses.groups.get(group) if group else None
+        rates = pass_rates(
+            passed.astype(float), cut=0.5, groups=None if labels is None else list(labels)
+        )
+    return Decisions(
+        information=information,
+        at_cut=at_cut,
+        at_target=at_target,
+        csem_at_cut=csem,
+        form_statistics=form_stats,
+        decisions=decisions,
+        method=method,
+        passed=passed,
+        pass_rates=rates,
+        pass_rule=PASS_RULE_TEXT[rule],
+        item_curves=_item_curves(inputs, analyses, irt),
+        notes=notes,
+    )

@@ -1,0 +1,117 @@
+"""Stage 6 of the build: the report folder, written beside the old one and swapped in whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from psychometrics.errors import InputError
+from psychometrics.fileio import make_temporary_dir
+
+REPORT_MARKERS = ("index.html", "manifest.json")
+
+
+def safe_name(text: str) -> str:
+    keep = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
+    return keep.strip(".") or "form"
+
+
+def default_out_dir(spec_path: Path, credential_id: str) -> Path:
+    """``reports/<credential-id>`` next to the ``specs/`` folder holding the spec, else in cwd."""
+    spec_dir = spec_path.resolve().parent
+    root = spec_dir.parent if spec_dir.name == "specs" else Path.cwd()
+    return root / "reports" / safe_name(credential_id)
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """Refuse anything but an empty folder or an earlier credkit report, or an unwritable place."""
+    if out_dir.exists() or out_dir.is_symlink():
+        if out_dir.is_symlink() or not out_dir.is_dir():
+            raise InputError(
+                "exists and is not a report folder; choose another --out", file=out_dir
+            )
+        entries = {p.name for p in out_dir.iterdir()}
+        if entries and not all(m in entries for m in REPORT_MARKERS):
+            raise InputError(
+                "exists and is not a credkit report (no index.html and manifest.json); credkit "
+                "build replaces only its own report folders: choose another --out",
+                file=out_dir,
+            )
+    for parent in out_dir.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise InputError(f"{parent} is a file, not a folder", file=out_dir, field="--out")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise InputError(f"cannot write in {parent}", file=out_dir, field="--out")
+            break
+
+
+def _form_documents(state) -> dict[str, dict[str, Any]]:
+    docs = {}
+    for fid, form in state.published_forms.items():
+        doc = form.to_dict()
+        doc["report_status"] = "proposal, not administered" if state.proposal else "published"
+        if state.cut is not None:
+            doc["theta_cut"] = float(state.cut.theta_cut)
+            doc["raw_cut"] = float(state.cut.raw_cuts[fid])
+        docs[fid] = doc
+    return docs
+
+
+def write_report_folder(state, report, html: str, out_dir: Path) -> None:
+    """Write index.html, forms/, params.csv, items.csv and manifest.json, then swap them in.
+
+    Everything goes into a new folder beside ``out_dir`` first; the old report is replaced only
+    when the new one is complete, so a failure leaves it as it was.
+    """
+    import yaml
+
+    from psychometrics.irt.params_io import params_to_csv
+    from psychometrics.report.collect import items_csv
+
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = make_temporary_dir(out_dir.parent, prefix=f".{out_dir.name}.tmp-")
+    except OSError as exc:
+        raise InputError(f"cannot write the report: {exc.strerror}", file=out_dir) from None
+    try:
+        (tmp / "index.html").write_text(html, encoding="utf-8")
+        forms_dir = tmp / "forms"
+        forms_dir.mkdir()
+        for fid, doc in _form_documents(state).items():
+            (forms_dir / f"{safe_name(fid)}.yaml").write_text(
+                yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100),
+                encoding="utf-8",
+            )
+        if state.params is not None:
+            (tmp / "params.csv").write_text(params_to_csv(state.params), encoding="utf-8")
+        (tmp / "items.csv").write_text(items_csv(report.items), encoding="utf-8")
+        (tmp / "manifest.json").write_text(
+            json.dumps(report.manifest.to_dict(), indent=2, default=str) + "\n", encoding="utf-8"
+        )
+        _swap_in(tmp, out_dir)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise InputError(f"cannot write the report: {exc.strerror or exc}", file=out_dir) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _swap_in(tmp: Path, out_dir: Path) -> None:
+    old = None
+    if out_dir.exists():
+        old = make_temporary_dir(out_dir.parent, prefix=f".{out_dir.name}.old-")
+        os.replace(out_dir, old / "previous")
+    try:
+        os.replace(tmp, out_dir)
+    except BaseException:
+        if old is not None:
+            os.replace(old / "previous", out_dir)
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
