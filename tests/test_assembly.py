@@ -360,9 +360,9 @@ def test_bad_information():
 
 
 def test_polish_keeps_every_constraint_and_never_lowers_the_maximin():
-    from psychometrics.assembly.solve import _build_units, _cap_ok, _validate
     from psychometrics.assembly.milp import solve_split, solve_usage
     from psychometrics.assembly.polish import polish
+    from psychometrics.assembly.solve import _build_units, _cap_ok, _validate
 
     info, outcome, level, seconds, rng = _bank(150, n_outcomes=5, seed=21)
     constraints = [CountConstraint(f"o{k}", outcome == k, 2, 4) for k in range(5)]

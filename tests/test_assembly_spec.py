@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -10,11 +11,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from psychometrics.program.proposal import assemble_spec, bank_problems, form_ids, write_forms
 from psychometrics.bank import dump_item, load_bank
 from psychometrics.cli import main
 from psychometrics.errors import InfeasibleError, InputError
 from psychometrics.irt.models import ItemParameters, item_information, test_characteristic_curve
+from psychometrics.program.proposal import assemble_spec, bank_problems, form_ids, write_forms
 from psychometrics.program.spec import check_spec, load_spec
 
 OUTCOMES = ("DA1", "DA2", "DA3")
@@ -153,11 +154,51 @@ def test_write_forms_yaml(spec_path, tmp_path):
     paths = write_forms(result, tmp_path / "out", spec=spec)
     assert [p.name for p in paths] == ["form-A.yaml", "form-B.yaml"]
     doc = yaml.safe_load(paths[0].read_text())
-    assert doc["form"] == "form-A" and doc["credential"] == "demo"
+    assert doc["format"] == "credkit-form/1" and doc["status"] == "proposal"
+    assert doc["form"] == "form-A" and doc["credential"] == "demo" and doc["published"] is None
     assert [i["id"] for i in doc["items"]] == list(result.forms[0].items)
-    assert {"id", "outcome", "key"} == set(doc["items"][0])
-    assert doc["cut"]["theta"] == -0.2 and len(doc["target"]) == 2
-    assert doc["metric"] == "logistic, D = 1"
+    assert [i["position"] for i in doc["items"]] == list(range(1, 10))
+    first = doc["items"][0]
+    assert {"position", "id", "outcome", "key", "content_sha256", "parameters_sha256"} == set(first)
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", first["content_sha256"])
+    record = doc["assembly"]
+    assert record["solver"].startswith("scipy.optimize.milp") and len(record["target"]) == 2
+    assert record["target"][0]["information"] == pytest.approx(
+        result.forms[0].information_at_target[0], rel=1e-5
+    )
+    assert {"credkit", "numpy", "scipy", "python"} <= set(record["versions"])
+
+
+def test_published_forms_are_never_replaced(spec_path, tmp_path):
+    from datetime import date
+
+    from psychometrics.bank import load_bank
+    from psychometrics.program.forms import load_forms, publish_forms
+
+    spec = load_spec(spec_path)
+    bank = load_bank(spec.bank)
+    result = assemble_spec(spec, time_limit=20)
+    out = tmp_path / "out"
+    write_forms(result, out, spec=spec)
+    published = publish_forms(out, bank=bank, credential_id="demo", on=date(2026, 1, 5))
+    assert [f.form_id for f in published] == ["form-A", "form-B"]
+    before = (out / "form-A.yaml").read_bytes()
+    with pytest.raises(InputError, match="published and frozen"):
+        write_forms(result, out, spec=spec)
+    assert (out / "form-A.yaml").read_bytes() == before
+    with pytest.raises(InputError, match="no proposed form to publish"):
+        publish_forms(out, bank=bank, credential_id="demo")
+    # new forms beside the published ones, under other ids
+    write_forms(result, out, spec=spec, ids=["form-C", "form-D"])
+    forms = load_forms(out)
+    assert {k: f.status for k, f in forms.items()} == {
+        "form-A": "published",
+        "form-B": "published",
+        "form-C": "proposal",
+        "form-D": "proposal",
+    }
+    assert forms["form-A"].published == date(2026, 1, 5)
+    assert forms["form-C"].item_ids == forms["form-A"].item_ids
 
 
 def test_infeasible_spec_raises_with_the_reason(spec_path):

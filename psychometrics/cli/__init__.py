@@ -10,7 +10,17 @@ from __future__ import annotations
 import click
 
 from psychometrics import __version__
-from psychometrics.cli import analysis, assembly, bank, build, calibrate, cutscore, scoring
+from psychometrics.cli import (
+    analysis,
+    assembly,
+    bank,
+    build,
+    calibrate,
+    cutscore,
+    forms,
+    retakes,
+    scoring,
+)
 from psychometrics.cli._common import CredkitGroup
 
 
@@ -24,5 +34,5 @@ def main() -> None:
     """
 
 
-for _module in (calibrate, scoring, bank, assembly, analysis, cutscore, build):
+for _module in (calibrate, scoring, bank, assembly, forms, analysis, cutscore, build, retakes):
     _module.register(main)

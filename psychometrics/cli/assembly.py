@@ -74,7 +74,7 @@ def spec_check(spec: str, as_json: bool, bank: bool) -> None:
     "out_dir",
     type=click.Path(file_okay=False),
     default=None,
-    help="Folder for <form_id>.yaml per form [default: forms/<credential id> next to SPEC].",
+    help="Folder for <form_id>.yaml per form [default: the spec's forms folder].",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
 @click.option(
@@ -86,6 +86,15 @@ def spec_check(spec: str, as_json: bool, bank: bool) -> None:
     help="Relative optimality gap to stop at (0.01 = within 1% of the optimum).",
 )  # fmt: skip
 @click.option("--qti", is_flag=True, help="Also write a QTI 3.0 test package <form_id>.zip.")
+@click.option(
+    "--ids", default=None,
+    help="Comma-separated ids of the new forms [default: form-A,form-B,...], e.g. to propose "
+    "forms beside published ones.",
+)  # fmt: skip
+@click.option(
+    "--publish", is_flag=True,
+    help="Publish the forms at once (as 'credkit forms publish' does) instead of proposing them.",
+)  # fmt: skip
 @click.option(
     "--seed", type=int, default=None,
     help="Accepted for reproducibility records; the MILP solve is deterministic.",
@@ -103,31 +112,57 @@ def assemble(
     qti: bool,
     seed: int | None,
     cut_theta: float | None,
+    ids: str | None,
+    publish: bool,
 ) -> None:
-    """Assemble the parallel forms SPEC asks for from its bank (maximin MILP, HiGHS).
+    """Propose the parallel forms SPEC asks for from its bank (maximin MILP, HiGHS).
 
-    Writes OUT/<form_id>.yaml per form: item ids in delivery order with outcome and key, the
-    blueprint, and the test information and TCC at the targets and at the cut. Infeasible
-    constraints give one message saying which group fails and by how much, and exit status 1.
+    Writes OUT/<form_id>.yaml per form as a proposal: item ids in delivery order with outcome,
+    key and content/parameter fingerprints, and the assembly record (solver, gap, test
+    information and TCC at the targets, package versions). Review the proposals, then freeze them
+    with `credkit forms publish SPEC` (or pass --publish); published forms are never replaced.
+    Infeasible constraints give one message saying which group fails and by how much, and exit
+    status 1.
     """
     from pathlib import Path
 
+    from psychometrics.bank import load_bank
+    from psychometrics.program.forms import publish_forms
     from psychometrics.program.proposal import assemble_spec, write_forms, write_qti
     from psychometrics.program.spec import load_spec
 
     if cut_theta is not None and not math.isfinite(cut_theta):
         raise UserError(f"--cut-theta must be a finite number, got {cut_theta}")
     loaded = load_spec(spec)
-    target = Path(out_dir) if out_dir else loaded.path.parent / "forms" / loaded.credential.id
+    new_ids = None
+    if ids is not None:
+        new_ids = [i.strip() for i in ids.split(",")]
+        if len(new_ids) != loaded.form.count or len(set(new_ids)) != len(new_ids):
+            raise UserError(
+                f"--ids: give {loaded.form.count} distinct comma-separated form ids "
+                f"(form.count), got {ids!r}"
+            )
+    target = Path(out_dir) if out_dir else loaded.forms.folder
     _check_out_dir(target, Path(loaded.bank))
+    bank = load_bank(loaded.bank)
     if not as_json:
         progress(f"assembling {loaded.form.count} form(s) of {loaded.form.length} items ...")
     with _solver_output_to_stderr():
-        result = assemble_spec(loaded, time_limit=time_limit, gap=gap, cut_theta=cut_theta)
+        result = assemble_spec(
+            loaded, bank=bank, time_limit=time_limit, gap=gap, cut_theta=cut_theta
+        )
     try:
-        paths = write_forms(result, target, spec=loaded)
+        paths = write_forms(result, target, spec=loaded, bank=bank, ids=new_ids)
+        if publish:
+            published = publish_forms(
+                target,
+                bank=bank,
+                credential_id=loaded.credential.id,
+                form_ids=[p.stem for p in paths],
+            )
+            paths = [f.path for f in published]
         if qti:
-            paths += write_qti(result, loaded, target)
+            paths += write_qti(result, loaded, target, bank=bank)
     except ImportError as exc:  # pragma: no cover - the bank's QTI writer is part of credkit
         raise UserError(f"--qti: the QTI writer is not available ({exc})") from None
     except OSError as exc:

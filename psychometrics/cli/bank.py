@@ -78,9 +78,9 @@ def lint_cmd(
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def stats_cmd(bank_dir: str, spec: str | None, as_json: bool) -> None:
     """Items by outcome x status x cognitive level, and (with --spec) where to write next."""
-    from psychometrics.program.spec import read_spec_info
     from psychometrics.bank.stats import bank_stats, format_stats
     from psychometrics.bank.store import load_bank
+    from psychometrics.program.spec import read_spec_info
 
     _require_bank(bank_dir)
     info = read_spec_info(spec) if spec is not None else None
@@ -134,9 +134,9 @@ def export_cmd(bank_dir, fmt, out, statuses, outcomes, spec) -> None:
     """Export the bank as a QTI 3.0 content package (zip) or a CSV file."""
     from psychometrics.bank.csvio import export_csv
     from psychometrics.bank.qti import export_qti
-    from psychometrics.program.spec import read_spec_info
     from psychometrics.bank.store import items_dir, load_bank
     from psychometrics.fileio import check_output_path
+    from psychometrics.program.spec import read_spec_info
 
     _require_bank(bank_dir)
     check_output_path(out, inputs=(spec,), field="--out")
