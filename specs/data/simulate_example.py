@@ -7,8 +7,9 @@ Run from the repository root (a few seconds)::
 
     python specs/data/simulate_example.py
 
-It reads the example spec (specs/data-analytics-fundamentals.yaml) and the bank (item_bank/),
-assembles the spec's forms with credkit, and writes next to this file:
+It reads the example spec (specs/data-analytics-fundamentals.yaml), the bank (item_bank/) and
+the program's published forms (specs/forms/data-analytics-fundamentals/, frozen by
+``credkit forms publish``), and writes next to this file:
 
 ``responses.csv``
     One row per candidate: ``person_id, form, group`` and one column per item on any form,
@@ -64,12 +65,19 @@ N_RATERS = 8
 HARSH_RATER_BIAS = 0.10
 
 
-def _assembled_forms(spec, bank):
-    """The spec's forms, assembled by credkit exactly as ``credkit build`` does."""
-    from psychometrics.program.build import assemble_from_spec
+def _published_forms(spec) -> dict[str, tuple[str, ...]]:
+    """The program's published forms: form id -> item ids in delivery order.
 
-    forms, _ = assemble_from_spec(spec, bank)
-    return forms
+    The data are simulated on the published forms, never on a fresh assembly: another solver
+    build may break ties differently, and candidates take the forms that were published.
+    """
+    from psychometrics.program.forms import load_forms
+
+    forms = load_forms(spec.forms.folder, credential_id=spec.credential.id)
+    published = {fid: f.item_ids for fid, f in forms.items() if f.is_published}
+    if not published:
+        raise SystemExit(f"no published forms in {spec.forms.folder}: publish them first")
+    return published
 
 
 def simulate(seed: int = SEED) -> dict:
@@ -83,7 +91,7 @@ def simulate(seed: int = SEED) -> dict:
     rng = np.random.default_rng(seed)
     spec = load_spec(SPEC)
     bank = load_bank(spec.bank)
-    forms = _assembled_forms(spec, bank)
+    forms = _published_forms(spec)
     form_ids = list(forms)
     all_items = sorted({i for items in forms.values() for i in items})
     params = bank_parameters(bank, item_ids=all_items)
@@ -202,9 +210,10 @@ Planted DIF (the report's fairness section should flag these):
 
 {planted}
 
-Regenerate with `python specs/data/simulate_example.py` (see its docstring for the model)
-whenever the bank's parameters or the assembly change: the candidates answer the forms that
-`credkit build` assembles, so that the report's per-form statistics cover them.
+The candidates answered the program's published forms (`specs/forms/data-analytics-fundamentals/`),
+and the panel rated {s["rated_form"]} as published. Regenerate with
+`python specs/data/simulate_example.py` (see its docstring for the model) only when new forms are
+published: the data never depend on re-running the assembly.
 """
 
 
