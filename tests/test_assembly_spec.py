@@ -15,8 +15,9 @@ from psychometrics.bank import dump_item, load_bank
 from psychometrics.cli import main
 from psychometrics.errors import InfeasibleError, InputError
 from psychometrics.irt.models import ItemParameters, item_information, test_characteristic_curve
+from psychometrics.program.check import check_spec_and_bank
 from psychometrics.program.proposal import assemble_spec, bank_problems, form_ids, write_forms
-from psychometrics.program.spec import check_spec, load_spec
+from psychometrics.program.spec import load_spec
 
 OUTCOMES = ("DA1", "DA2", "DA3")
 
@@ -221,7 +222,7 @@ def test_unknown_include_id_names_the_spec_line(spec_path):
     with pytest.raises(InputError) as info:
         assemble_spec(spec, time_limit=5)
     assert info.value.line == 18 and "item 'NOPE' is not in the bank" in str(info.value)
-    problems = check_spec(spec_path)
+    problems = check_spec_and_bank(spec_path)
     assert any(p.line == 18 and "NOPE" in p.message for p in problems)
 
 
@@ -240,11 +241,11 @@ def test_target_defaults_to_cut_and_method_cut_needs_a_target(spec_path, tmp_pat
 
 
 def test_spec_check_against_bank(spec_path):
-    assert [p for p in check_spec(spec_path) if p.severity == "error"] == []
+    assert [p for p in check_spec_and_bank(spec_path) if p.severity == "error"] == []
     _edit(spec_path, "    DA1: 3", "    DA1: {min: 3, max: 9}")
     _edit(spec_path, "  count: 2", "  count: 4")
     _edit(spec_path, "max_overlap: 0.34", "max_overlap: 0.0")
-    problems = [p for p in check_spec(spec_path) if p.severity == "error"]
+    problems = [p for p in check_spec_and_bank(spec_path) if p.severity == "error"]
     assert problems, "4 forms x 9 items without overlap need 36 distinct items; there are 33"
     assert any("need at least 36 distinct" in p.message for p in problems)
 
@@ -313,7 +314,7 @@ def test_spec_check_warns_about_bank_outcomes_the_spec_lacks(spec_path):
     _edit(spec_path, "  - {id: DA3, title: Three}\n", "")
     _edit(spec_path, "    DA3: {min: 2, max: 4}\n", "")
     _edit(spec_path, "DA2: {min: 2, max: 4}", "DA2: {min: 2, max: 6}")
-    problems = check_spec(spec_path)
+    problems = check_spec_and_bank(spec_path)
     warnings = [
         p for p in problems if "outcome 'DA3', which the spec does not declare" in p.message
     ]

@@ -43,7 +43,7 @@ def _write(tmp_path: Path, text: str, name: str = "spec.yaml") -> Path:
 
 
 def _errors(path: Path) -> list[str]:
-    return [str(p) for p in check_spec(path, bank=False) if p.severity == "error"]
+    return [str(p) for p in check_spec(path) if p.severity == "error"]
 
 
 def test_good_spec_loads_with_paths_resolved(tmp_path):
@@ -71,7 +71,7 @@ def test_example_spec_is_valid():
     assert spec.form.length == 40 and spec.form.count == 2 and spec.form.max_overlap == 0.25
     assert spec.form.blueprint["DA2"] == Range(6, 8)
     assert spec.bank.name == "item_bank"
-    assert [str(p) for p in check_spec(EXAMPLE, bank=False) if p.severity == "error"] == []
+    assert [str(p) for p in check_spec(EXAMPLE) if p.severity == "error"] == []
 
 
 @pytest.mark.parametrize(
@@ -127,7 +127,7 @@ def test_missing_required_block(tmp_path):
 
 def test_not_yaml_and_missing_file(tmp_path):
     path = _write(tmp_path, "credential: [unclosed\n")
-    problems = check_spec(path, bank=False)
+    problems = check_spec(path)
     assert len(problems) == 1 and "not valid YAML" in problems[0].message
     with pytest.raises(InputError, match="not valid YAML"):
         load_spec(path)
@@ -148,7 +148,7 @@ def test_outcome_without_blueprint_entry_is_a_warning(tmp_path):
         "  - {id: O2, title: Two}", "  - {id: O2, title: Two}\n  - {id: O3, title: X}"
     )
     path = _write(tmp_path, text)
-    problems = check_spec(path, bank=False)
+    problems = check_spec(path)
     assert [p.severity for p in problems] == ["warning"]
     assert "outcome 'O3' has no entry" in problems[0].message
 

@@ -11,7 +11,7 @@ import click
 
 from psychometrics.cli._common import UserError, echo_json, progress
 from psychometrics.errors import InputError
-from psychometrics.program.spec import check_spec
+from psychometrics.program.check import check_spec_and_bank
 
 
 @contextlib.contextmanager
@@ -52,7 +52,7 @@ def spec_check(spec: str, as_json: bool, bank: bool) -> None:
 
     Exit status 1 when there is any error (warnings alone exit 0).
     """
-    problems = check_spec(spec, bank=bank)
+    problems = check_spec_and_bank(spec, bank=bank)
     errors = [p for p in problems if p.severity == "error"]
     if as_json:
         echo_json({"ok": not errors, "problems": [p.to_dict() for p in problems]})

@@ -1309,17 +1309,9 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
     return spec
 
 
-def check_spec(path: str | os.PathLike[str], *, bank: bool = True) -> list[Problem]:
-    """Every problem of a spec: structure, values, paths and, with ``bank``, its fit to the bank.
-
-    Parameters
-    ----------
-    path
-        The spec file.
-    bank
-        Also load the bank and check that the forms can be built from it (eligible items per
-        outcome and level, forced items, enemies and sets; see
-        :func:`psychometrics.program.proposal.bank_problems`).
+def check_spec(path: str | os.PathLike[str]) -> list[Problem]:
+    """Every problem of a spec's structure, values and paths (see also
+    :func:`psychometrics.program.check.check_spec_and_bank`, which adds its fit to the bank).
 
     Returns
     -------
@@ -1327,13 +1319,14 @@ def check_spec(path: str | os.PathLike[str], *, bank: bool = True) -> list[Probl
         Errors and warnings in file order; empty when the spec is clean.
     """
     try:
-        spec, problems = parse_spec(path)
+        _, problems = parse_spec(path)
     except InputError as exc:
         return [Problem(exc.file or os.fspath(path), exc.line, exc.message)]
-    if spec is not None and bank:
-        from psychometrics.program.proposal import bank_problems
+    return sort_problems(problems)
 
-        problems = problems + bank_problems(spec)
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    """Problems in file order (by line, then as found)."""
     order = {id(p): i for i, p in enumerate(problems)}
     return sorted(problems, key=lambda p: (p.line if p.line is not None else 0, order[id(p)]))
 

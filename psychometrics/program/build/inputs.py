@@ -212,7 +212,7 @@ def check_inputs(
     InputError
         On the first disagreement, naming the file, line and item.
     """
-    _first_error(check_spec(spec_path, bank=False), log)
+    _first_error(check_spec(spec_path), log)
     spec = load_spec(spec_path)
     files: list[tuple[str, Path]] = [("spec", spec_path)]
     notes: dict[str, str] = {}
