@@ -22,6 +22,7 @@ from psychometrics.cli._common import UserError, echo_json
 from psychometrics.errors import InputError
 from psychometrics.irt.models import ItemParameters
 from psychometrics.irt.params_io import read_params
+from psychometrics.program.forms import FORM_FORMAT, read_form
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -46,7 +47,8 @@ def cutscore() -> None:
 
 
 def read_form_items(path: Path) -> tuple[str, ...]:
-    """Item ids of an assembled form file (``items:`` list of ids or of mappings with ``id``)."""
+    """Item ids of a form file: a published or proposed credkit form (its scored items), or any
+    YAML with an ``items:`` list of ids or of mappings with ``id``."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -62,6 +64,8 @@ def read_form_items(path: Path) -> tuple[str, ...]:
         raise InputError(f"invalid YAML: {problem}", file=path, line=line) from None
     except RecursionError:
         raise InputError("invalid YAML: nested too deeply", file=path) from None
+    if isinstance(data, dict) and data.get("format") == FORM_FORMAT:
+        return read_form(path).item_ids  # a published form: its scored items, in order
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
         raise InputError("expected a non-empty 'items:' list", file=path, field="items")
