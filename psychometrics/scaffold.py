@@ -34,8 +34,9 @@ SPEC_TEMPLATE = """\
 # Credential spec: {title}
 #
 # Describe the credential here. credkit reads this file to check the bank (`credkit spec check`),
-# assemble the forms (`credkit assemble`), set the cut score and build the validity report
-# (`credkit build specs/{cid}.yaml`). Every path below is relative to this file.
+# propose forms (`credkit assemble`), freeze them (`credkit forms publish`), set the cut score and
+# build the validity report on their administration (`credkit build specs/{cid}.yaml`). Every path
+# below is relative to this file.
 
 # --- What the credential certifies ----------------------------------------------------------
 credential:
@@ -67,7 +68,7 @@ outcomes:
 # --- The item bank: one YAML file per item under ../item_bank/items/ -------------------------
 bank: ../item_bank
 
-# --- The forms to assemble ---------------------------------------------------------------------
+# --- The forms to assemble (what `credkit assemble` proposes) -----------------------------------
 form:
   length: 20                 # items per form
   count: 1                   # parallel forms, assembled together
@@ -81,6 +82,11 @@ form:
   target:
     theta: [0.0]             # where information is maximized: put the cut score here
 
+# --- The published forms: frozen, fingerprinted; what candidates take ---------------------------
+# `credkit assemble` writes proposals here; review them, then `credkit forms publish` freezes them.
+# `credkit build` reads only published forms (it never re-assembles).
+forms: forms/{cid}/
+
 # --- The cut score -------------------------------------------------------------------------------
 # Either a theta on the bank's IRT scale (logistic metric, D = 1) ...
 cut_score:
@@ -88,17 +94,24 @@ cut_score:
   # ... or a standard-setting method and the panel's ratings, for example:
   # method: angoff
   # ratings: data/angoff_ratings.csv    # long format: rater,item_id,rating[,round]
+  # form: form-A                        # the published form the panel rated
   # round: 2
+  # pass_rule: raw                      # raw: summed score >= the form's raw cut; or theta
   # scale: {{slope: 10, intercept: 500, round: 0, min: 200, max: 800}}   # optional
 
-# --- The administration analysed by `credkit build` (uncomment when you have responses) ---------
-# administration:
-#   responses: data/responses.csv   # wide CSV: person_id, [form,] group, one column per item
-#   group: group                    # demographic column for DIF and pass rates
-#   focal: F
-#   reference: M
-#   omit_code: "*"                  # presented but not answered: scored wrong
-#   parameters: bank                # bank: the bank's IRT parameters; calibrate: re-estimate
+# --- Administrations: testing windows on the published forms (uncomment when you have responses)
+# administrations:
+#   - id: 2026-w1
+#     window: {{start: 2026-03-02, end: 2026-03-06}}
+#     responses: data/responses.csv # wide CSV: person_id, form, group, one column per item
+#     group: group                  # demographic column for DIF and pass rates
+#     focal: F
+#     reference: M
+#     omit_code: "*"                # presented but not answered: scored wrong
+#     parameters: bank              # bank: the bank's IRT parameters; calibrate: re-estimate
+
+# --- Retakes (`credkit retakes check`; optional) ------------------------------------------------
+# retakes: {{max_attempts: 3, wait_days: 30, max_overlap: 0.25}}
 
 # --- Decision accuracy and consistency -----------------------------------------------------------
 decision:
@@ -158,9 +171,9 @@ DATA_README = """\
 
 Put the files the spec's `administration` and `cut_score` blocks name here:
 
-- `responses.csv`: one row per candidate: `person_id`, optionally `form` and a demographic
-  column (e.g. `group`), then one column per item id holding the chosen option letter (a blank
-  cell = not presented, `*` = presented but not answered).
+- `responses.csv`: one row per candidate: `person_id`, `form` (the published form taken) and a
+  demographic column (e.g. `group`), then one column per item id holding the chosen option letter
+  (a blank cell = not presented: an item of another form; `*` = presented but not answered).
 - `angoff_ratings.csv`: the standard-setting panel's ratings, long format
   `rater,item_id,rating,round`.
 """

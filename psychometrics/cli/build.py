@@ -75,4 +75,8 @@ def init_command(
         return
     for path in result.files:
         click.echo(f"created {path}")
-    click.echo(f"next: edit {result.spec}, write items, then `credkit build {result.spec}`")
+    click.echo(
+        f"next: edit {result.spec}, write and calibrate items, `credkit assemble {result.spec}`, "
+        f"review and `credkit forms publish {result.spec}`, administer, then "
+        f"`credkit build {result.spec}`"
+    )
