@@ -418,15 +418,22 @@ def test_proposal_build_assembles_labelled_forms_and_analyses_no_candidate(propo
     assert "no candidate took the form" in _Sections(html)["decisions"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="decisions.decide overwrites notes['decisions'] per untaken form: only the last "
-    "form is named",
-)
 def test_proposal_decisions_note_names_every_form_nobody_took(proposal):
     note = _Sections(proposal[3].index.read_text())["decisions"]
     for fid in proposal[3].forms:
         assert f"{fid}: no candidate took the form" in note
+
+
+def test_proposal_build_with_angoff_ratings_says_why_there_is_no_cut(tmp_path):
+    # the panel rated the published form-A; a proposal's form-A is another test
+    spec = make_program(tmp_path / "prog", n_per_outcome=N_PER_OUTCOME, n_persons=60)
+    shutil.rmtree(tmp_path / "prog" / "specs" / "forms" / "test-cred")
+    _as_proposal(spec)
+    result = build(spec, log=_quiet)
+    status = {s.index: (s.status, s.message) for s in result.stages}
+    assert status[4][0] == "not available" and "set cut_score.theta" in status[4][1]
+    assert status[5] == ("not available", "needs a cut score")
+    assert result.cut is None and result.proposal
 
 
 # ---------------------------------------------------------------------- e. pass rule
@@ -560,11 +567,6 @@ def test_assemble_never_replaces_published_forms_and_proposes_beside_them(tmp_pa
     assert _snapshot(forms_dir) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/assembly.py prints (text and --json) the solver's default ids form-A, form-B "
-    "for forms written under --ids",
-)
 def test_assemble_output_names_the_forms_by_their_new_ids(tmp_path):
     spec = make_program(tmp_path / "prog", n_per_outcome=N_PER_OUTCOME, n_persons=50)
     new = tmp_path / "new"

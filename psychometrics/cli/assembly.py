@@ -128,7 +128,7 @@ def assemble(
 
     from psychometrics.bank import load_bank
     from psychometrics.program.forms import publish_forms
-    from psychometrics.program.proposal import assemble_spec, write_forms, write_qti
+    from psychometrics.program.proposal import assemble_spec, with_ids, write_forms, write_qti
     from psychometrics.program.spec import load_spec
 
     if cut_theta is not None and not math.isfinite(cut_theta):
@@ -151,8 +151,10 @@ def assemble(
         result = assemble_spec(
             loaded, bank=bank, time_limit=time_limit, gap=gap, cut_theta=cut_theta
         )
+    if new_ids is not None:
+        result = with_ids(result, new_ids)
     try:
-        paths = write_forms(result, target, spec=loaded, bank=bank, ids=new_ids)
+        paths = write_forms(result, target, spec=loaded, bank=bank)
         if publish:
             published = publish_forms(
                 target,

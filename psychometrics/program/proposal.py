@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ __all__ = [
     "bank_problems",
     "form_ids",
     "proposed_forms",
+    "with_ids",
     "write_forms",
     "write_qti",
 ]
@@ -463,6 +464,23 @@ def _versions() -> dict[str, str]:
     }
 
 
+def with_ids(assembly: SpecAssembly, ids: Sequence[str]) -> SpecAssembly:
+    """The same assembly with its forms renamed ``ids`` (in order), e.g. ``form-C, form-D`` to
+    propose new forms beside published ones.
+
+    Raises
+    ------
+    InputError
+        When the number of ids differs from the number of forms or an id repeats.
+    """
+    if len(ids) != len(assembly.forms) or len(set(ids)) != len(ids):
+        raise InputError(
+            f"give {len(assembly.forms)} distinct form ids, got {', '.join(ids)}", field="--ids"
+        )
+    forms = tuple(replace(f, id=new) for f, new in zip(assembly.forms, ids, strict=True))
+    return replace(assembly, forms=forms)
+
+
 def proposed_forms(
     assembly: SpecAssembly, *, spec: Spec, bank=None, ids: Sequence[str] | None = None
 ) -> list[PublishedForm]:
@@ -472,12 +490,10 @@ def proposed_forms(
     beside published ones.
     """
     bank = _load_bank(spec, bank)
-    if ids is not None and len(ids) != len(assembly.forms):
-        raise InputError(
-            f"{len(ids)} form id(s) given for {len(assembly.forms)} form(s)", field="--ids"
-        )
+    if ids is not None:
+        assembly = with_ids(assembly, ids)
     out = []
-    for k, form in enumerate(assembly.forms):
+    for form in assembly.forms:
         record = AssemblyRecord(
             solver="scipy.optimize.milp (HiGHS)",
             status=assembly.status,
@@ -493,7 +509,7 @@ def proposed_forms(
         )
         out.append(
             form_from_items(
-                form.id if ids is None else ids[k],
+                form.id,
                 form.items,
                 bank=bank,
                 credential_id=assembly.credential_id,
@@ -522,9 +538,10 @@ def write_forms(
     for form in forms:
         old = existing.get(form.form_id)
         if old is not None and old.is_published:
+            free = [f for f in form_ids(len(existing) + len(forms)) if f not in existing]
             raise InputError(
                 f"form {form.form_id} is published and frozen; propose new forms under other "
-                "ids (--ids form-C,form-D) or into another folder (--out)",
+                f"ids (--ids {','.join(free[: len(forms)])}) or into another folder (--out)",
                 file=old.path,
                 field="form",
             )

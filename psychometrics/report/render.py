@@ -160,7 +160,7 @@ def build_figures(data: ReportData) -> dict[str, Markup]:
         b = [r.b for r in data.items.rows if r.b is not None and r.forms]
         if not b:
             b = [r.b for r in data.items.rows if r.b is not None]
-        if data.items.person_theta or b:
+        if data.items.person_theta:  # candidates against items: nothing to show without them
             figs["wright"] = plots.wright_map(
                 data.items.person_theta, b, cut=data.theta_cut if data.theta_cut else None
             )

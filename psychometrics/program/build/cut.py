@@ -71,6 +71,8 @@ def set_cut(inputs: ProgramInputs, params: ItemParameters) -> CutStage:
     if cs.method is None:
         cut = set_cut_score(None, forms=forms, theta=cs.theta, scale=scale)
         return CutStage(cut, {})
+    if inputs.proposal and "standard_setting" in inputs.notes:
+        raise NotAvailable(inputs.notes["standard_setting"])
     ref = inputs.rated_form
     kwargs: dict[str, Any] = {"round": cs.round, "scale": scale, "reference_form": ref}
     if inputs.ratings is not None:

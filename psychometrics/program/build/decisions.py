@@ -137,6 +137,7 @@ def decide(
     method = inputs.spec.decision.method if inputs.spec.decision else "rudner"
     admin = inputs.administration
     notes: dict[str, str] = {}
+    untaken: list[str] = []
     form_stats: dict[str, ItemAnalysis] = {}
     decisions: dict[str, Any] = {}
     keys = bank_keys(inputs.bank)
@@ -148,7 +149,7 @@ def decide(
         if method == "lee":
             decisions[fid] = lee(p, raw_cuts=[float(cut.raw_cuts[fid])])
         elif not took:
-            notes["decisions"] = (
+            untaken.append(
                 f"{fid}: no candidate took the form, so Lee's method (from the model, N(0, 1) "
                 "population) stands in for Rudner's there."
             )
@@ -156,6 +157,8 @@ def decide(
         else:
             scores = score_persons(sub, p, method="eap")
             decisions[fid] = rudner(scores.theta, scores.se, cuts=[theta_cut])
+    if untaken:
+        notes["decisions"] = " ".join(untaken)
     if not decisions:
         raise NotAvailable("no form could be evaluated")
     rule = inputs.spec.cut_score.pass_rule if inputs.spec.cut_score else "raw"

@@ -184,8 +184,7 @@ def _ratings(spec: Spec, forms: Mapping[str, PublishedForm]):
     rated_form = cs.form
     if rated_form is not None and rated_form not in forms:
         raise InputError(
-            f"cut_score.form: '{rated_form}' is not a published form "
-            f"({', '.join(forms) or 'none'})",
+            f"'{rated_form}' is not a published form ({', '.join(forms) or 'none'})",
             file=spec.path,
             line=spec.line("cut_score", "form"),
             field="cut_score.form",
@@ -265,7 +264,15 @@ def check_inputs(
             f"      administration {admin.id}: {admin.responses.n_persons} candidates "
             f"({counts}), every response on its published form"
         )
-    ratings, rated_form = _ratings(spec, forms)
+    if proposal and spec.cut_score is not None and spec.cut_score.method in RATED_METHODS:
+        # the panel rated a published form; proposed forms of the same id are other tests
+        ratings, rated_form = None, None
+        notes["standard_setting"] = (
+            f"the panel's {spec.cut_score.method} ratings refer to a published form, and this "
+            "proposal build has none: set cut_score.theta for a report on proposed forms"
+        )
+    else:
+        ratings, rated_form = _ratings(spec, forms)
     if spec.cut_score is not None and spec.cut_score.ratings is not None:
         files.append(("ratings", Path(spec.cut_score.ratings)))
     if ratings is not None:
