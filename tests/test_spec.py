@@ -172,3 +172,73 @@ def test_to_dict_is_json(tmp_path):
     assert doc["form"]["blueprint"]["O2"] == {"min": 4, "max": 6}
     assert doc["bank"] == str((tmp_path / "bank").resolve())
     assert "lines" not in doc
+
+
+LIFECYCLE = (
+    GOOD
+    + """\
+forms: published/
+administrations:
+  - id: w1
+    window: {start: 2026-03-02, end: 2026-03-06}
+    responses: r1.csv
+  - id: w2
+    responses: r2.csv
+    form_column: booklet
+retakes: {max_attempts: 3, wait_days: 30, max_overlap: 0.25}
+"""
+)
+
+
+def test_lifecycle_blocks_load(tmp_path):
+    from datetime import date
+
+    path = _write(tmp_path, LIFECYCLE)
+    spec = load_spec(path)
+    assert spec.forms.folder == (tmp_path / "published").resolve()
+    assert spec.forms.proposal is False
+    assert [a.id for a in spec.administrations] == ["w1", "w2"]
+    assert spec.administration.id == "w2"  # the most recent is the last listed
+    assert spec.get_administration("w1").start == date(2026, 3, 2)
+    assert spec.get_administration("w1").end == date(2026, 3, 6)
+    assert spec.get_administration("w2").form_column == "booklet"
+    assert (spec.retakes.max_attempts, spec.retakes.wait_days) == (3, 30)
+    assert spec.retakes.max_overlap == 0.25
+    assert spec.cut_score.pass_rule == "raw"
+    with pytest.raises(InputError, match="no administration 'w9' .*w1, w2"):
+        spec.get_administration("w9")
+
+
+def test_forms_folder_defaults_next_to_the_spec(tmp_path):
+    spec = load_spec(_write(tmp_path, GOOD))
+    assert spec.forms.folder == (tmp_path / "forms" / "demo").resolve()
+    assert spec.administrations == () and spec.administration is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "fragment"),
+    [
+        ("  - id: w2\n", "  - id: w1\n", 23, "duplicate id 'w1'"),
+        ("{start: 2026-03-02,", "{start: 2026-13-02,", 21, "is not a valid date"),
+        ("{start: 2026-03-02,", "{start: March,", 21, "expected a date YYYY-MM-DD"),
+        ("end: 2026-03-06}", "end: 2026-03-01}", 21, "end 2026-03-01 is before start"),
+        ("  - id: w1\n    window", "  - window", 20, "each administration needs an 'id'"),
+        ("max_attempts: 3", "max_attempts: 0", 26, "max_attempts: must be >= 1"),
+        ("max_overlap: 0.25", "max_overlap: 1.5", 26, "max_overlap: must be >= 0 and <= 1"),
+        ("wait_days: 30", "wait: 30", 26, "unknown key 'wait'"),
+        ("forms: published/", "forms: {folder: published/, proposal: maybe}", 18, "true/false"),
+        ("  theta: -0.4\n", "  theta: -0.4\n  pass_rule: median\n", 18, "not one of raw, theta"),
+    ],
+)
+def test_lifecycle_block_errors_name_the_line(tmp_path, old, new, line, fragment):
+    text = textwrap.dedent(LIFECYCLE)
+    assert old in text
+    path = _write(tmp_path, text.replace(old, new, 1))
+    errors = _errors(path)
+    assert any(e.startswith(f"{path}:{line}: ") and fragment in e for e in errors), errors
+
+
+def test_administration_and_administrations_together_is_an_error(tmp_path):
+    text = LIFECYCLE + "administration:\n  responses: r1.csv\n"
+    errors = _errors(_write(tmp_path, text))
+    assert any("not both" in e for e in errors), errors
