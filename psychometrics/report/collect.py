@@ -48,7 +48,7 @@ from psychometrics.report.model import (
     StandardSettingSection,
     StructureSection,
 )
-from psychometrics.report.summary import RED, open_problems
+from psychometrics.report.summary import AMBER, GREEN, RED, open_problems
 
 FLAG_RULES = (
     "classical flags from the item analysis (hard: p < .20; easy: p > .95; low_rpbis: corrected "
@@ -680,8 +680,15 @@ def collect_report(
     return ReportData(
         credential=_credential(st.spec),
         manifest=manifest,
-        problems=_lifecycle_problems(st)
-        + open_problems(**sections, unavailable=unavailable, cut_from_method=cut_from_method),
+        problems=tuple(
+            sorted(
+                _lifecycle_problems(st)
+                + open_problems(
+                    **sections, unavailable=unavailable, cut_from_method=cut_from_method
+                ),
+                key=lambda p: _LEVEL_ORDER[p.level],
+            )
+        ),
         evidence=evidence_map(available, cut_from_method=cut_from_method),
         stages=tuple(stages),
         unavailable=unavailable,
@@ -715,7 +722,25 @@ def _lifecycle_problems(st) -> tuple[Problem, ...]:
         )
     for finding in st.fingerprints:
         out.append(Problem(RED, "forms", finding.message, "content"))
+    if not st.proposal and not st.fingerprints:
+        taken = (
+            ""
+            if st.administration is None
+            else "; every candidate's responses match the form taken"
+        )
+        out.append(
+            Problem(
+                GREEN,
+                "forms",
+                f"{', '.join(st.published_forms)} published; every item unchanged since "
+                f"publication{taken}",
+                "content",
+            )
+        )
     return tuple(out)
+
+
+_LEVEL_ORDER = {RED: 0, AMBER: 1, GREEN: 2}
 
 
 def _administration_note(st) -> str:
