@@ -267,8 +267,10 @@ def _extra_column(root: Path):
     path = root / "specs" / "data" / "responses.csv"
     header, rows = _read_csv(path)
     assert "T-0012" not in header  # in the bank, on no form
-    _write_csv(path, [*header, "T-0012"], [[*r, ""] for r in rows])
-    return path, 1, ["T-0012"]
+    # a blank column of another form is allowed (see below); an answered one is not
+    cells = [[*r, "A" if k == 1 else ""] for k, r in enumerate(rows)]
+    _write_csv(path, [*header, "T-0012"], cells)
+    return path, 3, ["T-0012", rows[1][0]]
 
 
 def _rating_off_rated_form(root: Path):
@@ -321,6 +323,15 @@ CASES = {
     "no-published-forms": _no_published_forms,
     "form-item-not-in-bank": _form_item_not_in_bank,
 }
+
+
+def test_a_blank_column_of_a_form_nobody_took_is_dropped(base, tmp_path):
+    root, spec = _copy(base, tmp_path, reports=False)
+    path = root / "specs" / "data" / "responses.csv"
+    header, rows = _read_csv(path)
+    _write_csv(path, [*header, "T-0012"], [[*r, ""] for r in rows])
+    result = build(spec, log=_quiet)
+    assert "T-0012" not in result.administration.responses.item_ids
 
 
 @pytest.mark.parametrize("previous", [True, False], ids=["previous-report", "first-build"])
@@ -626,3 +637,48 @@ def test_manifest_hashes_the_published_forms(base):
     for fid in ("form-A", "form-B"):
         path = root / "specs" / "forms" / "test-cred" / f"{fid}.yaml"
         assert by_path[str(path.relative_to(root))] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ------------------------------------------------- an item scored on one form, pretest on another
+
+
+def test_an_item_seeded_unscored_on_a_form_never_counts_for_its_candidates(base, tmp_path):
+    """T-0001 is scored on form-A. Seeding it, unscored and answered, on form-B must leave
+    every theta, raw score and decision exactly as they were (before the fix, theta used it)."""
+    from datetime import date
+
+    from psychometrics.bank import load_bank
+    from psychometrics.program.forms import form_from_items, read_form, write_form
+
+    root, spec = _copy(base, tmp_path, reports=False)
+    before = base[1]
+    forms_dir = root / "specs" / "forms" / "test-cred"
+    old_b = read_form(forms_dir / "form-B.yaml")
+    assert "T-0001" in read_form(forms_dir / "form-A.yaml").item_ids
+    assert "T-0001" not in old_b.presented_ids
+    (forms_dir / "form-B.yaml").unlink()
+    write_form(
+        form_from_items(
+            "form-B",
+            old_b.item_ids,
+            bank=load_bank(root / "item_bank"),
+            credential_id="test-cred",
+            status="published",
+            published=date(2026, 3, 1),
+            pretest=(*old_b.pretest_ids, "T-0001"),
+        ),
+        forms_dir,
+    )
+    path = root / "specs" / "data" / "responses.csv"
+    header, rows = _read_csv(path)
+    j = header.index("T-0001")
+    keys = _keys(root)
+    for k, row in enumerate(rows):
+        if row[1] == "form-B":  # half of form-B's candidates right, half wrong
+            row[j] = keys["T-0001"] if k % 2 else next(x for x in "ABCD" if x != keys["T-0001"])
+    _write_csv(path, header, rows)
+    after = build(spec, log=_quiet)
+    assert "T-0001" in after.administration.forms["form-B"].pretest_ids
+    np.testing.assert_allclose(after.theta.theta, before.theta.theta, rtol=0, atol=1e-12)
+    assert (after.passed == before.passed).all()
+    assert after.cut.raw_cuts == before.cut.raw_cuts

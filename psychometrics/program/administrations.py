@@ -1,11 +1,14 @@
 """Administrations: responses collected on published forms, checked against those forms.
 
-An administration (a testing window) is a responses file in which every candidate's row names the
-published form they took (a ``form`` column). :func:`read_administration` scores it against the
-bank's keys and checks it before anything is estimated:
+An administration (a testing window) is a responses file in which every candidate names the
+published form they took (a ``form`` column): a wide file (one row per candidate, one column per
+item) or a long one (``person_id,item_id,response,form``, one row per response).
+:func:`read_administration` scores it against the bank's keys and checks it before anything is
+estimated:
 
 - every form id in the file is a published form;
-- every item of a form taken has a column, and every item column belongs to a form taken;
+- every item of a form taken has a column; a column of an item on no form taken must be blank
+  (an export may carry the columns of forms nobody took in this window; they are dropped);
 - each candidate was presented exactly the items of their form (scored and seeded pretest
   items): no response to an item of another form, no blank on an item of their own form (an
   omitted answer is the omit code).
@@ -18,7 +21,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +31,7 @@ from psychometrics.bank.store import bank_keys
 from psychometrics.errors import InputError
 from psychometrics.program.forms import PublishedForm
 from psychometrics.program.spec import AdministrationSpec
-from psychometrics.responses import ResponseMatrix, read_responses
+from psychometrics.responses import NOT_PRESENTED, ResponseMatrix, read_responses
 
 __all__ = ["FORM_COLUMNS", "Administration", "read_administration", "responses_header"]
 
@@ -74,6 +77,26 @@ class Administration:
         form = self.forms[form_id]
         items = form.presented_ids if pretest else form.item_ids
         return self.responses.select_persons(self.takers(form_id)).select_items(items)
+
+    def scored_responses(self) -> ResponseMatrix:
+        """Every candidate's responses to the scored items of the form they took.
+
+        Columns are the scored items of all forms taken; a cell is *not presented* where the item
+        is not a scored item of that candidate's form (another form's item, or an item seeded
+        unscored on their form though scored on another), so a theta estimate uses exactly the
+        items that count on the form taken.
+        """
+        items = list(dict.fromkeys(i for f in self.forms.values() for i in f.item_ids))
+        sub = self.responses.select_items(items)
+        column = {item_id: j for j, item_id in enumerate(items)}
+        counts = np.zeros(sub.scores.shape, dtype=bool)
+        for fid, form in self.forms.items():
+            counts[np.ix_(self.takers(fid), [column[i] for i in form.item_ids])] = True
+        return replace(
+            sub,
+            scores=np.where(counts, sub.scores, NOT_PRESENTED).astype(sub.scores.dtype),
+            omitted=sub.omitted & counts,
+        )
 
     def counts(self) -> dict[str, int]:
         """Candidates per form taken."""
@@ -149,19 +172,35 @@ def read_administration(
     """
     path = Path(admin.responses)
     header = responses_header(path)
-    form_column = _form_column(admin, header, field)
-    if admin.group and admin.group not in header:
-        raise InputError(
-            f"group column '{admin.group}' is not in the responses header",
-            file=path,
-            line=1,
-            field=f"{field}.group",
-        )
-    groups = [g for g in (admin.group, form_column) if g]
-    groups = list(dict.fromkeys(groups))
+    long = {"person_id", "item_id", "response"} <= {h.lower() for h in header}
     omit = admin.omit_code if admin.omit_code is not None else "*"
-    responses = read_responses(path, group=groups, key=bank_keys(bank), omit_code=omit)
-    form_of = np.asarray(responses.groups[form_column]).astype(str)
+    keys = bank_keys(bank)
+    if long:
+        if "form" not in {h.lower() for h in header}:
+            raise InputError(
+                "long responses need a 'form' column naming the published form taken",
+                file=path,
+                line=1,
+            )
+        form_column = "form"
+        groups = [admin.group] if admin.group else []
+        responses = read_responses(path, group=groups, key=keys, omit_code=omit, long=True)
+        form_of = np.asarray(responses.forms).astype(str)
+    else:
+        form_column = _form_column(admin, header, field)
+        if admin.group and admin.group not in header:
+            raise InputError(
+                f"group column '{admin.group}' is not in the responses header",
+                file=path,
+                line=1,
+                field=f"{field}.group",
+            )
+        groups = list(dict.fromkeys(g for g in (admin.group, form_column) if g))
+        responses = read_responses(path, group=groups, key=keys, omit_code=omit)
+        form_of = np.asarray(responses.groups[form_column]).astype(str)
+
+    def line(row: int) -> int | None:  # wide files: data row r is on line r + 2
+        return None if long else row + 2
 
     taken = list(dict.fromkeys(form_of.tolist()))
     unknown = [f for f in taken if f not in forms]
@@ -173,7 +212,7 @@ def read_administration(
             f"candidate {responses.person_ids[row]} took form '{unknown[0]}', which is not a "
             f"published form (published: {published}; {n_rows} row(s) name unpublished forms)",
             file=path,
-            line=row + 2,
+            line=line(row),
             field=form_column,
         )
     taken_forms = {fid: forms[fid] for fid in forms if fid in taken}
@@ -183,22 +222,28 @@ def read_administration(
         if missing:
             raise InputError(
                 f"{fid} item {missing[0]} (position {form.presented_ids.index(missing[0]) + 1}) "
-                "has "
-                f"no column in the responses ({len(missing)} item(s) of {fid} missing)",
+                f"has {'no response' if long else 'no column'} in the responses "
+                f"({len(missing)} item(s) of {fid} missing)",
                 file=path,
-                line=1,
+                line=None if long else 1,
                 field=missing[0],
             )
     on_taken = {i for f in taken_forms.values() for i in f.presented_ids}
     extra = [i for i in responses.item_ids if i not in on_taken]
-    if extra:
+    answered = [i for i in extra if responses.presented[:, columns[i]].any()]
+    if answered:
+        item_id = answered[0]
+        row = int(np.flatnonzero(responses.presented[:, columns[item_id]])[0])
         raise InputError(
-            f"column '{extra[0]}' is on none of the forms taken ({', '.join(taken_forms)}); "
-            f"{len(extra)} such column(s)",
+            f"candidate {responses.person_ids[row]} has a response to {item_id}, which is on "
+            f"none of the forms taken ({', '.join(taken_forms)}); {len(answered)} such item(s)",
             file=path,
-            line=1,
-            field=extra[0],
+            line=line(row),
+            field=item_id,
         )
+    if extra:  # blank columns of forms nobody took in this window
+        responses = responses.select_items([i for i in responses.item_ids if i in on_taken])
+        columns = {item_id: j for j, item_id in enumerate(responses.item_ids)}
     expected = np.zeros((responses.n_persons, responses.n_items), dtype=bool)
     for fid, form in taken_forms.items():
         cols = [columns[i] for i in form.presented_ids]
@@ -223,7 +268,7 @@ def read_administration(
         raise InputError(
             f"{what} ({int(wrong.sum())} such cell(s) in {n_people} row(s))",
             file=path,
-            line=r + 2,
+            line=line(r),
             field=item_id,
         )
     return Administration(

@@ -189,9 +189,8 @@ def estimate(inputs: ProgramInputs, *, log: Callable[[str], None]) -> IRTResults
             log(f"      {notes['parameters']}")
     theta = fit = plots = dims = None
     if admin is not None:
-        scored = {i for f in admin.forms.values() for i in f.item_ids}
-        used = [i for i in admin.responses.item_ids if i in scored]
-        theta = score_persons(admin.responses.select_items(used), params.subset(used))
+        scored = admin.scored_responses()
+        theta = score_persons(scored, params.subset(scored.item_ids))
         fit, plots, dims = _fit_forms(inputs, params, notes, unavailable)
     return IRTResults(
         params=params,
