@@ -524,7 +524,8 @@ def test_common_items_are_pooled_over_both_forms(base):
 
 def test_assemble_never_replaces_published_forms_and_proposes_beside_them(tmp_path):
     root = tmp_path / "prog"
-    spec = make_program(root, n_per_outcome=N_PER_OUTCOME, n_persons=50, cut="theta")
+    # 24 items per outcome: room for new forms that share at most 3 items with each published one
+    spec = make_program(root, n_per_outcome=24, n_persons=50, cut="theta")
     forms_dir = root / "specs" / "forms" / "test-cred"
     before = _snapshot(forms_dir)
     runner = CliRunner()
@@ -543,9 +544,13 @@ def test_assemble_never_replaces_published_forms_and_proposes_beside_them(tmp_pa
     wrote = [f"wrote {new / f'{name}.yaml'}" for name in ("form-C", "form-D")]
     assert res.stdout.splitlines()[-2:] == wrote
     assert _snapshot(forms_dir) == before
+    published = {fid: {_item_id(k) for k in nums} for fid, nums in form_members(24).items()}
     for name in ("form-C", "form-D"):
         doc = yaml.safe_load((new / f"{name}.yaml").read_text())
         assert doc["form"] == name and doc["status"] == "proposal" and doc["published"] is None
+        # a new test: at most max_overlap (25% of 12 = 3 items) shared with each published form
+        items = {i["id"] for i in doc["items"]}
+        assert all(len(items & old) <= 3 for old in published.values()), name
 
     # the same program with its forms folder at the proposals: list, publish, verify
     other = root / "specs" / "other.yaml"
@@ -579,7 +584,7 @@ def test_assemble_never_replaces_published_forms_and_proposes_beside_them(tmp_pa
 
 
 def test_assemble_output_names_the_forms_by_their_new_ids(tmp_path):
-    spec = make_program(tmp_path / "prog", n_per_outcome=N_PER_OUTCOME, n_persons=50)
+    spec = make_program(tmp_path / "prog", n_per_outcome=24, n_persons=50)
     new = tmp_path / "new"
     args = ["assemble", str(spec), "--ids", "form-C,form-D", "--out", str(new), "--json"]
     res = CliRunner().invoke(main, [*args, "--time-limit", "10"])

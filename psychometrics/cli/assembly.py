@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 import sys
 
 import click
@@ -127,32 +128,43 @@ def assemble(
     from pathlib import Path
 
     from psychometrics.bank import load_bank
-    from psychometrics.program.forms import publish_forms
-    from psychometrics.program.proposal import assemble_spec, with_ids, write_forms, write_qti
+    from psychometrics.program.forms import load_forms, publish_forms
+    from psychometrics.program.proposal import (
+        assemble_spec,
+        form_ids,
+        with_ids,
+        write_forms,
+        write_qti,
+    )
     from psychometrics.program.spec import load_spec
 
     if cut_theta is not None and not math.isfinite(cut_theta):
         raise UserError(f"--cut-theta must be a finite number, got {cut_theta}")
     loaded = load_spec(spec)
-    new_ids = None
-    if ids is not None:
-        new_ids = [i.strip() for i in ids.split(",")]
-        if len(new_ids) != loaded.form.count or len(set(new_ids)) != len(new_ids):
-            raise UserError(
-                f"--ids: give {loaded.form.count} distinct comma-separated form ids "
-                f"(form.count), got {ids!r}"
-            )
     target = Path(out_dir) if out_dir else loaded.forms.folder
     _check_out_dir(target, Path(loaded.bank))
+    in_target = load_forms(target)
+    # new forms must be new tests: limited overlap with every form already published
+    published = {
+        fid: f
+        for folder in (loaded.forms.folder, target)
+        for fid, f in (in_target if folder == target else load_forms(folder)).items()
+        if f.is_published
+    }
+    new_ids = _new_form_ids(ids, loaded.form.count, in_target, form_ids)
     bank = load_bank(loaded.bank)
     if not as_json:
         progress(f"assembling {loaded.form.count} form(s) of {loaded.form.length} items ...")
     with _solver_output_to_stderr():
         result = assemble_spec(
-            loaded, bank=bank, time_limit=time_limit, gap=gap, cut_theta=cut_theta
+            loaded,
+            bank=bank,
+            time_limit=time_limit,
+            gap=gap,
+            cut_theta=cut_theta,
+            published={fid: f.presented_ids for fid, f in published.items()},
         )
-    if new_ids is not None:
-        result = with_ids(result, new_ids)
+    result = with_ids(result, new_ids)
     try:
         paths = write_forms(result, target, spec=loaded, bank=bank)
         if publish:
@@ -183,6 +195,39 @@ def assemble(
         click.echo(f"  {form.id}: {len(form.items)} items, {info}")
     for path in paths:
         click.echo(f"wrote {path}")
+
+
+_FORM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def _new_form_ids(ids: str | None, count: int, existing, default_ids) -> list[str]:
+    """The ids the new forms get, checked before solving: well formed, distinct, and not a form
+    published in the folder they go to (``existing``: form id -> form)."""
+    published = {fid for fid, f in existing.items() if f.is_published}
+    if ids is None:
+        new = list(default_ids(count))
+    else:
+        new = [i.strip() for i in ids.split(",")]
+        if len(new) != count or len(set(new)) != len(new):
+            raise UserError(
+                f"--ids: give {count} distinct comma-separated form ids (form.count), got {ids!r}"
+            )
+    for form_id in new:
+        if not _FORM_ID.fullmatch(form_id) or form_id.lower().endswith((".yaml", ".yml")):
+            raise UserError(
+                f"--ids: {form_id!r} is not a form id (1-64 letters, digits, '.', '_' or '-', "
+                "without a .yaml ending)"
+            )
+    taken = [f for f in new if f in published]
+    if taken:
+        free = [f for f in default_ids(len(published) + count) if f not in published]
+        raise InputError(
+            f"{', '.join(taken)} published and frozen; propose the new forms under other ids "
+            f"(--ids {','.join(free[:count])}) or into another folder (--out)",
+            file=existing[taken[0]].path,
+            field="--ids" if ids is not None else "form",
+        )
+    return new
 
 
 def _check_out_dir(target, bank) -> None:

@@ -12,7 +12,7 @@ cut. :func:`write_forms` writes them as proposals (``<form_id>.yaml``, see
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -222,7 +222,12 @@ def _item_params(items) -> tuple[ItemParameters | None, np.ndarray]:
     return params, calibrated
 
 
-def _inputs(spec: Spec, bank, target: tuple[float, ...]) -> _Inputs:
+def _inputs(
+    spec: Spec,
+    bank,
+    target: tuple[float, ...],
+    published: Mapping[str, Sequence[str]] | None = None,
+) -> _Inputs:
     items = tuple(bank)
     n = len(items)
     form = spec.form
@@ -252,6 +257,16 @@ def _inputs(spec: Spec, bank, target: tuple[float, ...]) -> _Inputs:
             rng.max,
         )
         for lvl, rng in form.cognitive_levels.items()
+    ]
+    # a new form shares with each published form at most what two new forms may share
+    constraints += [
+        CountConstraint(
+            f"overlap with published {fid}",
+            np.array([it.id in set(ids) for it in items], dtype=bool),
+            0,
+            form.max_overlap_items,
+        )
+        for fid, ids in (published or {}).items()
     ]
     pairs = set()
     for k, it in enumerate(items):
@@ -369,6 +384,7 @@ def assemble_spec(
     gap: float = 0.01,
     cut_theta: float | None = None,
     method: str = "auto",
+    published: Mapping[str, Sequence[str]] | None = None,
 ) -> SpecAssembly:
     """Assemble the forms a spec asks for from its bank.
 
@@ -384,6 +400,14 @@ def assemble_spec(
         The cut on the theta scale when the spec sets it by a method (the standard setting
         computed it); default the spec's ``cut_score.theta``. Used as the target when
         ``form.target.theta`` is not set, and for the information and TCC at the cut.
+    published
+        Forms already published (form id -> item ids): every new form shares at most
+        ``form.max_overlap`` of its items with each of them, as with each other, so that new
+        forms are new tests (and retakers can be given one).
+
+    Returns
+    -------
+    SpecAssembly
 
     Raises
     ------
@@ -395,7 +419,7 @@ def assemble_spec(
     """
     bank = _load_bank(spec, bank)
     target, cut = _targets(spec, cut_theta)
-    inputs = _inputs(spec, bank, target)
+    inputs = _inputs(spec, bank, target, published)
     result = assemble_forms(**inputs.kwargs, time_limit=time_limit, gap=gap, method=method)
     if not result.success:
         message = result.message
