@@ -687,3 +687,24 @@ def test_an_item_seeded_unscored_on_a_form_never_counts_for_its_candidates(base,
     np.testing.assert_allclose(after.theta.theta, before.theta.theta, rtol=0, atol=1e-12)
     assert (after.passed == before.passed).all()
     assert after.cut.raw_cuts == before.cut.raw_cuts
+
+
+def test_proposal_build_reports_the_proposals_under_review(tmp_path):
+    from psychometrics.bank import load_bank
+    from psychometrics.program.forms import form_from_items, write_form
+
+    root = tmp_path / "prog"
+    spec = make_program(root, n_per_outcome=N_PER_OUTCOME, n_persons=60, cut="theta")
+    folder = root / "specs" / "forms" / "test-cred"
+    shutil.rmtree(folder)
+    bank = load_bank(root / "item_bank")
+    chosen = [_item_id(k) for k in (*range(13, 19), *range(1, 7))]  # O2 first, then O1
+    write_form(
+        form_from_items("form-R", chosen, bank=bank, credential_id="test-cred"),
+        folder,
+    )
+    _as_proposal(spec)
+    result = build(spec, log=_quiet)
+    assert result.proposal and result.assembly is None  # nothing was assembled
+    assert result.forms == {"form-R": tuple(chosen)}
+    assert "proposals (under review)" in _Sections(result.index.read_text())["content"]

@@ -221,6 +221,8 @@ def test_forms_folder_defaults_next_to_the_spec(tmp_path):
         ("  - id: w2\n", "  - id: w1\n", 23, "duplicate id 'w1'"),
         ("{start: 2026-03-02,", "{start: 2026-13-02,", 21, "is not a valid date"),
         ("{start: 2026-03-02,", "{start: March,", 21, "expected a date YYYY-MM-DD"),
+        ("{start: 2026-03-02,", "{start: 2026-03-02 09:00:00,", 21, "expected a date YYYY"),
+        ("{start: 2026-03-02,", "{start: 20260302,", 21, "expected a date YYYY-MM-DD"),
         ("end: 2026-03-06}", "end: 2026-03-01}", 21, "end 2026-03-01 is before start"),
         ("  - id: w1\n    window", "  - window", 20, "each administration needs an 'id'"),
         ("max_attempts: 3", "max_attempts: 0", 26, "max_attempts: must be >= 1"),

@@ -16,9 +16,10 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -351,6 +352,12 @@ class Spec:
     def administration(self) -> AdministrationSpec | None:
         """The most recent administration (the last listed), or None."""
         return self.administrations[-1] if self.administrations else None
+
+    def administration_field(self, admin: AdministrationSpec) -> str:
+        """How messages name ``admin``'s block: ``administration`` or ``administrations[k]``."""
+        if ("administration",) in self.lines and ("administrations",) not in self.lines:
+            return "administration"
+        return f"administrations[{self.administrations.index(admin)}]"
 
     def get_administration(self, admin_id: str | None) -> AdministrationSpec | None:
         """The administration ``admin_id`` (None = the most recent).
@@ -1183,16 +1190,21 @@ def _parse_admins(check: _Checker, top: Mapping[str, Any]) -> tuple[Administrati
     return tuple(out)
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _iso_date(check: _Checker, value: Any, path: Key) -> date | None:
     if value is None:
         return None
-    if isinstance(value, date):
+    if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        check.error(path, f"{_dotted(path)}: expected a date YYYY-MM-DD, got {value!r}")
-        return None
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    check.error(path, f"{_dotted(path)}: expected a date YYYY-MM-DD, got {value!r}")
+    return None
 
 
 def _parse_admin(

@@ -149,8 +149,9 @@ def _content(st) -> ContentSection | None:
 def _forms_note(st) -> str:
     if st.proposal:
         return (
-            "These forms were assembled for this report as proposals and were never "
-            "administered; no candidate data describe them."
+            "These forms are proposals ("
+            + ("assembled for this report" if st.assembly is not None else "under review")
+            + "); they were never administered and no candidate data describe them."
         )
     parts = []
     for f in st.published_forms.values():
@@ -698,8 +699,8 @@ def collect_report(
         pass_rate=_f(st.pass_rates.overall) if st.pass_rates is not None else None,
         administration=_administration_note(st),
         proposal_note=(
-            "The forms in this report are proposals assembled for it; they were never "
-            "administered and no candidate took them."
+            "The forms in this report are proposals; they were never administered and no "
+            "candidate took them."
             if st.proposal
             else ""
         ),
@@ -715,8 +716,8 @@ def _lifecycle_problems(st) -> tuple[Problem, ...]:
             Problem(
                 RED,
                 "forms",
-                "proposal build: the forms were assembled for this report and never "
-                "administered; publish forms and analyse their administration",
+                "proposal build: the forms are proposals that were never administered; "
+                "publish forms and analyse their administration",
                 "content",
             )
         )

@@ -41,7 +41,8 @@ class ProgramInputs:
         The forms the report covers, by id: the published forms, or in a proposal build the
         proposed ones (see ``proposal``).
     proposal
-        True when the forms are proposals assembled for this report and were never administered.
+        True when the forms are proposals (from the forms folder, or assembled for this report)
+        that were never administered.
     assembly
         The assembly result of a proposal build (None otherwise).
     fingerprints
@@ -106,11 +107,8 @@ def _check_bank(spec: Spec, log: Callable[[str], None]) -> tuple[Bank, LintRepor
     return bank, lint
 
 
-def _published_forms(spec: Spec, bank: Bank) -> dict[str, PublishedForm]:
-    folder = spec.forms.folder
-    forms = load_forms(folder, credential_id=spec.credential.id)
-    published = {fid: f for fid, f in forms.items() if f.is_published}
-    for form in published.values():
+def _check_form_items(forms: Mapping[str, PublishedForm], spec: Spec, bank: Bank) -> None:
+    for form in forms.values():
         for it in form.items:
             if it.item_id not in bank:
                 raise InputError(
@@ -128,7 +126,6 @@ def _published_forms(spec: Spec, bank: Bank) -> dict[str, PublishedForm]:
                     line=form.lines.get(it.position),
                     field="items",
                 )
-    return published
 
 
 def _proposed_forms(spec: Spec, bank: Bank, log: Callable[[str], None]):
@@ -218,7 +215,8 @@ def check_inputs(
     bank, lint = _check_bank(spec, log)
     files += [("item", i.path) for i in bank if i.path is not None]
 
-    forms: dict[str, PublishedForm] = _published_forms(spec, bank)
+    on_disk = load_forms(spec.forms.folder, credential_id=spec.credential.id)
+    forms = {fid: f for fid, f in on_disk.items() if f.is_published}
     assembly, proposal = None, False
     if not forms:
         if not spec.forms.proposal:
@@ -230,9 +228,14 @@ def check_inputs(
                 line=spec.lines.get(("forms",)),
                 field="forms",
             )
-        forms, assembly = _proposed_forms(spec, bank, log)
         proposal = True
-    else:
+        forms = dict(on_disk)  # the proposals under review, else new ones assembled now
+        if forms:
+            log(f"      PROPOSAL build: the proposed forms {', '.join(forms)}; never administered")
+        else:
+            forms, assembly = _proposed_forms(spec, bank, log)
+    _check_form_items(forms, spec, bank)
+    if not proposal:
         files += [("published form", f.path) for f in forms.values() if f.path is not None]
         log(
             "      published forms: "
@@ -255,8 +258,7 @@ def check_inputs(
             "never administered"
         )
     elif admin_spec is not None:
-        index = spec.administrations.index(admin_spec)
-        field = "administration" if "administration" in spec.lines else f"administrations[{index}]"
+        field = spec.administration_field(admin_spec)
         admin = read_administration(admin_spec, forms=forms, bank=bank, field=field)
         files.append(("responses", Path(admin_spec.responses)))
         counts = ", ".join(f"{fid}: {n}" for fid, n in admin.counts().items())
