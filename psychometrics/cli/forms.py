@@ -42,13 +42,25 @@ def _date(value: str | None) -> date | None:
     help="Publish only this proposal (repeatable) [default: every proposal in the folder].",
 )  # fmt: skip
 @click.option("--date", "on", help="Publication date YYYY-MM-DD [default: today].")
+@click.option(
+    "--accept-changes", is_flag=True,
+    help="Publish even if items changed in the bank (content, IRT parameters or outcome) since "
+    "the proposal was written; their current values are frozen. Without it such a proposal is "
+    "refused, listing the items.",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the published forms as JSON only.")
-def publish_cmd(spec: str, form_ids: tuple[str, ...], on: str | None, as_json: bool) -> None:
+def publish_cmd(
+    spec: str, form_ids: tuple[str, ...], on: str | None, accept_changes: bool, as_json: bool
+) -> None:
     """Freeze the proposed forms in SPEC's forms folder.
 
     Each form file then records the date and, for every item, sha256 fingerprints of its content
-    and IRT parameters as the bank holds them now. Published forms are never re-assembled or
-    overwritten; `credkit build` reads them and reports any item changed since.
+    and IRT parameters as the bank holds them now, in the order and with the scored/pretest flags
+    the proposal has. A proposal whose items changed in the bank since it was written (so not
+    what was reviewed) is refused unless --accept-changes; so is one with a scored item that is
+    missing from the bank or uncalibrated. Either every chosen proposal is published or none is.
+    Published forms are never re-assembled or overwritten; `credkit build` reads them and reports
+    any item changed since.
     """
     from psychometrics.program.forms import publish_forms
 
@@ -59,6 +71,7 @@ def publish_cmd(spec: str, form_ids: tuple[str, ...], on: str | None, as_json: b
         credential_id=loaded.credential.id,
         form_ids=form_ids or None,
         on=_date(on),
+        accept_changes=accept_changes,
     )
     if as_json:
         echo_json({"published": [f.to_dict() for f in published]})

@@ -22,8 +22,8 @@ import math
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -674,8 +674,15 @@ def publish_forms(
     credential_id: str,
     form_ids: Sequence[str] | None = None,
     on: date | None = None,
+    accept_changes: bool = False,
 ) -> list[PublishedForm]:
     """Freeze the proposals in ``folder``: fingerprints taken from ``bank`` now, the date set.
+
+    Each proposal keeps its items exactly as reviewed: the delivery order, the positions and the
+    ``scored`` flags (seeded pretest items stay where they are). Only the fingerprints (and the
+    outcome and key recorded beside them) are taken from the bank again, and the status and the
+    date set. Either every chosen proposal is published or, when anything fails (a refusal below,
+    a full disk), none is: the files are replaced together, with rollback.
 
     Parameters
     ----------
@@ -686,25 +693,39 @@ def publish_forms(
     credential_id
         The spec's credential.
     form_ids
-        Which proposals to publish (default: every proposal in the folder).
+        Which proposals to publish, in this order (default: every proposal in the folder, in
+        file-name order). A repeated id counts once.
     on
         The publication date (default: today).
+    accept_changes
+        Publish even when an item's content, IRT parameters or outcome in the bank differ from
+        what the proposal recorded (what the reviewers saw); the bank's current values are then
+        frozen. Without it such a proposal is refused.
 
     Returns
     -------
     list of PublishedForm
-        The forms published, in form-id order. Every file is checked before any is written.
+        The forms published, in the order above. Every proposal is checked before any file is
+        written.
 
     Raises
     ------
     InputError
-        When there is no proposal to publish, a named form is missing or already published, or
-        a proposal's item has left the bank.
+        When there is no proposal to publish; a named form is missing or already published; a
+        proposal's item is missing from the bank, or is scored and has no IRT parameters there;
+        an item changed in the bank since it was proposed (unless ``accept_changes``); ``on`` is
+        not a date. Each names the form file, and the item's line where there is one.
+    OSError
+        When a form file cannot be written (nothing is published then).
     """
+    from psychometrics.bank.update import write_files_transactionally
+
+    on = _publication_date(on)
     forms = load_forms(folder, credential_id=credential_id)
     proposals = {k: f for k, f in forms.items() if not f.is_published}
     if form_ids:
-        for fid in form_ids:
+        wanted = list(dict.fromkeys(form_ids))
+        for fid in wanted:
             if fid not in forms:
                 raise InputError(f"no form '{fid}' in the folder", file=folder, field="form")
             if forms[fid].is_published:
@@ -713,7 +734,7 @@ def publish_forms(
                     file=forms[fid].path,
                     field="status",
                 )
-        chosen = [proposals[f] for f in form_ids]
+        chosen = [proposals[f] for f in wanted]
     else:
         chosen = list(proposals.values())
     if not chosen:
@@ -721,20 +742,81 @@ def publish_forms(
             "no proposed form to publish (run 'credkit assemble SPEC' first)",
             file=folder,
         )
-    on = on or date.today()
     out = []
+    changes: list[tuple[PublishedForm, FormItem, list[str]]] = []
     for prop in chosen:
-        fresh = form_from_items(
-            prop.form_id,
-            prop.item_ids,
-            pretest=prop.pretest_ids,
-            bank=bank,
+        items = []
+        for it in prop.items:
+            item = _publishable(prop, it, bank)
+            fresh = FormItem(
+                position=it.position,
+                item_id=it.item_id,
+                outcome=item.outcome or "",
+                key=_key_text(item),
+                content_sha256=content_fingerprint(item, bank),
+                parameters_sha256=parameters_fingerprint(item),
+                scored=it.scored,
+            )
+            what = []
+            if fresh.content_sha256 != it.content_sha256:
+                what.append("content")
+            if it.scored and fresh.parameters_sha256 != it.parameters_sha256:
+                what.append("parameters")
+            if it.scored and fresh.outcome != it.outcome:
+                what.append("outcome")
+            if what:
+                changes.append((prop, it, what))
+            items.append(fresh)
+        form = PublishedForm(
+            form_id=prop.form_id,
             credential_id=credential_id,
             status="published",
+            items=tuple(items),
             published=on,
             assembly=prop.assembly,
+            path=prop.path,
+            lines=prop.lines,
         )
-        out.append(replace(fresh, path=prop.path))
-    for form in out:
-        atomic_write_text(form.path, form.to_yaml())
+        out.append(form)
+    if changes and not accept_changes:
+        prop, first, _ = changes[0]
+        listed = [f"{p.form_id} {it.item_id} ({', '.join(what)})" for p, it, what in changes]
+        more = f" and {len(listed) - 10} more" if len(listed) > 10 else ""
+        raise InputError(
+            f"{len(changes)} item(s) changed in the bank since the proposal was written, so it "
+            f"is not what was reviewed: {', '.join(listed[:10])}{more}. Review them, then "
+            "publish with --accept-changes, or assemble a new proposal",
+            file=prop.path,
+            line=prop.lines.get(first.position),
+            field="items",
+        )
+    write_files_transactionally({form.path: form.to_yaml() for form in out})
     return out
+
+
+def _publishable(prop: PublishedForm, it: FormItem, bank: Bank) -> Item:
+    """The bank's item for a proposal's entry; refuses one that is missing, or is scored and
+    has no IRT parameters."""
+    item = bank.get(it.item_id)
+    where = {"file": prop.path, "line": prop.lines.get(it.position), "field": "items"}
+    if item is None:
+        raise InputError(
+            f"{prop.form_id}: item {it.item_id} (position {it.position}) is not in the bank; "
+            "it cannot be published",
+            **where,
+        )
+    if it.scored and item.irt is None:
+        raise InputError(
+            f"{prop.form_id}: scored item {it.item_id} (position {it.position}) has no IRT "
+            "parameters in the bank; calibrate it, or seed it unscored (scored: false)",
+            **where,
+        )
+    return item
+
+
+def _publication_date(on: Any) -> date:
+    if on is None:
+        return date.today()
+    if isinstance(on, datetime) or not isinstance(on, date):
+        raise InputError(f"expected a date (YYYY-MM-DD), got {on!r}", field="date")
+    return on
