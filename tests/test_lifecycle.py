@@ -289,7 +289,9 @@ def _rater_missing_an_item(root: Path):
     assert len(gone) == 1
     lines.remove(gone[0])
     path.write_text("\n".join(lines) + "\n")
-    return path, None, ["R3", "T-0004", "form-A", "round 2"]
+    # the error points at R3's first rating of round 2
+    first = 1 + next(k for k, ln in enumerate(lines) if ln.startswith("R3,") and ln.endswith(",2"))
+    return path, first, ["R3", "T-0004", "form-A", "round 2"]
 
 
 def _unknown_rated_form(root: Path):

@@ -13,10 +13,7 @@ from psychometrics.bank import bank_keys
 from psychometrics.ctt import ItemAnalysis, item_analysis
 from psychometrics.dif import DIFResult, dif_analysis
 from psychometrics.program.build.inputs import ProgramInputs
-
-
-class NotAvailable(Exception):
-    """A stage (or part of one) could not be produced; the message says why."""
+from psychometrics.program.build.unavailable import NotAvailable
 
 
 @dataclass(frozen=True)

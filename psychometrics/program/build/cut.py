@@ -10,8 +10,8 @@ import numpy as np
 
 from psychometrics.errors import CredkitError, InputError
 from psychometrics.irt.models import ItemParameters
-from psychometrics.program.build.analysis import NotAvailable
 from psychometrics.program.build.inputs import ProgramInputs
+from psychometrics.program.build.unavailable import NotAvailable
 from psychometrics.standard_setting import AngoffResult, angoff, set_cut_score
 
 

@@ -9,15 +9,15 @@ from typing import Any
 
 import numpy as np
 
-from psychometrics.bank import bank_keys
 from psychometrics.classification import conditional_sem, lee, pass_rates, rudner
-from psychometrics.ctt import ItemAnalysis, item_analysis
+from psychometrics.ctt import ItemAnalysis
 from psychometrics.irt.models import ItemParameters, expected_scores
 from psychometrics.irt.scoring import information_table, score_persons
-from psychometrics.program.build.analysis import ItemAnalyses, NotAvailable
+from psychometrics.program.build.analysis import ItemAnalyses
 from psychometrics.program.build.cut import CutStage, form_parameters
 from psychometrics.program.build.inputs import ProgramInputs
 from psychometrics.program.build.irt import IRTResults
+from psychometrics.program.build.unavailable import NotAvailable
 
 THETA_GRID = np.round(np.arange(-4.0, 4.0001, 0.1), 10)
 MAX_CURVES = 12
@@ -140,12 +140,12 @@ def decide(
     untaken: list[str] = []
     form_stats: dict[str, ItemAnalysis] = {}
     decisions: dict[str, Any] = {}
-    keys = bank_keys(inputs.bank)
     for fid, p in forms.items():
         took = admin is not None and fid in admin.forms
         if took:
             sub = admin.form_responses(fid)
-            form_stats[fid] = item_analysis(sub, key=keys, omit_code=admin.spec.omit_code or "*")
+            if analyses is not None and fid in analyses.by_form:
+                form_stats[fid] = analyses.by_form[fid]
         if method == "lee":
             decisions[fid] = lee(p, raw_cuts=[float(cut.raw_cuts[fid])])
         elif not took:

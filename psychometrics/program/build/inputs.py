@@ -166,10 +166,12 @@ def _check_ratings(ratings: Ratings, form: PublishedForm, *, kind: str, round_: 
     if missing:
         r, i = missing[0]
         shown = "the last round" if round_ is None else f"round {round_}"
+        first_row = final.rater.index(r)  # point at the rater's ratings of that round
         raise InputError(
             f"rater '{r}' has no rating for item '{i}' of {form.form_id} in {shown} "
             f"({len(missing)} missing rating(s) in all)",
             file=ratings.source,
+            line=int(final.line[first_row]) or None,
             field="item_id",
         )
 

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from psychometrics.errors import CredkitError, InputError
-from psychometrics.program.build.analysis import ItemAnalyses, NotAvailable, analyse_items
+from psychometrics.program.build.analysis import ItemAnalyses, analyse_items
 from psychometrics.program.build.cut import CutStage, set_cut
 from psychometrics.program.build.decisions import Decisions, decide
 from psychometrics.program.build.inputs import ProgramInputs, check_inputs
@@ -41,6 +41,7 @@ from psychometrics.program.build.output import (
     default_out_dir,
     write_report_folder,
 )
+from psychometrics.program.build.unavailable import NotAvailable
 
 STAGES = (
     "checking spec, bank, published forms, responses and ratings",
