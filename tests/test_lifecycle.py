@@ -710,3 +710,16 @@ def test_proposal_build_reports_the_proposals_under_review(tmp_path):
     assert result.proposal and result.assembly is None  # nothing was assembled
     assert result.forms == {"form-R": tuple(chosen)}
     assert "proposals (under review)" in _Sections(result.index.read_text())["content"]
+
+
+def test_spec_check_reads_the_forms_folder(tmp_path):
+    spec = make_program(tmp_path / "prog", n_per_outcome=N_PER_OUTCOME, n_persons=20)
+    runner = CliRunner()
+    assert runner.invoke(main, ["spec", "check", str(spec), "--no-bank"]).exit_code == 0
+    spec.write_text(spec.read_text().replace("  form: form-A\n", "  form: form-Q\n"))
+    res = runner.invoke(main, ["spec", "check", str(spec), "--no-bank"])
+    assert res.exit_code == 1
+    assert f"{spec}:{_line_of(spec, '  form: form-Q')}: cut_score.form: 'form-Q'" in res.stdout
+    (tmp_path / "prog" / "specs" / "forms" / "test-cred" / "form-B.yaml").write_text("[1, 2]\n")
+    res = runner.invoke(main, ["spec", "check", str(spec), "--no-bank"])
+    assert res.exit_code == 1 and "form-B.yaml" in res.stdout
