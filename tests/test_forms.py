@@ -202,3 +202,117 @@ def test_cli_publish_prints_a_repeated_form_once(tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert res.stdout.count("published form-C") == 1
+
+
+# ------------------------------------------------ 4. write_form replaces only a proposal
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "items: [unclosed\n",  # malformed YAML
+        "format: something-else/1\nform: form-A\n",  # not a credkit form
+        "just some notes\n",  # not a mapping
+    ],
+    ids=["malformed", "other-format", "not-a-mapping"],
+)
+def test_write_form_never_replaces_a_file_that_is_not_a_form(tmp_path, text):
+    _, _, bank, folder = _program(tmp_path)
+    folder.mkdir(parents=True)
+    path = folder / "form-A.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError) as info:
+        write_form(_proposal(bank, "form-A", ["T-0001", "T-0003"]), folder)
+    assert info.value.file == str(path)
+    assert "not a readable form" in info.value.message
+    assert path.read_text() == text
+
+
+def test_write_form_replaces_a_proposal_never_a_published_form(tmp_path):
+    _, _, bank, folder = _program(tmp_path)
+    write_form(_proposal(bank, "form-A", ["T-0001", "T-0003"]), folder)
+    write_form(_proposal(bank, "form-A", ["T-0004", "T-0005"]), folder)
+    assert read_form(folder / "form-A.yaml").item_ids == ("T-0004", "T-0005")
+    publish_forms(folder, bank=bank, credential_id=CRED, on=ON)
+    before = (folder / "form-A.yaml").read_bytes()
+    with pytest.raises(InputError, match="published and frozen"):
+        write_form(_proposal(bank, "form-A", ["T-0001", "T-0003"]), folder)
+    assert (folder / "form-A.yaml").read_bytes() == before
+
+
+# ------------------------------------------------------- 5. the published form's digest
+
+
+def _published(tmp_path):
+    root, spec, bank, folder = _program(tmp_path)
+    write_form(
+        _proposal(bank, "form-A", ["T-0001", "T-0003", "T-0004"], pretest=["T-0002"]), folder
+    )
+    publish_forms(folder, bank=bank, credential_id=CRED, on=ON)
+    return root, spec, bank, folder / "form-A.yaml"
+
+
+def _edit_fingerprint(text: str) -> str:
+    """The content fingerprint of position 2 with its last hex digit changed."""
+    lines = text.splitlines(True)
+    k = lines.index("- position: 2\n")
+    k += next(j for j, ln in enumerate(lines[k:]) if ln.startswith("  content_sha256: "))
+    last = lines[k][-2]
+    lines[k] = lines[k][:-2] + ("1" if last == "0" else "0") + "\n"
+    return "".join(lines)
+
+
+def _edit_key(text: str) -> str:
+    """The first item's key replaced by another letter."""
+    key = yaml.safe_load(text)["items"][0]["key"]
+    return text.replace(f"  key: {key}\n", "  key: " + ("B" if key != "B" else "C") + "\n", 1)
+
+
+EDITS = {
+    # the pretest item (position 4) becomes scored
+    "scored-flipped": lambda text: text.replace("  scored: false\n", ""),
+    # a scored item marked unscored
+    "scored-added": lambda text: text.replace("  id: T-0003\n", "  id: T-0003\n  scored: false\n"),
+    "item-swapped": lambda text: text.replace("  id: T-0003\n", "  id: T-0005\n"),
+    "fingerprint-edited": _edit_fingerprint,
+    "key-edited": _edit_key,
+}
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_an_edited_published_form_is_an_error(tmp_path, edit):
+    _, _, _, path = _published(tmp_path)
+    text = path.read_text()
+    assert text.count("\ndigest: sha256:") == 1
+    edited = EDITS[edit](text)
+    assert edited != text
+    path.write_text(edited)
+    with pytest.raises(InputError) as info:
+        read_form(path)
+    assert info.value.file == str(path)
+    assert info.value.line == _line_of(
+        path, next(ln for ln in edited.splitlines() if ln.startswith("digest: "))
+    )
+    assert "published form was edited after publication" in info.value.message
+
+
+def test_a_proposal_may_be_edited_freely(tmp_path):
+    _, _, bank, folder = _program(tmp_path)
+    write_form(_proposal(bank, "form-A", ["T-0001", "T-0003", "T-0004"]), folder)
+    path = folder / "form-A.yaml"
+    assert "digest:" not in path.read_text()
+    path.write_text(path.read_text().replace("  id: T-0003\n", "  id: T-0003\n  scored: false\n"))
+    assert read_form(path).pretest_ids == ("T-0003",)
+
+
+def test_a_published_form_without_digest_is_a_finding(tmp_path):
+    from psychometrics.program.forms import fingerprint_findings
+
+    _, _, bank, path = _published(tmp_path)
+    assert fingerprint_findings([read_form(path)], bank) == []
+    lines = [ln for ln in path.read_text().splitlines(True) if not ln.startswith("digest: ")]
+    path.write_text("".join(lines))
+    form = read_form(path)
+    [finding] = fingerprint_findings([form], bank)
+    assert (finding.form_id, finding.item_id, finding.what) == ("form-A", "", "digest")
+    assert finding.file == str(path) and "no digest" in finding.message

@@ -42,6 +42,7 @@ __all__ = [
     "content_fingerprint",
     "fingerprint_findings",
     "form_from_items",
+    "items_digest",
     "load_forms",
     "parameters_fingerprint",
     "publish_forms",
@@ -56,6 +57,7 @@ FORM_STATUSES = ("proposal", "published")
 
 MAX_FORM_BYTES = 4 * 1024 * 1024
 _FORM_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -91,6 +93,40 @@ def content_fingerprint(item: Item, bank: Bank | None = None) -> str:
             "set": item.set,
             "stimulus": stimulus,
         }
+    )
+
+
+def items_digest(items: Iterable[FormItem]) -> str:
+    """sha256 of a form's item entries as written: position, id, outcome, key, both
+    fingerprints and the scored flag of each, in order.
+
+    Written into a published form file (``digest:``) and checked by :func:`read_form`, so that
+    an edit of the frozen file (an item swapped, a ``scored:`` flipped, a fingerprint replaced)
+    is an error rather than a silently different form.
+
+    Parameters
+    ----------
+    items
+        The form's items in delivery order.
+
+    Returns
+    -------
+    str
+        ``sha256:`` and 64 hex digits.
+    """
+    return _digest(
+        [
+            {
+                "position": it.position,
+                "id": it.item_id,
+                "outcome": it.outcome,
+                "key": it.key,
+                "content_sha256": it.content_sha256,
+                "parameters_sha256": it.parameters_sha256,
+                "scored": it.scored,
+            }
+            for it in items
+        ]
     )
 
 
@@ -226,6 +262,10 @@ class PublishedForm:
         The file it was read from (None when built in memory).
     lines
         1-based line of each item entry by position (for messages).
+    digest
+        The digest recorded at publication (see :func:`items_digest`); None for a proposal and
+        for a form published before credkit recorded digests (:func:`fingerprint_findings`
+        reports those, since edits to them cannot be detected).
     """
 
     form_id: str
@@ -236,6 +276,7 @@ class PublishedForm:
     assembly: AssemblyRecord | None = None
     path: Path | None = field(default=None, compare=False)
     lines: Mapping[int, int] = field(default_factory=dict, repr=False, compare=False)
+    digest: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -270,6 +311,7 @@ class PublishedForm:
             "credential": self.credential_id,
             "status": self.status,
             "published": None if self.published is None else self.published.isoformat(),
+            **({"digest": items_digest(self.items)} if self.is_published else {}),
             "n_items": len(self.item_ids),
             "n_pretest": len(self.pretest_ids),
             "items": [i.to_dict() for i in self.items],
@@ -295,7 +337,9 @@ class FingerprintFinding:
     form_id, item_id, position
         Where.
     what
-        ``missing``, ``content`` or ``parameters``.
+        ``missing`` (the item left the bank), ``content`` or ``parameters`` (a fingerprint
+        differs), ``outcome`` (the bank re-classified the item) or ``digest`` (a published form
+        without a digest: ``item_id`` is empty and ``position`` 0).
     message
         One sentence for the report and the log.
     file, line
@@ -380,6 +424,7 @@ def form_from_items(
         items=tuple(entries),
         published=published,
         assembly=assembly,
+        digest=items_digest(entries) if status == "published" else None,
     )
 
 
@@ -388,6 +433,19 @@ def fingerprint_findings(forms: Iterable[PublishedForm], bank: Bank) -> list[Fin
     out = []
     for form in forms:
         file = None if form.path is None else os.fspath(form.path)
+        if form.is_published and form.digest is None:
+            out.append(
+                FingerprintFinding(
+                    form.form_id,
+                    "",
+                    0,
+                    "digest",
+                    f"{form.form_id}: the published form has no digest (published before "
+                    "credkit recorded one), so edits to its file cannot be detected; re-publish "
+                    "it to record one",
+                    file,
+                )
+            )
         for it in form.items:
             item = bank.get(it.item_id)
             changes = []
@@ -593,6 +651,26 @@ def read_form(path: str | os.PathLike[str]) -> PublishedForm:
         lines.get("items"),
         "items",
     )
+    digest = data.get("digest")
+    if status == "published" and digest is not None:  # a proposal may be edited freely
+        _need(
+            isinstance(digest, str) and bool(_SHA256.fullmatch(digest)),
+            f"expected 'sha256:' and 64 hex digits, got {digest!r}",
+            path,
+            lines.get("digest"),
+            "digest",
+        )
+        _need(
+            items_digest(items) == digest,
+            "the published form was edited after publication: its item entries no longer match "
+            "the digest written when it was published. Restore the file (e.g. from version "
+            "control); to change a form, publish a new one",
+            path,
+            lines.get("digest"),
+            "digest",
+        )
+    else:
+        digest = None
     return PublishedForm(
         form_id=form_id,
         credential_id=str(data.get("credential") or ""),
@@ -602,6 +680,7 @@ def read_form(path: str | os.PathLike[str]) -> PublishedForm:
         assembly=_assembly(data.get("assembly")),
         path=path,
         lines=item_lines,
+        digest=digest,
     )
 
 
@@ -642,21 +721,41 @@ def form_path(folder: str | os.PathLike[str], form_id: str) -> Path:
 
 
 def write_form(form: PublishedForm, folder: str | os.PathLike[str]) -> Path:
-    """Write ``<folder>/<form id>.yaml`` atomically; a published form there is never replaced.
+    """Write ``<folder>/<form id>.yaml`` atomically; only a proposal there is ever replaced.
+
+    Parameters
+    ----------
+    form
+        The form to write (a published form gets its digest, see :func:`items_digest`).
+    folder
+        The forms folder (created if missing).
+
+    Returns
+    -------
+    Path
+        The file written.
 
     Raises
     ------
     InputError
-        When the folder already holds a published form with this id (published forms are
-        frozen: publish a new form id instead).
+        When the file exists and is a published form (published forms are frozen: publish a
+        new form id instead) or is not a readable form file (it is never replaced).
+    OSError
+        When the file cannot be written.
     """
     path = form_path(folder, form.form_id)
-    if path.exists():
+    if path.exists() or path.is_symlink():
         try:
             existing = read_form(path)
-        except InputError:
-            existing = None
-        if existing is not None and existing.is_published:
+        except InputError as exc:
+            raise InputError(
+                f"there is a file here that is not a readable form ({exc.message}); only a "
+                "proposal is ever replaced: fix or move the file, or choose new form ids",
+                file=path,
+                line=exc.line,
+                field="form",
+            ) from None
+        if existing.is_published:
             raise InputError(
                 f"form {form.form_id} is published and frozen; choose new form ids "
                 "(--ids) or another folder (--out)",
@@ -776,6 +875,7 @@ def publish_forms(
             assembly=prop.assembly,
             path=prop.path,
             lines=prop.lines,
+            digest=items_digest(items),
         )
         out.append(form)
     if changes and not accept_changes:
