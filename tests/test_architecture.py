@@ -20,6 +20,13 @@ LAYERS = {
     "psychometrics.report": ("psychometrics.program", "psychometrics.cli"),
     "psychometrics.program": ("psychometrics.cli",),
 }
+# the numeric and file-helper modules at the top level know nothing of programs, reports or CLIs
+for _module in ("responses", "ctt", "dif", "linking", "equating", "classification", "fileio"):
+    LAYERS[f"psychometrics.{_module}"] = (
+        "psychometrics.program",
+        "psychometrics.cli",
+        "psychometrics.report",
+    )
 
 
 def _module_name(path: Path) -> str:
