@@ -316,3 +316,89 @@ def test_a_published_form_without_digest_is_a_finding(tmp_path):
     [finding] = fingerprint_findings([form], bank)
     assert (finding.form_id, finding.item_id, finding.what) == ("form-A", "", "digest")
     assert finding.file == str(path) and "no digest" in finding.message
+
+
+# ------------------------------------------------------------ 6. what the fingerprints see
+
+
+def _small_bank(tmp_path: Path) -> Path:
+    """A copy of three example items: DA-0224 of set DA-SET-01 (with its set file), DA-0225 of
+    the same set, and DA-0001 (a rubric item with score levels)."""
+    src = Path(__file__).resolve().parents[1] / "item_bank"
+    bank = tmp_path / "bank"
+    (bank / "items").mkdir(parents=True)
+    (bank / "sets").mkdir()
+    for name in ("DA-0224", "DA-0225", "DA-0001"):
+        (bank / "items" / f"{name}.yaml").write_text((src / "items" / f"{name}.yaml").read_text())
+    (bank / "sets" / "DA-SET-01.yaml").write_text((src / "sets" / "DA-SET-01.yaml").read_text())
+    return bank
+
+
+def _replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new))
+
+
+def test_trailing_whitespace_of_texts_does_not_change_the_content_fingerprint(tmp_path):
+    root = _small_bank(tmp_path)
+    bank = load_bank(root)
+    before = {i: content_fingerprint(bank[i], bank) for i in ("DA-0224", "DA-0225", "DA-0001")}
+    items, sets = root / "items", root / "sets"
+    _replace_in(items / "DA-0224.yaml", "stem: |\n", "stem: |-\n")  # no final newline
+    _replace_in(items / "DA-0224.yaml", "  A: '2'\n", "  A: '2  '\n")
+    _replace_in(
+        items / "DA-0001.yaml",
+        "  0: No relevant weakness identified, or the response is off-topic.\n",
+        "  0: 'No relevant weakness identified, or the response is off-topic.\n\n  '\n",
+    )
+    _replace_in(sets / "DA-SET-01.yaml", "stimulus: |\n", "stimulus: |+\n")
+    with open(sets / "DA-SET-01.yaml", "a") as handle:  # |+ keeps these trailing newlines
+        handle.write("\n\n")
+    bank = load_bank(root)
+    # the edits did reach the parsed texts
+    assert bank["DA-0224"].stem.endswith("```")
+    assert bank["DA-0224"].options["A"] == "2  "
+    assert bank["DA-0001"].score_levels[0].endswith("off-topic.\n")
+    assert bank.sets["DA-SET-01"].stimulus.endswith("|\n\n\n")
+    after = {i: content_fingerprint(bank[i], bank) for i in before}
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        ("items/DA-0224.yaml", "What does this query", "What  does this query"),  # inner space
+        ("items/DA-0224.yaml", "  A: '2'\n", "  A: ' 2'\n"),  # leading space of an option
+        ("sets/DA-SET-01.yaml", "| 1 | Ana |", "| 1 | Anna |"),  # the stimulus (DA-0225 too)
+        # the display order of the options
+        ("items/DA-0224.yaml", "  A: '2'\n  B: '3'\n", "  B: '3'\n  A: '2'\n"),
+    ],
+    ids=["inner-space", "leading-space", "stimulus", "option-order"],
+)
+def test_what_candidates_see_changes_the_content_fingerprint(tmp_path, file, old, new):
+    root = _small_bank(tmp_path)
+    bank = load_bank(root)
+    before = content_fingerprint(bank["DA-0224"], bank)
+    _replace_in(root / file, old, new)
+    bank = load_bank(root)
+    assert content_fingerprint(bank["DA-0224"], bank) != before
+
+
+def test_a_reclassified_item_is_an_outcome_finding_not_a_content_change(tmp_path):
+    from psychometrics.program.forms import fingerprint_findings
+
+    root, _, bank, path = _published(tmp_path)  # form-A: T-0001, T-0003, T-0004 + T-0002
+
+    def reclassify(doc):
+        assert doc["outcome"] == "O1"
+        doc["outcome"] = "O2"
+
+    _edit_item(root, "T-0003", reclassify)
+    _edit_item(root, "T-0002", reclassify)  # the pretest item: in no blueprint table
+    bank = load_bank(root / "item_bank")
+    [finding] = fingerprint_findings([read_form(path)], bank)
+    assert (finding.item_id, finding.position, finding.what) == ("T-0003", 2, "outcome")
+    assert finding.line == _line_of(path, "- position: 2")
+    assert "re-classified from O1 to O2 after publication" in finding.message
+    assert "the blueprint table uses the bank's outcome" in finding.message

@@ -9,9 +9,19 @@ credkit, numpy and scipy). ``credkit assemble`` writes *proposals* (``status: pr
 downstream (responses, panel ratings, equating, decisions, credentials) refers to published
 forms, and :func:`fingerprint_findings` tells when a bank item changed after publication.
 
+A published form also records a ``digest`` of its item entries (:func:`items_digest`), and
+:func:`read_form` refuses a published form file whose entries no longer match it: a frozen form
+is never edited, a new form is published instead. Proposals carry no digest and may be edited.
+
 Fingerprints are computed from the parsed values, not the file bytes, so reformatting an item
 file (``credkit bank format``) or adding history does not change them; editing the stem or an
-option, the key, or recalibrating the item does.
+option, the key, or recalibrating the item does. Texts (stem, option texts, score levels, the
+stimulus) are hashed without trailing whitespace, so ``stem: |`` and ``stem: |-`` (a final
+newline only) are the same content; whitespace inside a text is kept exactly. The order of the
+options is part of the content fingerprint: it is the display order, so reordering them changes
+what candidates see. The outcome is not (candidates do not see it): an item re-classified after
+publication is reported separately (``outcome``), because the blueprint table uses the bank's
+outcome.
 """
 
 from __future__ import annotations
@@ -70,12 +80,32 @@ def _digest(payload: Any) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _text(value: Any) -> Any:
+    """Text as a candidate sees it: trailing whitespace (a YAML ``|`` block's final newline)
+    dropped, everything inside kept exactly."""
+    return value.rstrip() if isinstance(value, str) else value
+
+
 def content_fingerprint(item: Item, bank: Bank | None = None) -> str:
     """sha256 of what a candidate sees and how it is scored.
 
-    Covers the item's id, type, outcome, stem, options (letters and text, in order), key,
-    maximum score and score levels, and the stimulus of its set when ``bank`` has the set file.
-    Leaves out workflow fields (status, reviewers, history, statistics, exposure).
+    Covers the item's id, type, stem, options (letters and text, in display order), key, maximum
+    score and score levels, and the stimulus of its set when ``bank`` has the set file. Texts
+    are taken without trailing whitespace (see the module docstring). Leaves out the outcome
+    (candidates do not see it; :func:`fingerprint_findings` compares it on its own) and workflow
+    fields (status, reviewers, history, statistics, exposure).
+
+    Parameters
+    ----------
+    item
+        The bank's item.
+    bank
+        The bank, for the stimulus of the item's set (None: the stimulus is left out).
+
+    Returns
+    -------
+    str
+        ``sha256:`` and 64 hex digits.
     """
     stimulus = None
     if item.set and bank is not None and item.set in bank.sets:
@@ -84,14 +114,13 @@ def content_fingerprint(item: Item, bank: Bank | None = None) -> str:
         {
             "id": item.id,
             "type": item.type,
-            "outcome": item.outcome,
-            "stem": item.stem,
-            "options": [[k, v] for k, v in item.options.items()],
+            "stem": _text(item.stem),
+            "options": [[k, _text(v)] for k, v in item.options.items()],
             "key": list(item.key),
             "max_score": item.max_score,
-            "score_levels": {str(k): v for k, v in item.score_levels.items()},
+            "score_levels": {str(k): _text(v) for k, v in item.score_levels.items()},
             "set": item.set,
-            "stimulus": stimulus,
+            "stimulus": _text(stimulus),
         }
     )
 
@@ -131,7 +160,18 @@ def items_digest(items: Iterable[FormItem]) -> str:
 
 
 def parameters_fingerprint(item: Item) -> str | None:
-    """sha256 of the item's IRT model and parameters (None for an uncalibrated item)."""
+    """sha256 of the item's IRT model and parameters.
+
+    Parameters
+    ----------
+    item
+        The bank's item.
+
+    Returns
+    -------
+    str or None
+        ``sha256:`` and 64 hex digits; None for an uncalibrated item.
+    """
     if item.irt is None:
         return None
     irt = item.irt
@@ -463,7 +503,8 @@ def fingerprint_findings(forms: Iterable[PublishedForm], bank: Bank) -> list[Fin
                             "differs): candidates saw another version",
                         )
                     )
-                # a pretest item is calibrated after its administration: only its content counts
+                # a pretest item is calibrated after its administration and is in no blueprint
+                # table: only its content counts
                 if it.scored and parameters_fingerprint(item) != it.parameters_sha256:
                     changes.append(
                         (
@@ -472,6 +513,16 @@ def fingerprint_findings(forms: Iterable[PublishedForm], bank: Bank) -> list[Fin
                             "other IRT parameters than when the form was published (parameters "
                             "fingerprint differs): raw cuts and score tables use the bank's "
                             "current values",
+                        )
+                    )
+                if it.scored and (item.outcome or "") != it.outcome:
+                    changes.append(
+                        (
+                            "outcome",
+                            f"{form.form_id}: item {it.item_id} (position {it.position}) was "
+                            f"re-classified from {it.outcome or '(none)'} to "
+                            f"{item.outcome or '(none)'} after publication; the blueprint table "
+                            "uses the bank's outcome",
                         )
                     )
             out.extend(
