@@ -567,3 +567,255 @@ def test_cli_assign_refuses_to_overwrite_an_input(program, tmp_path):
         run("retakes", "assign", program, "--candidates", cands, "--out", cands), "--out"
     )
     assert cands.read_bytes() == before
+
+
+# --------------------------------------------------------------------------------------------
+# Pretest items count as presented
+# --------------------------------------------------------------------------------------------
+#
+# Two more forms seed unscored pretest items (numbers are the items' positions in IDS, 1-12):
+#
+#   form-D = scored 7-10, pretest 11-12: presents 7-12 (the items of form-C)
+#   form-G = scored 7-10, pretest 5-6:   presents 5-10
+
+
+def _pretest_forms(program, forms):
+    bank = load_bank(program.parent / "bank")
+
+    def form(form_id, scored, pretest):
+        return form_from_items(
+            form_id,
+            scored,
+            bank=bank,
+            credential_id="demo",
+            status="published",
+            published=date(2026, 1, 5),
+            pretest=pretest,
+        )
+
+    d = form("form-D", IDS[6:10], IDS[10:12])
+    g = form("form-G", IDS[6:10], IDS[4:6])
+    assert (d.item_ids, d.pretest_ids) == (IDS[6:10], IDS[10:12])
+    return {"form-A": forms["form-A"], "form-G": g, "form-C": forms["form-C"], "form-D": d}
+
+
+def test_check_counts_pretest_items_as_presented(program, forms):
+    every = _pretest_forms(program, forms)
+    history = _history(
+        ("R1", "2026-01-10", "form-D"),  # C after D: 7-12 all presented on D (11, 12 as pretest)
+        ("R1", "2026-03-15", "form-C"),  # -> 6 of 6 (1.00); scored items only would say 4 of 6
+        ("R2", "2026-01-10", "form-A"),  # G after A: G presents 5-10, of which 5, 6 were on A
+        ("R2", "2026-03-15", "form-G"),  # -> 2 of 6 (0.33); G's scored 7-10 alone would be 0 of 4
+        ("R3", "2026-01-10", "form-D"),  # A after D: nothing shared -> fine
+        ("R3", "2026-03-15", "form-A"),
+    )
+    result = check_retakes(history, policy=RetakePolicy(max_overlap=0.3), forms=every)
+    got = [(v.person_id, v.rule, v.message) for v in result.violations]
+    assert got == [
+        ("R1", "max_overlap", "6 of 6 items of form-C (1.00) were presented on earlier attempts; "
+                              "max_overlap is 0.3"),
+        ("R2", "max_overlap", "2 of 6 items of form-G (0.33) were presented on earlier attempts; "
+                              "max_overlap is 0.3"),
+    ]  # fmt: skip
+
+
+def test_assign_counts_pretest_items_as_presented(program, forms):
+    every = _pretest_forms(program, forms)
+    history = _history(
+        ("S1", "2026-01-10", "form-A"),  # A 6/6, G 2/6 (items 5, 6), C 0/6, D 0/6 -> C
+        ("S2", "2026-01-10", "form-A"),  # items 1-6, then 7-12 (11, 12 as pretest on D):
+        ("S2", "2026-02-10", "form-D"),  # every form 6/6 -> no-form, the least is A (first)
+    )
+    result = assign_retakes(
+        ["S1", "S2"],
+        attempts=history,
+        policy=RetakePolicy(max_overlap=0.5),
+        forms=every,
+        on=date(2026, 6, 1),
+    )
+    got = [(a.person_id, a.status, a.form_id, a.overlap, a.attempt) for a in result]
+    assert got == [("S1", "assigned", "form-C", 0.0, 2), ("S2", "no-form", None, 1.0, 3)]
+    assert "form-A with 6 of 6 items (1.00)" in result[1].reason
+
+
+def _naive_assignments(people, found, policy, forms, on):
+    """Reference: a plain loop with item sets (independent of the vectorized code)."""
+    published = [f for f in forms if forms[f].is_published]
+    out = []
+    for person in people:
+        mine = [a for a in found if a.person_id == person]
+        seen = {i for a in mine for i in forms[a.form_id].presented_ids}
+        shares = {f: len(seen & set(forms[f].presented_ids)) / len(forms[f].presented_ids)
+                  for f in published}  # fmt: skip
+        least = min(published, key=lambda f: shares[f])  # min keeps the first of ties
+        within = [f for f in published if shares[f] <= policy.max_overlap + 1e-9]
+        last = max((a.date for a in mine), default=None)
+        earliest = None if last is None else date.fromordinal(last.toordinal() + policy.wait_days)
+        if not mine:
+            row = ("first-attempt", published[0], 0.0)
+        elif len(mine) >= policy.max_attempts:
+            row = ("max-attempts", None, None)
+        elif not within:
+            row = ("no-form", None, shares[least])
+        elif on < earliest:
+            row = ("wait", None, None)
+        else:
+            chosen = min(within, key=lambda f: shares[f])
+            row = ("assigned", chosen, shares[chosen])
+        out.append((person, *row, len(mine) + 1, earliest))
+    return out
+
+
+def test_assign_agrees_with_a_plain_loop_on_many_candidates(program, forms):
+    every = _pretest_forms(program, forms)
+    rng = np.random.default_rng(5)
+    people = [f"C{p:04d}" for p in range(400)]
+    found = []
+    for person in people[:350]:  # the last 50 have no earlier attempt
+        n = int(rng.integers(1, 4))
+        for d in sorted(rng.choice(300, size=n, replace=False).tolist()):
+            day = date.fromordinal(date(2026, 1, 1).toordinal() + d)
+            found.append(Attempt(person, f"w{d}", day, str(rng.choice(list(every)))))
+    rng.shuffle(found)
+    rng.shuffle(people)
+    policy = RetakePolicy(max_attempts=3, wait_days=60, max_overlap=0.4)
+    on = date(2026, 10, 1)
+    result = assign_retakes(people, attempts=found, policy=policy, forms=every, on=on)
+    got = [(a.person_id, a.status, a.form_id, a.overlap, a.attempt, a.earliest_date)
+           for a in result]  # fmt: skip
+    assert got == _naive_assignments(people, found, policy, every, on)
+    assert {a.status for a in result} == {
+        "first-attempt", "assigned", "wait", "max-attempts", "no-form"
+    }  # fmt: skip
+
+
+def test_assign_errors_name_the_first_offender(forms):
+    with pytest.raises(InputError, match=r"'Q2' is listed twice \(positions 2 and 4\)"):
+        assign_retakes(["Q1", "Q2", "Q3", "Q2", "Q1"], attempts=[], policy=None, forms=forms,
+                       on=date(2026, 1, 1))  # fmt: skip
+    history = _history(("Q1", "2026-01-10", "form-A"), ("Q2", "2026-01-10", "form-X"))
+    with pytest.raises(InputError, match="candidate Q2 took form 'form-X' in w, which is not"):
+        assign_retakes(["Q1", "Q2"], attempts=history, policy=None, forms=forms,
+                       on=date(2026, 2, 1))  # fmt: skip
+    # attempts of candidates not being placed are ignored, unknown forms included
+    (only,) = assign_retakes(["Q1"], attempts=history, policy=None, forms=forms,
+                             on=date(2026, 2, 1))  # fmt: skip
+    assert (only.status, only.form_id) == ("assigned", "form-C")
+    assert assign_retakes([], attempts=history, policy=None, forms=forms, on=date(2026, 2, 1)) == ()
+
+
+# --------------------------------------------------------------------------------------------
+# --out may not land in the forms folder or the bank; strict --date
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "forms/form-A.yaml",  # a published (frozen) form
+        "forms/assigned.csv",  # a new file in the forms folder
+        "bank/items/DA-0002.yaml",  # a bank item
+        "bank/assigned.csv",
+        "elsewhere/../forms/form-B.yaml",
+        "link/form-C.yaml",  # a symlink to the forms folder
+        "jan.csv",  # an administration's responses
+    ],
+)
+def test_cli_assign_out_refuses_forms_bank_and_responses(program, tmp_path, target):
+    root = program.parent
+    (root / "elsewhere").mkdir()
+    (root / "link").symlink_to(root / "forms")
+    cands = _candidates(tmp_path, "person_id\nP05\n")
+    files = [p for p in root.rglob("*") if p.is_file()]
+    before = {p: p.read_bytes() for p in files}
+    out = root / target
+    line = one_line_error(
+        run(
+            "retakes",
+            "assign",
+            program,
+            "--candidates",
+            cands,
+            "--date",
+            "2026-06-15",
+            "--out",
+            out,
+        ),  # fmt: skip
+        "--out",
+    )
+    assert str(out) in line
+    assert {p: p.read_bytes() for p in files} == before
+    assert sorted(p for p in root.rglob("*") if p.is_file()) == sorted(files)
+
+
+def test_cli_assign_out_beside_the_spec_is_fine(program, tmp_path):
+    cands = _candidates(tmp_path, "person_id\nP05\n")
+    out = program.parent / "assigned.csv"
+    result = run("retakes", "assign", program, "--candidates", cands, "--date", "2026-06-15",
+                 "--out", out)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert out.read_text().splitlines()[1].startswith("P05,form-C,0,assigned,")
+
+
+@pytest.mark.parametrize(
+    "value", ["20270104", "2027-W01-1", "2026-1-04", " 2026-01-04", "2026-01-04T00:00", ""]
+)
+def test_cli_assign_date_must_be_yyyy_mm_dd(program, tmp_path, value):
+    cands = _candidates(tmp_path, "person_id\nP05\n")
+    line = one_line_error(
+        run("retakes", "assign", program, "--candidates", cands, "--date", value), "--date"
+    )
+    assert f"expected a date YYYY-MM-DD, got {value!r}" in line
+
+
+def test_parse_date_option():
+    from psychometrics.cli._common import UserError, parse_date_option
+
+    assert parse_date_option(None, "--date") is None
+    assert parse_date_option("2028-02-29", "--date") == date(2028, 2, 29)
+    with pytest.raises(UserError, match=r"--on: '2026-02-29' is not a valid date"):
+        parse_date_option("2026-02-29", "--on")
+    with pytest.raises(UserError, match=r"--on: expected a date YYYY-MM-DD, got '20260104'"):
+        parse_date_option("20260104", "--on")
+
+
+# --------------------------------------------------------------------------------------------
+# A spec with a single administration: block
+# --------------------------------------------------------------------------------------------
+
+
+def _single_admin(tmp_path, *, window: bool, retakes: str = POLICY) -> Path:
+    path = write_program(tmp_path, {"jan": HISTORY["jan"]}, retakes=retakes)
+    text = path.read_text()
+    block = "administrations:\n  - id: jan\n    responses: jan.csv\n"
+    start, end = WINDOWS["jan"]
+    entry = f"    window: {{start: {start}, end: {end}}}\n"
+    assert block + entry in text
+    single = "administration:\n  id: jan\n  responses: jan.csv\n"
+    if window:
+        single += entry[2:]
+    path.write_text(text.replace(block + entry, single))
+    return path
+
+
+def test_single_administration_block_is_named_administration(tmp_path):
+    path = _single_admin(tmp_path, window=False)
+    with pytest.raises(InputError) as info:
+        attempts(load_spec(path))
+    assert info.value.field == "administration.window"
+    assert info.value.line == path.read_text().splitlines().index("administration:") + 1
+    line = one_line_error(run("retakes", "check", path), "administration.window")
+    assert "administrations[" not in line
+    # an error reading the responses names the block the same way
+    (tmp_path / "jan.csv").write_text("person_id,DA-0002\nP01,D\n", encoding="utf-8")
+    path.write_text(path.read_text().replace(POLICY, "retakes: {max_overlap: 0.4}\n"))
+    line = one_line_error(run("retakes", "check", path), "administration.form_column")
+    assert "administrations[" not in line
+
+
+def test_single_administration_block_attempts(tmp_path):
+    path = _single_admin(tmp_path, window=True)
+    found = attempts(load_spec(path))
+    assert [(a.person_id, a.administration_id, a.date) for a in found] == [
+        (p, "jan", date(2026, 1, 10)) for p in ("P01", "P02", "P03", "P04", "P06")
+    ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
+from datetime import date
 from typing import Any
 
 import click
@@ -77,3 +79,27 @@ def echo_json(obj: Any) -> None:
 def progress(message: str) -> None:
     """A progress line on stderr (never on stdout, which may carry JSON)."""
     print(message, file=sys.stderr, flush=True)
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only (not \d)
+
+
+def parse_date_option(value: str | None, option: str) -> date | None:
+    """The date an option gives, written exactly ``YYYY-MM-DD`` (None when the option is absent).
+
+    Stricter than :meth:`datetime.date.fromisoformat`, which also takes ``20270104`` and
+    ``2027-W01-1``: only four digits, a dash, two digits, a dash and two digits, and a real day.
+
+    Raises
+    ------
+    UserError
+        Naming ``option`` (e.g. ``--date``) and the value given.
+    """
+    if value is None:
+        return None
+    if not _ISO_DAY.fullmatch(value):
+        raise UserError(f"{option}: expected a date YYYY-MM-DD, got {value!r}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise UserError(f"{option}: {value!r} is not a valid date ({exc})") from None

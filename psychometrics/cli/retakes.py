@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from psychometrics.cli._common import echo_json
+from psychometrics.cli._common import echo_json, parse_date_option
 from psychometrics.errors import InputError
 from psychometrics.fileio import check_output_path, csv_rows, read_user_text, write_output_text
 
@@ -72,7 +72,8 @@ def check_command(spec: str, as_json: bool) -> None:
 )  # fmt: skip
 @click.option(
     "--out", type=click.Path(dir_okay=False), default=None,
-    help="Write the assignments to this CSV [default: print the CSV on stdout].",
+    help="Write the assignments to this CSV, outside the forms folder and the bank "
+    "[default: print the CSV on stdout].",
 )  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
 def assign_command(
@@ -80,22 +81,25 @@ def assign_command(
 ) -> None:
     """Pick a published form for each candidate in --candidates under SPEC's retake policy.
 
-    A retaker gets the published form with the least overlap with the items seen on earlier
-    attempts (ties: the first in the forms folder); a first-time candidate gets the first
-    published form. Status per candidate: first-attempt, assigned, wait (with the earliest
-    date), max-attempts or no-form (with the smallest overlap achievable). Without a retakes:
-    block there are no limits. CSV columns: person_id, form, overlap, status, earliest_date,
-    reason.
+    A retaker gets the published form with the least overlap (ties: the first in the forms
+    folder); a first-time candidate gets the first published form. The overlap is the share
+    of the items a form presents (scored and pretest) that the candidate was presented on
+    earlier attempts (scored or pretest). Status per candidate: first-attempt, assigned, wait
+    (with the earliest date), max-attempts or no-form (with the smallest overlap achievable).
+    Without a retakes: block there are no limits. CSV columns: person_id, form, overlap,
+    status, earliest_date, reason. --out may not be in the forms folder or the bank, nor any
+    input (the spec, --candidates, an administration's responses).
     """
     from psychometrics.bank import load_bank
     from psychometrics.program.retakes import assign_retakes, attempts, published_forms
     from psychometrics.program.spec import load_spec
 
-    day = _parse_date(on) if on is not None else date.today()
+    day = parse_date_option(on, "--date") or date.today()
     loaded = load_spec(spec)
     inputs = (candidates, spec, *(a.responses for a in loaded.administrations))
     if out is not None:
         check_output_path(out, inputs=inputs, field="--out")
+        _refuse_inside(out, {"forms folder": loaded.forms.folder, "bank": loaded.bank})
     person_ids = read_candidates(candidates)
     forms = published_forms(loaded)
     if not forms:
@@ -126,11 +130,18 @@ def assign_command(
         click.echo(f"wrote {out}: {len(result)} candidate(s) on {day.isoformat()}: {summary}")
 
 
-def _parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"expected a date YYYY-MM-DD, got {text!r}", field="--date") from None
+def _refuse_inside(out: str, folders: dict[str, Path]) -> None:
+    """Refuse an --out path inside one of ``folders`` (writing there would replace a published
+    form or a bank item, or add a stray file that the forms folder or the bank would read)."""
+    target = Path(out).resolve()
+    for what, folder in folders.items():
+        root = Path(folder).resolve()
+        if target == root or root in target.parents:
+            raise InputError(
+                f"is inside the spec's {what} {folder}; write the assignments elsewhere",
+                file=out,
+                field="--out",
+            )
 
 
 def read_candidates(path: str | Path) -> list[str]:

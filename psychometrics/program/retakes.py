@@ -6,18 +6,25 @@ A credential program administers its published forms in testing windows (the spe
 
 - ``max_attempts``: at most this many attempts in all;
 - ``wait_days``: at least this many days between the windows of two consecutive attempts;
-- ``max_overlap``: at most this share (0-1) of a retake form's items may have been presented to
-  the candidate on *any* earlier attempt (taking the same form again is an overlap of 1.0).
+- ``max_overlap``: at most this share (0-1) of the items a retake form presents may have been
+  presented to the candidate on *any* earlier attempt (taking the same form again is an overlap
+  of 1.0).
+
+Overlaps count every item a form *presents*, scored or pretest (:attr:`PublishedForm.presented_ids
+<psychometrics.program.forms.PublishedForm.presented_ids>`): an item seen as an unscored pretest
+item on an earlier attempt has been presented all the same, and a retake form's share is the
+share of its presented items (scored and pretest) that the candidate has seen before.
 
 :func:`attempts` lists every attempt across the administrations, :func:`check_retakes` lists every
 violation of the policy, and :func:`assign_retakes` picks a published form for each candidate who
 is about to sit again. Overlaps are computed on a boolean form-by-item matrix, once per distinct
-set of forms taken before (a handful), not per candidate and item.
+set of forms taken before (a handful), not per candidate and item; the decisions are taken on
+arrays (one entry per candidate), not candidate by candidate.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -204,7 +211,8 @@ class Assignment:
     form_id
         The form to take (``first-attempt`` and ``assigned``), else None.
     overlap
-        Share of ``form_id``'s items the candidate has already been presented; for ``no-form``
+        Share of the items ``form_id`` presents (scored and pretest) that the candidate has
+        already been presented on earlier attempts (as scored or pretest items); for ``no-form``
         the smallest share any published form achieves; None for ``wait`` and ``max-attempts``.
     attempt
         The number the next attempt would have (earlier attempts + 1).
@@ -254,7 +262,8 @@ def _policy_dict(policy: RetakePolicy) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class _FormTable:
-    """Forms (rows, in the mapping's order) by items (columns): True where the form has it."""
+    """Forms (rows, in the mapping's order) by items (columns): True where the form presents the
+    item, scored or pretest (:attr:`PublishedForm.presented_ids`)."""
 
     ids: tuple[str, ...]
     items: np.ndarray
@@ -266,57 +275,83 @@ class _FormTable:
         ids = tuple(forms)
         columns: dict[str, int] = {}
         for form in forms.values():
-            for item_id in form.item_ids:
+            for item_id in form.presented_ids:
                 columns.setdefault(item_id, len(columns))
         items = np.zeros((len(ids), len(columns)), dtype=bool)
         for row, form in enumerate(forms.values()):
-            items[row, [columns[i] for i in form.item_ids]] = True
+            items[row, [columns[i] for i in form.presented_ids]] = True
         published = np.array([f.is_published for f in forms.values()], dtype=bool)
         return cls(ids, items, published, {fid: k for k, fid in enumerate(ids)})
 
     @property
     def lengths(self) -> np.ndarray:
+        """Items each form presents (scored and pretest)."""
         return self.items.sum(axis=1)
 
-    def rows(self, found: Iterable[tuple[str, str, str]]) -> np.ndarray:
-        """Row of each ``(form id, person id, administration id)``; unknown forms are an error."""
-        out = []
-        for form_id, person_id, admin_id in found:
-            row = self.index.get(form_id)
-            if row is None:
-                known = ", ".join(self.ids) or "none"
-                raise InputError(
-                    f"candidate {person_id} took form '{form_id}' in {admin_id}, which is not "
-                    f"among the forms given (known: {known})",
-                    field="form",
-                )
-            out.append(row)
-        return np.asarray(out, dtype=np.intp)
+    def rows(self, found: Sequence[Attempt]) -> np.ndarray:
+        """Row of each attempt's form; an unknown form is an error naming the first such attempt.
+
+        The form ids are looked up once each (``np.unique``), not once per attempt.
+        """
+        taken = np.asarray([a.form_id for a in found], dtype=str)
+        distinct, inverse = np.unique(taken, return_inverse=True)
+        known = np.array([self.index.get(f, -1) for f in distinct.tolist()], dtype=np.intp)
+        row = known[inverse.reshape(-1)]
+        unknown = np.flatnonzero(row < 0)
+        if unknown.size:
+            bad = found[int(unknown[0])]
+            names = ", ".join(self.ids) or "none"
+            raise InputError(
+                f"candidate {bad.person_id} took form '{bad.form_id}' in {bad.administration_id}, "
+                f"which is not among the forms given (known: {names})",
+                field="form",
+            )
+        return row
 
     def shared(self, taken: np.ndarray) -> np.ndarray:
         """Items of each form already presented, per row of ``taken``.
 
         ``taken`` is boolean ``(n, n_forms)``: the forms each candidate sat before. Returns the
-        integer ``(n, n_forms)`` count of every form's items that are on any of those forms. The
-        union is formed once per distinct set of earlier forms.
+        integer ``(n, n_forms)`` count of every form's presented items that are presented on any
+        of those forms. The union is formed once per distinct set of earlier forms.
         """
         n_forms = len(self.ids)
         if taken.shape[0] == 0:
             return np.zeros((0, n_forms), dtype=np.int64)
-        history, inverse = np.unique(taken, axis=0, return_inverse=True)
+        history, inverse = _distinct_rows(taken)
         members = self.items.astype(np.int64)
         seen = (history.astype(np.int64) @ members) > 0  # (n_histories, n_items)
         per_history = seen.astype(np.int64) @ members.T  # (n_histories, n_forms)
         return per_history[np.asarray(inverse).reshape(-1)]
 
 
+def _distinct_rows(taken: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(taken, axis=0, return_inverse=True)`` for a boolean matrix, faster.
+
+    Up to 64 columns, each row is packed into one 64-bit integer and those are made unique (a
+    plain integer sort rather than a sort of byte strings). Only ``history[inverse] == taken``
+    matters to the caller, not the order of the distinct rows.
+    """
+    n_columns = taken.shape[1]
+    if n_columns > 64:
+        history, inverse = np.unique(taken, axis=0, return_inverse=True)
+        return history, np.asarray(inverse).reshape(-1)
+    packed = np.zeros((taken.shape[0], 8), dtype=np.uint8)
+    packed[:, : (n_columns + 7) // 8] = np.packbits(taken, axis=1)
+    _, first, inverse = np.unique(
+        packed.view(np.uint64).reshape(-1), return_index=True, return_inverse=True
+    )
+    return taken[first], inverse.reshape(-1)
+
+
 def _days(values: Sequence[date | None]) -> np.ndarray:
     """Dates as ``datetime64[D]`` (None -> NaT)."""
-    return np.array([np.datetime64("NaT") if d is None else d for d in values], "datetime64[D]")
+    nat = np.iinfo(np.int64).min  # NaT's integer value
+    ordinals = [nat if d is None else d.toordinal() - _EPOCH for d in values]
+    return np.array(ordinals, dtype=np.int64).view("datetime64[D]")
 
 
-def _as_date(value: np.datetime64) -> date:
-    return value.astype("datetime64[D]").item()
+_EPOCH = date(1970, 1, 1).toordinal()  # day 0 of datetime64[D]
 
 
 def _need_dates(found: Sequence[Attempt], days: np.ndarray) -> None:
@@ -455,7 +490,7 @@ def check_retakes(
     policy
         The retake policy (None = no limits: nothing can be violated).
     forms
-        Every form taken, by id (its items give the overlaps).
+        Every form taken, by id (the items it presents, scored and pretest, give the overlaps).
 
     Returns
     -------
@@ -467,8 +502,9 @@ def check_retakes(
         ``wait_days``
             an attempt fewer than ``wait_days`` days after the candidate's previous one;
         ``max_overlap``
-            a retake on which more than ``max_overlap`` of the form's items had already been
-            presented on any earlier attempt (the same form again is an overlap of 1.0).
+            a retake on which more than ``max_overlap`` of the items the form presents (scored
+            and pretest) had already been presented on any earlier attempt, as scored or pretest
+            items (the same form again is an overlap of 1.0).
 
     Raises
     ------
@@ -482,7 +518,7 @@ def check_retakes(
     order = np.argsort(np.asarray([a.person_id for a in attempts], dtype=str), kind="stable")
     found = [attempts[i] for i in order.tolist()]
     person = np.asarray([a.person_id for a in found], dtype=str)
-    form = table.rows((a.form_id, a.person_id, a.administration_id) for a in found)
+    form = table.rows(found)
 
     rows = np.arange(n)
     first = np.ones(n, dtype=bool)
@@ -614,25 +650,35 @@ def assign_retakes(
     table = _FormTable.of(forms)
     if not table.published.any():
         raise InputError("there is no published form to assign", field="forms")
-    index: dict[str, int] = {}
-    for k, pid in enumerate(person_ids):
-        if pid in index:
-            raise InputError(
-                f"candidate '{pid}' is listed twice (positions {index[pid] + 1} and {k + 1})",
-                field="person_id",
-            )
-        index[pid] = k
-    n = len(index)
+    people = np.asarray(person_ids, dtype=str)
+    n = len(people)
+    if n == 0:
+        return ()
+    distinct, first_at, where = np.unique(people, return_index=True, return_inverse=True)
+    where = where.reshape(-1)
+    repeated = np.flatnonzero(first_at[where] != np.arange(n))
+    if repeated.size:
+        k = int(repeated[0])
+        raise InputError(
+            f"candidate '{person_ids[k]}' is listed twice (positions {first_at[where[k]] + 1} "
+            f"and {k + 1})",
+            field="person_id",
+        )
 
-    mine = [a for a in attempts if a.person_id in index]
-    who = np.asarray([index[a.person_id] for a in mine], dtype=np.intp)
-    form = table.rows((a.form_id, a.person_id, a.administration_id) for a in mine)
+    # the earlier attempts of these candidates, and whose they are (position in person_ids)
+    holders = np.asarray([a.person_id for a in attempts], dtype=str)
+    at = np.minimum(np.searchsorted(distinct, holders), n - 1)
+    mine_at = np.flatnonzero(distinct[at] == holders)
+    mine = [attempts[i] for i in mine_at.tolist()]
+    who = first_at[at[mine_at]]
+    form = table.rows(mine)
     taken = np.zeros((n, len(table.ids)), dtype=bool)
     taken[who, form] = True
     n_before = np.bincount(who, minlength=n)
 
+    lengths = table.lengths
     shared = table.shared(taken)
-    share = shared / np.maximum(table.lengths, 1)
+    share = shared / np.maximum(lengths, 1)
     limit = np.inf if policy.max_overlap is None else policy.max_overlap + _TOLERANCE
     on_published = np.where(table.published, share, np.inf)
     least = np.argmin(on_published, axis=1)  # first minimum: ties go to the earlier form
@@ -640,105 +686,86 @@ def assign_retakes(
     best = np.argmin(eligible, axis=1)
     any_eligible = np.isfinite(eligible).any(axis=1)
 
-    last: list[date | None] = [None] * n
+    # last attempt's date and the first day of the next one (NaT without attempts or wait_days)
+    last = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     if policy.wait_days is not None and mine:
         days = _days([a.date for a in mine])
         _need_dates(mine, days)
-        latest = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
-        np.maximum.at(latest, who, days.astype(np.int64))
-        last = [
-            _as_date(np.datetime64(int(d), "D")) if m else None
-            for d, m in zip(latest.tolist(), (n_before > 0).tolist(), strict=True)
-        ]
+        latest = last.view(np.int64).copy()  # NaT is the smallest int64: any day is above it
+        np.maximum.at(latest, who, days.view(np.int64))
+        last = latest.view("datetime64[D]")
+    earliest = last + np.timedelta64(policy.wait_days or 0, "D")
+
+    maxed = np.zeros(n, dtype=bool)
+    if policy.max_attempts is not None:
+        maxed = n_before >= policy.max_attempts
+    status = np.select(
+        [n_before == 0, maxed, ~any_eligible, np.datetime64(on, "D") < earliest],
+        ["first-attempt", "max-attempts", "no-form", "wait"],
+        default="assigned",
+    )
+    first_form = int(np.flatnonzero(table.published)[0])
+    chosen = np.select(
+        [status == "first-attempt", status == "assigned"], [first_form, best], default=-1
+    )
+    # the form whose overlap is reported: the one given, or for no-form the least overlapping;
+    # -1 (wait, max-attempts) has no overlap, and its reasons use none of the shown_* values
+    shown = np.where(status == "no-form", least, chosen)
+    rows = np.arange(n)
+    overlap = np.where(shown >= 0, share[rows, shown], np.nan)
+    shown_shared = shared[rows, shown]
+    shown_length = lengths[shown]
 
     out = []
-    for pid, k in index.items():
+    for k, (pid, state, form_k, shown_k, day, next_day) in enumerate(
+        zip(
+            person_ids,
+            status.tolist(),
+            chosen.tolist(),
+            shown.tolist(),
+            last.tolist(),
+            earliest.tolist(),
+            strict=True,
+        )
+    ):
+        reason = _REASONS[state].format(
+            n_before=int(n_before[k]),
+            policy=policy,
+            last=day,  # dates print as YYYY-MM-DD; only the wait reason shows them
+            earliest=next_day,
+            form=table.ids[shown_k] if shown_k >= 0 else None,
+            shared=int(shown_shared[k]),
+            length=int(shown_length[k]),
+            share=float(overlap[k]),
+        )
         out.append(
-            _decide(
+            Assignment(
                 pid,
-                n_before=int(n_before[k]),
-                last=last[k],
-                least=int(least[k]),
-                best=int(best[k]) if any_eligible[k] else None,
-                shared=shared[k],
-                share=share[k],
-                table=table,
-                policy=policy,
-                on=on,
+                state,
+                table.ids[form_k] if form_k >= 0 else None,
+                float(overlap[k]) if shown_k >= 0 else None,
+                int(n_before[k]) + 1,
+                next_day,
+                reason,
             )
         )
     return tuple(out)
 
 
-def _decide(
-    person_id: str,
-    *,
-    n_before: int,
-    last: date | None,
-    least: int,
-    best: int | None,
-    shared: np.ndarray,
-    share: np.ndarray,
-    table: _FormTable,
-    policy: RetakePolicy,
-    on: date,
-) -> Assignment:
-    """One candidate's assignment from the precomputed overlaps (see :func:`assign_retakes`)."""
-    attempt = n_before + 1
-    lengths = table.lengths
-    earliest = None
-    if last is not None and policy.wait_days is not None:
-        earliest = last + timedelta(days=policy.wait_days)
-    if n_before == 0:
-        first = int(np.flatnonzero(table.published)[0])
-        return Assignment(
-            person_id,
-            "first-attempt",
-            table.ids[first],
-            0.0,
-            attempt,
-            reason="no earlier attempt: the first published form",
-        )
-    if policy.max_attempts is not None and n_before >= policy.max_attempts:
-        return Assignment(
-            person_id,
-            "max-attempts",
-            None,
-            None,
-            attempt,
-            earliest,
-            f"{n_before} attempt(s) made; max_attempts is {policy.max_attempts}",
-        )
-    if best is None:
-        return Assignment(
-            person_id,
-            "no-form",
-            None,
-            float(share[least]),
-            attempt,
-            earliest,
-            f"every published form overlaps too much: the least is {table.ids[least]} with "
-            f"{shared[least]} of {lengths[least]} items ({share[least]:.2f}) presented on "
-            f"earlier attempts; max_overlap is {policy.max_overlap:g}",
-        )
-    if earliest is not None and on < earliest:
-        return Assignment(
-            person_id,
-            "wait",
-            None,
-            None,
-            attempt,
-            earliest,
-            f"too early: the last attempt was on {_iso(last)} and wait_days is "
-            f"{policy.wait_days}; earliest {_iso(earliest)}",
-        )
-    return Assignment(
-        person_id,
-        "assigned",
-        table.ids[best],
-        float(share[best]),
-        attempt,
-        earliest,
-        f"least overlap: {shared[best]} of {lengths[best]} items ({share[best]:.2f}) presented "
-        "on earlier attempts",
-    )
+_REASONS = {
+    "first-attempt": "no earlier attempt: the first published form",
+    "max-attempts": "{n_before} attempt(s) made; max_attempts is {policy.max_attempts}",
+    "no-form": (
+        "every published form overlaps too much: the least is {form} with {shared} of {length} "
+        "items ({share:.2f}) presented on earlier attempts; max_overlap is "
+        "{policy.max_overlap:g}"
+    ),
+    "wait": (
+        "too early: the last attempt was on {last} and wait_days is {policy.wait_days}; "
+        "earliest {earliest}"
+    ),
+    "assigned": (
+        "least overlap: {shared} of {length} items ({share:.2f}) presented on earlier attempts"
+    ),
+}
+"""The reason of each status (``str.format`` templates filled in by :func:`assign_retakes`)."""
