@@ -402,3 +402,189 @@ def test_a_reclassified_item_is_an_outcome_finding_not_a_content_change(tmp_path
     assert finding.line == _line_of(path, "- position: 2")
     assert "re-classified from O1 to O2 after publication" in finding.message
     assert "the blueprint table uses the bank's outcome" in finding.message
+
+
+# ------------------------------------------------------- 7-10. reading a form file
+
+
+@pytest.fixture(scope="module")
+def texts(tmp_path_factory):
+    """The text of a proposal of form-A (T-0001, T-0003, pretest T-0002) and of the same form
+    published on 2026-04-01."""
+    root, _, bank, folder = _program(tmp_path_factory.mktemp("texts"))
+    write_form(_proposal(bank, "form-A", ["T-0001", "T-0003"], pretest=["T-0002"]), folder)
+    proposal = (folder / "form-A.yaml").read_text()
+    publish_forms(folder, bank=bank, credential_id=CRED, on=ON)
+    return {"proposal": proposal, "published": (folder / "form-A.yaml").read_text()}
+
+
+def _refused(tmp_path, text, old, new, *, line_text=None, count=1):
+    """Write ``text`` with ``old`` replaced by ``new`` and return read_form's InputError, after
+    checking that it names the file and the line of ``line_text`` (default: the first line of
+    ``new``)."""
+    assert text.count(old) == count, old
+    path = tmp_path / "form-A.yaml"
+    path.write_text(text.replace(old, new))
+    with pytest.raises(InputError) as info:
+        read_form(path)
+    err = info.value
+    assert err.file == str(path)
+    want = new.splitlines()[0] if line_text is None else line_text
+    assert err.line == _line_of(path, want), str(err)
+    assert not err.message.startswith(f"{err.field}:"), str(err)  # 9: the field said once
+    return err
+
+
+ASSEMBLIES = {
+    "not-a-mapping": ("assembly: 5\n", "assembly"),
+    "target-a-number": ("assembly:\n  solver: x\n  target: 5\n", "assembly.target"),
+    "gap-text": ("assembly:\n  gap: small\n", "assembly.gap"),
+    "gap-bool": ("assembly:\n  gap: true\n", "assembly.gap"),
+    "seconds-list": ("assembly:\n  seconds: [1]\n", "assembly.seconds"),
+    "target-entry-number": ("assembly:\n  target:\n  - 0.5\n", "assembly.target[0]"),
+    "theta-text": (
+        "assembly:\n  target:\n  - theta: high\n    information: 1.0\n",
+        "assembly.target[0].theta",
+    ),
+    "theta-missing": ("assembly:\n  target:\n  - information: 1.0\n", "assembly.target[0].theta"),
+    "theta-nan": ("assembly:\n  target:\n  - theta: .nan\n", "assembly.target[0].theta"),
+    "tcc-text": (
+        "assembly:\n  target:\n  - theta: 0.5\n  - theta: 1.0\n    tcc: lots\n",
+        "assembly.target[1].tcc",
+    ),
+    "versions-list": ("assembly:\n  versions: [numpy]\n", "assembly.versions"),
+    "version-number": ("assembly:\n  versions:\n    numpy: 2.0\n", "assembly.versions.numpy"),
+    "solver-list": ("assembly:\n  solver: [x]\n", "assembly.solver"),
+}
+ASSEMBLY_LINES = {  # the line each error names, when not the first line of the block
+    "target-a-number": "  target: 5",
+    "gap-text": "  gap: small",
+    "gap-bool": "  gap: true",
+    "seconds-list": "  seconds: [1]",
+    "target-entry-number": "  - 0.5",
+    "theta-text": "  - theta: high",
+    "theta-missing": "  - information: 1.0",
+    "theta-nan": "  - theta: .nan",
+    "tcc-text": "    tcc: lots",
+    "versions-list": "  versions: [numpy]",
+    "version-number": "    numpy: 2.0",
+    "solver-list": "  solver: [x]",
+}
+
+
+@pytest.mark.parametrize("case", list(ASSEMBLIES))
+def test_a_malformed_assembly_record_names_file_line_and_field(tmp_path, texts, case):
+    block, field = ASSEMBLIES[case]
+    err = _refused(
+        tmp_path, texts["proposal"], "assembly: null\n", block, line_text=ASSEMBLY_LINES.get(case)
+    )
+    assert err.field == field
+
+
+def test_a_valid_assembly_record_reads_with_its_nulls(tmp_path, texts):
+    path = tmp_path / "form-A.yaml"
+    block = (
+        "assembly:\n  solver: s\n  status: optimal\n  message: null\n  gap: 0\n  objective: 1.5\n"
+        "  bound: null\n  seconds: 2\n  target:\n  - {theta: -1, information: null, tcc: 3}\n"
+        "  - {theta: 0.5, information: 4.25, tcc: null}\n"
+        "  versions: {numpy: '2.0', credkit: 0.1.0}\n"
+    )
+    path.write_text(texts["proposal"].replace("assembly: null\n", block))
+    record = read_form(path).assembly
+    assert (record.solver, record.status, record.message) == ("s", "optimal", "")
+    assert (record.gap, record.objective, record.bound, record.seconds) == (0.0, 1.5, None, 2.0)
+    assert record.target_theta == (-1.0, 0.5)
+    assert record.information_at_target == (None, 4.25)
+    assert record.tcc_at_target == (3.0, None)
+    assert dict(record.versions) == {"numpy": "2.0", "credkit": "0.1.0"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2026-11-20 10:00:00", "20261120", "'20261120'", "'2026-4-1'", "'2026-04-01T00:00'", "[1]"],
+)
+def test_a_publication_date_must_be_yyyy_mm_dd(tmp_path, texts, value):
+    err = _refused(
+        tmp_path, texts["published"], "published: '2026-04-01'\n", f"published: {value}\n"
+    )
+    assert err.field == "published"
+    assert "expected a date YYYY-MM-DD" in err.message
+
+
+@pytest.mark.parametrize("value", ["2026-13-01", "'2026-13-01'", "2026-02-30"])
+def test_an_impossible_date_names_its_line(tmp_path, texts, value):
+    err = _refused(
+        tmp_path, texts["published"], "published: '2026-04-01'\n", f"published: {value}\n"
+    )
+    assert err.field == "published"
+    assert f"'{value.strip(chr(39))}' is not a valid date" in err.message
+    assert "\n" not in str(err)
+
+
+def test_an_unquoted_date_reads(tmp_path, texts):
+    path = tmp_path / "form-A.yaml"
+    path.write_text(texts["published"].replace("published: '2026-04-01'", "published: 2026-04-01"))
+    assert read_form(path).published == ON
+
+
+def test_errors_say_the_field_once(tmp_path, texts):
+    text = texts["proposal"]
+    last = text[text.index("- position: 3\n") :]  # the last entry and the assembly record
+    err = _refused(tmp_path, text, last, "- T-0002\nassembly: null\n")
+    path = tmp_path / "form-A.yaml"
+    assert str(err) == f"{path}:{err.line}: items[2]: expected a mapping, got 'T-0002'"
+    err = _refused(
+        tmp_path,
+        texts["proposal"],
+        "  scored: false\n",
+        "  scored: 'no'\n",
+        line_text="  scored: 'no'",
+    )
+    assert str(err).endswith(": items[2].scored: expected true or false, got 'no'")
+
+
+FIELDS = {
+    # case: (old, new, line text or None for line 1, field)
+    "position-true": ("- position: 1\n", "- position: true\n", None, "items[0].position"),
+    "position-text": ("- position: 2\n", "- position: '2'\n", None, "items[1].position"),
+    "credential-missing": ("credential: test-cred\n", "", 1, "credential"),
+    "credential-number": ("credential: test-cred\n", "credential: 7\n", None, "credential"),
+    "status-missing": ("status: proposal\n", "", 1, "status"),
+    "status-other": ("status: proposal\n", "status: draft\n", None, "status"),
+    "dated-proposal": ("published: null\n", "published: '2026-04-01'\n", None, "published"),
+    "outcome-list": (
+        "  outcome: O1\n  key: B\n",
+        "  outcome: [O1]\n  key: B\n",
+        None,
+        "items[0].outcome",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(FIELDS))
+def test_fields_read_silently_before_are_errors(tmp_path, texts, case):
+    old, new, where, field = FIELDS[case]
+    if where == 1:
+        path = tmp_path / "form-A.yaml"
+        path.write_text(texts["proposal"].replace(old, new))
+        assert texts["proposal"].count(old) == 1
+        with pytest.raises(InputError) as info:
+            read_form(path)
+        err = info.value
+        assert err.file == str(path) and err.line == 1
+    else:
+        err = _refused(tmp_path, texts["proposal"], old, new)
+    assert err.field == field, str(err)
+    if case == "dated-proposal":
+        assert "a proposal has no publication date" in err.message
+
+
+def test_a_yml_file_in_the_forms_folder_is_refused(tmp_path, texts):
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    (folder / "form-A.yaml").write_text(texts["proposal"])
+    (folder / "form-B.yml").write_text(texts["proposal"].replace("form: form-A", "form: form-B"))
+    with pytest.raises(InputError) as info:
+        load_forms(folder)
+    assert info.value.file == str(folder / "form-B.yml")
+    assert "form files end in .yaml" in info.value.message
