@@ -297,8 +297,8 @@ class RetakePolicy:
     wait_days
         Fewest days between the windows of two attempts (None = no waiting period).
     max_overlap
-        Largest share (0-1) of a retake form's items that the candidate has already been
-        presented on earlier attempts (None = no limit).
+        Largest share (0-1) of the items a retake form presents (scored and pretest) that the
+        candidate was already presented on earlier attempts (None = no limit).
     """
 
     max_attempts: int | None = None
