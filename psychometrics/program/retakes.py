@@ -384,9 +384,8 @@ def published_forms(spec: Spec) -> dict[str, PublishedForm]:
 
 def _admin_field(spec: Spec, k: int) -> tuple[str, tuple[str | int, ...]]:
     """How messages name administration ``k`` and its key path in the spec's line table."""
-    if ("administration",) in spec.lines and ("administrations",) not in spec.lines:
-        return "administration", ("administration",)
-    return f"administrations[{k}]", ("administrations", k)
+    name = spec.administration_field(spec.administrations[k])
+    return name, ("administration",) if name == "administration" else ("administrations", k)
 
 
 def attempts(
