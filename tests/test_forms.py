@@ -588,3 +588,68 @@ def test_a_yml_file_in_the_forms_folder_is_refused(tmp_path, texts):
         load_forms(folder)
     assert info.value.file == str(folder / "form-B.yml")
     assert "form files end in .yaml" in info.value.message
+
+
+# ------------------------------------------------------------------ 11. credkit forms
+
+
+def test_cli_publish_on_a_failing_disk_is_one_error_and_publishes_nothing(tmp_path, monkeypatch):
+    _, spec, bank, folder = _program(tmp_path)
+    write_form(_proposal(bank, "form-C", ["T-0001", "T-0003"]), folder)
+    write_form(_proposal(bank, "form-D", ["T-0004", "T-0005"]), folder)
+    before = _files(folder)
+    real_replace = os.replace
+
+    def failing_replace(src, dst, *args, **kwargs):
+        if Path(dst).name == "form-D.yaml" and not str(src).endswith(".restore"):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    res = CliRunner().invoke(main, ["forms", "publish", str(spec)])
+    monkeypatch.undo()
+    assert res.exit_code == 1, res.output
+    assert "Traceback" not in res.output
+    [line] = res.stderr.strip().splitlines()
+    assert line.startswith(f"credkit: error: {folder}")
+    assert "No space left on device" in line and "none was published" in line
+    assert _files(folder) == before
+
+
+def test_cli_list_reads_no_bank_and_counts_scored_and_pretest_items(tmp_path):
+    root, spec, bank, folder = _program(tmp_path)
+    write_form(
+        _proposal(bank, "form-A", ["T-0001", "T-0003", "T-0004"], pretest=["T-0002"]), folder
+    )
+    write_form(_proposal(bank, "form-B", ["T-0005", "T-0006"]), folder)
+    # an item on neither form is broken: listing the forms does not need the bank
+    (root / "item_bank" / "items" / "T-0024.yaml").write_text("id: T-0024\nstem: [unclosed\n")
+    res = CliRunner().invoke(main, ["forms", "list", str(spec)])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines() == [
+        "form-A: proposal, 3 items + 1 pretest",
+        "form-B: proposal, 2 items",
+    ]
+
+
+def test_cli_publish_prints_scored_and_pretest_items(tmp_path):
+    _, spec, bank, folder = _program(tmp_path)
+    write_form(
+        _proposal(bank, "form-A", ["T-0001", "T-0003", "T-0004"], pretest=["T-0002"]), folder
+    )
+    res = CliRunner().invoke(main, ["forms", "publish", str(spec), "--date", "2026-04-01"])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines() == [
+        f"published form-A: 3 items + 1 pretest -> {folder / 'form-A.yaml'}"
+    ]
+    res = CliRunner().invoke(main, ["forms", "list", str(spec)])
+    assert res.stdout.splitlines() == ["form-A: published 2026-04-01, 3 items + 1 pretest"]
+
+
+@pytest.mark.parametrize("value", ["20260401", "2026-04-01T10:00", "2026-13-01"])
+def test_cli_publish_date_must_be_yyyy_mm_dd(tmp_path, value):
+    _, spec, bank, folder = _program(tmp_path)
+    write_form(_proposal(bank, "form-A", ["T-0001", "T-0003"]), folder)
+    res = CliRunner().invoke(main, ["forms", "publish", str(spec), "--date", value])
+    assert res.exit_code == 1 and "--date: expected a date YYYY-MM-DD" in res.stderr
+    assert read_form(folder / "form-A.yaml").status == "proposal"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import date
 
 import click
 
 from psychometrics.cli._common import UserError, echo_json
+from psychometrics.errors import InputError
 
 
 @click.group("forms")
@@ -15,24 +17,38 @@ def forms_group() -> None:
     """Published forms: the frozen forms that candidates take (SPEC's forms folder)."""
 
 
-def _load(spec: str):
-    from psychometrics.bank import load_bank
+def _load_forms(spec: str):
+    """The spec and its forms (the bank is not read)."""
     from psychometrics.program.forms import load_forms
     from psychometrics.program.spec import load_spec
 
     loaded = load_spec(spec)
-    bank = load_bank(loaded.bank)
-    forms = load_forms(loaded.forms.folder, credential_id=loaded.credential.id)
-    return loaded, bank, forms
+    return loaded, load_forms(loaded.forms.folder, credential_id=loaded.credential.id)
+
+
+def _load(spec: str):
+    """The spec, its bank and its forms."""
+    from psychometrics.bank import load_bank
+
+    loaded, forms = _load_forms(spec)
+    return loaded, load_bank(loaded.bank), forms
 
 
 def _date(value: str | None) -> date | None:
     if value is None:
         return None
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
         return date.fromisoformat(value)
     except ValueError:
-        raise UserError(f"--date: expected YYYY-MM-DD, got {value!r}") from None
+        raise UserError(f"--date: expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+def _size(form) -> str:
+    """``12 items`` or ``12 items + 2 pretest``: the scored items, then the seeded ones."""
+    pretest = len(form.pretest_ids)
+    return f"{len(form.item_ids)} items" + (f" + {pretest} pretest" if pretest else "")
 
 
 @forms_group.command("publish")
@@ -57,35 +73,46 @@ def publish_cmd(
     Each form file then records the date and, for every item, sha256 fingerprints of its content
     and IRT parameters as the bank holds them now, in the order and with the scored/pretest flags
     the proposal has. A proposal whose items changed in the bank since it was written (so not
-    what was reviewed) is refused unless --accept-changes; so is one with a scored item that is
-    missing from the bank or uncalibrated. Either every chosen proposal is published or none is.
+    what was reviewed) is refused unless --accept-changes; so is one with an item missing from the bank
+    or a scored item without IRT parameters. Either every chosen proposal is published or none is.
     Published forms are never re-assembled or overwritten; `credkit build` reads them and reports
     any item changed since.
     """
     from psychometrics.program.forms import publish_forms
 
+    on_date = _date(on)
     loaded, bank, _ = _load(spec)
-    published = publish_forms(
-        loaded.forms.folder,
-        bank=bank,
-        credential_id=loaded.credential.id,
-        form_ids=form_ids or None,
-        on=_date(on),
-        accept_changes=accept_changes,
-    )
+    try:
+        published = publish_forms(
+            loaded.forms.folder,
+            bank=bank,
+            credential_id=loaded.credential.id,
+            form_ids=form_ids or None,
+            on=on_date,
+            accept_changes=accept_changes,
+        )
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the forms (none was published): {exc.strerror or exc}",
+            file=loaded.forms.folder,
+            field="forms",
+        ) from None
     if as_json:
         echo_json({"published": [f.to_dict() for f in published]})
         return
     for form in published:
-        click.echo(f"published {form.form_id}: {len(form.items)} items -> {form.path}")
+        click.echo(f"published {form.form_id}: {_size(form)} -> {form.path}")
 
 
 @forms_group.command("list")
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the forms as JSON only.")
 def list_cmd(spec: str, as_json: bool) -> None:
-    """List SPEC's forms: status, date, items, solver gap."""
-    loaded, _, forms = _load(spec)
+    """List SPEC's forms: status, date, items (scored, and seeded pretest ones), solver gap.
+
+    Reads only SPEC and its forms folder, not the bank.
+    """
+    loaded, forms = _load_forms(spec)
     if as_json:
         echo_json(
             {"folder": str(loaded.forms.folder), "forms": [f.to_dict() for f in forms.values()]}
@@ -99,7 +126,7 @@ def list_cmd(spec: str, as_json: bool) -> None:
         gap = ""
         if form.assembly is not None and form.assembly.gap is not None:
             gap = f", solver {form.assembly.status}, gap {form.assembly.gap:.2%}"
-        click.echo(f"{form.form_id}: {form.status}{when}, {len(form.items)} items{gap}")
+        click.echo(f"{form.form_id}: {form.status}{when}, {_size(form)}{gap}")
 
 
 @forms_group.command("verify")
@@ -108,8 +135,9 @@ def list_cmd(spec: str, as_json: bool) -> None:
 def verify_cmd(spec: str, as_json: bool) -> None:
     """Check that every item of SPEC's published forms is unchanged in the bank.
 
-    One line per item whose content or IRT parameters changed after publication, or that left
-    the bank; exit status 1 when there is any.
+    One line per item whose content or IRT parameters changed after publication, that the bank
+    re-classified to another outcome, or that left the bank, and per published form without a
+    digest; exit status 1 when there is any.
     """
     from psychometrics.program.forms import fingerprint_findings
 
