@@ -73,10 +73,10 @@ def publish_cmd(
     Each form file then records the date and, for every item, sha256 fingerprints of its content
     and IRT parameters as the bank holds them now, in the order and with the scored/pretest flags
     the proposal has. A proposal whose items changed in the bank since it was written (so not
-    what was reviewed) is refused unless --accept-changes; so is one with an item missing from the bank
-    or a scored item without IRT parameters. Either every chosen proposal is published or none is.
-    Published forms are never re-assembled or overwritten; `credkit build` reads them and reports
-    any item changed since.
+    what was reviewed) is refused unless --accept-changes; so is one with an item missing from
+    the bank or a scored item without IRT parameters. Either every chosen proposal is published
+    or none is. Published forms are never re-assembled or overwritten; `credkit build` reads
+    them and reports any item changed since.
     """
     from psychometrics.program.forms import publish_forms
 
@@ -181,7 +181,21 @@ def verify_cmd(spec: str, as_json: bool) -> None:
 
 
 def register(group: click.Group) -> None:
-    """Add ``forms publish|list|verify`` to the top-level group."""
+    """Add ``forms publish|list|verify`` to the top-level group.
+
+    Parameters
+    ----------
+    group
+        The ``credkit`` group.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    None
+    """
     group.add_command(forms_group)
 
 

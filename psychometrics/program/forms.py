@@ -108,6 +108,11 @@ def content_fingerprint(item: Item, bank: Bank | None = None) -> str:
     -------
     str
         ``sha256:`` and 64 hex digits.
+
+    Raises
+    ------
+    None
+        Only hashes values the bank reader has validated.
     """
     stimulus = None
     if item.set and bank is not None and item.set in bank.sets:
@@ -144,6 +149,11 @@ def items_digest(items: Iterable[FormItem]) -> str:
     -------
     str
         ``sha256:`` and 64 hex digits.
+
+    Raises
+    ------
+    None
+        Only hashes the entries.
     """
     return _digest(
         [
@@ -173,6 +183,11 @@ def parameters_fingerprint(item: Item) -> str | None:
     -------
     str or None
         ``sha256:`` and 64 hex digits; None for an uncalibrated item.
+
+    Raises
+    ------
+    None
+        Only hashes values the bank reader has validated.
     """
     if item.irt is None:
         return None
@@ -219,6 +234,7 @@ class FormItem:
     scored: bool = True
 
     def to_dict(self) -> dict[str, Any]:
+        """The entry as written in a form file (``scored`` only when false)."""
         out = {
             "position": self.position,
             "id": self.item_id,
@@ -263,6 +279,8 @@ class AssemblyRecord:
     versions: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The record as written in a form file (numbers rounded, non-finite ones null)."""
+
         def num(x: float | None, digits: int = 6) -> float | None:
             return None if x is None or not math.isfinite(x) else round(float(x), digits)
 
@@ -337,9 +355,12 @@ class PublishedForm:
 
     @property
     def is_published(self) -> bool:
+        """True for a published (frozen) form, False for a proposal."""
         return self.status == "published"
 
     def to_dict(self) -> dict[str, Any]:
+        """The form file's mapping (a published form with its digest, see
+        :func:`items_digest`); also the ``--json`` output."""
         return {
             "format": FORM_FORMAT,
             "form": self.form_id,
@@ -354,6 +375,7 @@ class PublishedForm:
         }
 
     def to_yaml(self) -> str:
+        """The form file's text: a comment line saying what the file is, then :meth:`to_dict`."""
         head = f"# {self.status.capitalize()} form {self.form_id} of {self.credential_id}" + (
             ": frozen. Responses, ratings and reports refer to it; never edit it, publish a "
             "new form instead.\n"
@@ -416,12 +438,37 @@ def form_from_items(
 ) -> PublishedForm:
     """A form of ``item_ids`` (in delivery order) with fingerprints taken from ``bank`` now.
 
-    ``pretest`` items are seeded after them, unscored (see :attr:`FormItem.scored`).
+    Parameters
+    ----------
+    form_id
+        The form's id (1-64 letters, digits, '.', '_' or '-').
+    item_ids
+        The scored items, in delivery order.
+    bank
+        The bank the outcomes, keys and fingerprints are taken from.
+    credential_id
+        The credential the form belongs to.
+    status
+        ``proposal`` or ``published`` (a published form gets its digest).
+    published
+        The publication date (for a published form).
+    assembly
+        The assembly record, if the form was assembled.
+    pretest
+        Items seeded after the scored ones, unscored (see :attr:`FormItem.scored`).
+
+    Returns
+    -------
+    PublishedForm
+        The form, not yet written (see :func:`write_form`).
 
     Raises
     ------
     InputError
-        When an item is not in the bank, an id repeats, or ``form_id``/``status`` is invalid.
+        When an item is not in the bank, an id repeats, ``form_id`` is invalid, or there is no
+        scored item.
+    ValueError
+        When ``status`` is not one of :data:`FORM_STATUSES`.
     """
     if not _FORM_ID.match(form_id):
         raise InputError(
@@ -464,7 +511,30 @@ def form_from_items(
 
 
 def fingerprint_findings(forms: Iterable[PublishedForm], bank: Bank) -> list[FingerprintFinding]:
-    """Items of published forms that left the bank or whose content or parameters changed."""
+    """What changed in the bank since ``forms`` were published.
+
+    Per item: it left the bank (``missing``); its content fingerprint differs (``content``); for
+    a scored item, its IRT parameters fingerprint (``parameters``) or its outcome (``outcome``)
+    differ. Per form: a published form without a digest (``digest``), whose file edits cannot
+    be detected.
+
+    Parameters
+    ----------
+    forms
+        Published forms (as read by :func:`read_form`, with their files and lines).
+    bank
+        The bank as it is now.
+
+    Returns
+    -------
+    list of FingerprintFinding
+        In form order, then delivery order; empty when nothing changed.
+
+    Raises
+    ------
+    None
+        Findings are reported, never raised.
+    """
     out = []
     for form in forms:
         file = None if form.path is None else os.fspath(form.path)
@@ -999,6 +1069,11 @@ def form_path(folder: str | os.PathLike[str], form_id: str) -> Path:
     -------
     Path
         ``<folder>/<form_id>.yaml``.
+
+    Raises
+    ------
+    None
+        The path is not checked (see :func:`write_form`).
     """
     return Path(folder) / f"{form_id}.yaml"
 
