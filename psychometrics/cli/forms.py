@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import sys
-from datetime import date
 
 import click
 
-from psychometrics.cli._common import UserError, echo_json
+from psychometrics.cli._common import UserError, echo_json, parse_date_option
 from psychometrics.errors import InputError
 
 
@@ -32,17 +30,6 @@ def _load(spec: str):
 
     loaded, forms = _load_forms(spec)
     return loaded, load_bank(loaded.bank), forms
-
-
-def _date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"--date: expected a date YYYY-MM-DD, got {value!r}") from None
 
 
 def _size(form) -> str:
@@ -80,7 +67,7 @@ def publish_cmd(
     """
     from psychometrics.program.forms import publish_forms
 
-    on_date = _date(on)
+    on_date = parse_date_option(on, "--date")
     loaded, bank, _ = _load(spec)
     try:
         published = publish_forms(
