@@ -651,9 +651,10 @@ def test_cli_publish_date_must_be_yyyy_mm_dd(tmp_path, value):
     _, spec, bank, folder = _program(tmp_path)
     write_form(_proposal(bank, "form-A", ["T-0001", "T-0003"]), folder)
     res = CliRunner().invoke(main, ["forms", "publish", str(spec), "--date", value])
-    assert (
-        res.exit_code == 1
-        and f"--date: {value!r}" in res.stderr
-        or (f"--date: expected a date YYYY-MM-DD, got {value!r}" in res.stderr)
+    assert res.exit_code == 1
+    [line] = res.stderr.strip().splitlines()
+    assert line in (
+        f"credkit: error: --date: expected a date YYYY-MM-DD, got {value!r}",
+        f"credkit: error: --date: {value!r} is not a valid date (month must be in 1..12)",
     )
     assert read_form(folder / "form-A.yaml").status == "proposal"
