@@ -101,6 +101,15 @@ def pool_items(by_form: Mapping[str, ItemAnalysis]) -> dict[str, PooledItem]:
 def analyse_items(inputs: ProgramInputs) -> ItemAnalyses:
     """Stage 2: CTT and DIF per published form taken; pooled statistics of common items.
 
+    Parameters
+    ----------
+    inputs
+        Stage 1's checked inputs.
+
+    Returns
+    -------
+    ItemAnalyses
+
     Raises
     ------
     NotAvailable

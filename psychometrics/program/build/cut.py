@@ -48,6 +48,17 @@ def rated_form_scores(inputs: ProgramInputs, form_id: str) -> np.ndarray | None:
 def set_cut(inputs: ProgramInputs, params: ItemParameters) -> CutStage:
     """Stage 4: run the spec's standard-setting method and carry the cut to every form.
 
+    Parameters
+    ----------
+    inputs
+        Stage 1's checked inputs (the forms, the ratings and the rated form).
+    params
+        Stage 3's item parameters.
+
+    Returns
+    -------
+    CutStage
+
     Raises
     ------
     NotAvailable

@@ -123,7 +123,22 @@ def decide(
     irt: IRTResults,
     cut_stage: CutStage,
 ) -> Decisions:
-    """Stage 5: per-form precision, decision accuracy/consistency and pass rates."""
+    """Stage 5: per-form precision, decision accuracy/consistency and pass rates.
+
+    Parameters
+    ----------
+    inputs, analyses, irt, cut_stage
+        The outputs of stages 1 to 4 (``analyses`` None when no responses were analysed).
+
+    Returns
+    -------
+    Decisions
+
+    Raises
+    ------
+    NotAvailable
+        When no form could be evaluated.
+    """
     cut = cut_stage.cut
     forms: dict[str, ItemParameters] = form_parameters(inputs, irt.params)
     theta_cut = float(cut.theta_cut)

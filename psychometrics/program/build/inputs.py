@@ -205,6 +205,19 @@ def check_inputs(
 ) -> ProgramInputs:
     """Stage 1: read the spec, bank, forms, administration and ratings and check them.
 
+    Parameters
+    ----------
+    spec_path
+        The credential spec.
+    administration
+        The administration to report on (default: the spec's last one).
+    log
+        Where progress lines and the lint/fingerprint lines go.
+
+    Returns
+    -------
+    ProgramInputs
+
     Raises
     ------
     InputError

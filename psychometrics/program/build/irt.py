@@ -168,7 +168,20 @@ def _fit_forms(inputs: ProgramInputs, params: ItemParameters, notes: dict, unava
 
 
 def estimate(inputs: ProgramInputs, *, log: Callable[[str], None]) -> IRTResults:
-    """Stage 3: parameters, EAP thetas, fit and dimensionality per administered form."""
+    """Stage 3: parameters, EAP thetas, fit and dimensionality per administered form.
+
+    Parameters
+    ----------
+    inputs
+        Stage 1's checked inputs.
+    log
+        Where a failed calibration's note goes.
+
+    Returns
+    -------
+    IRTResults
+        A failed calibration falls back to the bank's parameters, with a note saying why.
+    """
     from psychometrics.irt.scoring import score_persons
 
     bank = inputs.bank
