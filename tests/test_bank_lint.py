@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import pytest
 import yaml
@@ -297,3 +298,22 @@ def test_cli_lint_with_spec(tmp_path):
     result = CliRunner().invoke(main, ["bank", "lint", str(folder), "--spec", str(spec)])
     assert result.exit_code == 1
     assert "outcome: error: outcome 'DA1' is not in the spec (DA2)" in result.output
+
+
+def test_an_impossible_date_is_an_error_naming_its_line(tmp_path):
+    import shutil as _shutil
+
+    from psychometrics.bank import lint_bank as _lint
+
+    items = tmp_path / "bank" / "items"
+    items.mkdir(parents=True)
+    source = Path(__file__).resolve().parents[1] / "item_bank" / "items" / "DA-0001.yaml"
+    _shutil.copy(source, items / "DA-0001.yaml")
+    lines = (items / "DA-0001.yaml").read_text().splitlines()
+    k = next(i for i, ln in enumerate(lines) if ln.startswith("created:"))
+    lines[k] = "created: 2026-13-01"
+    (items / "DA-0001.yaml").write_text("\n".join(lines) + "\n")
+    report = _lint(tmp_path / "bank")
+    [error] = report.errors
+    assert error.line == k + 1 and error.field == "created"
+    assert "'2026-13-01' is not a valid date" in error.message

@@ -178,6 +178,35 @@ def _compose_construct(text: str, max_nodes: int, max_depth: int):
         loader.dispose()
 
 
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+def first_invalid_timestamp(
+    node: yaml.Node | None,
+) -> tuple[str, yaml.ScalarNode, Exception] | None:
+    """The first scalar that YAML resolves as a timestamp but that is no valid date (2026-13-01):
+    ``(dotted field path, node, the constructor's error)``, or None.
+
+    The YAML constructor rejects such a scalar with a bare ValueError and no position; this finds
+    its line for the message.
+    """
+    stack: list[tuple[str, yaml.Node]] = [("", node)] if node is not None else []
+    while stack:
+        where, current = stack.pop(0)
+        if isinstance(current, yaml.ScalarNode) and current.tag == _TIMESTAMP:
+            try:
+                yaml.SafeLoader("").construct_yaml_timestamp(current)
+            except (ValueError, TypeError, OverflowError) as exc:
+                return where, current, exc
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((f"{where}[{k}]", child) for k, child in enumerate(current.value))
+        elif isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
+                stack.append((f"{where}.{name}" if where else name, value))
+    return None
+
+
 def parse_yaml(
     text: str,
     *,
@@ -206,8 +235,21 @@ def parse_yaml(
     except yaml.YAMLError as exc:
         message = " ".join(f"malformed YAML: {exc}".split())
         raise InputError(message, file=file, field="yaml") from None
-    except (RecursionError, ValueError, TypeError, OverflowError) as exc:
-        # e.g. a timestamp like 2024-13-45
+    except (ValueError, TypeError, OverflowError) as exc:
+        # e.g. a timestamp like 2024-13-45: the text passed the limits above, so compose it
+        bad = first_invalid_timestamp(yaml.compose(text, Loader=yaml.SafeLoader))
+        if bad is None:
+            raise InputError(
+                f"malformed YAML: {type(exc).__name__}: {exc}", file=file, field="yaml"
+            ) from None
+        where, node, error = bad
+        raise InputError(
+            f"'{node.value}' is not a valid date ({error})",
+            file=file,
+            line=node.start_mark.line + 1,
+            field=where or "yaml",
+        ) from None
+    except RecursionError as exc:
         raise InputError(
             f"malformed YAML: {type(exc).__name__}: {exc}", file=file, field="yaml"
         ) from None

@@ -37,8 +37,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from psychometrics.bank.model import Bank, Item
 from psychometrics.bank.yamlio import dump_yaml, read_yaml_file
 from psychometrics.errors import InputError
@@ -760,52 +758,10 @@ def _date(value: Any, path: Path, line: int | None, field_: str) -> date | None:
     )
 
 
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
-_CONSTRUCT_ERRORS = tuple(
-    f"malformed YAML: {e}:" for e in ("ValueError", "TypeError", "OverflowError")
-)
-
-
 def _read_yaml(path: Path) -> tuple[Any, dict[str, int]]:
-    """The file's data and field lines; an impossible date (2026-13-01), which the YAML
-    constructor rejects without a line, is one error naming its line and field."""
-    try:
-        data, lines, _ = read_yaml_file(path, max_bytes=MAX_FORM_BYTES)
-    except InputError as exc:
-        if exc.line is None and exc.message.startswith(_CONSTRUCT_ERRORS):
-            bad = _bad_timestamp(path)
-            if bad is not None:
-                raise bad from None
-        raise
+    """The file's data and field lines (an impossible date is an error naming its line)."""
+    data, lines, _ = read_yaml_file(path, max_bytes=MAX_FORM_BYTES)
     return data, lines
-
-
-def _bad_timestamp(path: Path) -> InputError | None:
-    """The first scalar of ``path`` that YAML reads as a timestamp but is no valid date."""
-    try:  # the file passed the reader's size, UTF-8 and node limits: compose only
-        node = yaml.compose(path.read_text(encoding="utf-8-sig"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):  # pragma: no cover - changed meanwhile
-        return None
-    stack: list[tuple[str, Any]] = [("", node)] if node is not None else []
-    while stack:
-        where, current = stack.pop(0)
-        if isinstance(current, yaml.ScalarNode) and current.tag == _TIMESTAMP:
-            try:
-                yaml.SafeLoader("").construct_yaml_timestamp(current)
-            except (ValueError, TypeError, OverflowError) as exc:
-                return InputError(
-                    f"'{current.value}' is not a valid date ({exc})",
-                    file=path,
-                    line=current.start_mark.line + 1,
-                    field=where or None,
-                )
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend((f"{where}[{k}]", child) for k, child in enumerate(current.value))
-        elif isinstance(current, yaml.MappingNode):
-            for key, value in current.value:
-                name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
-                stack.extend(((where, key), (f"{where}.{name}" if where else name, value)))
-    return None
 
 
 def _item_entry(

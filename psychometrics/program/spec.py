@@ -27,6 +27,7 @@ import yaml
 
 from psychometrics.bank.model import STATUSES
 from psychometrics.bank.specinfo import SpecInfo
+from psychometrics.bank.yamlio import first_invalid_timestamp
 from psychometrics.errors import InputError
 
 __all__ = [
@@ -533,12 +534,12 @@ def _compose(text: str, file: str) -> tuple[Any, dict[Key, int], list[Problem]]:
     except RecursionError:
         raise InputError(f"nested more than {MAX_SPEC_DEPTH} levels deep", file=file) from None
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date 2026-13-02
-        bad = _bad_timestamp(node)
-        where = f"'{bad.value}' is not a valid date: " if bad is not None else ""
+        bad = first_invalid_timestamp(node)
+        where = f"'{bad[1].value}' is not a valid date: " if bad is not None else ""
         raise InputError(
             f"not valid YAML: {where}{exc}",
             file=file,
-            line=None if bad is None else bad.start_mark.line + 1,
+            line=None if bad is None else bad[1].start_mark.line + 1,
         ) from None
     finally:
         loader.dispose()
@@ -547,25 +548,6 @@ def _compose(text: str, file: str) -> tuple[Any, dict[Key, int], list[Problem]]:
     if node is not None:
         _walk(node, (), lines, problems, file)
     return data, lines, problems
-
-
-def _bad_timestamp(node: yaml.Node | None) -> yaml.ScalarNode | None:
-    """The first scalar that YAML resolves as a timestamp but that is no valid date."""
-    stack = [node] if node is not None else []
-    while stack:
-        current = stack.pop(0)
-        if isinstance(current, yaml.ScalarNode):
-            if current.tag == "tag:yaml.org,2002:timestamp":
-                try:
-                    yaml.SafeLoader("").construct_yaml_timestamp(current)
-                except (ValueError, TypeError, OverflowError):
-                    return current
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
-        elif isinstance(current, yaml.MappingNode):
-            for key, value in current.value:
-                stack.extend((key, value))
-    return None
 
 
 def _walk(node: yaml.Node, path: Key, lines: dict[Key, int], problems: list[Problem], file: str):
