@@ -107,10 +107,6 @@ def content_fingerprint(item: Item, bank: Bank | None = None) -> str:
     str
         ``sha256:`` and 64 hex digits.
 
-    Raises
-    ------
-    None
-        Only hashes values the bank reader has validated.
     """
     stimulus = None
     if item.set and bank is not None and item.set in bank.sets:
@@ -148,10 +144,6 @@ def items_digest(items: Iterable[FormItem]) -> str:
     str
         ``sha256:`` and 64 hex digits.
 
-    Raises
-    ------
-    None
-        Only hashes the entries.
     """
     return _digest(
         [
@@ -182,10 +174,6 @@ def parameters_fingerprint(item: Item) -> str | None:
     str or None
         ``sha256:`` and 64 hex digits; None for an uncalibrated item.
 
-    Raises
-    ------
-    None
-        Only hashes values the bank reader has validated.
     """
     if item.irt is None:
         return None
@@ -528,10 +516,6 @@ def fingerprint_findings(forms: Iterable[PublishedForm], bank: Bank) -> list[Fin
     list of FingerprintFinding
         In form order, then delivery order; empty when nothing changed.
 
-    Raises
-    ------
-    None
-        Findings are reported, never raised.
     """
     out = []
     for form in forms:
@@ -1026,10 +1010,6 @@ def form_path(folder: str | os.PathLike[str], form_id: str) -> Path:
     Path
         ``<folder>/<form_id>.yaml``.
 
-    Raises
-    ------
-    None
-        The path is not checked (see :func:`write_form`).
     """
     return Path(folder) / f"{form_id}.yaml"
 
