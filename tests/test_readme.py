@@ -67,3 +67,21 @@ def test_readme_section_runs(heading, example_copy):
     for command in commands:
         result = runner.invoke(main, shlex.split(command)[1:], catch_exceptions=False)
         assert result.exit_code == 0, f"{command}\n{result.output}"
+
+
+def test_readme_commands_on_the_built_example_run(example_copy):
+    """Commands that read the example's published forms and its report's params.csv (the rest of
+    the cut-score tour uses placeholder files)."""
+    runner = CliRunner()
+    build = runner.invoke(main, ["build", "specs/data-analytics-fundamentals.yaml"])
+    assert build.exit_code == 0, build.output
+    commands = [
+        c
+        for heading in ("### Cut scores and decision accuracy",)
+        for c in readme_commands(heading)
+        if "reports/data-analytics-fundamentals/params.csv" in c
+    ]
+    assert len(commands) == 3
+    for command in commands:
+        result = runner.invoke(main, shlex.split(command)[1:], catch_exceptions=False)
+        assert result.exit_code == 0, f"{command}\n{result.output}"
