@@ -10,11 +10,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import os
 import stat
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 from psychometrics.errors import InputError
 
@@ -186,6 +188,13 @@ def make_temporary_dir(parent: str | os.PathLike[str], prefix: str) -> Path:
         folder.rmdir()
         raise
     return folder
+
+
+def sha256_json(payload: Any) -> str:
+    """``sha256:`` and the hex digest of ``payload`` as canonical JSON (sorted keys, no spaces,
+    UTF-8): a fingerprint of values, independent of how a file spelled them."""
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def sha256_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> str:

@@ -32,6 +32,7 @@ from psychometrics.program.forms import (
     AssemblyRecord,
     PublishedForm,
     form_from_items,
+    key_text,
     load_forms,
     write_form,
 )
@@ -367,10 +368,6 @@ def _delivery_order(spec: Spec, items, form_items: tuple[int, ...]) -> list[int]
     return [k for members in ordered for k in sorted(members, key=lambda k: items[k].id)]
 
 
-def _key_text(item) -> str:
-    return "".join(item.key) if item.key else ""
-
-
 # --------------------------------------------------------------------------------------------
 # Public functions
 # --------------------------------------------------------------------------------------------
@@ -449,7 +446,7 @@ def assemble_spec(
                 id=fid,
                 items=ids,
                 outcomes=tuple(items[k].outcome or "" for k in order),
-                keys=tuple(_key_text(items[k]) for k in order),
+                keys=tuple(key_text(items[k]) for k in order),
                 target_theta=target,
                 information_at_target=tuple(float(v) for v in tif[:nt]),
                 tcc_at_target=tuple(float(v) for v in tcc[:nt]),
