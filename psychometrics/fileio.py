@@ -206,6 +206,28 @@ def sha256_file(path: str | os.PathLike[str], *, chunk_size: int = 1 << 20) -> s
     return digest.hexdigest()
 
 
+def check_can_write_in(
+    path: str | os.PathLike[str], *, field: str | None = None, include_self: bool = False
+) -> None:
+    """Refuse ``path`` when the nearest existing folder above it (or ``path`` itself, with
+    ``include_self``) is a file or cannot be written.
+
+    Raises
+    ------
+    InputError
+        Naming ``path`` and ``field``.
+    """
+    target = Path(path)
+    candidates = [target] if include_self else []
+    for place in (*candidates, *target.absolute().parents):
+        if place.exists():
+            if not place.is_dir():
+                raise InputError(f"{place} is a file, not a folder", file=target, field=field)
+            if not os.access(place, os.W_OK | os.X_OK):
+                raise InputError(f"cannot write in {place}", file=target, field=field)
+            return
+
+
 def check_output_path(
     path: str | os.PathLike[str],
     *,
@@ -219,18 +241,10 @@ def check_output_path(
     is the same file as one of ``inputs`` (writing there would replace the data the command
     reads). Commands call it before their computation, so a bad path fails fast.
     """
-    from psychometrics.errors import InputError
-
     target = Path(path)
     if target.is_dir():
         raise InputError("is a directory, not a file", file=target, field=field)
-    for parent in target.absolute().parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise InputError(f"{parent} is a file, not a directory", file=target, field=field)
-            if not os.access(parent, os.W_OK | os.X_OK):
-                raise InputError(f"cannot write in {parent}", file=target, field=field)
-            break
+    check_can_write_in(target, field=field)
     resolved = target.resolve()
     for source in inputs:
         if source is None:
@@ -255,7 +269,6 @@ def write_output_text(
 ) -> None:
     """:func:`check_output_path`, then :func:`atomic_write_text`; an OS error (no permission,
     disk full) becomes an :class:`~psychometrics.errors.InputError` naming ``path``."""
-    from psychometrics.errors import InputError
 
     check_output_path(path, inputs=inputs, field=field)
     try:

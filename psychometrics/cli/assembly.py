@@ -12,6 +12,7 @@ import click
 
 from psychometrics.cli._common import UserError, echo_json, progress
 from psychometrics.errors import InputError
+from psychometrics.fileio import check_can_write_in
 from psychometrics.program.check import check_spec_and_bank
 
 
@@ -233,13 +234,7 @@ def _new_form_ids(ids: str | None, count: int, existing, default_ids) -> list[st
 def _check_out_dir(target, bank) -> None:
     """Refuse an --out folder that is a file, lies under a file, or is the item bank itself
     (form files there would be read as items)."""
-    for path in (target, *target.absolute().parents):
-        if path.exists():
-            if not path.is_dir():
-                raise InputError(f"{path} is a file, not a folder", file=target, field="--out")
-            if not os.access(path, os.W_OK | os.X_OK):
-                raise InputError(f"cannot write in {path}", file=target, field="--out")
-            break
+    check_can_write_in(target, field="--out", include_self=True)
     resolved = target.resolve()
     if resolved in (bank.resolve(), (bank / "items").resolve()):
         raise InputError(

@@ -22,7 +22,7 @@ from psychometrics.program.forms import (
     fingerprint_findings,
     load_forms,
 )
-from psychometrics.program.spec import Spec, check_spec, load_spec
+from psychometrics.program.spec import Spec, parse_spec, sort_problems
 from psychometrics.standard_setting import Ratings, read_ratings
 
 RATED_METHODS = {"angoff": "angoff", "yes-no-angoff": "yes-no", "bookmark": "bookmark"}
@@ -223,8 +223,10 @@ def check_inputs(
     InputError
         On the first disagreement, naming the file, line and item.
     """
-    _first_error(check_spec(spec_path), log)
-    spec = load_spec(spec_path)
+    spec, problems = parse_spec(spec_path)
+    _first_error(sort_problems(problems), log)
+    if spec is None:  # pragma: no cover - parse_spec returns a spec whenever there is no error
+        raise InputError("the spec could not be read", file=spec_path)
     files: list[tuple[str, Path]] = [("spec", spec_path)]
     notes: dict[str, str] = {}
     bank, lint = _check_bank(spec, log)

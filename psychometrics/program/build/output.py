@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from psychometrics.errors import InputError
-from psychometrics.fileio import make_temporary_dir
+from psychometrics.fileio import check_can_write_in, make_temporary_dir
 
 REPORT_MARKERS = ("index.html", "manifest.json")
 
@@ -40,13 +40,7 @@ def check_out_dir(out_dir: Path) -> None:
                 "build replaces only its own report folders: choose another --out",
                 file=out_dir,
             )
-    for parent in out_dir.absolute().parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise InputError(f"{parent} is a file, not a folder", file=out_dir, field="--out")
-            if not os.access(parent, os.W_OK | os.X_OK):
-                raise InputError(f"cannot write in {parent}", file=out_dir, field="--out")
-            break
+    check_can_write_in(out_dir, field="--out")
 
 
 def _form_documents(state) -> dict[str, dict[str, Any]]:
