@@ -91,6 +91,9 @@ class Item:
         As written (dates as ISO strings).
     word_count
         As written, else the words of stem and options.
+    attributes
+        Free attributes for test assembly (``{dok: 2, standard: S3, words: 140}``): names map to
+        numbers, text or booleans; form constraints may count, sum or average them.
     irt, stats, exposure, history
         Parameters (logistic metric, D = 1), classical statistics, use, and earlier values.
     path
@@ -122,6 +125,7 @@ class Item:
     max_score: int | None = None
     score_levels: Mapping[int, str] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
+    attributes: Mapping[str, Any] = field(default_factory=dict)
     irt: ItemIRT | None = None
     stats: ItemStats | None = None
     history: tuple[Any, ...] = ()

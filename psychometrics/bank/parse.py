@@ -159,6 +159,7 @@ def parse_item(
         out.error("enemies", "an item cannot be its own enemy", "enemy-self")
     reviewers = _text_list(out, data, "reviewers")
     tags = _text_list(out, data, "tags")
+    attributes = _attributes(out, data.get("attributes"))
     dates = {}
     for name in ("created", "updated"):
         value = data.get(name)
@@ -207,6 +208,7 @@ def parse_item(
         max_score=max_score,
         score_levels=levels,
         tags=tuple(tags),
+        attributes=attributes,
         irt=irt,
         stats=stats,
         history=tuple(history),
@@ -226,6 +228,30 @@ def _text(out: _Collector, data: Mapping, name: str) -> str | None:
         out.error(name, f"must be text, got {type(value).__name__}", "bad-type")
         return None
     return str(value)
+
+
+def _attributes(out: _Collector, value: Any) -> dict[str, Any]:
+    """``attributes``: a mapping of names to numbers, text or booleans (for form constraints)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        out.error("attributes", "attributes must be a mapping of name: value", "bad-type")
+        return {}
+    kept = {}
+    for name, v in value.items():
+        if not isinstance(name, str) or not name:
+            out.error("attributes", f"attribute names must be text, got {_short(name)}", "bad-type")
+        elif isinstance(v, bool | int | float | str) and not (
+            isinstance(v, float) and not math.isfinite(v)
+        ):
+            kept[name] = v
+        else:
+            out.error(
+                f"attributes.{name}",
+                f"attribute '{name}' must be a number, text or true/false, got {_short(v)}",
+                "bad-type",
+            )
+    return kept
 
 
 def _choice(out: _Collector, data: Mapping, name: str, allowed, rule: str) -> str | None:

@@ -53,6 +53,7 @@ FIELD_ORDER = (
     "word_count",
     "item_model",
     "tags",
+    "attributes",
     "notes",
     "source",
     "irt",
