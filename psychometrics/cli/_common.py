@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import re
 import sys
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import click
-import numpy as np
 
 from psychometrics.errors import CredkitError
 
@@ -29,8 +30,75 @@ class UserError(click.ClickException):
         click.echo(f"credkit: error: {self.format_message()}", err=True, file=file)
 
 
+@dataclass(frozen=True)
+class LazyCommand:
+    """A top-level command whose module is imported only when the command is used.
+
+    Attributes
+    ----------
+    name : str
+        The command's name on the command line.
+    module : str
+        The module under ``psychometrics.cli`` that defines it.
+    attribute : str
+        The click command or group object in that module.
+    short_help : str
+        The line ``credkit --help`` shows for it: the first sentence of the command's own help.
+    """
+
+    name: str
+    module: str
+    attribute: str
+    short_help: str
+
+    def load(self) -> click.Command:
+        module = importlib.import_module(f"psychometrics.cli.{self.module}")
+        return getattr(module, self.attribute)
+
+
 class CredkitGroup(click.Group):
-    """A click group that turns :class:`CredkitError` into :class:`UserError`."""
+    """A click group that turns :class:`CredkitError` into :class:`UserError`.
+
+    ``lazy_commands`` adds top-level commands that are imported on first use, so that
+    ``--help`` and ``--version`` stay fast (no numpy or scipy).
+    """
+
+    def __init__(
+        self, *args: Any, lazy_commands: tuple[LazyCommand, ...] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = {command.name: command for command in lazy_commands}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*self.lazy_commands, *sorted(set(self.commands) - set(self.lazy_commands))]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy_commands:
+            self.commands[cmd_name] = self.lazy_commands[cmd_name].load()
+        return self.commands.get(cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name in self.commands or name in self.lazy_commands or name.startswith("-"):
+            return super().resolve_command(ctx, args)
+        # an unknown command: suggest among every command without importing any of them
+        raise click.exceptions.NoSuchCommand(name, possibilities=self.list_commands(ctx), ctx=ctx)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            lazy = self.lazy_commands.get(name)
+            if lazy is not None and name not in self.commands:
+                rows.append((name, lazy.short_help))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=formatter.width)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -43,6 +111,8 @@ class CredkitGroup(click.Group):
 
 
 def _default(obj: Any) -> Any:
+    import numpy as np  # here, not at the top: the CLI starts without numpy
+
     if isinstance(obj, np.integer):
         return int(obj)
     if isinstance(obj, np.floating):
