@@ -102,6 +102,16 @@ class Credential:
         Identity (``achievement_type`` as in Open Badges 3.0, e.g. ``MicroCredential``).
     purpose, intended_use, population
         The claims the scores are meant to support, and for whom; empty when not given.
+    issuer_id, issuer_url, issuer_email
+        The Open Badges issuer Profile: its id (a ``did:web``/``did:key`` or an https URL;
+        default: the signing key's DID), home page and contact address.
+    base_url
+        Where the program hosts its public badge files (achievement, status lists, validity
+        report); default ``issuer_url``.
+    image
+        URL of the badge image.
+    valid_for_months
+        How long an awarded credential is valid (``validUntil``); None: it does not expire.
     """
 
     id: str
@@ -113,6 +123,12 @@ class Credential:
     purpose: str = ""
     intended_use: str = ""
     population: str = ""
+    issuer_id: str = ""
+    issuer_url: str = ""
+    issuer_email: str = ""
+    base_url: str = ""
+    image: str = ""
+    valid_for_months: int | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +138,8 @@ class Outcome:
     id: str
     title: str
     description: str = ""
+    case_uri: str = ""
+    """The outcome's CASE CFItem URI (1EdTech CASE), aligned to in Open Badges achievements."""
 
 
 @dataclass(frozen=True)
@@ -592,7 +610,7 @@ _TOP_KEYS = (
     "stacks_into",
 )
 _CREDENTIAL_KEYS = tuple(Credential.__dataclass_fields__)
-_OUTCOME_KEYS = ("id", "title", "description")
+_OUTCOME_KEYS = ("id", "title", "description", "case_uri")
 _FORM_KEYS = (
     "length",
     "count",
@@ -858,8 +876,16 @@ def _parse_credential(check: _Checker, value: Any) -> Credential | None:
     body = check.mapping(value, path, _CREDENTIAL_KEYS)
     if body is None:
         return None
-    values = {}
+    values: dict[str, Any] = {}
+    months = body.get("valid_for_months")
+    values["valid_for_months"] = (
+        None
+        if months is None
+        else check.number(months, path + ("valid_for_months",), integer=True, low=1)
+    )
     for key in _CREDENTIAL_KEYS:
+        if key == "valid_for_months":
+            continue
         required = key in ("id", "title")
         text = check.text(body.get(key), path + (key,), required=required and value is not None)
         values[key] = text or ""
@@ -869,6 +895,15 @@ def _parse_credential(check: _Checker, value: Any) -> Credential | None:
     if values["id"] and not all(ch.isalnum() or ch in "-_." for ch in values["id"]):
         check.error(path + ("id",), "credential.id: use letters, digits, '-', '_' and '.' only")
         return None
+    for key in ("issuer_url", "base_url", "image"):
+        if values[key] and not re.match(r"^https?://[^\s/]+", values[key]):
+            check.error(path + (key,), f"credential.{key}: expected an http(s) URL")
+    if values["issuer_id"] and not re.match(
+        r"^(https?://[^\s/]+|did:[a-z0-9]+:\S+)", values["issuer_id"]
+    ):
+        check.error(path + ("issuer_id",), "credential.issuer_id: expected a DID or an http(s) URL")
+    if values["issuer_email"] and not re.match(r"^[^@\s]+@[^@\s]+$", values["issuer_email"]):
+        check.error(path + ("issuer_email",), "credential.issuer_email: expected an email address")
     return Credential(**values) if values["id"] and values["title"] else None
 
 
@@ -888,13 +923,16 @@ def _parse_outcomes(check: _Checker, value: Any) -> tuple[Outcome, ...] | None:
         oid = check.text(body.get("id"), path + (i, "id"), required=True)
         title = check.text(body.get("title"), path + (i, "title"), required=True)
         desc = check.text(body.get("description"), path + (i, "description")) or ""
+        case_uri = check.text(body.get("case_uri"), path + (i, "case_uri")) or ""
+        if case_uri and not re.match(r"^https?://\S+$", case_uri):
+            check.error(path + (i, "case_uri"), f"outcomes[{i}].case_uri: expected a URI")
         if oid is None or title is None:
             continue
         if oid in seen:
             check.error(path + (i, "id"), f"outcomes[{i}].id: duplicate outcome id '{oid}'")
             continue
         seen.add(oid)
-        out.append(Outcome(oid, title, desc))
+        out.append(Outcome(oid, title, desc, case_uri))
     return tuple(out) if len(out) == len(value) else None
 
 
