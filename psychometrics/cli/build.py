@@ -27,8 +27,20 @@ def register(group: click.Group) -> None:
     "--administration", "administration", default=None, metavar="ID",
     help="The administration to report on [default: the spec's last one].",
 )  # fmt: skip
+@click.option(
+    "--candidates-out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the candidate score reports and results.csv (default: "
+    "<report folder>-candidates beside the report folder).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
-def build_command(spec: Path, out: Path | None, administration: str | None, as_json: bool) -> None:
+def build_command(
+    spec: Path,
+    out: Path | None,
+    administration: str | None,
+    candidates_out: Path | None,
+    as_json: bool,
+) -> None:
     """Run the whole pipeline for the credential SPEC and write its validity report.
 
     Reads the spec's published forms (it never assembles them) and first checks, in seconds,
@@ -36,8 +48,10 @@ def build_command(spec: Path, out: Path | None, administration: str | None, as_j
     agree. Then it analyses the responses (classical statistics, DIF, IRT fit), sets the cut
     score on the published forms, computes decision accuracy and consistency, and writes
     reports/<credential-id>/: index.html (self-contained, printable), forms/, params.csv,
-    items.csv and manifest.json. Progress goes to stderr; the previous report stays intact when
-    a stage fails.
+    items.csv and manifest.json. It also writes a printable score report per candidate and
+    results.csv (one row per candidate) into reports/<credential-id>-candidates/, outside the
+    validity report. Progress goes to stderr; the previous report stays intact when a stage
+    fails.
     """
     from psychometrics.program.build import build
 
@@ -45,6 +59,7 @@ def build_command(spec: Path, out: Path | None, administration: str | None, as_j
         spec,
         out=out,
         administration=administration,
+        candidates_out=candidates_out,
         argv=["credkit", *sys.argv[1:]],
         log=progress,
     )
@@ -52,6 +67,8 @@ def build_command(spec: Path, out: Path | None, administration: str | None, as_j
         echo_json(result.to_dict())
     else:
         click.echo(f"report: {result.index}")
+        if result.candidates_dir is not None:
+            click.echo(f"score reports: {result.candidates_dir}")
 
 
 @click.command("init")

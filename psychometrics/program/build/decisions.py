@@ -4,7 +4,7 @@ pass rates under the spec's pass rule."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -17,6 +17,16 @@ from psychometrics.program.build.analysis import ItemAnalyses
 from psychometrics.program.build.cut import CutStage, form_parameters
 from psychometrics.program.build.inputs import ProgramInputs
 from psychometrics.program.build.irt import IRTResults
+from psychometrics.program.build.scores import (
+    CandidateResult,
+    FormConversion,
+    anchor_to_cut,
+    earlier_attempts,
+    form_conversions,
+    outcome_bands,
+    rounded_scale_cut,
+    scale_unit,
+)
 from psychometrics.program.build.unavailable import NotAvailable
 
 THETA_GRID = np.round(np.arange(-4.0, 4.0001, 0.1), 10)
@@ -47,6 +57,11 @@ class Decisions:
         rule in words.
     item_curves
         Model (and observed) curves of the flagged items on the forms.
+    conversions
+        Per form: raw-to-scale conversion, equating to the rated form, cut and distribution
+        (:class:`~psychometrics.program.build.scores.FormConversion`).
+    candidates
+        Every candidate's result (:class:`~psychometrics.program.build.scores.CandidateResult`).
     notes
         Section key -> a sentence.
     """
@@ -63,6 +78,8 @@ class Decisions:
     pass_rule: str
     item_curves: Mapping[str, dict[str, Any]]
     notes: Mapping[str, str]
+    conversions: Mapping[str, FormConversion] = field(default_factory=dict)
+    candidates: tuple[CandidateResult, ...] = ()
 
 
 def _passed(inputs: ProgramInputs, irt: IRTResults, cut: Any) -> np.ndarray:
@@ -185,6 +202,25 @@ def decide(
         rates = pass_rates(
             passed.astype(float), cut=0.5, groups=None if labels is None else list(labels)
         )
+    raw_scores = {}
+    if admin is not None:
+        raw_scores = {f: admin.form_responses(f).sum_scores() for f in admin.forms if f in forms}
+    theta = se = None
+    if irt.theta is not None:
+        theta, se = np.asarray(irt.theta.theta), np.asarray(irt.theta.se)
+    reference = cut.reference_form if cut.reference_form in forms else next(iter(forms))
+    conversions = form_conversions(
+        forms,
+        reference=reference,
+        cut=cut,
+        pass_rule=rule,
+        raw_scores=raw_scores,
+        theta=theta,
+        theta_se=se,
+    )
+    candidates: tuple[CandidateResult, ...] = ()
+    if passed is not None and theta is not None:
+        candidates = _candidates(inputs, forms, conversions, cut, passed, theta, se, rule)
     return Decisions(
         information=information,
         at_cut=at_cut,
@@ -198,4 +234,63 @@ def decide(
         pass_rule=PASS_RULE_TEXT[rule],
         item_curves=_item_curves(inputs, analyses, irt),
         notes=notes,
+        conversions=conversions,
+        candidates=candidates,
+    )
+
+
+def _candidates(inputs, forms, conversions, cut, passed, theta, se, rule):
+    """Every candidate's result, in the responses file's order."""
+    admin = inputs.administration
+    spec = inputs.spec
+    n = admin.responses.n_persons
+    raw = np.zeros(n)
+    scale = np.zeros(n)
+    max_raw = np.zeros(n, dtype=int)
+    bands: list = [()] * n
+    titles = {o.id: o.title for o in spec.outcomes}
+    for fid in admin.forms:
+        mask = admin.takers(fid)
+        sub = admin.form_responses(fid)
+        conv = conversions[fid]
+        raw[mask] = sub.sum_scores()
+        max_raw[mask] = conv.max_score
+        if rule == "raw":
+            scale[mask] = conv.scale[np.rint(raw[mask]).astype(int)]
+        outcomes = tuple(
+            (inputs.bank.get(i).outcome or "") if inputs.bank.get(i) else "" for i in sub.item_ids
+        )
+        rows = outcome_bands(
+            forms[fid],
+            np.where(sub.presented, sub.scores, 0).astype(float),
+            theta[mask],
+            item_outcomes=outcomes,
+            titles=titles,
+            theta_cut=float(cut.theta_cut),
+        )
+        for k, i in enumerate(np.flatnonzero(mask)):
+            bands[i] = rows[k]
+    if rule == "theta":
+        sc = cut.scale
+        values = np.round(theta, 2) if sc is None else np.asarray(sc.convert(theta), dtype=float)
+        scale_cut = float(cut.scale_cut) if sc is not None else float(cut.theta_cut)
+        scale = anchor_to_cut(values, passed, rounded_scale_cut(sc, scale_cut), scale_unit(sc))
+    attempts = earlier_attempts(spec, admin.id, admin.responses.person_ids) + 1
+    when = admin.spec.end or admin.spec.start
+    return tuple(
+        CandidateResult(
+            candidate_id=pid,
+            administration_id=admin.id,
+            form_id=str(admin.form_of[i]),
+            attempt=int(attempts[i]),
+            raw_score=float(raw[i]),
+            max_raw_score=int(max_raw[i]),
+            theta=float(theta[i]),
+            theta_se=float(se[i]),
+            scale_score=float(scale[i]),
+            passed=bool(passed[i]),
+            completed_on=when,
+            outcomes=bands[i],
+        )
+        for i, pid in enumerate(admin.responses.person_ids)
     )

@@ -32,6 +32,11 @@ from typing import Any
 
 from psychometrics.errors import CredkitError, InputError
 from psychometrics.program.build.analysis import ItemAnalyses, analyse_items
+from psychometrics.program.build.candidates import (
+    check_candidates_dir,
+    default_candidates_dir,
+    write_candidates_folder,
+)
 from psychometrics.program.build.cut import CutStage, set_cut
 from psychometrics.program.build.decisions import Decisions, decide
 from psychometrics.program.build.inputs import ProgramInputs, check_inputs
@@ -95,6 +100,8 @@ class BuildState:
     pass_rates: Any = None
     pass_rule: str = ""
     item_curves: Mapping[str, Any] = field(default_factory=dict)
+    conversions: Mapping[str, Any] = field(default_factory=dict)
+    candidates: tuple[Any, ...] = ()
     notes: Mapping[str, str] = field(default_factory=dict)
     unavailable: Mapping[str, str] = field(default_factory=dict)
 
@@ -168,6 +175,8 @@ class BuildState:
             pass_rates=decisions.pass_rates if decisions else None,
             pass_rule=decisions.pass_rule if decisions else "",
             item_curves=decisions.item_curves if decisions else {},
+            conversions=decisions.conversions if decisions else {},
+            candidates=decisions.candidates if decisions else (),
             notes=notes,
             unavailable=missing,
         )
@@ -181,6 +190,9 @@ class BuildResult:
     ----------
     out_dir, index
         The report folder and its ``index.html``.
+    candidates_dir
+        The folder of candidate score reports and ``results.csv`` (None when no candidate was
+        scored).
     state
         Every stage's output (:class:`BuildState`).
     report
@@ -197,6 +209,7 @@ class BuildResult:
     report: Any
     stages: tuple[Any, ...]
     seconds: float
+    candidates_dir: Path | None = None
 
     def __getattr__(self, name: str) -> Any:  # the state's fields, e.g. result.cut
         if name.startswith("__"):
@@ -211,6 +224,7 @@ class BuildResult:
             "credential": self.report.credential.id,
             "out_dir": str(self.out_dir),
             "index": str(self.index),
+            "candidates_dir": None if self.candidates_dir is None else str(self.candidates_dir),
             "seconds": round(self.seconds, 3),
             "stages": [s.to_dict() for s in self.stages],
             "administration": None if admin is None else admin.id,
@@ -278,6 +292,7 @@ def build(
     *,
     out: str | os.PathLike[str] | None = None,
     administration: str | None = None,
+    candidates_out: str | os.PathLike[str] | None = None,
     argv: Sequence[str] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> BuildResult:
@@ -291,6 +306,10 @@ def build(
         The report folder; default ``reports/<credential-id>`` (see :func:`default_out_dir`).
     administration
         The id of the administration to report on (default: the spec's last one).
+    candidates_out
+        The folder of candidate score reports and ``results.csv`` (default: beside the report
+        folder, ``<report folder>-candidates``, see :func:`default_candidates_dir`); it may not
+        be inside the report folder.
     argv
         The command line recorded in the manifest (default: the equivalent ``credkit build``).
     log
@@ -330,6 +349,11 @@ def build(
         Path(out) if out is not None else default_out_dir(spec_path, inputs.spec.credential.id)
     )
     check_out_dir(out_dir)  # refuse a bad report folder before the heavy stages
+    cand_dir = (
+        Path(candidates_out) if candidates_out is not None else default_candidates_dir(out_dir)
+    )
+    if inputs.administration is not None:
+        check_candidates_dir(cand_dir, out_dir)
     analyses = stages.run(1, "items", lambda: analyse_items(inputs))
     irt = stages.run(2, "structure", lambda: estimate(inputs, log=log))
     cut = None
@@ -349,6 +373,10 @@ def build(
     records = tuple(stages.records) + (StageRecord(len(STAGES), STAGES[-1], "ok", 0.0, ""),)
     report = collect_report(state, stages=records, argv=argv)
     write_report_folder(state, report, render_report(report), out_dir)
+    written = None
+    if state.candidates:
+        write_candidates_folder(state, cand_dir)
+        written = cand_dir
     log(f"      ok in {time.perf_counter() - t0:.2f} s")
     total = time.perf_counter() - start
     log(f"built in {total:.1f} s")
@@ -359,6 +387,7 @@ def build(
         report=report,
         stages=records,
         seconds=total,
+        candidates_dir=written,
     )
 
 
