@@ -1,5 +1,9 @@
 """Automated test assembly: parallel fixed-length forms by mixed-integer programming.
 
+Objectives: maximin, weighted sum of information, target information curve or target TCC
+(minimax deviation); constraints on counts, sums and means of any item attribute, passages
+with items chosen one by one, parallel forms by information or by TCC.
+
 The numeric core takes arrays and returns frozen results; it knows nothing of specs or files
 (:mod:`psychometrics.program.proposal` builds its inputs from a credential spec and a bank).
 
@@ -11,18 +15,24 @@ The numeric core takes arrays and returns frozen results; it knows nothing of sp
 
 from psychometrics.assembly.solve import (
     METHODS,
+    OBJECTIVES,
     AssemblyResult,
     CountConstraint,
     Infeasibility,
+    Passages,
+    SumConstraint,
     assemble_forms,
     min_distinct_items,
 )
 
 __all__ = [
     "METHODS",
+    "OBJECTIVES",
     "AssemblyResult",
     "CountConstraint",
     "Infeasibility",
+    "Passages",
+    "SumConstraint",
     "assemble_forms",
     "min_distinct_items",
 ]

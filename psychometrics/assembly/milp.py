@@ -46,6 +46,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 __all__ = [
     "SolveOutcome",
+    "objective_value",
     "Units",
     "solve_direct",
     "solve_feasibility",
@@ -81,6 +82,21 @@ class Units:
         Items per form, forms, and the largest number of items two forms may share.
     tolerance
         Parallel cap: ``max_f T_f(t) <= (1 + tolerance) min_f T_f(t)``; None for no cap.
+    objective
+        ``"maximin"`` (the smallest ``T_f(t)``), ``"sum"`` (the smallest over forms of
+        ``sum_t weights_t T_f(t)``), ``"information"`` or ``"tcc"`` (the largest absolute
+        deviation of ``T_f(t)``, or of the test characteristic curve, from ``target``;
+        minimized).
+    weights, target
+        Per target: the weights of ``"sum"``; the target values of ``"information"``/``"tcc"``.
+    tcc
+        Expected score of each unit at the targets, shape ``(n_units, n_targets)``, or None.
+    tcc_tolerance
+        Parallel forms by TCC: at every target the expected scores of any two forms differ by
+        at most this much (score points); None for no such constraint.
+    passage, passage_lo, passage_hi, n_passages
+        Passages whose items are chosen individually: the passage of each unit (-1 for none);
+        per passage, the items a form holds when it uses the passage; the passages per form.
     """
 
     members: tuple[np.ndarray, ...]
@@ -97,6 +113,20 @@ class Units:
     n_forms: int
     max_overlap: int
     tolerance: float | None
+    objective: str = "maximin"
+    weights: np.ndarray | None = None
+    target: np.ndarray | None = None
+    tcc: np.ndarray | None = None
+    tcc_tolerance: float | None = None
+    passage: np.ndarray | None = None
+    passage_lo: np.ndarray | None = None
+    passage_hi: np.ndarray | None = None
+    n_passages: tuple[int, int] | None = None
+
+    @property
+    def minimize(self) -> bool:
+        """True for the deviation objectives (smaller is better)."""
+        return self.objective in ("information", "tcc")
 
     @property
     def n_units(self) -> int:
@@ -114,8 +144,8 @@ class SolveOutcome:
     status: int
     message: str
     x: np.ndarray | None  # unit-by-form 0/1 matrix, or usage counts for the usage model
-    objective: float  # maximin value of the solution (nan without one)
-    bound: float  # HiGHS dual bound on the objective (inf when unknown)
+    objective: float  # objective value of the solution (nan without one)
+    bound: float  # HiGHS dual bound on the objective (+inf, or -inf when minimizing, if unknown)
     seconds: float
     nodes: int
 
@@ -155,7 +185,7 @@ class _Model:
         self.rhi.append(np.broadcast_to(np.asarray(hi, float), (count,)).copy())
         self.m += count
 
-    def solve(self, objective: np.ndarray, *, time_limit: float, gap: float):
+    def solve(self, objective: np.ndarray, *, time_limit: float, gap: float, node_limit=None):
         lb, ub = np.concatenate(self.lb), np.concatenate(self.ub)
         a = sparse.csr_array(
             (np.concatenate(self.vals), (np.concatenate(self.rows), np.concatenate(self.cols))),
@@ -167,13 +197,34 @@ class _Model:
             integrality=np.concatenate(self.kind),
             bounds=Bounds(lb, ub),
             constraints=LinearConstraint(a, np.concatenate(self.rlo), np.concatenate(self.rhi)),
-            options={"time_limit": max(0.05, float(time_limit)), "mip_rel_gap": gap},
+            options=_options(time_limit, gap, node_limit),
         )
         seconds = time.perf_counter() - started
         bound = getattr(res, "mip_dual_bound", None)
         bound = math.inf if bound is None or not np.isfinite(bound) else -float(bound)
         nodes = int(getattr(res, "mip_node_count", 0) or 0)
         return res, bound, seconds, nodes
+
+
+def _options(time_limit: float, gap: float, node_limit: int | None) -> dict:
+    """HiGHS options; ``node_limit`` is the deterministic work limit (branch-and-bound nodes)."""
+    options = {"time_limit": max(0.05, float(time_limit)), "mip_rel_gap": gap}
+    if node_limit is not None:
+        options["node_limit"] = int(node_limit)
+    return options
+
+
+def objective_value(units: Units, x: np.ndarray) -> float:
+    """The objective of ``units`` for a unit-by-form 0/1 matrix ``x``."""
+    xt = x.T.astype(float)
+    tif = xt @ units.info  # (F, T)
+    if units.objective == "sum":
+        return float((tif @ units.weights).min())
+    if units.objective == "information":
+        return float(np.abs(tif - units.target).max())
+    if units.objective == "tcc":
+        return float(np.abs(xt @ units.tcc - units.target).max())
+    return float(tif.min())
 
 
 def _form_blocks(model: _Model, units: Units, x: np.ndarray, rows_units: np.ndarray) -> None:
@@ -214,6 +265,90 @@ def _form_blocks(model: _Model, units: Units, x: np.ndarray, rows_units: np.ndar
             cols = np.stack([x[pairs[:, 0]], x[pairs[:, 1]]], axis=-1)  # (p, F, 2)
             cols = cols.transpose(1, 0, 2).reshape(-1)  # row r = f * p + pair
             model.add_rows(rows, cols, np.ones(rows.size), -np.inf, 1.0, p * f_count)
+    if k == units.n_units:
+        _passage_blocks(model, units, x)
+        _tcc_parallel_blocks(model, units, x)
+
+
+def _passage_blocks(model: _Model, units: Units, x: np.ndarray) -> None:
+    """Passages chosen per form, ``q[s, f]``; when chosen, ``lo_s..hi_s`` of their items.
+
+    ``lo_s q <= sum_{u in s} size_u x[u, f] <= hi_s q`` and
+    ``n_min <= sum_s q[s, f] <= n_max``; items outside every passage are unaffected.
+    """
+    if units.passage is None or units.passage_lo is None or units.passage_hi is None:
+        return
+    f_count = x.shape[1]
+    n_pass = units.passage_lo.size
+    q = model.add_vars(n_pass * f_count, 0.0, 1.0, True).reshape(n_pass, f_count)
+    for s_idx in range(n_pass):
+        members = np.flatnonzero(units.passage == s_idx)
+        size = units.size[members]
+        m = members.size
+        for f in range(f_count):
+            cols = np.concatenate([x[members, f], [q[s_idx, f]]])
+            # sum - hi q <= 0 ; sum - lo q >= 0
+            model.add_rows(
+                np.zeros(m + 1), cols, np.concatenate([size, [-units.passage_hi[s_idx]]]),
+                -np.inf, 0.0, 1,
+            )  # fmt: skip
+            model.add_rows(
+                np.zeros(m + 1), cols, np.concatenate([size, [-units.passage_lo[s_idx]]]),
+                0.0, np.inf, 1,
+            )  # fmt: skip
+    if units.n_passages is not None:
+        lo, hi = units.n_passages
+        model.add_rows(
+            np.repeat(np.arange(f_count), n_pass), q.T.reshape(-1), np.ones(n_pass * f_count),
+            lo, hi, f_count,
+        )  # fmt: skip
+
+
+def _tcc_parallel_blocks(model: _Model, units: Units, x: np.ndarray) -> None:
+    """``c_t <= TCC_f(t) <= c_t + tol`` for every form: any two forms within ``tol`` points."""
+    f_count = x.shape[1]
+    if units.tcc is None or units.tcc_tolerance is None or f_count < 2:
+        return
+    k, t_count = units.tcc.shape
+    c = model.add_vars(t_count, -np.inf, np.inf, False)
+    for t in range(t_count):
+        rows = np.concatenate([np.arange(f_count), np.repeat(np.arange(f_count), k)])
+        cols = np.concatenate([np.full(f_count, c[t]), x.T.reshape(-1)])
+        vals = np.concatenate([-np.ones(f_count), np.tile(units.tcc[:, t], f_count)])
+        model.add_rows(rows, cols, vals, 0.0, units.tcc_tolerance, f_count)
+
+
+def _objective_blocks(model: _Model, units: Units, x: np.ndarray, rows_units: np.ndarray):
+    """The objective variable of ``units.objective``; returns ``(index, sign)`` to maximize."""
+    if units.objective == "maximin":
+        return _maximin_blocks(model, units, x, rows_units), 1.0
+    f_count = x.shape[1]
+    if units.objective == "sum":
+        # the information cap keeps the forms parallel; the maximin part is then unused
+        if units.tolerance is not None and f_count > 1:
+            _maximin_blocks(model, units, x, rows_units)
+        score = units.info[rows_units] @ units.weights
+        k = score.size
+        y = model.add_vars(1, -np.inf, np.inf, False)[0]
+        # y - sum_u score_u x[u, f] <= 0
+        rows = np.concatenate([np.arange(f_count), np.repeat(np.arange(f_count), k)])
+        cols = np.concatenate([np.full(f_count, y), x.T.reshape(-1)])
+        vals = np.concatenate([np.ones(f_count), -np.tile(score, f_count)])
+        model.add_rows(rows, cols, vals, -np.inf, 0.0, f_count)
+        return y, 1.0
+    values = units.info if units.objective == "information" else units.tcc
+    values = values[rows_units]
+    k, t_count = values.shape
+    d = model.add_vars(1, 0.0, np.inf, False)[0]
+    for t in range(t_count):
+        rows = np.concatenate([np.arange(f_count), np.repeat(np.arange(f_count), k)])
+        cols = np.concatenate([np.full(f_count, d), x.T.reshape(-1)])
+        # V_f(t) - d <= target_t and V_f(t) + d >= target_t
+        vals = np.concatenate([-np.ones(f_count), np.tile(values[:, t], f_count)])
+        model.add_rows(rows, cols, vals, -np.inf, units.target[t], f_count)
+        vals = np.concatenate([np.ones(f_count), np.tile(values[:, t], f_count)])
+        model.add_rows(rows, cols, vals, units.target[t], np.inf, f_count)
+    return d, -1.0
 
 
 def _maximin_blocks(model: _Model, units: Units, x: np.ndarray, rows_units: np.ndarray):
@@ -268,11 +403,12 @@ def solve_direct(
     gap: float,
     plain: bool = False,
     lower_bound: float | None = None,
+    node_limit: int | None = None,
 ) -> SolveOutcome:
     """All forms in one MILP (see the module docstring); ``plain`` drops the strengthening.
 
-    ``lower_bound`` adds the cut ``y >= lower_bound`` (the value of a known solution), which
-    lets HiGHS prune every node that cannot improve on it.
+    ``lower_bound`` adds the cut ``y >= lower_bound`` (the value of a known solution of a
+    maximized objective), which lets HiGHS prune every node that cannot improve on it.
     """
     f_count, n = units.n_forms, units.n_units
     model = _Model()
@@ -280,7 +416,7 @@ def solve_direct(
     xv = model.add_vars(n * f_count, lb.reshape(-1), 1.0, True).reshape(n, f_count)
     everything = np.arange(n)
     _form_blocks(model, units, xv, everything)
-    y = _maximin_blocks(model, units, xv, everything)
+    y, sign = _objective_blocks(model, units, xv, everything)
     if units.overlap_binds:
         free = np.flatnonzero(~units.forced & (units.size <= units.max_overlap))
         # units larger than the overlap limit can never be shared
@@ -303,17 +439,19 @@ def solve_direct(
         )
         vals = np.tile(np.concatenate([info, -info]), f_count - 1)
         model.add_rows(rows, cols, vals, 0.0, np.inf, f_count - 1)
-    if lower_bound is not None:
+    if lower_bound is not None and sign > 0:
         model.add_rows([0], [y], [1.0], lower_bound, np.inf, 1)
     objective = np.zeros(model.n)
-    objective[y] = 1.0
-    res, bound, seconds, nodes = model.solve(objective, time_limit=time_limit, gap=gap)
+    objective[y] = sign
+    res, bound, seconds, nodes = model.solve(
+        objective, time_limit=time_limit, gap=gap, node_limit=node_limit
+    )
     sol = None
     value = math.nan
     if res.x is not None:
         sol = np.round(res.x[xv]).astype(np.int8)
-        value = _maximin(units, sol)
-    return SolveOutcome(res.status, res.message, sol, value, bound, seconds, nodes)
+        value = objective_value(units, sol)
+    return SolveOutcome(res.status, res.message, sol, value, sign * bound, seconds, nodes)
 
 
 def _aggregate_overlap_cut(model, units, x_shared, shared, const) -> None:
@@ -486,13 +624,8 @@ def solve_split(
     if res.x is not None:
         sol = np.zeros((units.n_units, f_count), dtype=np.int8)
         sol[chosen] = np.round(res.x[xv]).astype(np.int8)
-        value = _maximin(units, sol)
+        value = objective_value(units, sol)
     return SolveOutcome(res.status, res.message, sol, value, bound, seconds, nodes)
-
-
-def _maximin(units: Units, x: np.ndarray) -> float:
-    """``min_{f, t} T_f(t)`` of a unit-by-form 0/1 matrix."""
-    return float((x.T.astype(float) @ units.info).min())
 
 
 def solve_feasibility(

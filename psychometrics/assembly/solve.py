@@ -59,11 +59,18 @@ __all__ = [
     "AssemblyResult",
     "CountConstraint",
     "Infeasibility",
+    "OBJECTIVES",
+    "Passages",
+    "SumConstraint",
     "assemble_forms",
     "min_distinct_items",
 ]
 
 METHODS = ("auto", "decomposition", "direct", "plain")
+OBJECTIVES = ("maximin", "sum", "information", "tcc")
+"""``maximin``: the smallest form information over targets; ``sum``: the weighted sum of
+information over the targets (TestDesign's default); ``information``/``tcc``: the largest absolute
+deviation from a target information curve / test characteristic curve (minimax, minimized)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,51 @@ class CountConstraint:
     members: np.ndarray
     min: int = 0
     max: int | None = None
+
+
+@dataclass(frozen=True)
+class SumConstraint:
+    """A per-form range on the sum of a numeric item attribute (word count, p-value, ...).
+
+    A range on the *mean* over a fixed-length form is a range on the sum times the length;
+    a count of the items meeting a condition is a sum of 0/1 values.
+
+    Attributes
+    ----------
+    name
+        How messages name the constraint, e.g. ``"sum words"``.
+    values
+        The attribute of each item, shape ``(n_items,)`` (finite; ineligible items may hold 0).
+    min, max
+        Every form's sum lies in ``[min, max]`` (None = unbounded on that side).
+    """
+
+    name: str
+    values: np.ndarray
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class Passages:
+    """Passages (stimuli) whose items are chosen one by one (TestDesign's stimulus constraints).
+
+    Attributes
+    ----------
+    groups
+        Item indices of each passage; an item belongs to at most one passage.
+    items
+        ``(min, max)`` items of a passage on a form that uses it; or one pair per passage.
+    count
+        ``(min, max)`` passages per form, or None for no range.
+    names
+        Passage ids for messages (optional).
+    """
+
+    groups: tuple[tuple[int, ...], ...]
+    items: Any = (1, None)
+    count: tuple[int, int] | None = None
+    names: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -140,9 +192,12 @@ class AssemblyResult:
     information
         Test information of each form at each target, shape ``(n_forms, n_targets)``.
     objective
-        The maximin value: the smallest entry of ``information``.
+        The objective value: for ``maximin`` the smallest entry of ``information``; for
+        ``sum`` the smallest weighted sum over forms; for ``information``/``tcc`` the largest
+        absolute deviation from the target curve.
     bound
-        A proven upper bound on the maximin over all feasible forms.
+        A proven bound on the objective over all feasible forms (upper when maximizing, lower
+        for the deviation objectives).
     method
         The solution method used.
     stages
@@ -162,6 +217,8 @@ class AssemblyResult:
     method: str
     stages: tuple[dict[str, Any], ...] = ()
     infeasible: tuple[Infeasibility, ...] = field(default_factory=tuple)
+    objective_kind: str = "maximin"
+    tcc: np.ndarray | None = None
 
     @property
     def success(self) -> bool:
@@ -181,6 +238,8 @@ class AssemblyResult:
             "method": self.method,
             "stages": list(self.stages),
             "infeasible": [i.to_dict() for i in self.infeasible],
+            "objective_kind": self.objective_kind,
+            "tcc": None if self.tcc is None else self.tcc.tolist(),
         }
 
 
@@ -240,6 +299,15 @@ class _Problem:
     tolerance: float | None
     labels: tuple[str, ...] | None
     eligible_label: str
+    sums: tuple[SumConstraint, ...] = ()
+    objective: str = "maximin"
+    weights: np.ndarray | None = None
+    target: np.ndarray | None = None
+    tcc: np.ndarray | None = None
+    tcc_tolerance: float | None = None
+    passages: Passages | None = None
+    passage_lo: np.ndarray | None = None
+    passage_hi: np.ndarray | None = None
 
 
 def _index_array(values, n: int, name: str) -> np.ndarray:
@@ -266,10 +334,18 @@ def _validate(information, **kw) -> _Problem:
     max_overlap = kw["max_overlap"]
     if not isinstance(max_overlap, int | np.integer) or max_overlap < 0:
         raise ValueError("max_overlap: must be a non-negative integer (items)")
-    constraints = tuple(kw["constraints"])
+    everything = tuple(kw["constraints"])
+    constraints = tuple(c for c in everything if isinstance(c, CountConstraint))
+    sums = tuple(c for c in everything if isinstance(c, SumConstraint))
+    if len(constraints) + len(sums) != len(everything):
+        raise TypeError("constraints: expected CountConstraint or SumConstraint objects")
+    for c in sums:
+        v = np.asarray(c.values, dtype=float)
+        if v.shape != (n,) or not np.all(np.isfinite(v)):
+            raise ValueError(f"constraints: values of {c.name!r} must be {n} finite numbers")
+        if c.min is not None and c.max is not None and c.max < c.min:
+            raise ValueError(f"constraints: bad range for {c.name!r}")
     for c in constraints:
-        if not isinstance(c, CountConstraint):
-            raise TypeError("constraints: expected CountConstraint objects")
         if np.asarray(c.members).shape != (n,):
             raise ValueError(f"constraints: members of {c.name!r} must have shape ({n},)")
         if c.min < 0 or (c.max is not None and c.max < c.min):
@@ -307,7 +383,11 @@ def _validate(information, **kw) -> _Problem:
         labels = tuple(str(x) for x in labels)
         if len(labels) != n:
             raise ValueError(f"item_labels: expected {n} labels")
+    extra = _validate_objective(info, kw)
+    extra.update(_validate_passages(n, kw.get("passages", None)))
     return _Problem(
+        **extra,
+        sums=sums,
         info=info,
         constraints=constraints,
         eligible=eligible,
@@ -323,6 +403,74 @@ def _validate(information, **kw) -> _Problem:
         labels=labels,
         eligible_label=kw["eligible_label"],
     )
+
+
+def _validate_objective(info: np.ndarray, kw) -> dict[str, Any]:
+    n, t_count = info.shape
+    objective = kw.get("objective", "maximin")
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective: expected one of {', '.join(OBJECTIVES)}, got {objective!r}")
+    weights = kw.get("weights", None)
+    weights = np.ones(t_count) if weights is None else np.asarray(weights, float).reshape(-1)
+    if weights.shape != (t_count,) or not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise ValueError(f"weights: expected {t_count} finite non-negative values (one per target)")
+    tcc = kw.get("tcc", None)
+    if tcc is not None:
+        tcc = np.asarray(tcc, float)
+        tcc = tcc[:, None] if tcc.ndim == 1 else tcc
+        if tcc.shape != (n, t_count) or not np.all(np.isfinite(tcc)):
+            raise ValueError(f"tcc: expected finite expected scores of shape ({n}, {t_count})")
+    target = kw.get("target", None)
+    if objective in ("information", "tcc"):
+        if target is None:
+            raise ValueError(f"target: objective {objective!r} needs target values")
+        target = np.asarray(target, float).reshape(-1)
+        if target.shape != (t_count,) or not np.all(np.isfinite(target)):
+            raise ValueError(f"target: expected {t_count} finite values (one per target)")
+        if objective == "tcc" and tcc is None:
+            raise ValueError("tcc: objective 'tcc' needs the items' expected scores")
+    elif target is not None:
+        raise ValueError("target: only used with objective 'information' or 'tcc'")
+    tol = kw.get("tcc_tolerance", None)
+    if tol is not None:
+        if not tol >= 0:
+            raise ValueError("tcc_tolerance: must be >= 0 (score points) or None")
+        if tcc is None:
+            raise ValueError("tcc_tolerance: needs tcc (the items' expected scores)")
+        tol = float(tol)
+    return {
+        "objective": objective,
+        "weights": weights,
+        "target": target,
+        "tcc": tcc,
+        "tcc_tolerance": tol,
+    }
+
+
+def _validate_passages(n: int, passages: Passages | None) -> dict[str, Any]:
+    if passages is None:
+        return {}
+    if not isinstance(passages, Passages):
+        raise TypeError("passages: expected a Passages object")
+    groups = tuple(_index_array(list(g), n, "passages") for g in passages.groups)
+    seen = np.concatenate(groups) if groups else np.zeros(0, np.int64)
+    if len(np.unique(seen)) != seen.size:
+        raise ValueError("passages: an item may belong to one passage only")
+    if any(g.size == 0 for g in groups):
+        raise ValueError("passages: every passage needs at least one item")
+    items = passages.items
+    pairs = [items] * len(groups) if len(items) == 2 and not hasattr(items[0], "__len__") else items
+    if len(pairs) != len(groups):
+        raise ValueError("passages: items must be one (min, max) pair or one per passage")
+    lo = np.array([0 if a is None else a for a, _ in pairs], dtype=float)
+    hi = np.array([np.inf if b is None else b for _, b in pairs], dtype=float)
+    if np.any(lo < 1) or np.any(hi < lo):
+        raise ValueError("passages: items per passage need 1 <= min <= max")
+    if passages.count is not None:
+        a, b = passages.count
+        if a < 0 or (b is not None and b < a):
+            raise ValueError("passages: count needs 0 <= min <= max")
+    return {"passages": passages, "passage_lo": lo, "passage_hi": hi}
 
 
 def _build_units(p: _Problem, *, use_sets: bool = True, use_enemies: bool = True):
@@ -342,11 +490,9 @@ def _build_units(p: _Problem, *, use_sets: bool = True, use_enemies: bool = True
     unit_of = np.full(n, -1)
     for u, g in enumerate(groups):
         unit_of[g] = u
-    m = (
-        np.column_stack([np.asarray(c.members, float) for c in p.constraints])
-        if (p.constraints)
-        else np.zeros((n, 0))
-    )
+    columns = [np.asarray(c.members, float) for c in p.constraints]
+    columns += [np.asarray(c.values, float) for c in p.sums]
+    m = np.column_stack(columns) if columns else np.zeros((n, 0))
     size = np.array([g.size for g in groups], dtype=float)
     info = np.array([p.info[g].sum(axis=0) for g in groups]).reshape(len(groups), -1)
     counts = np.array([m[g].sum(axis=0) for g in groups]).reshape(len(groups), m.shape[1])
@@ -364,8 +510,30 @@ def _build_units(p: _Problem, *, use_sets: bool = True, use_enemies: bool = True
         usable[e[same, 0]] = False  # enemies inside one set: the set can never be used
         e = np.sort(e[~same], axis=1)
         enemies = np.unique(e, axis=0) if e.size else enemies
-    lo = np.array([c.min for c in p.constraints], dtype=float)
-    hi = np.array([np.inf if c.max is None else c.max for c in p.constraints], dtype=float)
+    lo = np.array(
+        [c.min for c in p.constraints] + [-np.inf if c.min is None else c.min for c in p.sums],
+        dtype=float,
+    )
+    hi = np.array(
+        [np.inf if c.max is None else c.max for c in p.constraints]
+        + [np.inf if c.max is None else c.max for c in p.sums],
+        dtype=float,
+    )
+    tcc = None if p.tcc is None else np.array([p.tcc[g].sum(axis=0) for g in groups])
+    passage_kw: dict[str, Any] = {}
+    if p.passages is not None:
+        passage_of_item = np.full(n, -1)
+        for s_idx, g in enumerate(p.passages.groups):
+            passage_of_item[list(g)] = s_idx
+        first = np.array([passage_of_item[g[0]] for g in groups], dtype=np.int64)
+        passage_kw = {
+            "passage": first,
+            "passage_lo": p.passage_lo,
+            "passage_hi": p.passage_hi,
+            "n_passages": None if p.passages.count is None else (
+                p.passages.count[0], np.inf if p.passages.count[1] is None
+                else p.passages.count[1]),
+        }  # fmt: skip
     units = Units(
         members=tuple(groups),
         size=size,
@@ -381,6 +549,12 @@ def _build_units(p: _Problem, *, use_sets: bool = True, use_enemies: bool = True
         n_forms=p.n_forms,
         max_overlap=p.max_overlap,
         tolerance=p.tolerance,
+        objective=p.objective,
+        weights=p.weights,
+        target=p.target,
+        tcc=tcc if tcc is None else tcc.reshape(len(groups), -1),
+        tcc_tolerance=p.tcc_tolerance,
+        **passage_kw,
     )
     if not usable.all():
         units = _keep_units(units, usable)
@@ -400,6 +574,8 @@ def _keep_units(units: Units, keep: np.ndarray) -> Units:
         seconds=None if units.seconds is None else units.seconds[keep],
         enemies=new_index[e] if e.size else e,
         forced=units.forced[keep],
+        tcc=None if units.tcc is None else units.tcc[keep],
+        passage=None if units.passage is None else units.passage[keep],
     )
 
 
@@ -604,15 +780,23 @@ def _stage(name: str, r: SolveOutcome) -> dict[str, Any]:
 
 def _cap_ok(units: Units, x: np.ndarray) -> bool:
     """Does the unit-by-form matrix ``x`` keep the parallel cap at every target?"""
-    if units.tolerance is None or x.shape[1] < 2:
+    if units.tolerance is None or x.shape[1] < 2 or units.minimize:
         return True
     tif = x.T.astype(float) @ units.info
     return bool(np.all(tif.max(axis=0) <= (1 + units.tolerance) * tif.min(axis=0) + 1e-7))
 
 
-def _gap(value: float, bound: float) -> float:
+def _gap(value: float, bound: float, minimize: bool = False) -> float:
+    """Relative gap: ``(bound - value) / bound`` when maximizing, ``(value - bound) / value``
+    when minimizing a deviation (0 when the value is 0: a perfect fit is optimal)."""
     if not np.isfinite(value):
         return math.nan
+    if minimize:
+        if value <= 1e-12:
+            return 0.0
+        if not np.isfinite(bound):
+            return 1.0
+        return max(0.0, (value - max(bound, 0.0)) / value)
     if not np.isfinite(bound):
         return math.inf
     if bound <= 0:
@@ -625,7 +809,7 @@ def assemble_forms(
     *,
     length: int,
     n_forms: int = 1,
-    constraints: Sequence[CountConstraint] = (),
+    constraints: Sequence[CountConstraint | SumConstraint] = (),
     eligible=None,
     enemies=(),
     sets: Sequence[Sequence[int]] = (),
@@ -640,8 +824,15 @@ def assemble_forms(
     method: str = "auto",
     item_labels: Sequence[str] | None = None,
     eligible_label: str = "eligible",
+    objective: str = "maximin",
+    weights=None,
+    target=None,
+    tcc=None,
+    tcc_tolerance: float | None = None,
+    passages: Passages | None = None,
+    node_limit: int | None = None,
 ) -> AssemblyResult:
-    """Assemble ``n_forms`` parallel forms of ``length`` items by maximin MILP.
+    """Assemble ``n_forms`` parallel forms of ``length`` items by mixed-integer programming.
 
     Parameters
     ----------
@@ -653,7 +844,9 @@ def assemble_forms(
     n_forms
         Forms to build together.
     constraints
-        Per-form count ranges (outcomes, cognitive levels, ...).
+        Per-form ranges: :class:`CountConstraint` (items of a group: outcomes, cognitive
+        levels, items meeting a condition) and :class:`SumConstraint` (sum of a numeric
+        attribute; a mean over the form is a sum over ``length`` items).
     eligible
         Boolean per item (e.g. status operational); default all.
     enemies
@@ -680,6 +873,28 @@ def assemble_forms(
         Item ids for messages.
     eligible_label
         How messages call eligible items (e.g. ``"operational"``).
+    objective
+        One of :data:`OBJECTIVES`: ``"maximin"`` (default), ``"sum"`` (weighted sum of the
+        information at the targets; with several forms, the smallest over forms),
+        ``"information"`` (minimax deviation from ``target``, an information value per
+        target) or ``"tcc"`` (minimax deviation of the expected raw score from ``target``).
+    weights
+        Per target, the weights of ``"sum"`` (default all 1).
+    target
+        Per target, the target information or expected score (``"information"``/``"tcc"``).
+    tcc
+        Expected score of each item at the targets, shape ``(n_items, n_targets)``; needed
+        by ``objective="tcc"`` and ``tcc_tolerance``.
+    tcc_tolerance
+        Parallel forms by TCC: at every target the expected scores of any two forms differ by
+        at most this many score points.
+    passages
+        Passages whose items are chosen individually (:class:`Passages`): a range of passages
+        per form and of items per passage used.
+    node_limit
+        Deterministic work limit: branch-and-bound nodes per solver call (the time limit
+        still applies). With a node limit reached first, the result does not depend on the
+        machine's load.
 
     Returns
     -------
@@ -696,6 +911,8 @@ def assemble_forms(
     References
     ----------
     van der Linden, W. J. (2005). *Linear Models for Optimal Test Design*. Springer.
+    Choi, S. W., & Lim, S. (2022). Adaptive test assembly with a mix of set-based and discrete
+        items. *Behaviormetrika*, 49, 231-254. (TestDesign: objectives, stimulus constraints.)
     """
     if method not in METHODS:
         raise ValueError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
@@ -720,9 +937,24 @@ def assemble_forms(
         parallel_tolerance=parallel_tolerance,
         item_labels=item_labels,
         eligible_label=eligible_label,
+        objective=objective,
+        weights=weights,
+        target=target,
+        tcc=tcc,
+        tcc_tolerance=tcc_tolerance,
+        passages=passages,
     )
+    if node_limit is not None and (not isinstance(node_limit, int | np.integer) or node_limit < 1):
+        raise ValueError("node_limit: must be a positive integer or None")
+    general = p.objective != "maximin" or p.passages is not None or p.tcc_tolerance is not None
+    if method == "decomposition" and general:
+        raise ValueError(
+            "method: 'decomposition' solves the maximin objective without passages or TCC "
+            "constraints; use 'auto' or 'direct'"
+        )
     if method == "auto":
-        method = "decomposition" if p.n_forms > 1 else "direct"
+        method = "decomposition" if p.n_forms > 1 and not general else "direct"
+    minimize = p.objective in ("information", "tcc")
     n_targets = p.info.shape[1]
     empty = np.zeros((0, n_targets))
 
@@ -742,13 +974,16 @@ def assemble_forms(
     units = _build_units(p)
     stages: list[dict[str, Any]] = []
     best: np.ndarray | None = None
-    best_value = -math.inf
-    bound = math.inf
+    best_value = math.inf if minimize else -math.inf
+    bound = -math.inf if minimize else math.inf
     proven_infeasible = False
 
     def take(r: SolveOutcome) -> None:
         nonlocal best, best_value
-        if r.x is not None and r.objective > best_value and _cap_ok(units, r.x):
+        if r.x is None or not _cap_ok(units, r.x):
+            return
+        better = r.objective < best_value if minimize else r.objective > best_value
+        if better:
             best, best_value = r.x, r.objective
 
     def polish_from(start: np.ndarray | None, budget: float) -> None:
@@ -790,7 +1025,9 @@ def assemble_forms(
         improvable = best is None or _gap(best_value, bound) > gap
         if not proven_infeasible and improvable and remaining > 0.1:
             lower = None if best is None else best_value * (1 - 1e-9) - 1e-9
-            full = solve_direct(units, time_limit=remaining, gap=gap, lower_bound=lower)
+            full = solve_direct(
+                units, time_limit=remaining, gap=gap, lower_bound=lower, node_limit=node_limit
+            )
             stages.append(_stage("direct", full))
             take(full)
             polish_from(best, max(0.0, time_limit - elapsed()))
@@ -799,7 +1036,9 @@ def assemble_forms(
             if full.status == 0 or np.isfinite(full.bound):
                 bound = min(bound, max(full.bound, best_value))
     else:
-        full = solve_direct(units, time_limit=time_limit, gap=gap, plain=method == "plain")
+        full = solve_direct(
+            units, time_limit=time_limit, gap=gap, plain=method == "plain", node_limit=node_limit
+        )
         stages.append(_stage(method, full))
         take(full)
         proven_infeasible = full.status == 2
@@ -815,28 +1054,36 @@ def assemble_forms(
             "(feasibility not decided); raise the time limit",
             math.nan, elapsed(), (), empty, math.nan, bound, method, tuple(stages),
         )  # fmt: skip
-    bound = max(bound, best_value)
-    rel = _gap(best_value, bound)
+    bound = min(bound, best_value) if minimize else max(bound, best_value)
+    rel = _gap(best_value, bound, minimize)
     forms = []
     for f in range(p.n_forms):
         # units are ordered by their first item, so sets stay contiguous
         items = np.concatenate([units.members[u] for u in np.flatnonzero(best[:, f])])
         forms.append(tuple(int(i) for i in items))
     info = np.array([p.info[list(f)].sum(axis=0) for f in forms])
+    tcc_forms = None if p.tcc is None else np.array([p.tcc[list(f)].sum(axis=0) for f in forms])
+    what = {
+        "maximin": "the smallest form information at the targets is",
+        "sum": "the weighted sum of information at the targets (smallest over forms) is",
+        "information": "the largest deviation from the target information is",
+        "tcc": "the largest deviation from the target TCC (score points) is",
+    }[p.objective]
+    work = "" if node_limit is None else f" or node limit of {node_limit} per solve"
     if rel <= gap + 1e-9:
         status = "optimal"
         message = (
-            f"optimal within {100 * gap:g}%: the smallest form information at the targets is "
-            f"{best_value:.3f}, proven bound {bound:.3f} (gap {100 * rel:.2f}%)"
+            f"optimal within {100 * gap:g}%: {what} {best_value:.3f}, proven bound "
+            f"{bound:.3f} (gap {100 * rel:.2f}%)"
         )
     else:
         status = "time_limit"
         message = (
-            f"time limit of {time_limit:g} s reached: the best forms found have smallest "
-            f"information {best_value:.3f}, proven bound {bound:.3f} (gap {100 * rel:.2f}%); "
-            "raise the time limit for a smaller gap"
+            f"time limit of {time_limit:g} s{work} reached: for the best forms found "
+            f"{what} {best_value:.3f}, proven bound {bound:.3f} (gap {100 * rel:.2f}%); "
+            "raise the limit for a smaller gap"
         )
     return AssemblyResult(
-        status, message, rel, elapsed(), tuple(forms), info, float(info.min()), bound, method,
-        tuple(stages),
+        status, message, rel, elapsed(), tuple(forms), info, float(best_value), bound, method,
+        tuple(stages), (), p.objective, tcc_forms,
     )  # fmt: skip
