@@ -83,7 +83,7 @@ ERROR_CASES = [
     ("stem", _DELETE, "missing-field", "stem"),
     ("key", "E", "key-not-option", "key"),
     ("options", {"A": "Nominal", "B": " nominal ", "C": "Ratio"}, "duplicate-option", "options.B"),
-    ("options", {"A": "Nominal", "D": "Ratio"}, "few-options", "options"),
+    ("options", {"D": "Ratio"}, "few-options", "options"),
     ("status", "published", "unknown-status", "status"),
     ("type", "essay", "unknown-type", "type"),
     ("irt.a", 0.0, "irt-range", "irt.a"),

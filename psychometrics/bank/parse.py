@@ -33,7 +33,8 @@ from psychometrics.bank.yamlio import FIELD_ORDER
 REQUIRED = ("id", "version", "status", "outcome", "type", "stem")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 OPTION_PATTERN = re.compile(r"^[A-Z]$")
-MIN_OPTIONS = 3
+MIN_OPTIONS = 2
+"""A choice item needs two options (true/false); fewer than three is a warning."""
 A_WARN = 4.0
 """Discriminations above this are legal but flagged (rarely seen with real data)."""
 
@@ -328,6 +329,10 @@ def _options(out: _Collector, data: Mapping) -> dict[str, str]:
             "options",
             f"{len(value)} options; a choice item needs at least {MIN_OPTIONS}",
             "few-options",
+        )
+    elif len(value) == MIN_OPTIONS:
+        out.warn(
+            "options", "two options (true/false): a guess is right half the time", "two-options"
         )
     return options
 
