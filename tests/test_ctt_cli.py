@@ -107,7 +107,7 @@ def test_dif_columns_and_planted_item(tmp_path):
     # a form column: per-form statistics, DIF matched within form
     r = run(
         "analyze", resp, "--key", key, "--group", "group", "--focal", "F", "--reference", "M",
-        "--form", "site", "--json",
+        "--form-column", "site", "--json",
     )  # fmt: skip
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
@@ -229,7 +229,7 @@ def test_bad_inputs_give_one_line_errors_and_leave_files_alone(tmp_path):
     r = run(*base, "--bank", tmp_path, "--group", "group", "--focal", "F", "--reference", "M")
     assert r.exit_code == 1 and "either --bank or --key" in r.output
     r = run("analyze", resp, "--key", key, "--out", out)  # 'group' column taken for an item
-    assert r.exit_code == 1 and "item 'group' is not in the key" in r.output
+    assert r.exit_code == 1 and "column 'group' is not an item of the key" in r.output
     r = run("analyze", tmp_path / "missing.csv", "--key", key)
     assert r.exit_code == 1 and "file not found" in r.output
     r = run(*base, "--ignore", "group", "--p-low", "0.9", "--p-high", "0.5")

@@ -202,7 +202,7 @@ def test_angoff_bad_ratings_one_line_error(files, content, words):
     ("form", "words"),
     [
         ("items: [DA-0001, DA-9999]\n", "form items not in params.csv: DA-9999"),
-        ("items: [DA-0001\n", "invalid YAML"),
+        ("items: [DA-0001\n", "malformed YAML"),
         ("title: no items\n", "items: expected a non-empty 'items:' list"),
         ("items:\n  - {outcome: DA1}\n", "items[0]"),
     ],

@@ -14,11 +14,12 @@ import click
 import numpy as np
 
 from psychometrics.cli._common import UserError, echo_json, progress
+from psychometrics.cli._inputs import item_options, items_from_options, responses_from_options
 from psychometrics.ctt import ItemAnalysis, Thresholds, form_analysis, item_analysis
 from psychometrics.dif import DIFResult, dif_analysis
 from psychometrics.errors import InputError
 from psychometrics.fileio import check_output_path, write_output_text
-from psychometrics.responses import ItemKey, ResponseMatrix, read_key_csv, read_responses
+from psychometrics.responses import ResponseMatrix
 
 BASE_COLUMNS = ("item_id", "n", "p", "rpbis", "alpha_if_deleted")
 DIF_COLUMNS = ("mh_delta", "mh_p", "ets_class", "lr_p", "lr_r2_delta")
@@ -42,39 +43,10 @@ def register(group: click.Group) -> None:
 
 @click.command("analyze")
 @click.argument("responses", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--bank",
-    "bank_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Item bank directory: keys and outcomes (stratified alpha) from the bank.",
-)
-@click.option(
-    "--key",
-    "key_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="KEY.csv with columns item_id,key[,options][,max_score][,outcome].",
-)
+@item_options(responses=True, params=False)
 @click.option("--group", "group_col", help="Column holding the group variable for DIF.")
 @click.option("--focal", help="Focal group value (with --group).")
 @click.option("--reference", help="Reference group value (with --group).")
-@click.option(
-    "--omit-code",
-    default="*",
-    show_default=True,
-    help="Cell text for presented-but-unanswered (scored 0).",
-)
-@click.option(
-    "--omit-as-missing", is_flag=True, help="Treat omits as not presented instead of wrong."
-)
-@click.option(
-    "--long", "long_format", is_flag=True, help="Long layout: person_id,item_id,response[,form]."
-)
-@click.option(
-    "--form",
-    "form_col",
-    help="Column holding the form label (wide files; long files use their 'form' column).",
-)
-@click.option("--ignore", multiple=True, help="A column that is not an item (repeatable).")
 @click.option(
     "--matching",
     type=click.Choice(["total", "rest"]),
@@ -115,16 +87,9 @@ def register(group: click.Group) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
 def analyze(
     responses: Path,
-    bank_dir: Path | None,
-    key_file: Path | None,
     group_col: str | None,
     focal: str | None,
     reference: str | None,
-    omit_code: str,
-    omit_as_missing: bool,
-    long_format: bool,
-    form_col: str | None,
-    ignore: tuple[str, ...],
     matching: str,
     purify: bool,
     min_focal: int,
@@ -134,16 +99,18 @@ def analyze(
     rpbis_min: float,
     out_file: Path | None,
     as_json: bool,
+    **opts: Any,
 ) -> None:
     """Classical item analysis (and DIF with --group) of RESPONSES.csv.
 
     Per item: n, p, corrected point-biserial, biserial, omit rate, alpha if deleted, distractors
     and flags; per test: mean, SD, alpha (KR-20), SEM, stratified alpha by outcome (with --bank).
     With --group/--focal/--reference: Mantel-Haenszel D-DIF with the ETS A/B/C class and
-    logistic-regression DIF with the Jodoin-Gierl class.
+    logistic-regression DIF with the Jodoin-Gierl class. A file that holds several forms (a form
+    column) is also analysed form by form; --form FORM.yaml analyses one published form.
     """
-    if bank_dir is not None and key_file is not None:
-        raise UserError("give either --bank or --key, not both")
+    key_file = opts.get("key_file")
+    omit_code = opts["omit_code"]
     dif_args = (group_col, focal, reference)
     if any(a is not None for a in dif_args) and not all(a is not None for a in dif_args):
         raise UserError("DIF needs all three of --group, --focal and --reference")
@@ -154,22 +121,13 @@ def analyze(
     if out_file is not None:
         check_output_path(out_file, inputs=(responses, key_file), field="--out")
 
-    key: dict[str, ItemKey] | None = None
-    outcomes: dict[str, str] | None = None
+    items = items_from_options(opts, need_params=False)
+    key = dict(items.key) if items.key is not None else None
+    outcomes = dict(items.outcomes) if items.outcomes else None
     if key_file is not None:
-        key = read_key_csv(key_file)
         outcomes = _key_outcomes(key_file)
-    elif bank_dir is not None:
-        key, outcomes = _bank_keys(bank_dir)
-
-    rm = read_responses(
-        responses,
-        group=[c for c in dict.fromkeys([group_col, form_col]) if c],
-        ignore=list(ignore),
-        key=key,
-        omit_code=omit_code,
-        omit_as_wrong=not omit_as_missing,
-        long=long_format,
+    rm, forms = responses_from_options(
+        responses, items, opts, group=[group_col] if group_col else []
     )
     if rm.n_persons == 0:
         raise InputError("no persons (only a header)", file=responses)
@@ -181,7 +139,6 @@ def analyze(
     if ctt.test.n_persons == 0:
         raise InputError("no person has a response to any item", file=responses)
 
-    forms = rm.groups[form_col] if form_col else rm.forms
     per_form: dict[str, ItemAnalysis] = {}
     if forms is not None and len(set(forms.tolist()) - {""}) > 1:
         per_form = form_analysis(
@@ -281,41 +238,6 @@ def _key_outcomes(key_file: Path) -> dict[str, str] | None:
             for row in reader
         }
     return {item: outcome for item, outcome in out.items() if item and outcome} or None
-
-
-def _bank_keys(bank_dir: Path) -> tuple[dict[str, ItemKey], dict[str, str] | None]:
-    """Keys and outcomes from the item bank (psychometrics.bank, engineer C's module)."""
-    try:
-        from psychometrics import bank as bank_mod
-
-        load_bank = bank_mod.load_bank
-        bank_keys = bank_mod.bank_keys
-    except (ImportError, AttributeError):
-        raise UserError(
-            "--bank needs psychometrics.bank, which is not available; use --key"
-        ) from None
-    bank = load_bank(bank_dir)
-    keys = dict(bank_keys(bank))
-    if not keys:
-        raise InputError("no items with a key in this bank", file=bank_dir, field="--bank")
-    return keys, _bank_outcomes(bank)
-
-
-def _bank_outcomes(bank: Any) -> dict[str, str] | None:
-    """Item id -> outcome id from a loaded bank, tolerant of its container shape."""
-    items = getattr(bank, "items", bank)
-    if isinstance(items, dict):
-        items = items.values()
-    out = {}
-    try:
-        for item in items:
-            item_id = getattr(item, "id", None) or getattr(item, "item_id", None)
-            outcome = getattr(item, "outcome", None)
-            if item_id is not None and outcome is not None:
-                out[str(item_id)] = str(outcome)
-    except TypeError:
-        return None
-    return out or None
 
 
 def _check_groups(rm: ResponseMatrix, path: Path, column: str, focal: str, reference: str):

@@ -6,7 +6,6 @@ Thin layer: read the files, call :mod:`psychometrics.standard_setting` and
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import math
 from pathlib import Path
@@ -14,17 +13,13 @@ from typing import Any
 
 import click
 import numpy as np
-import yaml
 
 from psychometrics import classification as cl
 from psychometrics import standard_setting as ss
 from psychometrics.cli._common import UserError, echo_json
+from psychometrics.cli._inputs import DIR, FILE, item_options, load_items
 from psychometrics.errors import InputError
 from psychometrics.irt.models import ItemParameters
-from psychometrics.irt.params_io import read_params
-from psychometrics.program.forms import FORM_FORMAT, read_form
-
-FILE = click.Path(dir_okay=False, path_type=Path)
 
 
 def register(group: click.Group) -> None:
@@ -46,61 +41,15 @@ def cutscore() -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def read_form_items(path: Path) -> tuple[str, ...]:
-    """Item ids of a form file: a published or proposed credkit form (its scored items), or any
-    YAML with an ``items:`` list of ids or of mappings with ``id``."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read file: {exc}", file=path) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"invalid YAML: {problem}", file=path, line=line) from None
-    except RecursionError:
-        raise InputError("invalid YAML: nested too deeply", file=path) from None
-    if isinstance(data, dict) and data.get("format") == FORM_FORMAT:
-        return read_form(path).item_ids  # a published form: its scored items, in order
-    items = data.get("items") if isinstance(data, dict) else None
-    if not isinstance(items, list) or not items:
-        raise InputError("expected a non-empty 'items:' list", file=path, field="items")
-    out: list[str] = []
-    for k, entry in enumerate(items):
-        item = entry.get("id") if isinstance(entry, dict) else entry
-        if not isinstance(item, str | int) or not str(item).strip():
-            raise InputError(
-                "each entry needs an item id (a string or a mapping with 'id')",
-                file=path,
-                field=f"items[{k}]",
-            )
-        out.append(str(item).strip())
-    if len(set(out)) != len(out):
-        raise InputError("duplicate item ids", file=path, field="items")
-    return tuple(out)
-
-
-def _form_params(params_path: Path, form_path: Path | None) -> tuple[str, ItemParameters]:
-    try:
-        params = read_params(params_path)
-    except csv.Error as exc:  # params_io lets csv.Error escape: make it one line
-        raise InputError(f"malformed CSV: {exc}", file=params_path) from None
-    if form_path is None:
-        return "all", params
-    items = read_form_items(form_path)
-    missing = [i for i in items if i not in params]
-    if missing:
-        raise InputError(
-            f"form items not in {params_path.name}: {', '.join(missing[:5])}"
-            + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""),
-            file=form_path,
-            field="items",
-        )
-    return form_path.stem, params.subset(items)
+def _form_params(
+    params_path: Path | None, form_path: Path | None, bank_dir: Path | None
+) -> tuple[str, ItemParameters]:
+    """The items' parameters (from --params or --bank), restricted to --form's scored items."""
+    items = load_items(
+        bank_dir=bank_dir, params_path=params_path, form_path=form_path, need_params=True
+    )
+    assert items.params is not None
+    return items.label, items.params
 
 
 def _scores(path: Path) -> np.ndarray:
@@ -187,15 +136,16 @@ JSON = click.option("--json", "as_json", is_flag=True, help="Print only JSON.")
 
 @cutscore.command("angoff")
 @click.argument("ratings", type=FILE)
-@click.option("--params", "params_path", type=FILE, required=True, help="PARAMS.csv.")
-@click.option("--form", "form_path", type=FILE, help="Assembled form YAML (default: all items).")
+@item_options(responses=False)
 @click.option("--yes-no", is_flag=True, help="Yes/No Angoff: ratings are 0/1.")
 @click.option("--round", "round_", type=int, help="Round to analyse (default: the last).")
 @click.option("--outlier-z", type=float, default=2.5, show_default=True, help="Rater flag rule.")
 @JSON
-def angoff_cmd(ratings, params_path, form_path, yes_no, round_, outlier_z, as_json) -> None:
+def angoff_cmd(
+    ratings, bank_dir, params_path, form_path, yes_no, round_, outlier_z, as_json
+) -> None:
     """Modified (or Yes/No) Angoff cut from RATINGS.csv (rater,item_id,rating[,round])."""
-    form_id, form = _form_params(params_path, form_path)
+    form_id, form = _form_params(params_path, form_path, bank_dir)
     r = ss.read_ratings(ratings, kind="yes-no" if yes_no else "angoff")
     res = _check_library(ss.angoff, r, form, round=round_, yes_no=yes_no, outlier_z=outlier_z)
     out = {"form": form_id, **res.to_dict()}
@@ -229,8 +179,7 @@ def angoff_cmd(ratings, params_path, form_path, yes_no, round_, outlier_z, as_js
 
 @cutscore.command("bookmark")
 @click.argument("placements", type=FILE)
-@click.option("--params", "params_path", type=FILE, required=True, help="PARAMS.csv.")
-@click.option("--form", "form_path", type=FILE, help="Assembled form YAML (default: all items).")
+@item_options(responses=False)
 @click.option("--rp", type=float, default=0.67, show_default=True, help="Response probability.")
 @click.option("--round", "round_", type=int, help="Round to analyse (default: the last).")
 @click.option(
@@ -238,9 +187,11 @@ def angoff_cmd(ratings, params_path, form_path, yes_no, round_, outlier_z, as_js
 )
 @ROUNDING
 @JSON
-def bookmark_cmd(placements, params_path, form_path, rp, round_, summary, rounding, as_json):
+def bookmark_cmd(
+    placements, bank_dir, params_path, form_path, rp, round_, summary, rounding, as_json
+):
     """Bookmark cut from PLACEMENTS.csv (rater,rating[,item_id][,round]; rating = page)."""
-    form_id, form = _form_params(params_path, form_path)
+    form_id, form = _form_params(params_path, form_path, bank_dir)
     r = ss.read_ratings(placements, kind="bookmark")
     res = _check_library(
         ss.bookmark, r, form, rp=rp, round=round_, summary=summary, rounding=rounding
@@ -265,13 +216,12 @@ def bookmark_cmd(placements, params_path, form_path, rp, round_, summary, roundi
 
 
 @cutscore.command("booklet")
-@click.option("--params", "params_path", type=FILE, required=True, help="PARAMS.csv.")
-@click.option("--form", "form_path", type=FILE, help="Assembled form YAML (default: all items).")
+@item_options(responses=False)
 @click.option("--rp", type=float, default=0.67, show_default=True, help="Response probability.")
 @JSON
-def booklet_cmd(params_path, form_path, rp, as_json) -> None:
+def booklet_cmd(bank_dir, params_path, form_path, rp, as_json) -> None:
     """Print the ordered item booklet (pages by RP location) for a bookmark panel."""
-    form_id, form = _form_params(params_path, form_path)
+    form_id, form = _form_params(params_path, form_path, bank_dir)
     oib = _check_library(ss.ordered_item_booklet, form, rp=rp)
     if as_json:
         echo_json({"form": form_id, **oib.to_dict()})
@@ -472,8 +422,11 @@ def borderline_cmd(scores_path, method, value, as_json) -> None:
 
 
 @cutscore.command("convert")
-@click.option("--params", "params_path", type=FILE, required=True, help="PARAMS.csv.")
-@click.option("--form", "form_paths", type=FILE, multiple=True, help="Form YAML (repeatable).")
+@click.option("--bank", "bank_dir", type=DIR, help="Item bank: the items' IRT parameters.")
+@click.option("--params", "params_path", type=FILE, help="PARAMS.csv (instead of the bank's).")
+@click.option(
+    "--form", "form_paths", type=FILE, multiple=True, help="Published form YAML (repeatable)."
+)
 @click.option("--theta", type=float, help="Theta cut to carry to every form.")
 @click.option("--raw", type=float, help="Raw cut on the first --form (or all items).")
 @click.option("--slope", type=float, help="Reporting scale: slope.")
@@ -484,6 +437,7 @@ def borderline_cmd(scores_path, method, value, as_json) -> None:
 @ROUNDING
 @JSON
 def convert_cmd(
+    bank_dir,
     params_path,
     form_paths,
     theta,
@@ -504,7 +458,7 @@ def convert_cmd(
             raise UserError(f"{name} must be a finite number, got {value}")
     forms: dict[str, ItemParameters] = {}
     for fp in form_paths or [None]:
-        form_id, form = _form_params(params_path, fp)
+        form_id, form = _form_params(params_path, fp, bank_dir)
         if form_id in forms:
             raise InputError(
                 f"two forms are named '{form_id}' (forms are named by file name)",
@@ -546,8 +500,7 @@ def convert_cmd(
 
 
 @click.command("classify")
-@click.option("--params", "params_path", type=FILE, help="PARAMS.csv (IRT methods).")
-@click.option("--form", "form_path", type=FILE, help="Assembled form YAML (default: all items).")
+@item_options(responses=False)
 @click.option("--cut", type=float, required=True, help="Theta cut (raw cut for livingston-lewis).")
 @click.option(
     "--scores",
@@ -575,6 +528,7 @@ def convert_cmd(
 @ROUNDING
 @JSON
 def classify(
+    bank_dir,
     params_path,
     form_path,
     cut,
@@ -625,9 +579,9 @@ def classify(
         )
         form_id = None
     else:
-        if params_path is None:
-            raise UserError(f"{method} needs --params")
-        form_id, form = _form_params(params_path, form_path)
+        if params_path is None and bank_dir is None:
+            raise UserError(f"{method} needs --params PARAMS.csv or --bank DIR")
+        form_id, form = _form_params(params_path, form_path, bank_dir)
         thetas = ses = groups = None
         if scores_path is not None:
             table = ss.read_table(

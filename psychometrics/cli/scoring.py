@@ -21,13 +21,24 @@ import click
 import numpy as np
 
 from psychometrics.cli._common import UserError, echo_json, progress
+from psychometrics.cli._inputs import (
+    DIR,
+    FILE,
+    Items,
+    item_options,
+    items_from_options,
+    load_items,
+    read_params_file,
+    responses_from_options,
+    split_by_form,
+)
 from psychometrics.equating import true_score_equating
 from psychometrics.errors import InputError
 from psychometrics.fileio import check_output_path, write_output_text
 from psychometrics.irt.dimensionality import dimensionality
 from psychometrics.irt.fit import item_fit_plot_data, model_fit
 from psychometrics.irt.models import METRIC, ItemParameters
-from psychometrics.irt.params_io import params_to_csv, read_params
+from psychometrics.irt.params_io import params_to_csv
 from psychometrics.irt.scoring import (
     METHODS,
     apply_scale,
@@ -38,12 +49,7 @@ from psychometrics.irt.scoring import (
 from psychometrics.linking import DRIFT_RULES
 from psychometrics.linking import METHODS as LINK_METHODS
 from psychometrics.linking import link as link_scales
-from psychometrics.responses import (
-    NOT_PRESENTED,
-    ResponseMatrix,
-    read_key_csv,
-    read_responses,
-)
+from psychometrics.responses import NOT_PRESENTED, ResponseMatrix
 
 BOUNDS_LIMIT = 20.0  # theta bounds of ML/MAP/WLE; the search grid grows with the range
 PRIOR_LIMIT = 10.0  # theta metric (logistic, D = 1): |mean| and sd beyond this are input errors
@@ -60,77 +66,8 @@ def register(group: click.Group) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _response_options(func: Callable) -> Callable:
-    options = [
-        click.option(
-            "--key",
-            "key_file",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="KEY.csv (item_id,key[,options][,max_score]) for option-letter responses.",
-        ),
-        click.option("--ignore", multiple=True, help="A column that is not an item (repeatable)."),
-        click.option(
-            "--omit-code",
-            default="*",
-            show_default=True,
-            help="Cell text for presented-but-unanswered (scored 0).",
-        ),
-        click.option(
-            "--omit-as-missing", is_flag=True, help="Treat omits as not presented, not wrong."
-        ),
-        click.option(
-            "--long",
-            "long_format",
-            is_flag=True,
-            help="Long layout: person_id,item_id,response[,form].",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def _read(responses_path: Path, params_path: Path, opts: dict[str, Any]):
-    params = _read_params(params_path)
-    key = read_key_csv(opts["key_file"]) if opts.get("key_file") else None
-    data = read_responses(
-        responses_path,
-        ignore=tuple(opts.get("ignore") or ()),
-        key=key,
-        omit_code=opts.get("omit_code", "*"),
-        omit_as_wrong=not opts.get("omit_as_missing", False),
-        long=bool(opts.get("long_format")),
-    )
-    missing = [i for i in data.item_ids if i not in params]
-    if missing:
-        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
-        raise InputError(
-            f"item '{missing[0]}'{more} has no parameters in {params_path}",
-            file=responses_path,
-            line=1,
-            field=missing[0],
-        )
-    too_high = data.scores > (params.subset(data.item_ids).n_categories - 1)[None, :]
-    if np.any(too_high):
-        i, j = (int(v[0]) for v in np.nonzero(too_high))
-        item = data.item_ids[j]
-        raise InputError(
-            f"score {data.scores[i, j]} is above the item's highest category "
-            f"({int(params.n_categories[params.index(item)]) - 1})",
-            file=responses_path,
-            line=i + 2 if not opts.get("long_format") else None,
-            field=item,
-        )
-    return data, params.subset(data.item_ids)
-
-
 def _read_params(path: Path) -> ItemParameters:
-    """:func:`read_params`; a row the csv module cannot parse (params_io lets ``csv.Error``
-    escape) becomes a one-line :class:`InputError` naming the file."""
-    try:
-        return read_params(path)
-    except csv.Error as exc:
-        raise InputError(f"malformed CSV: {exc}", file=path) from None
+    return read_params_file(path)
 
 
 def _csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -182,7 +119,9 @@ def _library(call: Callable, *args, **kwargs):
     return result
 
 
-def _item_list(text: str | None, params: ItemParameters, params_path: Path) -> ItemParameters:
+def _item_list(text: str | None, source: Items) -> ItemParameters:
+    params = source.params
+    assert params is not None
     if not text:
         return params
     ids = [t.strip() for t in text.split(",") if t.strip()]
@@ -190,10 +129,20 @@ def _item_list(text: str | None, params: ItemParameters, params_path: Path) -> I
         raise InputError("empty item list", field="--items")
     unknown = [i for i in ids if i not in params]
     if unknown:
-        raise InputError(f"not in {params_path}: {', '.join(unknown[:5])}", field="--items")
+        where = f"form {source.label}" if source.item_ids is not None else "the parameters"
+        raise InputError(f"not in {where}: {', '.join(unknown[:5])}", field="--items")
     if len(set(ids)) != len(ids):
         raise InputError("an item is listed twice", field="--items")
     return params.subset(ids)
+
+
+def _on(items: Items) -> str:
+    """Where the items came from, for a summary line."""
+    what = f"form {items.label}" if items.item_ids is not None else "all items"
+    source = "bank" if items.params is not None and items.bank_dir is not None else "params"
+    if items.inputs and items.params is not None:
+        return f"{what}, {source} parameters"
+    return what
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,14 +151,8 @@ def _item_list(text: str | None, params: ItemParameters, params_path: Path) -> I
 
 
 @click.command("score")
-@click.argument("responses", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--params",
-    "params_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="PARAMS.csv with the items' IRT parameters.",
-)
+@click.argument("responses", type=FILE)
+@item_options(responses=True)
 @click.option("--method", type=click.Choice(METHODS), default="eap", show_default=True)
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write SCORES.csv here."
@@ -234,10 +177,8 @@ def _item_list(text: str | None, params: ItemParameters, params_path: Path) -> I
 @click.option("--min", "scale_min", type=float, help="Lowest reported scale score.")
 @click.option("--max", "scale_max", type=float, help="Highest reported scale score.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
-@_response_options
 def score(
     responses,
-    params_path,
     method,
     out,
     prior_mean,
@@ -262,12 +203,12 @@ def score(
         raise UserError("--bounds: the upper bound must exceed the lower bound")
     if not max(abs(bounds[0]), abs(bounds[1])) <= BOUNDS_LIMIT:
         raise UserError(f"--bounds must lie within [-{BOUNDS_LIMIT:g}, {BOUNDS_LIMIT:g}] (theta)")
-    inputs = (responses, params_path, opts.get("key_file"))
+    items = items_from_options(opts, need_params=True)
+    inputs = (responses, *items.inputs)
     if out is not None:
         check_output_path(out, inputs=inputs, field="--out")
-    data, params = _read(responses, params_path, opts)
-    if data.n_persons == 0:
-        raise InputError("no persons (only a header)", file=responses)
+    data, _ = responses_from_options(responses, items, opts)
+    params = items.params.subset(list(data.item_ids))
     result = _library(
         score_persons,
         data,
@@ -307,7 +248,8 @@ def score(
         return
     theta = result.theta[np.isfinite(result.theta)]
     click.echo(
-        f"{len(result.person_ids)} persons scored by {method.upper()} ({METRIC}); "
+        f"{len(result.person_ids)} persons scored by {method.upper()} ({METRIC}), "
+        f"{_on(items)}; "
         f"theta mean {_fmt(theta.mean() if theta.size else None)}, "
         f"sd {_fmt(theta.std() if theta.size else None)}"
         + "".join(f"; {n} {name}" for name, n in _flag_counts(result.flags).items())
@@ -350,14 +292,8 @@ def _flag_counts(flags: Sequence[str]) -> dict[str, int]:
 
 
 @click.command("score-table")
-@click.option(
-    "--params",
-    "params_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="PARAMS.csv of the form's items.",
-)
-@click.option("--items", help="Comma-separated item ids (default: every item in PARAMS.csv).")
+@item_options(responses=False)
+@click.option("--items", help="Comma-separated item ids (default: every item, or the form's).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write TABLE.csv.")
 @click.option(
     "--prior-mean",
@@ -380,7 +316,9 @@ def _flag_counts(flags: Sequence[str]) -> dict[str, int]:
 @click.option("--max", "scale_max", type=float, help="Highest reported scale score.")
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON only.")
 def score_table_cmd(
+    bank_dir,
     params_path,
+    form_path,
     items,
     out,
     prior_mean,
@@ -398,9 +336,10 @@ def score_table_cmd(
     """
     _check_prior(prior_mean, prior_sd)
     _check_scale(scale_slope, scale_intercept, round_to, scale_min, scale_max)
+    source = items_from_options(locals(), need_params=True)
     if out is not None:
-        check_output_path(out, inputs=(params_path,), field="--out")
-    params = _item_list(items, _read_params(params_path), params_path)
+        check_output_path(out, inputs=source.inputs, field="--out")
+    params = _item_list(items, source)
     table = _library(
         score_table,
         params,
@@ -419,50 +358,45 @@ def score_table_cmd(
         cols += [table.scale_score, table.scale_se]
     rows = list(zip(*cols, strict=True))
     if out is not None:
-        write_output_text(out, _csv_text(header, rows), inputs=(params_path,), field="--out")
+        write_output_text(out, _csv_text(header, rows), inputs=source.inputs, field="--out")
     if as_json:
         echo_json(table)
         return
-    click.echo(f"summed score -> EAP theta, {len(params.item_ids)} items ({METRIC})")
+    click.echo(f"summed score -> EAP theta, {len(params.item_ids)} items ({METRIC}), {_on(source)}")
     click.echo(_table(header, rows))
     if out:
         click.echo(f"wrote {out}")
 
 
 @click.command("info")
-@click.option(
-    "--params",
-    "params_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="PARAMS.csv of the form's items.",
-)
-@click.option("--items", help="Comma-separated item ids (default: every item).")
+@item_options(responses=False)
+@click.option("--items", help="Comma-separated item ids (default: every item, or the form's).")
 @click.option("--theta-min", type=float, default=-4.0, show_default=True)
 @click.option("--theta-max", type=float, default=4.0, show_default=True)
 @click.option("--step", type=float, default=0.5, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write INFO.csv.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
-def info(params_path, items, theta_min, theta_max, step, out, as_json):
+def info(bank_dir, params_path, form_path, items, theta_min, theta_max, step, out, as_json):
     """Test information, conditional SEM and TCC over a theta grid; marginal reliability."""
     if not step > 0 or not theta_max > theta_min:
         raise UserError("need --step > 0 and --theta-max > --theta-min")
     if (theta_max - theta_min) / step > 10_000:
         raise UserError("--step is too small for the theta range (more than 10000 points)")
+    source = items_from_options(locals(), need_params=True)
     if out is not None:
-        check_output_path(out, inputs=(params_path,), field="--out")
-    params = _item_list(items, _read_params(params_path), params_path)
+        check_output_path(out, inputs=source.inputs, field="--out")
+    params = _item_list(items, source)
     grid = np.arange(theta_min, theta_max + step / 2, step)
     tab = _library(information_table, params, grid)
     header = ("theta", "information", "csem", "tcc")
     rows = list(zip(tab.theta, tab.test_information, tab.csem, tab.tcc, strict=True))
     if out is not None:
-        write_output_text(out, _csv_text(header, rows), inputs=(params_path,), field="--out")
+        write_output_text(out, _csv_text(header, rows), inputs=source.inputs, field="--out")
     if as_json:
         echo_json(tab)
         return
     click.echo(
-        f"{params.n_items} items ({METRIC}); marginal reliability "
+        f"{params.n_items} items ({METRIC}), {_on(source)}; marginal reliability "
         f"{_fmt(tab.marginal_reliability)} over N(0, 1)"
     )
     click.echo(_table(header, rows))
@@ -474,14 +408,8 @@ def info(params_path, items, theta_min, theta_max, step, out, as_json):
 
 
 @click.command("fit")
-@click.argument("responses", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--params",
-    "params_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="PARAMS.csv with the items' IRT parameters.",
-)
+@click.argument("responses", type=FILE)
+@item_options(responses=True)
 @click.option(
     "--min-expected",
     type=float,
@@ -505,19 +433,17 @@ def info(params_path, items, theta_min, theta_max, step, out, as_json):
 )
 @click.option(
     "--persons-out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write person fit (person_id, theta, lz, flagged) here.",
+    type=FILE,
+    help="Write person fit (person_id, form, theta, lz, flagged) here.",
 )
 @click.option(
     "--plot-data",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE,
     help="Write observed vs expected item scores in 10 EAP-theta bins (JSON) for item fit plots.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
-@_response_options
 def fit(
     responses,
-    params_path,
     min_expected,
     q3_threshold,
     lz_threshold,
@@ -526,38 +452,65 @@ def fit(
     as_json,
     **opts,
 ):
-    """Item fit (S-X2, infit/outfit), global fit (M2, RMSEA), Q3 local dependence, person fit."""
+    """Item fit (S-X2, infit/outfit), global fit (M2, RMSEA), Q3 local dependence, person fit.
+
+    S-X2, M2 and Q3 need every item presented to every person: a file that holds several forms
+    (a form column) is fitted form by form, and --form FORM.yaml fits one published form.
+    """
     if not min_expected >= 0:
         raise UserError("--min-expected must be >= 0")
-    inputs = (responses, params_path, opts.get("key_file"))
+    items = items_from_options(opts, need_params=True)
+    inputs = (responses, *items.inputs)
     if persons_out is not None:
         check_output_path(persons_out, inputs=inputs, field="--persons-out")
     if plot_data is not None:
         check_output_path(plot_data, inputs=(*inputs, persons_out), field="--plot-data")
-    data, params = _read(responses, params_path, opts)
-    if data.n_persons < 2:
-        raise InputError("need at least two persons", file=responses)
-    report = _library(
-        model_fit,
-        data,
-        params,
-        min_expected=min_expected,
-        q3_threshold=q3_threshold,
-        lz_threshold=lz_threshold,
-    )
+    data, forms = responses_from_options(responses, items, opts)
+    assert items.params is not None
+    reports, plots = {}, {}
+    for label, part in split_by_form(data, forms, items):
+        if part.n_persons < 2:
+            raise InputError(f"form {label}: need at least two persons", file=responses)
+        params = items.params.subset(list(part.item_ids))
+        if not as_json:
+            progress(f"fit: form {label}, {part.n_persons} persons x {part.n_items} items")
+        reports[label] = _library(
+            model_fit,
+            part,
+            params,
+            min_expected=min_expected,
+            q3_threshold=q3_threshold,
+            lz_threshold=lz_threshold,
+        )
+        if plot_data is not None:
+            theta = reports[label].person_fit.theta
+            plots[label] = _library(item_fit_plot_data, part, params, theta=theta).to_dict()
     if persons_out is not None:
-        pf = report.person_fit
-        rows = zip(pf.person_ids, pf.theta, pf.lz, pf.flagged.astype(int), strict=True)
-        text = _csv_text(("person_id", "theta", "lz", "flagged"), rows)
+        rows = [
+            (pid, label, t, lz, int(flag))
+            for label, report in reports.items()
+            for pid, t, lz, flag in zip(
+                report.person_fit.person_ids,
+                report.person_fit.theta,
+                report.person_fit.lz,
+                report.person_fit.flagged,
+                strict=True,
+            )
+        ]
+        text = _csv_text(("person_id", "form", "theta", "lz", "flagged"), rows)
         write_output_text(persons_out, text, inputs=inputs, field="--persons-out")
     if plot_data is not None:
-        plot = _library(item_fit_plot_data, data, params, theta=report.person_fit.theta)
-        text = json.dumps(_finite(plot.to_dict()), indent=1) + "\n"
+        payload = next(iter(plots.values())) if len(plots) == 1 else {"forms": plots}
+        text = json.dumps(_finite(payload), indent=1) + "\n"
         write_output_text(plot_data, text, inputs=(*inputs, persons_out), field="--plot-data")
     if as_json:
-        echo_json(report)
+        echo_json(next(iter(reports.values())) if len(reports) == 1 else {"forms": reports})
         return
-    click.echo(_fit_text(report))
+    texts = [
+        (f"Form {label}\n" if len(reports) > 1 else "") + _fit_text(report)
+        for label, report in reports.items()
+    ]
+    click.echo("\n\n".join(texts))
 
 
 def _finite(obj: Any) -> Any:
@@ -607,32 +560,55 @@ def _fit_text(report) -> str:
 
 
 @click.command("dimensionality")
-@click.argument("responses", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("responses", type=FILE)
+@item_options(responses=True)
 @click.option(
     "--kind", type=click.Choice(["polychoric", "pearson"]), default="polychoric", show_default=True
 )
 @click.option("--parallel", type=int, default=0, show_default=True, help="Parallel analysis reps.")
 @click.option("--seed", type=int, default=12345, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
-@_response_options
 def dimensionality_cmd(responses, kind, parallel, seed, as_json, **opts):
     """Eigenvalues of the inter-item correlation matrix (tetrachoric/polychoric by default, or
-    Pearson); first-to-second ratio, and parallel analysis with --parallel N."""
+    Pearson); first-to-second ratio, and parallel analysis with --parallel N.
+
+    A file that holds several forms (a form column) is analysed form by form; --form FORM.yaml
+    analyses one published form. Items never presented together have no correlation: without a
+    form column such a file gets pairwise-complete correlations, and a warning.
+    """
     if parallel < 0:
         raise UserError("--parallel must be >= 0")
     if seed < 0:
         raise UserError("--seed must be >= 0")
-    key = read_key_csv(opts["key_file"]) if opts.get("key_file") else None
-    data: ResponseMatrix = read_responses(
-        responses,
-        ignore=tuple(opts.get("ignore") or ()),
-        key=key,
-        omit_code=opts["omit_code"],
-        omit_as_wrong=not opts["omit_as_missing"],
-        long=bool(opts["long_format"]),
-    )
+    items = items_from_options(opts, need_params=False)
+    data, forms = responses_from_options(responses, items, opts)
+    results = {}
+    for label, part in split_by_form(data, forms, items):
+        _check_correlatable(part, label, responses)
+        missing = 1.0 - float(part.presented.mean())
+        if missing > 0 and not as_json:
+            progress(
+                f"credkit: warning: form {label}: {100 * missing:.1f}% of the cells were not "
+                "presented; correlations are pairwise-complete and the matrix may have negative "
+                "eigenvalues (analyse each form: a form column or --form FORM.yaml)"
+            )
+        results[label] = _library(
+            dimensionality, part, kind=kind, n_replications=parallel, seed=seed
+        )
+    if as_json:
+        echo_json(next(iter(results.values())) if len(results) == 1 else {"forms": results})
+        return
+    texts = []
+    for label, result in results.items():
+        lines = [f"Form {label}"] if len(results) > 1 else []
+        lines.append(_dimensionality_text(result, kind, parallel, seed))
+        texts.append("\n".join(lines))
+    click.echo("\n\n".join(texts))
+
+
+def _check_correlatable(data: ResponseMatrix, label: str, responses: Path) -> None:
     if data.n_persons < 2:
-        raise InputError("need at least two persons", file=responses)
+        raise InputError(f"form {label}: need at least two persons", file=responses)
     for j, item in enumerate(data.item_ids):
         seen = np.unique(data.scores[:, j][data.scores[:, j] != NOT_PRESENTED])
         if seen.size < 2:
@@ -642,28 +618,28 @@ def dimensionality_cmd(responses, kind, parallel, seed, as_json, **opts):
                 file=responses,
                 field=item,
             )
-    result = _library(dimensionality, data, kind=kind, n_replications=parallel, seed=seed)
-    if as_json:
-        echo_json(result)
-        return
+
+
+def _dimensionality_text(result, kind: str, parallel: int, seed: int) -> str:
     ev = result.eigenvalues
-    click.echo(
+    out = [
         f"{kind} correlations of {len(result.item_ids)} items; first eigenvalue {ev[0]:.3f} "
         f"({100 * result.first_share:.1f}% of items), first/second = "
         f"{_fmt(result.first_to_second, 2)}"
         + (f"; {result.n_negative} negative eigenvalue(s)" if result.n_negative else "")
-    )
+    ]
     rows = [(k + 1, v) for k, v in enumerate(ev[:10])]
     header: tuple[str, ...] = ("k", "eigenvalue")
     if result.parallel is not None:
         rows = [(k + 1, v, result.parallel.p95[k]) for k, v in enumerate(ev[:10])]
         header = ("k", "eigenvalue", "random_p95")
-    click.echo(_table(header, rows))
+    out.append(_table(header, rows))
     if result.parallel is not None:
-        click.echo(
+        out.append(
             f"parallel analysis ({parallel} reps, seed {seed}): "
             f"{result.parallel.n_factors} factor(s)"
         )
+    return "\n".join(out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -758,36 +734,73 @@ def link(new_path, base_path, method, common, drift_rule, drift_threshold, out, 
     "--from",
     "x_path",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="PARAMS.csv of form X (the scores to convert).",
+    type=FILE,
+    help="Form X (the scores to convert): a published form FORM.yaml, or PARAMS.csv of its items.",
 )
 @click.option(
     "--to",
     "y_path",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="PARAMS.csv of form Y, on the same scale.",
+    type=FILE,
+    help="Form Y: a published form FORM.yaml, or PARAMS.csv of its items on X's scale.",
 )
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the table.")
+@click.option(
+    "--bank",
+    "bank_dir",
+    type=DIR,
+    help="Item bank: the parameters of the forms' items (for FORM.yaml arguments).",
+)
+@click.option(
+    "--params",
+    "params_path",
+    type=FILE,
+    help="PARAMS.csv: the parameters of the forms' items, instead of the bank's.",
+)
+@click.option("--out", type=FILE, help="Write the table.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
-def equate(x_path, y_path, out, as_json):
-    """IRT true-score equating: raw score on form X -> equivalent raw score on form Y."""
+def equate(x_path, y_path, bank_dir, params_path, out, as_json):
+    """IRT true-score equating: raw score on form X -> equivalent raw score on form Y.
+
+    Each form is a published form file (its scored items take their parameters from --bank or
+    --params) or a parameter file of the form's items.
+    """
+    (x_label, fx, x_inputs), (y_label, fy, y_inputs) = (
+        _equating_form(path, bank_dir, params_path, option)
+        for path, option in ((x_path, "--from"), (y_path, "--to"))
+    )
+    inputs = tuple(dict.fromkeys((*x_inputs, *y_inputs)))
     if out is not None:
-        check_output_path(out, inputs=(x_path, y_path), field="--out")
-    fx, fy = _read_params(x_path), _read_params(y_path)
+        check_output_path(out, inputs=inputs, field="--out")
     result = _library(true_score_equating, fx, fy)
     header = ("raw_x", "theta", "equivalent_y", "region")
     rows = list(
         zip(result.raw_x.astype(int), result.theta, result.equivalent_y, result.region, strict=True)
     )
     if out is not None:
-        write_output_text(out, _csv_text(header, rows), inputs=(x_path, y_path), field="--out")
+        write_output_text(out, _csv_text(header, rows), inputs=inputs, field="--out")
     if as_json:
-        echo_json(result)
+        echo_json({"form_x": x_label, "form_y": y_label, **result.to_dict()})
         return
     click.echo(
-        f"IRT true-score equating ({METRIC}): form X max {result.max_x}, form Y max "
-        f"{result.max_y}; sum of c: X {result.c_sum_x:.3f}, Y {result.c_sum_y:.3f} "
-        "(scores at or below it are interpolated linearly)"
+        f"IRT true-score equating ({METRIC}): form {x_label} (max {result.max_x}) -> form "
+        f"{y_label} (max {result.max_y}); sum of c: X {result.c_sum_x:.3f}, "
+        f"Y {result.c_sum_y:.3f} (scores at or below it are interpolated linearly)"
     )
     click.echo(_table(header, rows))
+
+
+FORM_SUFFIXES = (".yaml", ".yml")
+
+
+def _equating_form(
+    path: Path, bank_dir: Path | None, params_path: Path | None, option: str
+) -> tuple[str, ItemParameters, tuple[Path, ...]]:
+    if path.suffix.lower() in FORM_SUFFIXES:
+        if bank_dir is None and params_path is None:
+            raise UserError(f"{option} {path} is a form: give --bank DIR or --params PARAMS.csv")
+        items = load_items(
+            bank_dir=bank_dir, params_path=params_path, form_path=path, need_params=True
+        )
+        assert items.params is not None
+        return items.label, items.params, items.inputs
+    return path.stem, _read_params(path), (path,)
