@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from psychometrics.bank.journal import bank_lock, bank_root
 from psychometrics.bank.parse import parse_item
 from psychometrics.bank.store import item_files
 from psychometrics.bank.yamlio import dump_item, has_comments, read_yaml_file
@@ -40,6 +41,13 @@ def format_bank(
     bank_dir: str | os.PathLike[str], *, check: bool = False, drop_comments: bool = False
 ) -> FormatResult:
     """Rewrite the bank's item files canonically (``check``: only report what would change)."""
+    if check:
+        return _format_bank(bank_dir, check=check, drop_comments=drop_comments)
+    with bank_lock(bank_root(bank_dir)):
+        return _format_bank(bank_dir, check=check, drop_comments=drop_comments)
+
+
+def _format_bank(bank_dir, *, check: bool, drop_comments: bool) -> FormatResult:
     changed: list[str] = []
     skipped: list[tuple[str, str]] = []
     same = 0

@@ -17,14 +17,10 @@ import datetime as _dt
 import os
 from collections.abc import Sequence
 
+from psychometrics.bank.journal import bank_lock, write_files_transactionally
 from psychometrics.bank.model import STATUSES
-from psychometrics.bank.store import load_bank
-from psychometrics.bank.update import (
-    BankUpdate,
-    _render_checked,
-    _today,
-    write_files_transactionally,
-)
+from psychometrics.bank.store import bank_root, load_bank
+from psychometrics.bank.update import BankUpdate, _render_checked, _today
 from psychometrics.errors import InputError
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -64,39 +60,41 @@ def set_status(
     if not item_ids:
         raise InputError("give at least one item id", field="items")
     when = _today(date)
-    bank = load_bank(bank_dir)
-    texts = {}
-    for item_id in item_ids:
-        item = bank.get(item_id)
-        if item is None or item.path is None:
-            raise InputError(f"item '{item_id}' is not in the bank", file=bank.items_dir)
-        old = item.status
-        if old == status:
-            raise InputError(
-                f"already {status}", file=item.path, line=item.line("status"), field="status"
+    with bank_lock(bank_root(bank_dir)):
+        bank = load_bank(bank_dir)
+        texts = {}
+        for item_id in item_ids:
+            item = bank.get(item_id)
+            if item is None or item.path is None:
+                raise InputError(f"item '{item_id}' is not in the bank", file=bank.items_dir)
+            old = item.status
+            if old == status:
+                raise InputError(
+                    f"already {status}", file=item.path, line=item.line("status"), field="status"
+                )
+            if not force and status not in TRANSITIONS.get(old or "", ()):
+                allowed = ", ".join(TRANSITIONS.get(old or "", ())) or "none"
+                raise InputError(
+                    f"{old} -> {status} is not a lifecycle step "
+                    f"(allowed: {allowed}; force overrides)",
+                    file=item.path,
+                    line=item.line("status"),
+                    field="status",
+                )
+            if status == "operational" and item.irt is None:
+                raise InputError(
+                    "an operational item needs IRT parameters (calibrate it first)",
+                    file=item.path,
+                    line=item.line("status"),
+                    field="status",
+                )
+            entry = {"date": when, "event": "status", "from": old, "to": status}
+            if by:
+                entry["by"] = by
+            if note:
+                entry["note"] = note
+            texts[item.path] = _render_checked(
+                item, {"status": status, "updated": when}, {"history": [entry]}
             )
-        if not force and status not in TRANSITIONS.get(old or "", ()):
-            allowed = ", ".join(TRANSITIONS.get(old or "", ())) or "none"
-            raise InputError(
-                f"{old} -> {status} is not a lifecycle step (allowed: {allowed}; force overrides)",
-                file=item.path,
-                line=item.line("status"),
-                field="status",
-            )
-        if status == "operational" and item.irt is None:
-            raise InputError(
-                "an operational item needs IRT parameters (calibrate it first)",
-                file=item.path,
-                line=item.line("status"),
-                field="status",
-            )
-        entry = {"date": when, "event": "status", "from": old, "to": status}
-        if by:
-            entry["by"] = by
-        if note:
-            entry["note"] = note
-        texts[item.path] = _render_checked(
-            item, {"status": status, "updated": when}, {"history": [entry]}
-        )
-    write_files_transactionally(texts)
+        write_files_transactionally(texts, root=bank_root(bank_dir))
     return BankUpdate(str(bank_dir), tuple(item_ids), tuple(str(p) for p in texts))

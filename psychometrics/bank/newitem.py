@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from psychometrics.bank.journal import bank_lock, bank_root
 from psychometrics.bank.model import COGNITIVE_LEVELS, STATUSES, TYPES
 from psychometrics.bank.store import item_files, items_dir
 from psychometrics.errors import InputError
@@ -127,6 +128,11 @@ def new_item(
     The file is written to a temporary name and linked into place only if no file of that name
     exists (so two writers never overwrite each other's new item).
     """
+    with bank_lock(bank_root(bank_dir)):
+        return _new_item(bank_dir, outcome, item_type, author, prefix, today)
+
+
+def _new_item(bank_dir, outcome, item_type, author, prefix, today) -> Path:
     folder = items_dir(bank_dir)
     item_id = next_item_id(bank_dir, prefix=prefix, outcome=outcome)
     text = item_template(item_id, outcome=outcome, item_type=item_type, author=author, today=today)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from psychometrics.bank.findings import ERROR, Finding
+from psychometrics.bank.journal import bank_root, recover_writes
 from psychometrics.bank.model import Bank, Item, ItemSet
 from psychometrics.bank.parse import parse_item
 from psychometrics.bank.yamlio import MAX_ITEM_BYTES, read_yaml_file
@@ -73,6 +74,7 @@ def read_bank(
     """
     root = Path(bank_dir)
     folder = items_dir(root)
+    recover_writes(bank_root(root))
     items: list[Item] = []
     findings: list[Finding] = []
     first: dict[str, Item] = {}

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from psychometrics.bank.journal import bank_lock, write_files_transactionally
 from psychometrics.bank.model import (
     B_RANGE,
     C_RANGE,
@@ -30,10 +31,9 @@ from psychometrics.bank.model import (
     Item,
 )
 from psychometrics.bank.parse import parse_item
-from psychometrics.bank.store import load_bank
+from psychometrics.bank.store import bank_root, load_bank
 from psychometrics.bank.yamlio import parse_yaml, replace_fields
 from psychometrics.errors import InputError
-from psychometrics.fileio import write_temporary_file
 from psychometrics.irt.models import ItemParameters
 
 DECIMALS = 4
@@ -79,52 +79,6 @@ def _today(date: str | _dt.date | None) -> _dt.date:
         return _dt.date.fromisoformat(str(date))
     except ValueError:
         raise InputError(f"not a date (YYYY-MM-DD): {date!r}", field="date") from None
-
-
-def write_files_transactionally(texts: Mapping[Path, str]) -> None:
-    """Replace several files so that either all change or none does.
-
-    All new contents are first written (and fsynced) to temporary files in the target
-    directories; then each is renamed over its target. On any failure the temporary files are
-    removed and targets already replaced get their original bytes back.
-    """
-    temps: list[tuple[Path, Path]] = []
-    try:
-        for path, text in texts.items():
-            # each temporary file already has its target's mode (or the umask's, if new)
-            temps.append((path, write_temporary_file(path, text.encode("utf-8"))))
-    except BaseException:
-        for _, tmp in temps:
-            tmp.unlink(missing_ok=True)
-        raise
-    originals = {path: (path.read_bytes() if path.exists() else None) for path in texts}
-    done: list[Path] = []
-    try:
-        for path, tmp in temps:
-            os.replace(tmp, path)
-            done.append(path)
-    except BaseException:
-        for path in done:
-            old = originals[path]
-            try:
-                if old is None:
-                    path.unlink(missing_ok=True)
-                else:
-                    _restore(path, old)
-            except OSError:  # pragma: no cover - best effort on a failing disk
-                pass
-        for _, tmp in temps:
-            tmp.unlink(missing_ok=True)
-        raise
-
-
-def _restore(path: Path, data: bytes) -> None:
-    tmp = write_temporary_file(path, data, suffix=".restore")  # keeps the file's mode
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _render_checked(item: Item, updates: dict[str, Any], append: dict[str, list]) -> str:
@@ -239,16 +193,17 @@ def update_item_parameters(
     if not isinstance(calibration_id, str) or not calibration_id:
         raise ValueError("calibration_id must be a non-empty string")
     when = _today(date)
-    bank = load_bank(bank_dir)
-    texts: dict[Path, str] = {}
-    for j, item_id in enumerate(params.item_ids):
-        item = _require(bank, item_id)
-        count = n.get(item_id) if isinstance(n, Mapping) else n
-        block = _irt_block(item, params, j, calibration_id=calibration_id, n=count, date=when)
-        old = item.data.get("irt")
-        append = {"history": [_history_entry("recalibrated", when, old, "irt")]} if old else {}
-        texts[item.path] = _render_checked(item, {"irt": block, "updated": when}, append)  # type: ignore[index]
-    write_files_transactionally(texts)
+    with bank_lock(bank_root(bank_dir)):
+        bank = load_bank(bank_dir)
+        texts: dict[Path, str] = {}
+        for j, item_id in enumerate(params.item_ids):
+            item = _require(bank, item_id)
+            count = n.get(item_id) if isinstance(n, Mapping) else n
+            block = _irt_block(item, params, j, calibration_id=calibration_id, n=count, date=when)
+            old = item.data.get("irt")
+            append = {"history": [_history_entry("recalibrated", when, old, "irt")]} if old else {}
+            texts[item.path] = _render_checked(item, {"irt": block, "updated": when}, append)  # type: ignore[index]
+        write_files_transactionally(texts, root=bank_root(bank_dir))
     return BankUpdate(str(bank_dir), tuple(params.item_ids), tuple(str(p) for p in texts))
 
 
@@ -280,23 +235,25 @@ def update_item_stats(
     if np.any((r_arr < -1) | (r_arr > 1)):
         raise ValueError("rpbis must be in [-1, 1]")
     when = _today(date)
-    bank = load_bank(bank_dir)
-    texts: dict[Path, str] = {}
-    for j, item_id in enumerate(ids):
-        item = _require(bank, item_id)
-        block: dict[str, Any] = {}
-        if not math.isnan(p_arr[j]):
-            block["p"] = _round(p_arr[j])
-        if not math.isnan(r_arr[j]):
-            block["rpbis"] = _round(r_arr[j])
-        block["n"] = int(n_arr[j])
-        block["date"] = when
-        if source is not None:
-            block["source"] = source
-        old = item.data.get("stats")
-        append = {"history": [_history_entry("new statistics", when, old, "stats")]} if old else {}
-        texts[item.path] = _render_checked(item, {"stats": block, "updated": when}, append)  # type: ignore[index]
-    write_files_transactionally(texts)
+    with bank_lock(bank_root(bank_dir)):
+        bank = load_bank(bank_dir)
+        texts: dict[Path, str] = {}
+        for j, item_id in enumerate(ids):
+            item = _require(bank, item_id)
+            block: dict[str, Any] = {}
+            if not math.isnan(p_arr[j]):
+                block["p"] = _round(p_arr[j])
+            if not math.isnan(r_arr[j]):
+                block["rpbis"] = _round(r_arr[j])
+            block["n"] = int(n_arr[j])
+            block["date"] = when
+            if source is not None:
+                block["source"] = source
+            old = item.data.get("stats")
+            entry = _history_entry("new statistics", when, old, "stats")
+            append = {"history": [entry]} if old else {}
+            texts[item.path] = _render_checked(item, {"stats": block, "updated": when}, append)  # type: ignore[index]
+        write_files_transactionally(texts, root=bank_root(bank_dir))
     return BankUpdate(str(bank_dir), tuple(ids), tuple(str(p) for p in texts))
 
 
@@ -322,23 +279,26 @@ def record_exposure(
     if not isinstance(form_id, str) or not form_id:
         raise ValueError("form_id must be a non-empty string")
     when = _today(date)
-    bank = load_bank(bank_dir)
-    texts: dict[Path, str] = {}
-    for item_id in item_ids:
-        item = _require(bank, item_id)
-        count = (
-            administrations.get(item_id, 0)
-            if isinstance(administrations, Mapping)
-            else administrations
-        )
-        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            raise ValueError("administrations must be non-negative integers")
-        old = item.data.get("exposure") if isinstance(item.data.get("exposure"), Mapping) else {}
-        forms = list(old.get("forms") or [])
-        if form_id not in forms:
-            forms.append(form_id)
-        total = old.get("administrations") or 0
-        block = {**old, "forms": forms, "administrations": int(total) + count, "last_used": when}
-        texts[item.path] = _render_checked(item, {"exposure": block}, {})  # type: ignore[index]
-    write_files_transactionally(texts)
+    with bank_lock(bank_root(bank_dir)):
+        bank = load_bank(bank_dir)
+        texts: dict[Path, str] = {}
+        for item_id in item_ids:
+            item = _require(bank, item_id)
+            count = (
+                administrations.get(item_id, 0)
+                if isinstance(administrations, Mapping)
+                else administrations
+            )
+            if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+                raise ValueError("administrations must be non-negative integers")
+            old = item.data.get("exposure")
+            old = old if isinstance(old, Mapping) else {}
+            forms = list(old.get("forms") or [])
+            if form_id not in forms:
+                forms.append(form_id)
+            total = old.get("administrations") or 0
+            total = int(total) + count
+            block = {**old, "forms": forms, "administrations": total, "last_used": when}
+            texts[item.path] = _render_checked(item, {"exposure": block}, {})  # type: ignore[index]
+        write_files_transactionally(texts, root=bank_root(bank_dir))
     return BankUpdate(str(bank_dir), tuple(item_ids), tuple(str(p) for p in texts))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
 from pathlib import Path
 from typing import Any
 
+from psychometrics.bank.journal import bank_lock
 from psychometrics.errors import InputError
 from psychometrics.fileio import check_can_write_in, make_temporary_dir
 
@@ -56,6 +58,18 @@ def _form_documents(state) -> dict[str, dict[str, Any]]:
 
 
 def write_report_folder(state, report, html: str, out_dir: Path) -> None:
+    """Write the report folder under the folder's lock (one build at a time swaps it), after
+    undoing what a killed build left there (:func:`recover_report_dir`)."""
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot write the report: {exc.strerror}", file=out_dir) from None
+    with bank_lock(out_dir.parent):  # the lock file is .credkit.lock beside the report
+        recover_report_dir(out_dir)
+        _write_report_folder(state, report, html, out_dir)
+
+
+def _write_report_folder(state, report, html: str, out_dir: Path) -> None:
     """Write index.html, forms/, params.csv, items.csv and manifest.json, then swap them in.
 
     Everything goes into a new folder beside ``out_dir`` first; the old report is replaced only
@@ -67,7 +81,6 @@ def write_report_folder(state, report, html: str, out_dir: Path) -> None:
     from psychometrics.report.collect import items_csv
 
     try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
         tmp = make_temporary_dir(out_dir.parent, prefix=f".{out_dir.name}.tmp-")
     except OSError as exc:
         raise InputError(f"cannot write the report: {exc.strerror}", file=out_dir) from None
@@ -96,6 +109,11 @@ def write_report_folder(state, report, html: str, out_dir: Path) -> None:
 
 
 def _swap_in(tmp: Path, out_dir: Path) -> None:
+    """Replace ``out_dir`` by ``tmp`` with two renames (old report aside, new one in).
+
+    A process killed between them leaves the old report in ``.<name>.old-*/previous`` and no
+    ``out_dir``; :func:`recover_report_dir` (run before every swap) puts it back.
+    """
     old = None
     if out_dir.exists():
         old = make_temporary_dir(out_dir.parent, prefix=f".{out_dir.name}.old-")
@@ -109,3 +127,30 @@ def _swap_in(tmp: Path, out_dir: Path) -> None:
     finally:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def recover_report_dir(out_dir: Path) -> list[str]:
+    """Undo what a build killed while writing ``out_dir`` left behind; return what was done.
+
+    When ``out_dir`` is missing and an earlier swap moved the old report aside
+    (``.<name>.old-*/previous``), the old report is put back. Then every leftover
+    ``.<name>.tmp-*`` (an unfinished new report) and ``.<name>.old-*`` folder is removed.
+    The caller holds the folder's lock, so no other build is using them.
+    """
+    parent = out_dir.parent
+    if not parent.is_dir():
+        return []
+    actions: list[str] = []
+    olds = sorted(parent.glob(f".{glob.escape(out_dir.name)}.old-*"))
+    if not out_dir.exists() and not out_dir.is_symlink():
+        saved = [o / "previous" for o in olds if (o / "previous").is_dir()]
+        if saved:
+            newest = max(saved, key=lambda p: p.stat().st_mtime_ns)
+            os.replace(newest, out_dir)
+            actions.append(f"restored the previous report from {newest.parent.name}")
+    leftovers = sorted(parent.glob(f".{glob.escape(out_dir.name)}.tmp-*")) + olds
+    for folder in leftovers:
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder, ignore_errors=True)
+            actions.append(f"removed {folder.name}")
+    return actions
