@@ -85,3 +85,85 @@ def flag_outlying_raters(cuts: np.ndarray, *, z: float = 2.5) -> np.ndarray:
         dev = abs(cuts[r] - others.mean())
         flags[r] = dev > z * sd if sd > 0 else dev > 1e-12
     return flags
+
+
+OUTLIER_SHARE = 0.10
+"""Default absolute limit: 10 % of the form's maximum raw score."""
+OUTLIER_MIN_POINTS = 2.0
+"""Default smallest distance (raw points) at which the relative rule may flag a rater."""
+
+
+def panel_outliers(
+    cuts: np.ndarray,
+    *,
+    max_score: float,
+    points: float | None = None,
+    z: float = 2.5,
+    min_points: float = OUTLIER_MIN_POINTS,
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Raters far from the panel in one round, by an absolute and a relative limit.
+
+    Rater r's distance is ``cut_r - mean(cuts of the other raters)`` in raw-score points. The
+    rater is flagged when the distance exceeds the absolute limit ``points`` (default 10 % of the
+    form's maximum raw score), or when it exceeds ``z`` SDs of the other raters' cuts *and* at
+    least ``min_points`` raw points. The second condition keeps a very agreeing panel (a tiny SD
+    in a final round) from flagging a rater who is a fraction of a point away, which a
+    facilitator would not call far. The relative part needs at least 3 other raters.
+
+    Parameters
+    ----------
+    cuts
+        The raters' raw cuts in one round.
+    max_score
+        The rated form's maximum raw score.
+    points
+        Absolute limit in raw points (default ``0.10 * max_score``).
+    z
+        Relative limit in SDs of the other raters' cuts.
+    min_points
+        Smallest distance the relative limit may flag.
+
+    Returns
+    -------
+    deviations, flags, rule
+        Each rater's signed distance from the others' mean, the flags, and the rule in words.
+
+    References
+    ----------
+    Cizek, G. J., & Bunch, M. B. (2007). *Standard Setting*, ch. 6 (monitoring panelists between
+        rounds). Sage. Hambleton, R. K., & Pitoniak, M. J. (2006). Setting performance standards.
+        In R. L. Brennan (Ed.), *Educational Measurement* (4th ed.), pp. 433-470.
+    """
+    cuts = np.asarray(cuts, dtype=float).reshape(-1)
+    if not (math.isfinite(max_score) and max_score > 0):
+        raise ValueError(f"max_score: must be a positive number, got {max_score}")
+    if not (math.isfinite(z) and z > 0):
+        raise ValueError(f"z: must be a positive number, got {z}")
+    limit = OUTLIER_SHARE * max_score if points is None else float(points)
+    if not (math.isfinite(limit) and limit > 0):
+        raise ValueError(f"points: must be a positive number, got {points}")
+    n = cuts.size
+    dev = np.zeros(n)
+    flags = np.zeros(n, dtype=bool)
+    if n >= 2:
+        total = cuts.sum()
+        others_mean = (total - cuts) / (n - 1)
+        dev = cuts - others_mean
+        flags = np.abs(dev) > limit
+        if n >= 4:
+            # leave-one-out SDs from sums of squares (no loop over raters)
+            sq = (cuts**2).sum()
+            var = ((sq - cuts**2) - (n - 1) * others_mean**2) / (n - 2)
+            sd = np.sqrt(np.maximum(var, 0.0))
+            flags |= (np.abs(dev) > z * sd) & (np.abs(dev) >= min_points)
+    share = (
+        ""
+        if points is not None
+        else f" ({100 * OUTLIER_SHARE:.0f}% of the {max_score:g}-point maximum)"
+    )
+    rule = (
+        f"far from the panel: more than {limit:.1f} raw points{share} from the mean of the "
+        f"other raters, or more than {z:g} SD of the other raters' cuts and at least "
+        f"{min_points:g} points away; applied in every round"
+    )
+    return dev, flags, rule

@@ -17,7 +17,7 @@ import numpy as np
 from psychometrics.errors import InputError
 from psychometrics.irt.models import METRIC, ItemParameters
 from psychometrics.standard_setting._common import ToDict, se_of_mean, tcc_slope
-from psychometrics.standard_setting.agreement import ICCResult, flag_outlying_raters, icc
+from psychometrics.standard_setting.agreement import ICCResult, icc, panel_outliers
 from psychometrics.standard_setting.conversion import THETA_BOUNDS, theta_for_raw
 from psychometrics.standard_setting.ratings import Ratings
 
@@ -46,7 +46,10 @@ class AngoffResult(ToDict):
     rater_cuts, rater_theta_cuts
         Each rater's raw cut (sum of their ratings) and its theta.
     rater_flags
-        True for a rater whose cut is outlying by :func:`flag_outlying_raters`.
+        True for a rater far from the panel by :func:`panel_outliers` (an absolute raw-point
+        limit and a relative one).
+    rater_deviations
+        Each rater's cut minus the mean of the other raters' cuts (raw points).
     outlier_rule
         The rule used to flag raters, in words.
     item_ids, item_means
@@ -87,6 +90,7 @@ class AngoffResult(ToDict):
     max_score: float
     metric: str = METRIC
     message: str = ""
+    rater_deviations: tuple[float, ...] = ()
 
 
 def _rating_matrix(ratings: Ratings, params: ItemParameters, items: Sequence[str]):
@@ -130,6 +134,7 @@ def angoff(
     round: int | None = None,
     yes_no: bool | None = None,
     outlier_z: float = 2.5,
+    outlier_points: float | None = None,
     bounds: tuple[float, float] = THETA_BOUNDS,
 ) -> AngoffResult:
     """Modified Angoff (probability ratings) or Yes/No Angoff cut on one form.
@@ -148,7 +153,10 @@ def angoff(
         Label the result as Yes/No Angoff (default: from ``ratings.kind``). The arithmetic is the
         same: Yes/No ratings are 0/1 probabilities (Impara & Plake, 1997).
     outlier_z
-        Threshold of the leave-one-out z rule in :func:`flag_outlying_raters`.
+        Relative limit of :func:`panel_outliers`: SDs of the other raters' cuts.
+    outlier_points
+        Absolute limit of :func:`panel_outliers` in raw points (default: 10 % of the form's
+        maximum raw score).
     bounds
         Theta interval for inverting the TCC.
 
@@ -200,6 +208,10 @@ def angoff(
         except InputError:
             continue  # an incomplete earlier round is reported as absent, not as an error
         round_cuts[r] = float(m.mean(axis=0).sum())
+    max_score = float(np.sum(form.max_scores))
+    deviations, flags, rule = panel_outliers(
+        rater_cuts, max_score=max_score, points=outlier_points, z=outlier_z
+    )
     ordered = sorted(round_cuts)
     changes = {r: round_cuts[r] - round_cuts[p] for p, r in zip(ordered, ordered[1:], strict=False)}
     return AngoffResult(
@@ -212,17 +224,15 @@ def angoff(
         raters=raters,
         rater_cuts=tuple(float(x) for x in rater_cuts),
         rater_theta_cuts=rater_thetas,
-        rater_flags=tuple(bool(f) for f in flag_outlying_raters(rater_cuts, z=outlier_z)),
-        outlier_rule=(
-            f"leave-one-out: |rater cut - mean of the other raters| > {outlier_z:g} x SD of the "
-            "other raters (needs >= 4 raters)"
-        ),
+        rater_flags=tuple(bool(f) for f in flags),
+        rater_deviations=tuple(float(d) for d in deviations),
+        outlier_rule=rule,
         item_ids=items,
         item_means=tuple(float(x) for x in mat.mean(axis=0)),
         icc=icc(mat.T),
         round=int(this.round[0]),
         round_cuts=round_cuts,
         round_changes=changes,
-        max_score=float(np.sum(form.max_scores)),
+        max_score=max_score,
         message=inv.message,
     )
