@@ -19,15 +19,23 @@ from typing import Any
 
 import numpy as np
 
-from psychometrics.assembly import AssemblyResult, CountConstraint, assemble_forms
+from psychometrics.assembly import (
+    AssemblyResult,
+    CountConstraint,
+    Passages,
+    SumConstraint,
+    assemble_forms,
+)
 from psychometrics.assembly.solve import _count_checks, _validate
 from psychometrics.errors import InfeasibleError, InputError
 from psychometrics.irt.models import (
     METRIC,
     ItemParameters,
+    expected_scores,
     item_information,
     test_characteristic_curve,
 )
+from psychometrics.program.conditions import item_value
 from psychometrics.program.forms import (
     AssemblyRecord,
     PublishedForm,
@@ -151,6 +159,7 @@ class SpecAssembly:
             "seconds": self.seconds,
             "bound": self.result.bound,
             "objective": self.result.objective,
+            "objective_kind": self.result.objective_kind,
             "metric": METRIC,
             "forms": [
                 {
@@ -241,6 +250,14 @@ def _inputs(
     eligible = np.array([it.status in statuses for it in items], dtype=bool) & calibrated
     if form.blueprint:
         eligible &= np.array([it.outcome in form.blueprint for it in items], dtype=bool)
+    notes: list[str] = []
+    for condition in form.exclude_when:
+        hit = condition.mask(items) & eligible
+        if hit.any():
+            notes.append(
+                f"form.exclude_when '{condition.text}' kept {int(hit.sum())} items off the forms"
+            )
+        eligible &= ~hit
     constraints = [
         CountConstraint(
             f"outcome {oid}",
@@ -269,6 +286,7 @@ def _inputs(
         )
         for fid, ids in (published or {}).items()
     ]
+    constraints += _attribute_constraints(spec, items, eligible)
     pairs = set()
     for k, it in enumerate(items):
         for other in it.enemies:
@@ -280,7 +298,18 @@ def _inputs(
         if it.set:
             groups.setdefault(it.set, []).append(k)
     sets = [g for g in groups.values() if len(g) > 1]
-    notes: list[str] = []
+    passages = None
+    if form.passages is not None:
+        # the bank's sets become passages: their items are chosen one by one
+        names = tuple(groups)
+        count = form.passages.count
+        passages = Passages(
+            groups=tuple(tuple(groups[name]) for name in names),
+            items=(form.passages.items.min, form.passages.items.max),
+            count=None if count is None else (count.min, count.max),
+            names=names,
+        )
+        sets = []
     seconds = None
     if form.max_seconds is not None:
         known = [it.expected_seconds for it in items if it.expected_seconds is not None]
@@ -322,8 +351,62 @@ def _inputs(
         parallel_tolerance=form.parallel_tolerance,
         item_labels=[it.id for it in items],
         eligible_label="/".join(form.item_status) + " calibrated",
-    )
+        objective=form.objective,
+        weights=form.target_weights,
+        target=form.target_information if form.objective == "information" else (
+            form.target_tcc if form.objective == "tcc" else None),
+        tcc=None,
+        tcc_tolerance=form.parallel_tcc,
+        passages=passages,
+        node_limit=form.node_limit,
+    )  # fmt: skip
+    if form.objective == "tcc" or form.parallel_tcc is not None:
+        scores = np.zeros((n, len(target)))
+        if params is not None:
+            scores[calibrated] = expected_scores(params, np.asarray(target, float)).T
+        kwargs["tcc"] = scores
     return _Inputs(items, params, calibrated, kwargs, tuple(notes))
+
+
+def _attribute_constraints(spec: Spec, items, eligible: np.ndarray) -> list:
+    """``form.constraints``: counts where a condition holds, sums and means of a value."""
+    form = spec.form
+    out: list[CountConstraint | SumConstraint] = []
+    for rng in form.constraints:
+        key = rng.key
+        if key.kind == "count":
+            out.append(
+                CountConstraint(
+                    key.text,
+                    key.condition.mask(items),
+                    int(rng.min or 0),
+                    None if rng.max is None else int(rng.max),
+                )
+            )
+            continue
+        values = np.zeros(len(items))
+        for k, it in enumerate(items):
+            v = item_value(it, key.name)
+            number = v if isinstance(v, int | float) and not isinstance(v, bool) else None
+            if number is None and eligible[k]:
+                what = "has no" if v is None else f"has a non-numeric ({v!r})"
+                raise InputError(
+                    f"form.constraints '{key.text}': item '{it.id}' {what} value "
+                    f"'{key.name}' (set it under attributes: in {it.path or it.id})",
+                    file=spec.path,
+                    line=spec.line("form", "constraints", key.text),
+                )
+            values[k] = 0.0 if number is None else float(number)
+        scale = form.length if key.kind == "mean" else 1
+        out.append(
+            SumConstraint(
+                key.text,
+                values,
+                None if rng.min is None else rng.min * scale,
+                None if rng.max is None else rng.max * scale,
+            )
+        )
+    return out
 
 
 def _targets(spec: Spec, cut_theta: float | None) -> tuple[tuple[float, ...], float | None]:

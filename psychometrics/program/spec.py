@@ -29,6 +29,12 @@ from psychometrics.bank.model import STATUSES
 from psychometrics.bank.specinfo import SpecInfo
 from psychometrics.bank.yamlio import first_invalid_timestamp
 from psychometrics.errors import InputError
+from psychometrics.program.conditions import (
+    AttributeConstraintKey,
+    Condition,
+    parse_condition,
+    parse_constraint_key,
+)
 
 __all__ = [
     "CUT_SCORE_METHODS",
@@ -143,6 +149,27 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class AttributeRange:
+    """A per-form range on items' attributes: ``count where dok >= 3: {min: 4}``.
+
+    ``key.kind`` is ``count`` (items meeting ``key.condition``), ``sum`` or ``mean`` (of the
+    value ``key.name`` over the form); ``min``/``max`` None leave that side open.
+    """
+
+    key: AttributeConstraintKey
+    min: float | None
+    max: float | None
+
+
+@dataclass(frozen=True)
+class PassageSpec:
+    """Passages per form (``count``) and items of a used passage (``items``)."""
+
+    count: Range | None
+    items: Range
+
+
+@dataclass(frozen=True)
 class FormSpec:
     """The forms to assemble.
 
@@ -170,6 +197,26 @@ class FormSpec:
     parallel_tolerance
         Forms are kept parallel: at every target, the largest form information may exceed the
         smallest by at most this share (0.05 = 5 %).
+    constraints
+        Ranges on any item attribute (:class:`AttributeRange`): ``count where dok >= 3``,
+        ``sum words``, ``mean p``.
+    passages
+        When set, the bank's item sets are passages whose items are chosen one by one
+        (:class:`PassageSpec`) instead of all-or-none.
+    objective
+        ``maximin`` (default), ``sum`` (weighted sum of information at ``target.theta``),
+        ``information`` (closest to ``target.information``) or ``tcc`` (closest to
+        ``target.tcc``, expected raw scores).
+    target_weights, target_information, target_tcc
+        Per target theta: the weights of ``sum``; the target values of ``information``/``tcc``.
+    parallel_tcc
+        Forms are kept parallel by their test characteristic curves: at every target theta
+        any two forms' expected raw scores differ by at most this many points; None = not.
+    exclude_when
+        Conditions (:mod:`psychometrics.program.conditions`) that keep items off every form,
+        e.g. ``rpbis < .15`` or ``exposure > 3``.
+    node_limit
+        Deterministic work limit of the solver (branch-and-bound nodes per solve), or None.
     """
 
     length: int
@@ -183,6 +230,15 @@ class FormSpec:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     parallel_tolerance: float = 0.05
+    constraints: tuple[AttributeRange, ...] = ()
+    passages: PassageSpec | None = None
+    objective: str = "maximin"
+    target_weights: tuple[float, ...] | None = None
+    target_information: tuple[float, ...] | None = None
+    target_tcc: tuple[float, ...] | None = None
+    parallel_tcc: float | None = None
+    exclude_when: tuple[Condition, ...] = ()
+    node_limit: int | None = None
 
     @property
     def max_overlap_items(self) -> int:
@@ -623,7 +679,14 @@ _FORM_KEYS = (
     "include",
     "exclude",
     "parallel_tolerance",
+    "constraints",
+    "passages",
+    "objective",
+    "parallel_tcc",
+    "exclude_when",
+    "node_limit",
 )
+_FORM_OBJECTIVES = ("maximin", "sum", "information", "tcc")
 _CUT_KEYS = (
     "theta",
     "method",
@@ -969,9 +1032,13 @@ def _parse_form(check: _Checker, value: Any, outcomes: tuple[Outcome, ...] | Non
     levels = _parse_ranges(check, body.get("cognitive_levels"), path + ("cognitive_levels",))
 
     target = None
+    curves: dict[str, tuple[float, ...] | None] = {}
     if body.get("target") is not None:
-        tbody = check.mapping(body["target"], path + ("target",), ("theta",))
+        tbody = check.mapping(
+            body["target"], path + ("target",), ("theta", "weights", "information", "tcc")
+        )
         if tbody is not None:
+            curves = _parse_curves(check, tbody, path + ("target",))
             raw = tbody.get("theta")
             tpath = path + ("target", "theta")
             raw_list = raw if isinstance(raw, list) else [raw]
@@ -1052,9 +1119,11 @@ def _parse_form(check: _Checker, value: Any, outcomes: tuple[Outcome, ...] | Non
             f"limit of {int(math.floor(overlap * length + 1e-9))} items "
             f"(max_overlap {overlap} x length {length})",
         )
-    if None in (length, count, overlap, blueprint, levels, tolerance):
+    extras = _parse_form_extras(check, body, path, target, curves, length)
+    if None in (length, count, overlap, blueprint, levels, tolerance) or extras is None:
         return None
     return FormSpec(
+        **extras,
         length=int(length),
         count=int(count),
         max_overlap=float(overlap),
@@ -1067,6 +1136,154 @@ def _parse_form(check: _Checker, value: Any, outcomes: tuple[Outcome, ...] | Non
         exclude=exclude,
         parallel_tolerance=float(tolerance),
     )
+
+
+def _parse_curves(check: _Checker, tbody: Mapping[str, Any], path: Key) -> dict[str, Any]:
+    """``target.weights``, ``target.information``, ``target.tcc``: one number per theta."""
+    out: dict[str, tuple[float, ...] | None] = {}
+    theta = tbody.get("theta")
+    n_theta = len(theta) if isinstance(theta, list) else 1
+    for key in ("weights", "information", "tcc"):
+        raw = tbody.get(key)
+        if raw is None:
+            continue
+        kpath = path + (key,)
+        raw_list = raw if isinstance(raw, list) else [raw]
+        values = [
+            check.number(v, kpath + (i,) if isinstance(raw, list) else kpath, low=0)
+            for i, v in enumerate(raw_list)
+        ]
+        if any(v is None for v in values):
+            out[key] = None
+        elif len(values) != n_theta:
+            check.error(
+                kpath,
+                f"form.target.{key}: {len(values)} values for {n_theta} target thetas "
+                "(give one per theta)",
+            )
+            out[key] = None
+        else:
+            out[key] = tuple(float(v) for v in values)
+    return out
+
+
+def _parse_form_extras(
+    check: _Checker,
+    body: Mapping[str, Any],
+    path: Key,
+    target: tuple[float, ...] | None,
+    curves: Mapping[str, Any],
+    length: int | None,
+) -> dict[str, Any] | None:
+    """Attribute constraints, passages, objective, TCC parallelism, exclusions, node limit."""
+    ok = True
+    objective = body.get("objective", "maximin")
+    if objective not in _FORM_OBJECTIVES:
+        hint = difflib.get_close_matches(str(objective), _FORM_OBJECTIVES, n=1)
+        check.error(
+            path + ("objective",),
+            f"form.objective: unknown objective {objective!r}"
+            + (f"; did you mean '{hint[0]}'?" if hint else "")
+            + f" (known: {', '.join(_FORM_OBJECTIVES)})",
+        )
+        ok = False
+    for key, needs in (("information", "information"), ("tcc", "tcc")):
+        if objective == needs and curves.get(key) is None:
+            check.error(
+                path + ("objective",),
+                f"form.objective: '{needs}' needs form.target.{key} (one value per target "
+                "theta) and form.target.theta",
+            )
+            ok = False
+    if any(v is None for v in curves.values()):
+        ok = False
+    if curves and target is None:
+        check.error(path + ("target",), "form.target: the curves need form.target.theta")
+        ok = False
+    constraints: list[AttributeRange] = []
+    raw = body.get("constraints")
+    cpath = path + ("constraints",)
+    if raw is not None and not isinstance(raw, Mapping):
+        check.error(
+            cpath,
+            "form.constraints: expected a mapping such as 'count where dok >= 3: {min: 4}'",
+        )
+        ok = False
+    for key, entry in (raw or {}).items() if isinstance(raw, Mapping) else ():
+        kpath = cpath + (key,)
+        try:
+            parsed = parse_constraint_key(str(key))
+        except ValueError as exc:
+            check.error(kpath, f"form.constraints: {exc}")
+            ok = False
+            continue
+        bounds = check.mapping(entry, kpath, ("min", "max")) if entry is not None else None
+        if not bounds:
+            if bounds is not None:
+                check.error(kpath, f"form.constraints.{key}: give min, max or both")
+            ok = False
+            continue
+        integer = parsed.kind == "count"
+        lo = check.number(bounds.get("min"), kpath + ("min",), integer=integer)
+        hi = check.number(bounds.get("max"), kpath + ("max",), integer=integer)
+        if (bounds.get("min") is not None and lo is None) or (
+            bounds.get("max") is not None and hi is None
+        ):
+            ok = False
+            continue
+        if lo is not None and hi is not None and hi < lo:
+            check.error(kpath, f"form.constraints.{key}: max {hi} is below min {lo}")
+            ok = False
+            continue
+        if integer and length is not None and lo is not None and lo > length:
+            check.error(kpath, f"form.constraints.{key}: min {lo} exceeds the length {length}")
+            ok = False
+            continue
+        constraints.append(AttributeRange(parsed, lo, hi))
+    passages = None
+    if body.get("passages") is not None:
+        ppath = path + ("passages",)
+        pbody = check.mapping(body["passages"], ppath, ("count", "items"))
+        if pbody is None:
+            ok = False
+        else:
+            count = None if pbody.get("count") is None else check.range_(
+                pbody["count"], ppath + ("count",))  # fmt: skip
+            items = check.range_(pbody.get("items", {"min": 1, "max": 1000}), ppath + ("items",))
+            if items is not None and items.min < 1:
+                check.error(ppath + ("items",), "form.passages.items: min must be at least 1")
+                items = None
+            if items is None or (pbody.get("count") is not None and count is None):
+                ok = False
+            else:
+                passages = PassageSpec(count, items)
+    parallel_tcc = check.number(body.get("parallel_tcc"), path + ("parallel_tcc",), low=0)
+    if body.get("parallel_tcc") is not None and parallel_tcc is None:
+        ok = False
+    exclude_when = []
+    epath = path + ("exclude_when",)
+    for i, text in enumerate(check.string_list(body.get("exclude_when"), epath)):
+        try:
+            exclude_when.append(parse_condition(text))
+        except ValueError as exc:
+            check.error(epath + (i,), f"form.exclude_when: {exc}")
+            ok = False
+    node_limit = check.number(body.get("node_limit"), path + ("node_limit",), integer=True, low=1)
+    if body.get("node_limit") is not None and node_limit is None:
+        ok = False
+    if not ok:
+        return None
+    return {
+        "constraints": tuple(constraints),
+        "passages": passages,
+        "objective": str(objective),
+        "target_weights": curves.get("weights"),
+        "target_information": curves.get("information"),
+        "target_tcc": curves.get("tcc"),
+        "parallel_tcc": None if parallel_tcc is None else float(parallel_tcc),
+        "exclude_when": tuple(exclude_when),
+        "node_limit": None if node_limit is None else int(node_limit),
+    }
 
 
 def _parse_ranges(check: _Checker, value: Any, path: Key) -> dict[str, Range] | None:
