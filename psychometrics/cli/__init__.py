@@ -128,6 +128,54 @@ COMMANDS: tuple[LazyCommand, ...] = (
         "build_command",
         "Run the whole pipeline for the credential SPEC and write its validity report.",
     ),
+    LazyCommand(
+        "keys",
+        "credentials",
+        "keys_group",
+        "Issuer signing keys and identity (did:key or did:web) for Open Badges.",
+    ),
+    LazyCommand(
+        "badge",
+        "credentials",
+        "badge_group",
+        "Open Badges 3.0: the achievement, issuing, verifying, revoking and baking credentials.",
+    ),
+    LazyCommand(
+        "issue",
+        "credentials",
+        "issue_command",
+        "Issue signed OpenBadgeCredentials to SPEC's candidates who passed.",
+    ),
+    LazyCommand(
+        "verify",
+        "credentials",
+        "verify_command",
+        "Verify Open Badges credentials: files (JSON, VC-JWT, baked SVG) or VC-JWT text.",
+    ),
+    LazyCommand(
+        "revoke",
+        "credentials",
+        "revoke_command",
+        "Revoke CREDENTIAL (a credential id, or a candidate id) in the badge folder BADGES.",
+    ),
+    LazyCommand(
+        "suspend",
+        "credentials",
+        "suspend_command",
+        "Suspend CREDENTIAL (a credential id, or a candidate id) in the badge folder BADGES.",
+    ),
+    LazyCommand(
+        "reinstate",
+        "credentials",
+        "reinstate_command",
+        "Lift the suspension of CREDENTIAL (a credential id, or a candidate id) in BADGES.",
+    ),
+    LazyCommand(
+        "pathway",
+        "credentials",
+        "pathway_group",
+        "Stackable pathways: higher credentials earned by holding other credentials.",
+    ),
 )
 
 
