@@ -904,7 +904,7 @@ def parse_spec(path: str | os.PathLike[str]) -> tuple[Spec | None, list[Problem]
             "form.target.theta is not set and the cut score is not a theta: assembly needs "
             "form.target.theta (or run the standard setting first)",
         )
-    if cut is None:
+    if top.get("cut_score") is None:  # an invalid block has its own error already
         check.warn((), "no cut_score block: forms cannot be scored pass/fail")
 
     errors = [p for p in check.problems if p.severity == "error"]
