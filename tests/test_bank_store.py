@@ -351,7 +351,7 @@ def test_new_item_next_id_and_lint_clean_but_for_todos(tmp_path):
 
 def test_cli_new_prints_path(tmp_path):
     folder = write_bank(tmp_path, BASE, OTHER)
-    result = CliRunner().invoke(main, ["bank", "new", "--outcome", "DA2", "--bank", str(folder)])
+    result = CliRunner().invoke(main, ["bank", "new", "--outcome", "DA1", "--bank", str(folder)])
     assert result.exit_code == 0 and result.output.strip().endswith("DA-0003.yaml")
     bad = CliRunner().invoke(main, ["bank", "new", "--outcome", "a b", "--bank", str(folder)])
     assert bad.exit_code == 1 and "outcome" in bad.output

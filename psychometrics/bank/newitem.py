@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import json
 import os
 import re
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 
 from psychometrics.bank.journal import bank_lock, bank_root
-from psychometrics.bank.model import COGNITIVE_LEVELS, STATUSES, TYPES
+from psychometrics.bank.model import TYPES
 from psychometrics.bank.store import item_files, items_dir
+from psychometrics.bank.yamlio import dump_item, parse_yaml
 from psychometrics.errors import InputError
 from psychometrics.fileio import write_temporary_file
 
-ID_NUMBER = re.compile(r"^([A-Za-z][A-Za-z0-9]*)-(\d+)$")
+ID_NUMBER = re.compile(r"^([A-Za-z][A-Za-z0-9]*)-(\d+)\Z")
 DEFAULT_WIDTH = 4
 
 
@@ -43,7 +46,7 @@ def next_item_id(
             prefix = letters.group(0).upper() if letters else "ITEM"
         else:
             prefix = "ITEM"
-    if not re.match(r"^[A-Za-z][A-Za-z0-9]*$", prefix):
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", prefix):
         raise InputError("a prefix is letters and digits, starting with a letter", field="prefix")
     used = numbers.get(prefix, [])
     nxt = max((n for n, _ in used), default=0) + 1
@@ -64,10 +67,11 @@ def item_template(
     today: _dt.date | None = None,
     n_options: int = 4,
 ) -> str:
-    """The YAML text of a new draft item (with comments listing the allowed values)."""
+    """The YAML text of a new draft item, in the canonical layout (``bank format`` leaves it as
+    it is, and checks it like any other file); TODO marks every field to fill."""
     if item_type not in TYPES:
         raise InputError(f"unknown type '{item_type}'; one of: {', '.join(TYPES)}", field="type")
-    if not re.match(r"^[A-Za-z0-9._-]+$", outcome):
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", outcome):
         raise InputError("an outcome id is letters, digits, '.', '_' or '-'", field="outcome")
     if not 3 <= n_options <= 26:
         raise InputError("an item has 3 to 26 options", field="options")
@@ -75,10 +79,10 @@ def item_template(
     lines = [
         f"id: {item_id}",
         "version: 1",
-        f"status: draft  # {' | '.join(STATUSES)}",
+        "status: draft",
         f"outcome: {outcome}",
-        f"cognitive_level: understand  # {' | '.join(COGNITIVE_LEVELS)}",
-        f"type: {item_type}  # mcq (one answer) | msq (several answers) | rubric (scored 0..K-1)",
+        "cognitive_level: understand",
+        f"type: {item_type}",
         "stem: |",
         "  TODO: the stem, in Markdown.",
     ]
@@ -95,23 +99,24 @@ def item_template(
         for k in range(n_options):
             letter = chr(ord("A") + k)
             lines.append(f"  {letter}: TODO option {letter}")
-        lines.append("key: [A, B]  # the correct options" if item_type == "msq" else "key: A")
+        lines.append("key: [A, B]" if item_type == "msq" else "key: A")
     lines += [
         "rationale: TODO why the key is right and each distractor is wrong",
-        "enemies: []  # items that must never be on the same form (list each other)",
-        "set: null  # passage or case id shared by items that travel together",
+        "enemies: []",
+        "set: null",
         f"author: {_quote(author)}",
         "reviewers: []",
         f"created: {day}",
         f"updated: {day}",
         "expected_seconds: 60",
         "tags: []",
-        "irt: null  # written by credkit calibrate --update-bank",
-        "stats: null  # written by the item analysis",
+        "irt: null",
+        "stats: null",
         "history: []",
         "exposure: null",
     ]
-    return "\n".join(lines) + "\n"
+    data, _ = parse_yaml("\n".join(lines) + "\n")
+    return dump_item(data)
 
 
 def new_item(
@@ -122,12 +127,25 @@ def new_item(
     author: str = "",
     prefix: str | None = None,
     today: _dt.date | None = None,
+    outcomes: Collection[str] | None = None,
+    outcomes_source: str = "",
 ) -> Path:
     """Create a draft item file with the next free id; return its path.
+
+    ``outcomes`` (when given) are the outcome ids the bank's items may name, read from
+    ``outcomes_source``; any other ``outcome`` is refused, with the closest id as a hint.
 
     The file is written to a temporary name and linked into place only if no file of that name
     exists (so two writers never overwrite each other's new item).
     """
+    if outcomes is not None and outcome not in outcomes:
+        hint = difflib.get_close_matches(outcome, list(outcomes), n=1)
+        did = f"; did you mean '{hint[0]}'?" if hint else ""
+        where = f" of {outcomes_source}" if outcomes_source else ""
+        raise InputError(
+            f"'{outcome}' is not an outcome{where} (known: {', '.join(outcomes)}){did}",
+            field="--outcome",
+        )
     with bank_lock(bank_root(bank_dir)):
         return _new_item(bank_dir, outcome, item_type, author, prefix, today)
 

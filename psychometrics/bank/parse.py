@@ -31,8 +31,8 @@ from psychometrics.bank.model import (
 from psychometrics.bank.yamlio import FIELD_ORDER
 
 REQUIRED = ("id", "version", "status", "outcome", "type", "stem")
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-OPTION_PATTERN = re.compile(r"^[A-Z]$")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")  # \Z: "$" matches before "\n"
+OPTION_PATTERN = re.compile(r"^[A-Z]\Z")
 MIN_OPTIONS = 2
 """A choice item needs two options (true/false); fewer than three is a warning."""
 A_WARN = 4.0

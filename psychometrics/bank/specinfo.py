@@ -116,3 +116,41 @@ def read_spec_info(path: str | os.PathLike[str]) -> SpecInfo:
 def spec_outcomes(path: str | os.PathLike[str]) -> tuple[str, ...]:
     """The outcome ids of a spec, in spec order."""
     return tuple(read_spec_info(path).outcomes)
+
+
+def specs_using_bank(bank_dir: str | os.PathLike[str]) -> list[Path]:
+    """The spec files of the program folder (``<bank>/../specs/*.yaml``) whose ``bank:`` is this
+    bank. Specs that cannot be read are left out (``spec check`` reports them)."""
+    root = Path(bank_dir).resolve()
+    folder = root.parent / "specs"
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix not in (".yaml", ".yml") or path.name.startswith(".") or not path.is_file():
+            continue
+        try:
+            data, _, _ = read_yaml_file(path, max_bytes=MAX_SPEC_BYTES)
+        except InputError:
+            continue
+        bank = data.get("bank") if isinstance(data, dict) else None
+        if isinstance(bank, str) and bank and (path.parent / bank).resolve() == root:
+            found.append(path)
+    return found
+
+
+def known_outcomes(
+    bank_dir: str | os.PathLike[str], *, spec: str | os.PathLike[str] | None = None
+) -> tuple[tuple[str, ...] | None, str]:
+    """The outcome ids an item of this bank may name, and where they come from.
+
+    ``spec`` if given; else every spec of the program folder that uses the bank
+    (:func:`specs_using_bank`); else ``(None, "")``: the caller decides (e.g. from the items).
+    """
+    paths = [Path(spec)] if spec is not None else specs_using_bank(bank_dir)
+    if not paths:
+        return None, ""
+    ids: dict[str, None] = {}
+    for path in paths:
+        ids.update(dict.fromkeys(read_spec_info(path).outcomes))
+    return tuple(ids), ", ".join(str(p) for p in paths)

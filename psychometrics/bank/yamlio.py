@@ -118,11 +118,22 @@ class _GuardedLoader(yaml.SafeLoader):
 
 def _walk_lines(node: yaml.Node, prefix: str, lines: dict[str, int]) -> None:
     if isinstance(node, yaml.MappingNode):
+        seen: dict[tuple[str, str], int] = {}
         for key_node, value_node in node.value:
             key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+            line = key_node.start_mark.line + 1
+            if isinstance(key_node, yaml.ScalarNode):
+                # PyYAML keeps the last value silently: a second `key:` would change the answer
+                ident = (key_node.tag, key)
+                if ident in seen:
+                    raise _Rejected(
+                        f"duplicate key '{key}' (first on line {seen[ident]})",
+                        key_node.start_mark,
+                    )
+                seen[ident] = line
             path = f"{prefix}.{key}" if prefix else key
             if path not in lines:
-                lines[path] = key_node.start_mark.line + 1
+                lines[path] = line
             _walk_lines(value_node, path, lines)
     elif isinstance(node, yaml.SequenceNode):
         for i, child in enumerate(node.value):

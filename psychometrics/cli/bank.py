@@ -105,14 +105,52 @@ def stats_cmd(bank_dir: str, spec: str | None, as_json: bool) -> None:
 )
 @click.option("--author", default="", help="Written into the author field.")
 @click.option("--prefix", default=None, help="Id prefix (default: the bank's usual prefix).")
-def new_cmd(outcome: str, item_type: str, bank_dir: str, author: str, prefix: str | None) -> None:
-    """Create a draft item with the next free id and every field to fill; print its path."""
+@click.option(
+    "--spec",
+    type=click.Path(dir_okay=False),
+    help="Check --outcome against this spec (default: the specs/ that use the bank).",
+)
+def new_cmd(
+    outcome: str,
+    item_type: str,
+    bank_dir: str,
+    author: str,
+    prefix: str | None,
+    spec: str | None,
+) -> None:
+    """Create a draft item with the next free id and every field to fill; print its path.
+
+    The outcome must be one of the credential's: those of --spec, else of every spec in the
+    program's specs/ folder that uses this bank, else those the bank's items already name.
+    """
     from psychometrics.bank.newitem import new_item
+    from psychometrics.bank.specinfo import known_outcomes
 
     _require_bank(bank_dir)
-    click.echo(
-        str(new_item(bank_dir, outcome=outcome, item_type=item_type, author=author, prefix=prefix))
+    outcomes, source = known_outcomes(bank_dir, spec=spec)
+    if outcomes is None:
+        outcomes, source = _item_outcomes(bank_dir)
+    path = new_item(
+        bank_dir,
+        outcome=outcome,
+        item_type=item_type,
+        author=author,
+        prefix=prefix,
+        outcomes=outcomes,
+        outcomes_source=source,
     )
+    click.echo(str(path))
+
+
+def _item_outcomes(bank_dir: str) -> tuple[tuple[str, ...] | None, str]:
+    """The outcomes the bank's items name (None for a bank without readable items)."""
+    from psychometrics.bank.store import read_bank
+
+    bank, _ = read_bank(bank_dir)
+    found = tuple(sorted({item.outcome for item in bank if item.outcome}))
+    if not found:
+        return None, ""
+    return found, "the bank's items (give --spec to check against a spec)"
 
 
 @bank_group.command("export")

@@ -21,6 +21,10 @@ from psychometrics.irt.models import DICHOTOMOUS_MODELS, MODELS, ItemParameters
 
 REQUIRED_COLUMNS = ("item_id", "model", "a")
 MAX_PARAMS_BYTES = 64 * 1024**2
+MAX_SLOPE = 100.0
+"""Largest slope a accepted: a calibration never gives more; larger values are typos (1e308)."""
+MAX_ABS_LOCATION = 100.0
+"""Largest |b| (logits) accepted: far beyond any ability scale (the bank itself keeps [-6, 6])."""
 
 
 def params_to_csv(params: ItemParameters) -> str:
@@ -116,29 +120,53 @@ def read_params(path: str | os.PathLike[str]) -> ItemParameters:
         ids.append(item)
         models.append(model)
 
-        def num(col, *, required=False, _row=row, _line=line):
-            return _number(_row.get(col), path, _line, col, required=required)
+        def num(col, *, required=False, location=False, se=False, _row=row, _line=line):
+            value = _number(_row.get(col), path, _line, col, required=required)
+            if location and abs(value) > MAX_ABS_LOCATION:
+                raise InputError(
+                    f"{value:g} is outside [-{MAX_ABS_LOCATION:g}, {MAX_ABS_LOCATION:g}]",
+                    file=path,
+                    line=_line,
+                    field=col,
+                )
+            if se and value < 0:
+                raise InputError(
+                    f"a standard error is >= 0, got {value:g}", file=path, line=_line, field=col
+                )
+            return value
 
         a[j] = (
             1.0
             if model in ("rasch", "pcm") and not (row.get("a") or "").strip()
             else num("a", required=True)
         )
-        if not a[j] > 0:
-            raise InputError(f"slope must be positive, got {a[j]}", file=path, line=line, field="a")
-        se_a[j] = num("se_a")
+        if not 0 < a[j] <= MAX_SLOPE:
+            raise InputError(
+                f"slope must be in (0, {MAX_SLOPE:g}], got {a[j]:g}",
+                file=path,
+                line=line,
+                field="a",
+            )
+        se_a[j] = num("se_a", se=True)
         if model in DICHOTOMOUS_MODELS:
-            b[j, 0] = num("b", required=True)
-            se_b[j, 0] = num("se_b")
+            b[j, 0] = num("b", required=True, location=True)
+            se_b[j, 0] = num("se_b", se=True)
             cval = num("c")
             c[j] = 0.0 if math.isnan(cval) else cval
-            se_c[j] = num("se_c")
+            se_c[j] = num("se_c", se=True)
             if not 0.0 <= c[j] < 1.0:
                 raise InputError(
-                    f"c must be in [0, 1), got {c[j]}", file=path, line=line, field="c"
+                    f"c must be in [0, 1), got {c[j]:g}", file=path, line=line, field="c"
+                )
+            if model != "3pl" and c[j] != 0.0:
+                raise InputError(
+                    f"a {model} item has no lower asymptote: c must be 0 or blank, got {c[j]:g}",
+                    file=path,
+                    line=line,
+                    field="c",
                 )
         else:
-            values = [num(f"b{k}") for k in range(1, width + 1)]
+            values = [num(f"b{k}", location=True) for k in range(1, width + 1)]
             present = [not math.isnan(v) for v in values]
             k_last = max((k for k, p in enumerate(present) if p), default=-1)
             if k_last < 0 or not all(present[: k_last + 1]):
@@ -149,7 +177,19 @@ def read_params(path: str | os.PathLike[str]) -> ItemParameters:
                     field="b1",
                 )
             b[j, : k_last + 1] = values[: k_last + 1]
-            se_b[j, : k_last + 1] = [num(f"se_b{k}") for k in range(1, k_last + 2)]
+            se_b[j, : k_last + 1] = [num(f"se_b{k}", se=True) for k in range(1, k_last + 2)]
+            if model == "grm":
+                # the graded model's category boundaries are ordered by definition (Samejima
+                # 1969); partial-credit step parameters may legitimately be reversed
+                for k in range(k_last):
+                    if not values[k] < values[k + 1]:
+                        raise InputError(
+                            f"graded-response thresholds must increase: b{k + 1} = "
+                            f"{values[k]:g} is not below b{k + 2} = {values[k + 1]:g}",
+                            file=path,
+                            line=line,
+                            field=f"b{k + 2}",
+                        )
     return ItemParameters(
         item_ids=tuple(ids),
         model=tuple(models),

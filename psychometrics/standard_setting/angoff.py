@@ -9,6 +9,7 @@ Angoff, W. H. (1971). Scales, norms, and equivalent scores. In R. L. Thorndike (
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ from psychometrics.irt.models import METRIC, ItemParameters
 from psychometrics.standard_setting._common import ToDict, se_of_mean, tcc_slope
 from psychometrics.standard_setting.agreement import ICCResult, icc, panel_outliers
 from psychometrics.standard_setting.conversion import THETA_BOUNDS, theta_for_raw
-from psychometrics.standard_setting.ratings import Ratings
+from psychometrics.standard_setting.ratings import Ratings, check_ratings_against
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,7 @@ def angoff(
             "the ratings cover none of the form's items", file=ratings.source, field="item_id"
         )
     yes_no = ratings.kind == "yes-no" if yes_no is None else bool(yes_no)
+    check_ratings_against(ratings, params)  # every round, not only the analysed one
     this = ratings.select_round(round)
     raters, mat = _rating_matrix(this, form, items)
     rater_cuts = mat.sum(axis=1)
@@ -205,8 +207,9 @@ def angoff(
     for r in ratings.rounds:
         try:
             _, m = _rating_matrix(ratings.select_round(r), form, items)
-        except InputError:
-            continue  # an incomplete earlier round is reported as absent, not as an error
+        except InputError as exc:  # an incomplete earlier round is left out, with a warning
+            warnings.warn(f"round {r} is left out of the round table: {exc}", stacklevel=2)
+            continue
         round_cuts[r] = float(m.mean(axis=0).sum())
     max_score = float(np.sum(form.max_scores))
     deviations, flags, rule = panel_outliers(

@@ -19,6 +19,8 @@ from psychometrics.standard_setting._common import (
 )
 
 RATING_KINDS = ("angoff", "yes-no", "bookmark")
+MAX_ROUND = 1000
+"""Largest round number accepted (a panel meets a handful of times; larger is a typo)."""
 
 
 @dataclass(frozen=True)
@@ -159,15 +161,29 @@ def read_ratings(path: str | os.PathLike[str], *, kind: str = "angoff") -> Ratin
             _check_rating(kind, value, path, line_no, value_col)
         rnd_text = cell("round")
         rnd = 1
+        if "round" in pos and not rnd_text:
+            raise InputError(
+                "missing round (the file has a round column)",
+                file=path,
+                line=line_no,
+                field="round",
+            )
         if rnd_text:
-            try:
-                rnd = int(rnd_text)
-            except ValueError:
+            if not rnd_text.isascii() or not rnd_text.lstrip("+").isdigit():
                 raise InputError(
-                    f"'{rnd_text}' is not an integer round", file=path, line=line_no, field="round"
-                ) from None
-            if rnd < 1:
-                raise InputError("round must be >= 1", file=path, line=line_no, field="round")
+                    f"'{rnd_text[:40]}' is not a positive integer round",
+                    file=path,
+                    line=line_no,
+                    field="round",
+                )
+            if len(rnd_text) > 6 or not 1 <= int(rnd_text) <= MAX_ROUND:
+                raise InputError(
+                    f"round must be in 1..{MAX_ROUND}, got {rnd_text[:40]}",
+                    file=path,
+                    line=line_no,
+                    field="round",
+                )
+            rnd = int(rnd_text)
         key = (rater, item if kind != "bookmark" else "", rnd)
         if key in seen:
             what = f"item '{item}' " if kind != "bookmark" else ""
@@ -194,6 +210,43 @@ def read_ratings(path: str | os.PathLike[str], *, kind: str = "angoff") -> Ratin
         kind=kind,
         source=os.fspath(path),
     )
+
+
+def check_ratings_against(ratings: Ratings, params) -> None:
+    """Check every row of every round against the item parameters.
+
+    A rating of an item of ``params`` must not exceed that item's maximum score (1 for a
+    dichotomous item); ratings of other items are ignored by the methods. Rounds that are not
+    analysed are checked too: an invalid row there would otherwise only make its round vanish
+    from the round-by-round table.
+
+    Parameters
+    ----------
+    ratings
+        Angoff or Yes/No ratings.
+    params
+        :class:`~psychometrics.irt.models.ItemParameters` holding the rated items.
+
+    Raises
+    ------
+    InputError
+        Naming the file, line and field of the first invalid row.
+    """
+    if ratings.kind == "bookmark" or not len(ratings.rater):
+        return
+    known = {item: k for k, item in enumerate(params.item_ids)}
+    index = np.array([known.get(item, -1) for item in ratings.item_id])
+    limits = np.where(index >= 0, np.asarray(params.max_scores, dtype=float)[index], np.inf)
+    over = np.flatnonzero(ratings.rating > limits + 1e-12)
+    if over.size:
+        i = int(over[0])
+        raise InputError(
+            f"rating {ratings.rating[i]:g} of item '{ratings.item_id[i]}' in round "
+            f"{int(ratings.round[i])} exceeds its maximum score {limits[i]:g}",
+            file=ratings.source,
+            line=int(ratings.line[i]) or None,
+            field="rating",
+        )
 
 
 def _check_rating(kind: str, value: float, path, line: int, col: str) -> None:
