@@ -289,7 +289,8 @@ def test_enemies_infeasibility_found_by_the_single_form_check():
     c = CountConstraint("outcome O", members, 2, 2)
     result = assemble_forms(info, length=3, constraints=[c], enemies=[[0, 1]])
     assert result.status == "infeasible"
-    assert [r.group for r in result.infeasible] == ["enemies"]
+    assert [r.group for r in result.infeasible] == ["enemies", "conflict"]
+    assert set(result.infeasible[1].rows) == {"outcome O = 2", "1 enemy pairs apart"}
     assert "enemy pairs" in result.message
 
 
@@ -298,7 +299,8 @@ def test_sets_infeasibility_found_by_the_single_form_check():
     members = np.array([1, 1, 1, 0, 0, 0], bool)
     c = CountConstraint("outcome O", members, 2, 2)
     result = assemble_forms(info, length=3, constraints=[c], sets=[[0, 1, 2]])
-    assert [r.group for r in result.infeasible] == ["sets"]
+    assert [r.group for r in result.infeasible] == ["sets", "conflict"]
+    assert set(result.infeasible[1].rows) == {"outcome O = 2", "1 item sets all-or-none"}
 
 
 def test_overlap_infeasibility_reports_the_least_possible_overlap():
@@ -403,6 +405,6 @@ def test_time_infeasibility_through_the_blueprint():
     seconds = np.array([200.0, 200.0, 50.0, 50.0, 50.0, 50.0])
     c = CountConstraint("outcome A", np.array([1, 1, 0, 0, 0, 0], bool), 2, 2)
     result = assemble_forms(info, length=3, constraints=[c], seconds=seconds, max_seconds=300)
-    assert [r.group for r in result.infeasible] == ["time"]
+    assert [r.group for r in result.infeasible if r.group != "conflict"] == ["time"]
     assert "the quickest form meeting the blueprint takes 450 s" in result.message
     assert result.infeasible[0].shortfall == pytest.approx(150)

@@ -123,3 +123,26 @@ def test_count_where_via_count_constraint_and_validation_errors():
     hard = CountConstraint("dok 3", np.arange(36) < 4, 3, None)
     result = assemble_forms(info, length=5, constraints=[hard], objective="sum", node_limit=50)
     assert result.success and sum(i < 4 for i in result.forms[0]) >= 3
+
+
+def test_infeasible_problem_names_an_irreducible_conflict():
+    rng = np.random.default_rng(0)
+    n = 60
+    info = rng.uniform(0.1, 1, (n, 2))
+    standard, dok = np.arange(n) % 4, np.arange(n) % 3
+    rows = [CountConstraint(f"standard {k}", standard == k, 1, 6) for k in range(3)]
+    rows += [
+        CountConstraint("standard 3", standard == 3, 0, 4),
+        CountConstraint("dok 3", dok == 2, 2, 12),
+        CountConstraint("objective group", standard == 3, 5, None),
+        SumConstraint("sum words", np.full(n, 100.0), None, 2500.0),
+    ]
+    result = assemble_forms(info, length=20, constraints=rows)
+    assert result.status == "infeasible"
+    (conflict,) = [r for r in result.infeasible if r.group == "conflict"]
+    assert set(conflict.rows) == {"standard 3 <= 4", "objective group >= 5"}
+    assert "standard 3 <= 4" in result.message and "objective group >= 5" in result.message
+    # irreducible: without either row the others can be met
+    for drop in ("standard 3", "objective group"):
+        kept = [r for r in rows if r.name != drop]
+        assert assemble_forms(info, length=20, constraints=kept).success

@@ -153,12 +153,16 @@ class Infeasibility:
         By how much (items missing, seconds over, items of overlap over); nan if unknown.
     constraint
         The name of the count constraint concerned, if one.
+    rows
+        For ``group == "conflict"``: an irreducible infeasible subset of the constraint rows
+        (together they cannot be met; without any one of them the rest can).
     """
 
     group: str
     message: str
     shortfall: float = math.nan
     constraint: str | None = None
+    rows: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -166,6 +170,7 @@ class Infeasibility:
             "message": self.message,
             "shortfall": self.shortfall,
             "constraint": self.constraint,
+            "rows": list(self.rows),
         }
 
 
@@ -679,6 +684,87 @@ def _count_checks(p: _Problem) -> list[Infeasibility]:
     return out
 
 
+def _row_text(c) -> str:
+    lo, hi = c.min, c.max
+    if lo is not None and hi is not None and lo == hi:
+        return f"{c.name} = {lo:g}"
+    parts = [] if lo is None or lo <= 0 else [f">= {lo:g}"]
+    parts += [] if hi is None or not np.isfinite(hi) else [f"<= {hi:g}"]
+    return f"{c.name} {' and '.join(parts)}".strip()
+
+
+def _conflict(p: _Problem, *, time_limit: float) -> Infeasibility | None:
+    """An irreducible infeasible subset of the constraint rows, by the deletion filter.
+
+    Each row (a count or sum range, the time limit, enemies, item sets, forced items,
+    passages, the TCC parallelism, the overlap between forms) is dropped in turn; it stays
+    out when the others are still proven infeasible. The form length and eligibility are
+    always kept. A check that runs out of time keeps its row (the subset stays infeasible but
+    may not be minimal). Chinneck, J. W. (2008). *Feasibility and Infeasibility in
+    Optimization*, ch. 2. Springer.
+    """
+    rows: list[tuple[str, str, Any]] = []
+    rows += [("count", _row_text(c), c) for c in p.constraints]
+    rows += [("sum", _row_text(c), c) for c in p.sums]
+    if p.max_seconds is not None:
+        rows.append(("time", f"expected seconds <= {p.max_seconds:g}", None))
+    if p.enemies.size:
+        rows.append(("enemies", f"{len(p.enemies)} enemy pairs apart", None))
+    if p.sets:
+        rows.append(("sets", f"{len(p.sets)} item sets all-or-none", None))
+    if p.include.size:
+        rows.append(("include", f"{p.include.size} forced items", None))
+    if p.passages is not None:
+        rows.append(("passages", "passages per form and items per passage", None))
+    if p.tcc_tolerance is not None and p.n_forms > 1:
+        rows.append(("tcc", f"parallel TCC within {p.tcc_tolerance:g}", None))
+    if p.n_forms > 1 and p.max_overlap < p.length:
+        rows.append(("overlap", f"at most {p.max_overlap} items shared per pair of forms", None))
+    if not rows:
+        return None
+    started = time.perf_counter()
+    per_check = max(0.5, time_limit / (len(rows) + 1))
+
+    def feasible(kept: list[tuple[str, str, Any]]) -> bool | None:
+        kinds = {k for k, _, _ in kept}
+        q = replace(
+            p,
+            constraints=tuple(c for k, _, c in kept if k == "count"),
+            sums=tuple(c for k, _, c in kept if k == "sum"),
+            max_seconds=p.max_seconds if "time" in kinds else None,
+            include=p.include if "include" in kinds else np.zeros(0, np.int64),
+            passages=p.passages if "passages" in kinds else None,
+            tcc_tolerance=p.tcc_tolerance if "tcc" in kinds else None,
+            max_overlap=p.max_overlap if "overlap" in kinds else p.length,
+            objective="maximin",
+        )
+        units = _build_units(q, use_sets="sets" in kinds, use_enemies="enemies" in kinds)
+        if units.n_units == 0:
+            return False
+        res = solve_feasibility(units, time_limit=per_check)
+        if res.status == 2:
+            return False
+        return True if res.x is not None else None
+
+    if feasible(rows) is not False:
+        return None  # infeasible only through the objective's parallel cap, or undecided
+    kept = list(rows)
+    for row in rows:
+        if time.perf_counter() - started > time_limit:
+            break
+        trial = [r for r in kept if r is not row]
+        if feasible(trial) is False:
+            kept = trial
+    names = tuple(text for _, text, _ in kept)
+    return Infeasibility(
+        "conflict",
+        "these constraints conflict (each of them is needed for the conflict): "
+        + "; ".join(names)
+        + f"; with {p.n_forms} form(s) of {p.length} {p.eligible_label} items",
+        rows=names,
+    )
+
+
 def _diagnose(p: _Problem, *, time_limit: float) -> list[Infeasibility]:
     """Find the failing group by solving relaxed models: one form first, then the overlap."""
     one = replace(p, n_forms=1)
@@ -1045,7 +1131,11 @@ def assemble_forms(
         bound = full.bound if np.isfinite(full.bound) else bound
 
     if proven_infeasible:
-        reasons = _diagnose(p, time_limit=max(5.0, time_limit - elapsed()))
+        budget = max(5.0, time_limit - elapsed())
+        reasons = _diagnose(p, time_limit=budget / 2)
+        conflict = _conflict(p, time_limit=budget / 2)
+        if conflict is not None:
+            reasons.append(conflict)
         return infeasible(reasons, stages)
     if best is None:
         return AssemblyResult(
