@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import stat
 import tempfile
 import threading
@@ -311,3 +312,63 @@ def csv_rows(text: str, path: str | os.PathLike[str]) -> list[list[str]]:
         return list(reader)
     except csv.Error as exc:
         raise InputError(f"malformed CSV: {exc}", file=path, line=reader.line_num) from None
+
+
+_FORMULA_START = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
+
+
+def csv_safe_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not run as a formula (OWASP's CSV-injection rule).
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a line feed (or
+    their full-width forms) gets a leading single quote, which spreadsheets show as text; plain
+    numbers (``-1.5``, ``+2e-3``) and everything that is not text are returned as they are, so
+    numeric columns stay numeric.
+
+    References
+    ----------
+    OWASP Foundation. CSV Injection. https://owasp.org/www-community/attacks/CSV_Injection
+    """
+    if not isinstance(value, str) or not value or value[0] not in _FORMULA_START:
+        return value
+    if _PLAIN_NUMBER.match(value):
+        return value
+    return "'" + value
+
+
+def csv_plain_cell(text: str) -> str:
+    """Undo :func:`csv_safe_cell` on a cell read back from a CSV credkit wrote (an id such as
+    ``'=X`` becomes ``=X`` again); any other text is returned as it is."""
+    if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_START:
+        plain = text[1:]
+        if not _PLAIN_NUMBER.match(plain):
+            return plain
+    return text
+
+
+class SafeCsvWriter:
+    """:func:`csv.writer` whose rows pass through :func:`csv_safe_cell` (every CSV the package
+    writes goes through it, so no writer can forget the rule)."""
+
+    def __init__(self, handle: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("lineterminator", "\n")
+        self._writer = csv.writer(handle, **kwargs)
+        # csv quotes a cell holding a character of the line terminator only: with "\n" a bare
+        # "\r" would be written unquoted and split the row for every reader
+        self._quote_all = csv.writer(handle, **{**kwargs, "quoting": csv.QUOTE_ALL})
+
+    def writerow(self, row: Any) -> Any:
+        cells = [csv_safe_cell(cell) for cell in row]
+        if any(isinstance(cell, str) and "\r" in cell for cell in cells):
+            return self._quote_all.writerow(cells)
+        return self._writer.writerow(cells)
+
+    def writerows(self, rows: Any) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def safe_csv_writer(handle: Any, **kwargs: Any) -> SafeCsvWriter:
+    """A :class:`SafeCsvWriter` on ``handle`` (lines end in ``\\n`` unless told otherwise)."""
+    return SafeCsvWriter(handle, **kwargs)

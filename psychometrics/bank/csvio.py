@@ -1,29 +1,23 @@
 """CSV export of the bank: one row per item, options in columns, IRT and classical statistics.
 
-Text cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``@``, a tab or
-a carriage return, or ``-`` not followed by a digit) are prefixed with a single quote, the usual
-defence against CSV formula injection; numbers are written as numbers.
+Text cells that a spreadsheet would run as a formula are prefixed with a single quote
+(:func:`psychometrics.fileio.csv_safe_cell`, OWASP's rule, shared by every CSV writer); numbers are
+written as numbers.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from psychometrics.bank.model import Bank, Item
-from psychometrics.fileio import atomic_write_text
-
-_FORMULA = re.compile(r"^(?:[=+@\t\r]|-(?![\d.]))")
+from psychometrics.fileio import atomic_write_text, safe_csv_writer
 
 
 def _safe(text: str | None) -> str:
-    if text is None:
-        return ""
-    return "'" + text if _FORMULA.match(text) else text
+    return "" if text is None else text  # the writer neutralises formulas
 
 
 def _num(x) -> str:
@@ -42,7 +36,7 @@ def bank_to_csv(items: Sequence[Item]) -> str:
         *(f"b{k + 1}" for k in range(n_steps)), "calibration", "irt_n", "p", "rpbis", "stats_n",
     ]  # fmt: skip
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = safe_csv_writer(buf)
     writer.writerow(header)
     for item in items:
         irt = item.irt

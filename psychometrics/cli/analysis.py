@@ -18,7 +18,7 @@ from psychometrics.cli._inputs import item_options, items_from_options, response
 from psychometrics.ctt import ItemAnalysis, Thresholds, form_analysis, item_analysis
 from psychometrics.dif import DIFResult, dif_analysis
 from psychometrics.errors import InputError
-from psychometrics.fileio import check_output_path, write_output_text
+from psychometrics.fileio import check_output_path, safe_csv_writer, write_output_text
 from psychometrics.responses import ResponseMatrix
 
 BASE_COLUMNS = ("item_id", "n", "p", "rpbis", "alpha_if_deleted")
@@ -333,7 +333,7 @@ def item_rows(
 
 def _to_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = safe_csv_writer(buf)
     writer.writerow(columns)
     for row in rows:
         writer.writerow([_fmt(row.get(c)) for c in columns])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import sys
 from collections import Counter
@@ -14,7 +13,13 @@ import click
 
 from psychometrics.cli._common import echo_json, parse_date_option
 from psychometrics.errors import InputError
-from psychometrics.fileio import check_output_path, csv_rows, read_user_text, write_output_text
+from psychometrics.fileio import (
+    check_output_path,
+    csv_rows,
+    read_user_text,
+    safe_csv_writer,
+    write_output_text,
+)
 
 CSV_COLUMNS = ("person_id", "form", "overlap", "status", "earliest_date", "reason")
 """Columns of the ``retakes assign`` CSV."""
@@ -183,7 +188,7 @@ def read_candidates(path: str | Path) -> list[str]:
 
 def _csv_text(assignments) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = safe_csv_writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for a in assignments:
         writer.writerow(

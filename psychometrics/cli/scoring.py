@@ -8,7 +8,6 @@ Thin: read the files, call :mod:`psychometrics.irt.scoring`, :mod:`psychometrics
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -34,7 +33,7 @@ from psychometrics.cli._inputs import (
 )
 from psychometrics.equating import true_score_equating
 from psychometrics.errors import InputError
-from psychometrics.fileio import check_output_path, write_output_text
+from psychometrics.fileio import check_output_path, safe_csv_writer, write_output_text
 from psychometrics.irt.dimensionality import dimensionality
 from psychometrics.irt.fit import item_fit_plot_data, model_fit
 from psychometrics.irt.models import METRIC, ItemParameters
@@ -72,7 +71,7 @@ def _read_params(path: Path) -> ItemParameters:
 
 def _csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = safe_csv_writer(buf)
     writer.writerow(header)
     for row in rows:
         writer.writerow([_cell(v) for v in row])

@@ -7,7 +7,6 @@ cells are missing values. Every number is in the logistic metric (D = 1).
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import os
@@ -16,7 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from psychometrics.errors import InputError
-from psychometrics.fileio import atomic_write_text, csv_rows, read_user_text
+from psychometrics.fileio import (
+    atomic_write_text,
+    csv_plain_cell,
+    csv_rows,
+    read_user_text,
+    safe_csv_writer,
+)
 from psychometrics.irt.models import DICHOTOMOUS_MODELS, MODELS, ItemParameters
 
 REQUIRED_COLUMNS = ("item_id", "model", "a")
@@ -36,7 +41,7 @@ def params_to_csv(params: ItemParameters) -> str:
         header += [f"b{k}" for k in range(1, max_steps + 1)]
         header += [f"se_b{k}" for k in range(1, max_steps + 1)]
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = safe_csv_writer(buf)
     writer.writerow(header)
     for j, item in enumerate(params.item_ids):
         dich = params.model[j] in DICHOTOMOUS_MODELS
@@ -98,7 +103,7 @@ def read_params(path: str | os.PathLike[str]) -> ItemParameters:
     se_b = np.full((len(rows), width), np.nan)
     seen: dict[str, int] = {}
     for j, (row, line) in enumerate(numbered):
-        item = (row.get("item_id") or "").strip()
+        item = csv_plain_cell((row.get("item_id") or "").strip())
         if not item:
             raise InputError("empty item_id", file=path, line=line, field="item_id")
         if item in seen:

@@ -9,7 +9,6 @@ available" instead of inventing numbers.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import re
@@ -20,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from psychometrics.fileio import safe_csv_writer
 from psychometrics.report.evidence import evidence_map
 from psychometrics.report.manifest import build_manifest
 from psychometrics.report.model import (
@@ -787,7 +787,7 @@ def items_csv(items: ItemsSection | None) -> str:
         "flags",
     ]
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = safe_csv_writer(buf)
     w.writerow(cols)
     for r in items.rows if items is not None else ():
         row = []

@@ -41,6 +41,7 @@ from psychometrics.equating import (
     theta_for_true_score,
     true_score_equating,
 )
+from psychometrics.fileio import safe_csv_writer
 from psychometrics.irt.models import ItemParameters, category_probabilities
 
 RESULTS_COLUMNS = (
@@ -362,7 +363,7 @@ def outcome_bands(
 def results_csv(results) -> str:
     """``results.csv``: :data:`RESULTS_COLUMNS`, one row per candidate."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = safe_csv_writer(buf)
     w.writerow(RESULTS_COLUMNS)
     for r in results:
         w.writerow(
