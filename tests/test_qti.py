@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import json
 import xml.etree.ElementTree as ET
 import zipfile
 
@@ -17,7 +18,6 @@ from test_bank_lint import BASE, OTHER, write_bank
 
 from psychometrics.bank import lint_bank, load_bank
 from psychometrics.bank.csvio import bank_to_csv
-from psychometrics.bank.markup import markdown_to_xhtml, xhtml_to_markdown
 from psychometrics.bank.qti import (
     CP_NS,
     CSM_NS,
@@ -28,6 +28,7 @@ from psychometrics.bank.qti import (
     write_test_package,
 )
 from psychometrics.bank.qti_import import import_qti
+from psychometrics.bank.qti_markup import markdown_to_xhtml, xhtml_to_markdown
 from psychometrics.cli import main
 from psychometrics.errors import InputError
 
@@ -86,27 +87,25 @@ def members(path):
 # ----------------------------------------------------------------------------- export
 
 
-def test_export_then_import_preserves_id_stem_options_key_outcome(bank, tmp_path):
+def test_export_then_import_is_lossless_rubric_items_included(bank, tmp_path):
     pkg = export_qti(bank, tmp_path / "pkg.zip")
     dst = empty_bank(tmp_path)
     result = import_qti(pkg, dst)
-    assert set(result.item_ids) == {"DA-0001", "DA-0002", "DA-0004"}
-    assert result.skipped == (
-        ("DA-0003", "no choice interaction (only choice items are imported)"),
-    )
+    assert result.item_ids == ("DA-0001", "DA-0002", "DA-0003", "DA-0004")
+    assert (result.skipped, result.changes) == ((), ())
     back = load_bank(dst)
     for item in bank:
-        if item.type == "rubric":
-            continue
-        new = back[item.id]
-        assert new.stem == item.stem
-        assert dict(new.options) == dict(item.options)
-        assert new.key == item.key and new.type == item.type
-        assert new.outcome == item.outcome
-        assert new.irt == item.irt  # via QTI usage data
-        assert new.stats == item.stats
-        assert new.status == "draft"
+        assert back[item.id] == item  # every parsed field (status, history, irt, ...)
+        assert dict(back[item.id].data) == dict(item.data)  # and the file as written
     assert lint_bank(dst).ok
+
+
+def test_import_status_option_overrides_the_recorded_status(bank, tmp_path):
+    pkg = export_qti(bank, tmp_path / "pkg.zip")
+    dst = empty_bank(tmp_path)
+    import_qti(pkg, dst, status="review")
+    assert {item.status for item in load_bank(dst)} == {"review"}
+    assert {item.status for item in bank} != {"review"}
 
 
 def test_hostile_text_is_escaped_in_item_xml(bank):
@@ -390,16 +389,24 @@ def test_zip_bomb_and_non_zip_are_refused(tmp_path):
 
 def test_invalid_imported_item_is_skipped(tmp_path):
     dst = empty_bank(tmp_path)
-    two_choices = TAO_ITEM.replace(
-        '<simpleChoice identifier="choice_4" fixed="false" showHide="show">9</simpleChoice>', ""
-    ).replace(
-        '<simpleChoice identifier="choice_1" fixed="false" showHide="show">29</simpleChoice>', ""
+    one_choice = (
+        TAO_ITEM.replace(
+            '<simpleChoice identifier="choice_2" fixed="false" showHide="show">4</simpleChoice>',
+            "",
+        )
+        .replace(
+            '<simpleChoice identifier="choice_4" fixed="false" showHide="show">9</simpleChoice>', ""
+        )
+        .replace(
+            '<simpleChoice identifier="choice_1" fixed="false" showHide="show">29</simpleChoice>',
+            "",
+        )
     )
     pkg = write_zip(
         tmp_path / "p.zip",
         {
             "imsmanifest.xml": TAO_MANIFEST,
-            "i61a7c0e2b9a8d36/qti.xml": two_choices,
+            "i61a7c0e2b9a8d36/qti.xml": one_choice,
             "i61a7c0e2b9a8d37/qti.xml": TAO_MSQ,
             "i61a7c0e2b9a8d38/qti.xml": TAO_TEXT,
         },
@@ -407,11 +414,11 @@ def test_invalid_imported_item_is_skipped(tmp_path):
     result = import_qti(pkg, dst, outcome="DA1", renumber=True)
     assert result.item_ids == ("DA-0001",)  # the msq item; no id is used up by the skipped one
     reasons = dict(result.skipped)
-    assert "at least 3" in reasons["i61a7c0e2b9a8d36"]
+    assert "at least 2" in reasons["i61a7c0e2b9a8d36"]
     assert sorted(p.name for p in (dst / "items").iterdir()) == ["DA-0001.yaml"]
 
 
-def test_items_with_media_are_skipped(tmp_path):
+def test_items_with_missing_media_are_skipped(tmp_path):
     dst = empty_bank(tmp_path)
     with_image = TAO_ITEM.replace(
         "<prompt>What is the median?</prompt>", '<prompt><img src="x.png" alt="x"/></prompt>'
@@ -426,7 +433,8 @@ def test_items_with_media_are_skipped(tmp_path):
         },
     )
     result = import_qti(pkg, dst, outcome="DA1")
-    assert dict(result.skipped)["i61a7c0e2b9a8d36"] == "holds img (only text items are imported)"
+    reason = dict(result.skipped)["i61a7c0e2b9a8d36"]
+    assert reason == "media file 'i61a7c0e2b9a8d36/x.png' is missing from the package"
     assert result.item_ids == ("i61a7c0e2b9a8d37",)
 
 
@@ -481,7 +489,7 @@ def test_cli_export_import_round_trip(bank, tmp_path):
     dst = empty_bank(tmp_path, "cli")
     result = runner.invoke(main, ["bank", "import", str(pkg), "--into", str(dst), "--json"])
     assert result.exit_code == 0, result.output
-    assert '"item_ids": ["DA-0001", "DA-0002", "DA-0004"]' in result.stdout
+    assert json.loads(result.stdout)["item_ids"] == ["DA-0001", "DA-0002", "DA-0003", "DA-0004"]
     out_csv = tmp_path / "b.csv"
     result = runner.invoke(
         main, ["bank", "export", str(bank.root), "--format", "csv", "--out", str(out_csv)]
@@ -562,6 +570,7 @@ def test_table_markup_round_trip():
 
 
 def test_example_bank_round_trips_through_qti(tmp_path):
+    """All 240 example items, rubric items included: every field, and the QTI content alone."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent / "item_bank"
@@ -569,20 +578,27 @@ def test_example_bank_round_trips_through_qti(tmp_path):
         pytest.skip("no example bank")
     bank = load_bank(root)
     pkg = export_qti(bank, tmp_path / "bank.zip")
-    dst = empty_bank(tmp_path)
-    result = import_qti(pkg, dst)
-    back = load_bank(dst)
-    choice = [i for i in bank if i.type != "rubric"]
-    assert len(result.item_ids) == len(choice)
-    for item in choice:
-        new = back[item.id]
-        assert (new.stem, dict(new.options), new.key, new.outcome) == (
-            item.stem,
-            dict(item.options),
-            item.key,
-            item.outcome,
-        ), item.id
-        assert new.irt == item.irt
+    result = import_qti(pkg, tmp_path / "new-bank")  # a folder that does not exist yet
+    assert (len(result.item_ids), result.skipped, result.changes) == (len(bank), (), ())
+    assert sum(item.type == "rubric" for item in bank) == 6
+    back = load_bank(tmp_path / "new-bank")
+    assert back.items_dir == tmp_path / "new-bank" / "items"
+    for item in bank:
+        assert back[item.id] == item and dict(back[item.id].data) == dict(item.data), item.id
+    assert back.sets == {k: v for k, v in bank.sets.items()}
+    # without credkit's copies of the item files, the QTI content alone gives the same items
+    with zipfile.ZipFile(pkg) as zin, zipfile.ZipFile(tmp_path / "bare.zip", "w") as zout:
+        for member in zin.namelist():
+            if not member.startswith("credkit/"):
+                zout.writestr(member, zin.read(member))
+    result = import_qti(tmp_path / "bare.zip", tmp_path / "bare-bank")
+    assert (len(result.item_ids), result.skipped, result.changes) == (len(bank), (), ())
+    bare = load_bank(tmp_path / "bare-bank")
+    fields = ("type", "stem", "options", "key", "max_score", "score_levels", "outcome", "set")
+    for item in bank:
+        new = bare[item.id]
+        assert [getattr(new, f) for f in fields] == [getattr(item, f) for f in fields], item.id
+        assert (new.irt, new.stats, new.status) == (item.irt, item.stats, "draft")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,22 +1,23 @@
 """QTI 3.0 export: content packages of items, and assessment-test packages of forms.
 
 A package is a zip with ``imsmanifest.xml`` (IMS Content Packaging, QTI 3.0 profile), one
-``qti-assessment-item`` per item under ``items/``, and usage data (item statistics and IRT
-parameters) under ``usagedata/``:
+``qti-assessment-item`` per item under ``items/`` (see :mod:`psychometrics.bank.qti_item`), the
+stimuli of item sets under ``stimuli/``, the bank's media files the items show under ``media/``,
+and usage data (item statistics and IRT parameters) under ``usagedata/``:
 
-* choice items (mcq, msq) get a ``qti-choice-interaction`` (options in bank order, no shuffling:
-  positions are the item writer's), a ``qti-response-declaration`` with the correct response and
-  the standard ``match_correct`` response-processing template;
-* rubric items get a ``qti-extended-text-interaction`` with the score levels in a scorer rubric
-  block, and ``SCORE`` with ``normal-maximum`` = max_score (human scored, no response processing);
-* the item's outcome is learning-standard metadata of its manifest resource (IMS Curriculum
+* the item's outcome is learning-standard metadata of its manifest resource (QTI 3 Curriculum
   Standards Metadata, ``curriculumStandardsMetadataSet``, with the outcome id as GUID);
 * statistics are QTI 3 usage data (``imsqti_usagedata_v3p0``): one ``ordinaryStatistic`` per value,
   named ``irt-a``, ``irt-b``, ``irt-c``, ``irt-b1``.., ``p-value``, ``rpbis``; the ``context``
-  attribute states the model, the metric (logistic, D = 1) and the calibration.
+  attribute states the model, the metric (logistic, D = 1) and the calibration;
+* the item file itself travels as a file of the item's resource, ``credkit/<ID>.yaml``: credkit's
+  extension, so that export then import keeps every field (lifecycle, history, rationale,
+  enemies, ...). Other tools ignore it; credkit reads it back only while the QTI item still says
+  what the file says.
 
 All XML is built with :mod:`xml.etree.ElementTree`, which escapes item text; Markdown is rendered
-by :mod:`psychometrics.bank.markup`.
+by :mod:`psychometrics.bank.qti_markup`. Every document validates against 1EdTech's XSDs
+(:mod:`psychometrics.bank.qti_schema`).
 
 References
 ----------
@@ -36,228 +37,62 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from psychometrics import __version__
-from psychometrics.bank.markup import clean_xml_text, markdown_to_xhtml
 from psychometrics.bank.model import Bank, Item, ItemSet
+from psychometrics.bank.qti_item import item_xml, stimulus_href, stimulus_xml
+from psychometrics.bank.qti_markup import clean_xml_text
+from psychometrics.bank.qti_xml import (
+    CP_NS,
+    CP_XSD,
+    CSM_NS,
+    QTI_NS,
+    QTI_XSD,
+    USAGE_NS,
+    USAGE_XSD,
+    qti_identifier,
+    sub,
+    tostring,
+)
+from psychometrics.bank.yamlio import dump_item
 from psychometrics.errors import InputError
 from psychometrics.fileio import atomic_write_bytes
 
-QTI_NS = "http://www.imsglobal.org/xsd/imsqtiasi_v3p0"
-QTI_XSD = "https://purl.imsglobal.org/spec/qti/v3p0/schema/xsd/imsqti_asiv3p0_v1p0.xsd"
-CP_NS = "http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1"
-CP_XSD = "https://purl.imsglobal.org/spec/qti/v3p0/schema/xsd/imsqtiv3p0_imscpv1p2_v1p0.xsd"
-CSM_NS = "http://www.imsglobal.org/xsd/imsccv1p3/imscsmd_v1p0"
-USAGE_NS = "http://www.imsglobal.org/xsd/imsqti_usagedata_v3p0"
-USAGE_XSD = "https://purl.imsglobal.org/spec/qti/v3p0/schema/xsd/imsqtiv3p0_usagedatav3p0_v1p0.xsd"
-XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
-MATCH_CORRECT = "https://purl.imsglobal.org/spec/qti/v3p0/rptemplates/match_correct.xml"
+__all__ = [
+    "CP_NS",
+    "CSM_NS",
+    "QTI_NS",
+    "USAGE_NS",
+    "export_qti",
+    "item_xml",
+    "package_files",
+    "qti_identifier",
+    "stimulus_xml",
+    "test_xml",
+    "usage_data_xml",
+    "write_test_package",
+]
+
 USAGE_GLOSSARY = "urn:credkit:usagedata:v1"
 PROVIDER_ID = "credkit"
 ITEM_RESOURCE = "imsqti_item_xmlv3p0"
 TEST_RESOURCE = "imsqti_test_xmlv3p0"
 STIMULUS_RESOURCE = "imsqti_stimulus_xmlv3p0"
 USAGE_RESOURCE = "qtiusagedata/xml"
-
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-
-
-def qti_identifier(item_id: str) -> str:
-    """A valid QTI identifier for a bank id (prefixed with ``I_`` when it starts with a digit)."""
-    if _IDENT.match(item_id):
-        return item_id
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", item_id)
-    return f"I_{safe}"
+EXTENSION_DIR = "credkit"
+"""Folder of the package holding credkit's item files (its namespaced extension)."""
+MAX_MEDIA_BYTES = 16 * 1024 * 1024
+_MEDIA_REF = re.compile(r"(?:\]\(|data=\")(media/[^()\s\"]+)")
 
 
-# Elements are built with plain (prefixed) names and explicit xmlns attributes: the output is
-# deterministic and does not depend on ElementTree's global prefix registry.
+def _media_of(text: str | None) -> list[str]:
+    return _MEDIA_REF.findall(text or "")
 
 
-def _q(tag: str) -> str:
-    return tag
-
-
-def _sub(parent: ET.Element, tag: str, attrib: dict[str, str] | None = None, text=None):
-    el = ET.SubElement(parent, _q(tag), attrib or {})
-    if text is not None:
-        el.text = clean_xml_text(str(text))
-    return el
-
-
-_MIXED = {"p", "pre", "code", "li", "th", "td", "strong", "em", "qti-simple-choice", "qti-prompt"}
-
-
-def _indent(elem: ET.Element, level: int = 0) -> None:
-    """Pretty-print structure only: never touch whitespace inside mixed (text) content."""
-    if not len(elem) or elem.tag in _MIXED or (elem.text and elem.text.strip()):
-        return
-    if any(child.tail and child.tail.strip() for child in elem):
-        return
-    pad = "\n" + "  " * (level + 1)
-    elem.text = pad
-    for child in elem:
-        _indent(child, level + 1)
-        child.tail = pad
-    elem[-1].tail = "\n" + "  " * level
-
-
-def _tostring(root: ET.Element, namespace: str) -> bytes:
-    root.attrib = {"xmlns": namespace, "xmlns:xsi": XSI_NS, **root.attrib}
-    _indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
-
-
-def _stimulus_href(set_id: str) -> str:
-    return f"stimuli/{qti_identifier(set_id)}.xml"
-
-
-def stimulus_xml(item_set: ItemSet, *, lang: str = "en") -> bytes:
-    """The ``qti-assessment-stimulus`` document of an item set's shared text."""
-    root = ET.Element(
-        _q("qti-assessment-stimulus"),
-        {
-            "xsi:schemaLocation": f"{QTI_NS} {QTI_XSD}",
-            "identifier": qti_identifier(item_set.id),
-            "title": clean_xml_text(item_set.title or item_set.id),
-            "{http://www.w3.org/XML/1998/namespace}lang": lang,
-        },
-    )
-    body = _sub(root, "qti-stimulus-body")
-    markdown_to_xhtml(item_set.stimulus or "", body)
-    return _tostring(root, QTI_NS)
-
-
-def item_xml(item: Item, *, lang: str = "en", stimulus: ItemSet | None = None) -> bytes:
-    """The ``qti-assessment-item`` document of one item (UTF-8 bytes).
-
-    With ``stimulus`` (the item's set), the item refers to the set's shared text through a
-    ``qti-assessment-stimulus-ref`` to ``stimuli/<SET>.xml``.
-    """
-    ident = qti_identifier(item.id)
-    root = ET.Element(
-        _q("qti-assessment-item"),
-        {
-            "xsi:schemaLocation": f"{QTI_NS} {QTI_XSD}",
-            "identifier": ident,
-            "title": clean_xml_text(item.id),
-            "label": clean_xml_text(item.id),
-            "adaptive": "false",
-            "time-dependent": "false",
-            "{http://www.w3.org/XML/1998/namespace}lang": lang,
-            "tool-name": "credkit",
-            "tool-version": __version__,
-        },
-    )
-    if item.type == "rubric":
-        _rubric_item(root, item)
-    else:
-        _choice_item(root, item)
-    if stimulus is not None:
-        ref = ET.Element(
-            "qti-assessment-stimulus-ref",
-            {
-                "identifier": qti_identifier(stimulus.id),
-                "href": f"../{_stimulus_href(stimulus.id)}",
-                "title": clean_xml_text(stimulus.title or stimulus.id),
-            },
-        )
-        body_at = [k for k, el in enumerate(root) if el.tag == "qti-item-body"][0]
-        root.insert(body_at, ref)
-    return _tostring(root, QTI_NS)
-
-
-def _choice_item(root: ET.Element, item: Item) -> None:
-    multiple = item.type == "msq"
-    decl = _sub(
-        root,
-        "qti-response-declaration",
-        {
-            "identifier": "RESPONSE",
-            "cardinality": "multiple" if multiple else "single",
-            "base-type": "identifier",
-        },
-    )
-    correct = _sub(decl, "qti-correct-response")
-    for letter in item.key:
-        _sub(correct, "qti-value", text=letter)
-    _score_declarations(root, max_score=1)
-    body = _sub(root, "qti-item-body")
-    stem = _sub(body, "div", {"class": "stem"})
-    markdown_to_xhtml(item.stem, stem, ns="")
-    interaction = _sub(
-        body,
-        "qti-choice-interaction",
-        {
-            "response-identifier": "RESPONSE",
-            "shuffle": "false",
-            "max-choices": str(len(item.options)) if multiple else "1",
-            "min-choices": "0",
-        },
-    )
-    for letter, text in item.options.items():
-        choice = _sub(interaction, "qti-simple-choice", {"identifier": letter, "fixed": "true"})
-        _inline_block(choice, text)
-    _sub(root, "qti-response-processing", {"template": MATCH_CORRECT})
-
-
-def _inline_block(parent: ET.Element, text: str) -> None:
-    """Option text: inline markup only when it is one paragraph, else blocks."""
-    holder = ET.Element("x")
-    markdown_to_xhtml(text, holder, ns="")
-    if len(holder) == 1 and holder[0].tag == _q("p"):
-        p = holder[0]
-        parent.text = p.text
-        for child in list(p):
-            parent.append(child)
-    else:
-        for child in list(holder):
-            parent.append(child)
-
-
-def _score_declarations(root: ET.Element, *, max_score: int) -> None:
-    score = _sub(
-        root,
-        "qti-outcome-declaration",
-        {
-            "identifier": "SCORE",
-            "cardinality": "single",
-            "base-type": "float",
-            "normal-maximum": str(max_score),
-        },
-    )
-    default = _sub(score, "qti-default-value")
-    _sub(default, "qti-value", text="0")
-    maxscore = _sub(
-        root,
-        "qti-outcome-declaration",
-        {"identifier": "MAXSCORE", "cardinality": "single", "base-type": "float"},
-    )
-    _sub(_sub(maxscore, "qti-default-value"), "qti-value", text=str(max_score))
-
-
-def _rubric_item(root: ET.Element, item: Item) -> None:
-    _sub(
-        root,
-        "qti-response-declaration",
-        {"identifier": "RESPONSE", "cardinality": "single", "base-type": "string"},
-    )
-    _score_declarations(root, max_score=item.max_score or 1)
-    body = _sub(root, "qti-item-body")
-    stem = _sub(body, "div", {"class": "stem"})
-    markdown_to_xhtml(item.stem, stem, ns="")
-    rubric = _sub(body, "qti-rubric-block", {"view": "scorer", "use": "scoring"})
-    content = _sub(rubric, "qti-content-body")
-    levels = _sub(content, "ul", {"class": "score-levels"})
-    for score, text in sorted(item.score_levels.items()):
-        li = _sub(levels, "li", {"data-score": str(score)})
-        li.text = clean_xml_text(f"{score}: {text}")
-    _sub(body, "qti-extended-text-interaction", {"response-identifier": "RESPONSE"})
+def extension_href(item: Item) -> str:
+    """The package path of credkit's copy of the item file."""
+    return f"{EXTENSION_DIR}/{qti_identifier(item.id)}.yaml"
 
 
 # ----------------------------------------------------------------------------- manifest
-
-
-def _cp(tag: str) -> str:
-    return tag
 
 
 def _csm(tag: str) -> str:
@@ -266,18 +101,18 @@ def _csm(tag: str) -> str:
 
 def _manifest_root(identifier: str) -> tuple[ET.Element, ET.Element]:
     root = ET.Element(
-        _cp("manifest"),
+        "manifest",
         {
             "identifier": identifier,
             "xmlns:csm": CSM_NS,
             "xsi:schemaLocation": f"{CP_NS} {CP_XSD}",
         },
     )
-    meta = ET.SubElement(root, _cp("metadata"))
-    ET.SubElement(meta, _cp("schema")).text = "QTI Package"
-    ET.SubElement(meta, _cp("schemaversion")).text = "3.0.0"
-    ET.SubElement(root, _cp("organizations"))
-    resources = ET.SubElement(root, _cp("resources"))
+    meta = ET.SubElement(root, "metadata")
+    ET.SubElement(meta, "schema").text = "QTI Package"
+    ET.SubElement(meta, "schemaversion").text = "3.0.0"
+    ET.SubElement(root, "organizations")
+    resources = ET.SubElement(root, "resources")
     return root, resources
 
 
@@ -286,10 +121,10 @@ def _item_resource(
 ) -> str:
     ident = qti_identifier(item.id)
     res = ET.SubElement(
-        resources, _cp("resource"), {"identifier": ident, "type": ITEM_RESOURCE, "href": href}
+        resources, "resource", {"identifier": ident, "type": ITEM_RESOURCE, "href": href}
     )
     if item.outcome:
-        meta = ET.SubElement(res, _cp("metadata"))
+        meta = ET.SubElement(res, "metadata")
         cset = ET.SubElement(
             meta,
             _csm("curriculumStandardsMetadataSet"),
@@ -304,8 +139,41 @@ def _item_resource(
         label = f"{item.outcome} {title}".strip()
         ET.SubElement(lg, _csm("label")).text = clean_xml_text(label)
         ET.SubElement(lg, _csm("GUID")).text = clean_xml_text(item.outcome)
-    ET.SubElement(res, _cp("file"), {"href": href})
+    ET.SubElement(res, "file", {"href": href})
+    ET.SubElement(res, "file", {"href": extension_href(item)})
     return ident
+
+
+def _bank_root(path: Path | None) -> Path | None:
+    """The bank folder of an item or set file (``BANK/items/X.yaml`` -> ``BANK``)."""
+    if path is None:
+        return None
+    folder = path.parent
+    return folder.parent if folder.name in ("items", "sets") else folder
+
+
+def _texts_of(item: Item) -> list[str]:
+    texts = [item.stem, *item.options.values(), *item.score_levels.values()]
+    feedback = item.data.get("feedback")
+    if isinstance(feedback, list):
+        texts += [f.get("text") for f in feedback if isinstance(f, Mapping)]
+    return [t for t in texts if isinstance(t, str)]
+
+
+def _add_media(
+    files: dict[str, bytes], res: ET.Element, texts: list[str], root: Path | None, where
+) -> None:
+    """Copy the bank media files the texts show into the package and list them in ``res``."""
+    for ref in sorted({r for t in texts for r in _media_of(t)}):
+        if ref not in files:
+            source = None if root is None else root / ref
+            if source is None or not source.is_file():
+                raise InputError(f"media file {ref!r} not found in the bank", file=where)
+            if source.stat().st_size > MAX_MEDIA_BYTES:
+                raise InputError(f"{ref} is larger than {MAX_MEDIA_BYTES} bytes", file=where)
+            files[ref] = source.read_bytes()
+        if not any(f.get("href") == ref for f in res.iter("file")):
+            ET.SubElement(res, "file", {"href": ref})
 
 
 def usage_data_xml(items: Iterable[Item]) -> bytes:
@@ -371,7 +239,7 @@ def usage_data_xml(items: Iterable[Item]) -> bytes:
                 stat(item, "p-value", item.stats.p, context="credkit; classical", n=item.stats.n)
             if item.stats.rpbis is not None:
                 stat(item, "rpbis", item.stats.rpbis, context="credkit; classical", n=item.stats.n)
-    return _tostring(root, USAGE_NS)
+    return tostring(root, USAGE_NS)
 
 
 def _zip_bytes(files: dict[str, bytes]) -> bytes:
@@ -426,16 +294,16 @@ def package_files(
         test_href = f"tests/{qti_identifier(test_id)}.xml"
         res = ET.SubElement(
             resources,
-            _cp("resource"),
+            "resource",
             {
                 "identifier": f"TEST-{qti_identifier(test_id)}",
                 "type": TEST_RESOURCE,
                 "href": test_href,
             },
         )
-        ET.SubElement(res, _cp("file"), {"href": test_href})
+        ET.SubElement(res, "file", {"href": test_href})
         for item in items:
-            ET.SubElement(res, _cp("dependency"), {"identifierref": qti_identifier(item.id)})
+            ET.SubElement(res, "dependency", {"identifierref": qti_identifier(item.id)})
         files[test_href] = test_xml(items, test_id=test_id, title=title, sections=sections)
     for item in items:
         href = _item_href(item)
@@ -443,33 +311,37 @@ def package_files(
         if stimulus is not None and stimulus.stimulus is None:
             stimulus = None
         _item_resource(resources, item, href, region=region, outcome_titles=outcome_titles or {})
+        res = resources[-1]
         files[href] = item_xml(item, stimulus=stimulus)
+        files[extension_href(item)] = dump_item(item.data).encode("utf-8")
+        _add_media(files, res, _texts_of(item), _bank_root(item.path), item.path)
         if stimulus is not None:
-            res = resources[-1]
-            ET.SubElement(res, _cp("dependency"), {"identifierref": qti_identifier(stimulus.id)})
-            s_href = _stimulus_href(stimulus.id)
+            ET.SubElement(res, "dependency", {"identifierref": qti_identifier(stimulus.id)})
+            s_href = stimulus_href(stimulus.id)
             if s_href not in files:
                 files[s_href] = stimulus_xml(stimulus)
                 s_res = ET.SubElement(
                     resources,
-                    _cp("resource"),
+                    "resource",
                     {
                         "identifier": qti_identifier(stimulus.id),
                         "type": STIMULUS_RESOURCE,
                         "href": s_href,
                     },
                 )
-                ET.SubElement(s_res, _cp("file"), {"href": s_href})
+                ET.SubElement(s_res, "file", {"href": s_href})
+                texts = [stimulus.stimulus or ""]
+                _add_media(files, s_res, texts, _bank_root(stimulus.path), stimulus.path)
     if usage_data and any(i.irt is not None or i.stats is not None for i in items):
         href = "usagedata/usagedata.xml"
         res = ET.SubElement(
             resources,
-            _cp("resource"),
+            "resource",
             {"identifier": "USAGE_DATA", "type": USAGE_RESOURCE, "href": href},
         )
-        ET.SubElement(res, _cp("file"), {"href": href})
+        ET.SubElement(res, "file", {"href": href})
         files[href] = usage_data_xml(items)
-    files["imsmanifest.xml"] = _tostring(root, CP_NS)
+    files["imsmanifest.xml"] = tostring(root, CP_NS)
     return files
 
 
@@ -508,7 +380,7 @@ def test_xml(
 ) -> bytes:
     """A ``qti-assessment-test``: one linear test part, sections of item refs, summed SCORE."""
     root = ET.Element(
-        _q("qti-assessment-test"),
+        "qti-assessment-test",
         {
             "xsi:schemaLocation": f"{QTI_NS} {QTI_XSD}",
             "identifier": qti_identifier(test_id),
@@ -517,34 +389,34 @@ def test_xml(
             "tool-version": __version__,
         },
     )
-    _sub(
+    sub(
         root,
         "qti-outcome-declaration",
         {"identifier": "SCORE", "cardinality": "single", "base-type": "float"},
     )
-    part = _sub(
+    part = sub(
         root,
         "qti-test-part",
         {"identifier": "PART-1", "navigation-mode": "linear", "submission-mode": "simultaneous"},
     )
     groups = list(sections) if sections else [("Items", list(items))]
     for s, (name, members) in enumerate(groups, start=1):
-        section = _sub(
+        section = sub(
             part,
             "qti-assessment-section",
             {"identifier": f"SECTION-{s}", "title": clean_xml_text(name), "visible": "true"},
         )
         for item in members:
-            _sub(
+            sub(
                 section,
                 "qti-assessment-item-ref",
                 {"identifier": qti_identifier(item.id), "href": f"../{_item_href(item)}"},
             )
-    proc = _sub(root, "qti-outcome-processing")
-    setv = _sub(proc, "qti-set-outcome-value", {"identifier": "SCORE"})
-    total = _sub(setv, "qti-sum")
-    _sub(total, "qti-test-variables", {"variable-identifier": "SCORE"})
-    return _tostring(root, QTI_NS)
+    proc = sub(root, "qti-outcome-processing")
+    setv = sub(proc, "qti-set-outcome-value", {"identifier": "SCORE"})
+    total = sub(setv, "qti-sum")
+    sub(total, "qti-test-variables", {"variable-identifier": "SCORE"})
+    return tostring(root, QTI_NS)
 
 
 def write_test_package(

@@ -1,52 +1,71 @@
-"""QTI import: choice items of QTI 3.0 and QTI 2.1/2.2 content packages into item files.
+"""QTI import: QTI 3.0 and 2.x (2.0, 2.1, 2.2, APIP) content packages into item files.
 
-Reads ``imsmanifest.xml``, every item resource (``imsqti_item_xmlv3p0``, ``imsqti_item_xmlv2p1``,
-``imsqti_item_xmlv2p2``, as credkit and TAO export them) and, when present, QTI 3 usage data
-written by credkit (IRT parameters and statistics). A choice interaction with single cardinality
-becomes an ``mcq`` item, multiple cardinality an ``msq`` item; other interactions are skipped and
-reported. Choice identifiers that are single capital letters are kept; others (TAO's ``choice_1``)
-become A, B, C... in document order, with the key mapped along.
+Reads ``imsmanifest.xml`` (or, in a zip without one, every ``assessmentItem`` document), every
+item resource, and, when present, QTI 3 usage data written by credkit (IRT parameters and
+statistics) and credkit's own copy of each item file (``credkit/<ID>.yaml``, see
+:mod:`psychometrics.bank.qti`). How one item is read is :mod:`psychometrics.bank.qti_read`.
 
-The package is untrusted: it is read in memory (never extracted), member names that are absolute,
-contain ``..`` or backslashes are rejected, and size caps apply per member, in total and to the
-compression ratio (zip bombs). XML with a DOCTYPE (entity definitions) is refused. Every new item
-is checked like a bank file: items credkit cannot hold (media, MathML, fewer than 3 options, ...)
-are skipped and reported; package problems (unsafe or malformed files, an id already in the bank,
-a missing outcome) stop the import. The files are written all-or-nothing.
+The outcome of every item is one of three:
+
+* **imported** as it is;
+* **imported with changes**, each change named (a key derived from a response mapping, custom
+  response processing not kept, text after the interaction moved into the stem, ...);
+* **skipped**, with the reason (interactions credkit cannot hold, template items, an item that
+  would not pass the bank's checks, ...). An item is never cut down to what fits.
+
+A package made by credkit carries every field of its items: while the QTI item still says what
+credkit's copy says, the copy is imported as it is (status, history, rationale, enemies,
+expected time, ...), so export then import loses nothing. Otherwise the QTI content wins and
+the other fields come from the copy, which is reported as a change.
+
+The package is untrusted (see :mod:`psychometrics.bank.qti_package`). Package problems (unsafe or
+malformed files, an id already in the bank, a missing outcome) stop the import; the item files
+are written all-or-nothing. A bank folder that does not exist, or holds no items yet, gets the
+``items/`` layout; media files go to the bank's ``media/`` folder under safe names.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import os
 import posixpath
 import re
 import xml.etree.ElementTree as ET
-import zipfile
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from psychometrics.bank.markup import inline_to_markdown, xhtml_to_markdown
+from psychometrics.bank.model import Item
 from psychometrics.bank.newitem import next_item_id
 from psychometrics.bank.parse import ID_PATTERN, parse_item
-from psychometrics.bank.store import items_dir
+from psychometrics.bank.qti_item import item_xml
+from psychometrics.bank.qti_markup import MEDIA_DIR, xhtml_to_markdown
+from psychometrics.bank.qti_package import Package, resolve
+from psychometrics.bank.qti_read import ReadItem, Skip, name, read_item
+from psychometrics.bank.qti_usage import irt_from_usage, read_usage, stats_from_usage
 from psychometrics.bank.update import write_files_transactionally
 from psychometrics.bank.yamlio import dump_item, parse_yaml
 from psychometrics.errors import InputError
+from psychometrics.fileio import atomic_write_bytes
 
-MAX_PACKAGE_BYTES = 256 * 1024 * 1024
-MAX_MEMBERS = 20_000
-MAX_MEMBER_BYTES = 16 * 1024 * 1024
-MAX_TOTAL_BYTES = 512 * 1024 * 1024
-MAX_RATIO = 200
-ITEM_TYPES = {
-    "imsqti_item_xmlv3p0": "qti3.0",
-    "imsqti_item_xmlv2p2": "qti2.2",
-    "imsqti_item_xmlv2p1": "qti2.1",
-}
+ITEM_TYPE = re.compile(r"^imsqti_(?:apip)?item_xmlv(\d)p(\d)")
 USAGE_TYPES = ("qtiusagedata/xml", "imsqti_usagedata_xmlv3p0")
+_CONTENT_FIELDS = (
+    "type",
+    "stem",
+    "options",
+    "key",
+    "shuffle",
+    "fixed",
+    "scoring",
+    "max_score",
+    "score_levels",
+    "feedback",
+)
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass(frozen=True)
@@ -58,25 +77,40 @@ class ImportResult:
     item_ids
         Ids of the new items (in package order).
     files
-        Their item files.
+        The item (and set) files written.
     skipped
         ``(identifier, reason)`` of package items that were not imported.
+    changes
+        ``(item id, change)`` of imported items that differ from the package in some way.
+    media
+        The media files copied into the bank.
     """
 
     item_ids: tuple[str, ...]
     files: tuple[str, ...]
     skipped: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    changes: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    media: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def changed_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(item_id for item_id, _ in self.changes))
+
+    def summary(self) -> str:
+        """``N items imported (M with changes), K skipped``."""
+        n, m = len(self.item_ids), len(self.changed_ids)
+        return f"{n} items imported ({m} with changes), {len(self.skipped)} skipped"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "item_ids": list(self.item_ids),
             "files": list(self.files),
+            "imported": len(self.item_ids) - len(self.changed_ids),
+            "imported_with_changes": len(self.changed_ids),
+            "changes": [list(c) for c in self.changes],
             "skipped": [list(s) for s in self.skipped],
+            "media": list(self.media),
         }
-
-
-def _local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 def _find(el: ET.Element, *names: str) -> ET.Element | None:
@@ -86,255 +120,226 @@ def _find(el: ET.Element, *names: str) -> ET.Element | None:
     return None
 
 
-def _children(el: ET.Element, *names: str) -> list[ET.Element]:
-    return [c for c in el if _local(c.tag) in names]
-
-
-class _Package:
-    """Safe in-memory access to the members of a zip package."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            size = path.stat().st_size
-        except OSError:
-            raise InputError("package not found", file=path) from None
-        if size > MAX_PACKAGE_BYTES:
-            raise InputError(f"package is larger than {MAX_PACKAGE_BYTES} bytes", file=path)
-        try:
-            self.zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise InputError(f"not a zip package: {exc}", file=path) from None
-        infos = self.zip.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise InputError(f"more than {MAX_MEMBERS} files in the package", file=path)
-        total = 0
-        self.names: dict[str, zipfile.ZipInfo] = {}
-        for info in infos:
-            name = info.filename
-            if (
-                name.startswith(("/", "\\"))
-                or "\\" in name
-                or "\x00" in name
-                or re.match(r"^[A-Za-z]:", name)
-                or ".." in name.split("/")
-            ):
-                raise InputError(f"unsafe path in the package: {name!r}", file=path)
-            if info.file_size > MAX_MEMBER_BYTES:
-                raise InputError(f"{name} is larger than {MAX_MEMBER_BYTES} bytes", file=path)
-            if info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
-                raise InputError(f"{name}: suspicious compression ratio (zip bomb?)", file=path)
-            total += info.file_size
-            self.names[name] = info
-        if total > MAX_TOTAL_BYTES:
-            raise InputError(f"package expands to more than {MAX_TOTAL_BYTES} bytes", file=path)
-
-    def read(self, name: str) -> bytes:
-        info = self.names.get(name)
-        if info is None:
-            raise InputError(f"the package has no file {name!r}", file=self.path)
-        with self.zip.open(info) as handle:
-            data = handle.read(MAX_MEMBER_BYTES + 1)
-        if len(data) > MAX_MEMBER_BYTES:
-            raise InputError(f"{name} is larger than {MAX_MEMBER_BYTES} bytes", file=self.path)
-        return data
-
-    def xml(self, name: str) -> ET.Element:
-        data = self.read(name)
-        head = data[:4096].lower()
-        if b"<!doctype" in head or b"<!entity" in data.lower():
-            raise InputError(
-                "XML with a DOCTYPE or entity definitions is not accepted",
-                file=f"{self.path}!{name}",
-            )
-        try:
-            return ET.fromstring(data)
-        except ET.ParseError as exc:
-            line = exc.position[0] if exc.position else None
-            raise InputError(
-                f"malformed XML: {exc}", file=f"{self.path}!{name}", line=line
-            ) from None
-
-
-def _resolve(base: str, href: str) -> str:
-    joined = posixpath.normpath(posixpath.join(base, href))
-    if joined.startswith("../") or joined.startswith("/") or joined == "..":
-        raise InputError(f"href outside the package: {href!r}")
-    return joined
+def _local(tag: Any) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 def _resource_outcome(resource: ET.Element) -> str | None:
     meta = _find(resource, "metadata")
-    if meta is None:
-        return None
-    guid = _find(meta, "GUID")
+    guid = None if meta is None else _find(meta, "GUID")
     if guid is not None and guid.text and guid.text.strip():
         return guid.text.strip()
     return None
 
 
-def _stem_elements(container: ET.Element, interaction: ET.Element) -> list[ET.Element]:
-    out: list[ET.Element] = []
-    for child in container:
-        if child is interaction:
+@dataclass
+class _Entry:
+    """One item resource of the package."""
+
+    identifier: str
+    href: str
+    fmt: str
+    outcome: str | None = None
+    extension: str | None = None
+
+
+def _manifest_entries(pkg: Package) -> tuple[list[_Entry], dict[str, dict[str, Any]]]:
+    """Item resources and usage data listed by the manifest (or found without one)."""
+    if "imsmanifest.xml" not in pkg:
+        return _loose_items(pkg), {}
+    manifest = pkg.xml("imsmanifest.xml")
+    resources = _find(manifest, "resources")
+    if resources is None:
+        raise InputError("imsmanifest.xml has no <resources>", file=pkg.where("imsmanifest.xml"))
+    entries: list[_Entry] = []
+    usage: dict[str, dict[str, Any]] = {}
+    kinds: Counter[str] = Counter()
+    for res in resources:
+        if _local(res.tag) != "resource":
             continue
-        if any(node is interaction for node in child.iter()):
-            out.extend(_stem_elements(child, interaction))
-        elif _local(child.tag) not in ("rubricBlock", "qti-rubric-block", "modalFeedback"):
-            out.append(child)
-    return out
-
-
-def _choice_text(choice: ET.Element) -> str:
-    parts = [c for c in choice if _local(c.tag) not in ("feedbackInline", "qti-feedback-inline")]
-    if any(_local(c.tag) in ("p", "div", "pre", "ul", "ol", "table") for c in parts):
-        return xhtml_to_markdown(parts, leading_text=choice.text or "")
-    return inline_to_markdown(choice).strip()
-
-
-def _parse_item_xml(root: ET.Element, fmt: str) -> dict[str, Any]:
-    """The credkit fields of one QTI item document; raises ValueError with a reason to skip."""
-    name = _local(root.tag)
-    if name not in ("assessmentItem", "qti-assessment-item"):
-        raise ValueError(f"not an assessment item (<{name}>)")
-    body = _find(root, "itemBody", "qti-item-body")
-    interaction = _find(root, "choiceInteraction", "qti-choice-interaction")
-    if body is None or interaction is None:
-        raise ValueError("no choice interaction (only choice items are imported)")
-    media = {"img", "object", "math", "audio", "video", "picture", "svg"}
-    found = sorted({_local(el.tag) for el in body.iter()} & media)
-    if found:
-        raise ValueError(f"holds {', '.join(found)} (only text items are imported)")
-    response_id = interaction.get("responseIdentifier") or interaction.get("response-identifier")
-    decl = None
-    for el in root:
-        if _local(el.tag) in ("responseDeclaration", "qti-response-declaration") and (
-            el.get("identifier") == response_id
-        ):
-            decl = el
-    if decl is None:
-        raise ValueError(f"no response declaration for {response_id!r}")
-    cardinality = decl.get("cardinality", "single")
-    correct = _find(decl, "correctResponse", "qti-correct-response")
-    values = [] if correct is None else [(v.text or "").strip() for v in correct]
-    choices = _children(interaction, "simpleChoice", "qti-simple-choice")
-    if not choices:
-        raise ValueError("the choice interaction has no choices")
-    if len(choices) > 26:
-        raise ValueError("more than 26 choices")
-    idents = [c.get("identifier", "") for c in choices]
-    keep = all(re.fullmatch(r"[A-Z]", i) for i in idents) and len(set(idents)) == len(idents)
-    letters = idents if keep else [chr(ord("A") + k) for k in range(len(choices))]
-    mapping = dict(zip(idents, letters, strict=True))
-    unknown = [v for v in values if v not in mapping]
-    if unknown or not values:
-        raise ValueError(f"correct response {values!r} does not name the choices")
-    stem_parts = _stem_elements(body, interaction)
-    prompt = _children(interaction, "prompt", "qti-prompt")
-    stem = xhtml_to_markdown(stem_parts + prompt)
-    if not stem.strip():
-        raise ValueError("empty stem")
-    stem += "\n"  # stems are literal blocks (``stem: |``), which end with a newline
-    options = {mapping[i]: _choice_text(c) for i, c in zip(idents, choices, strict=True)}
-    multiple = cardinality == "multiple"
-    key: Any = [mapping[v] for v in values] if multiple else mapping[values[0]]
-    label = root.get("label") or ""
-    ident = root.get("identifier") or ""
-    item_id = label if ID_PATTERN.match(label) else ident
-    stimulus = _find(root, "qti-assessment-stimulus-ref", "assessmentStimulusRef")
-    return {
-        "stimulus": None
-        if stimulus is None
-        else (stimulus.get("identifier", ""), stimulus.get("href", ""), stimulus.get("title", "")),
-        "id": item_id,
-        "type": "msq" if multiple else "mcq",
-        "stem": stem,
-        "options": options,
-        "key": key,
-        "source": {"format": fmt, "identifier": ident, "title": root.get("title") or ""},
-    }
-
-
-def _usage(pkg: _Package, href: str) -> dict[str, dict[str, Any]]:
-    """Per QTI identifier: {name: (value, attrs)} from a credkit usage-data document."""
-    root = pkg.xml(href)
-    out: dict[str, dict[str, Any]] = {}
-    for stat in root:
-        if _local(stat.tag) != "ordinaryStatistic":
+        rtype = res.get("type", "")
+        kinds[rtype] += 1
+        files = [f.get("href", "") for f in res if _local(f.tag) == "file"]
+        href = res.get("href") or (files[0] if files else None)
+        if href is None:
             continue
-        target = _find(stat, "targetObject")
-        value = _find(stat, "value")
-        if target is None or value is None:
+        if rtype in USAGE_TYPES:
+            usage.update(read_usage(pkg, resolve("", href)))
             continue
+        match = ITEM_TYPE.match(rtype)
+        if match is None:
+            continue
+        fmt = f"qti{match.group(1)}.{match.group(2)}"
+        if "apip" in rtype:
+            fmt = f"apip-{fmt}"
+        ext = next((f for f in files if f.startswith("credkit/") and f.endswith(".yaml")), None)
+        entries.append(
+            _Entry(
+                res.get("identifier", href),
+                resolve("", href),
+                fmt,
+                _resource_outcome(res),
+                None if ext is None else resolve("", ext),
+            )
+        )
+    if not entries:
+        listed = ", ".join(f"{k or '(no type)'} x{n}" for k, n in sorted(kinds.items()))
+        hint = ""
+        if any(k.startswith("imsqti_xmlv1p2") or "qtiv1p2" in k for k in kinds):
+            hint = "; QTI 1.2 (e.g. Common Cartridge quizzes) is not read"
+        raise InputError(
+            f"the package lists no QTI item resources (it lists: {listed or 'nothing'}){hint}",
+            file=pkg.where("imsmanifest.xml"),
+        )
+    return entries, usage
+
+
+def _loose_items(pkg: Package) -> list[_Entry]:
+    """Items of a zip without a manifest: every XML document whose root is an assessmentItem."""
+    entries = []
+    for member in sorted(pkg.names):
+        if not member.endswith(".xml"):
+            continue
+        root = pkg.xml(member)
+        if name(root) == "assessmentItem":
+            ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
+            version = re.search(r"v(\d)p(\d)", ns)
+            fmt = f"qti{version.group(1)}.{version.group(2)}" if version else "qti"
+            entries.append(_Entry(root.get("identifier") or member, member, fmt))
+    if not entries:
+        raise InputError(
+            "the package has no file 'imsmanifest.xml' and no QTI items", file=pkg.path
+        )
+    return entries
+
+
+class _Media:
+    """Media files the imported items show: package path -> safe name in ``BANK/media``."""
+
+    def __init__(self, pkg: Package, media_dir: Path) -> None:
+        self.pkg = pkg
+        self.dir = media_dir
+        self.names: dict[str, str] = {}
+        self.data: dict[str, bytes] = {}
+
+    def plan(self, member: str) -> str:
+        if member in self.names:
+            return f"{MEDIA_DIR}/{self.names[member]}"
         try:
-            number = float((value.text or "").strip())
-        except ValueError:
-            continue
-        out.setdefault(target.get("identifier", ""), {})[stat.get("name", "")] = (
-            number,
-            dict(stat.attrib),
-        )
-    return out
+            path = resolve("", member)
+        except InputError:
+            raise Skip(f"media file {member!r} is outside the package") from None
+        if path not in self.pkg:
+            raise Skip(f"media file {member!r} is missing from the package")
+        data = self.pkg.read(path)
+        base = _SAFE_NAME.sub("_", posixpath.basename(path)).lstrip("._") or "media"
+        stem, dot, ext = base.rpartition(".")
+        stem, ext = (stem, f".{ext}") if dot else (base, "")
+        chosen = stem[:80] + ext
+        taken = self._taken(chosen)
+        if taken is not None and taken != data:
+            chosen = f"{stem[:80]}-{hashlib.sha256(data).hexdigest()[:10]}{ext}"
+        self.names[member] = chosen
+        self.data[chosen] = data
+        return f"{MEDIA_DIR}/{chosen}"
+
+    def _taken(self, chosen: str) -> bytes | None:
+        if chosen in self.data:
+            return self.data[chosen]
+        target = self.dir / chosen
+        return target.read_bytes() if target.is_file() else None
+
+    def new_files(self, used: set[str]) -> dict[Path, bytes]:
+        out = {}
+        for chosen, data in self.data.items():
+            target = self.dir / chosen
+            if chosen in used and not target.exists():
+                out[target] = data
+        return out
 
 
-def _irt_from_usage(stats: Mapping[str, Any], item_type: str) -> dict[str, Any] | None:
-    if "irt-a" not in stats:
-        return None
-    _, attrs = stats["irt-a"]
-    context = attrs.get("context", "")
-    model = re.search(r"model=([a-z0-9]+)", context)
-    if model is None:
-        return None
-    block: dict[str, Any] = {"model": model.group(1), "a": stats["irt-a"][0]}
-    se: dict[str, float] = {}
-    names = (
-        ["b"]
-        if "irt-b" in stats
-        else sorted(
-            (n[4:] for n in stats if re.fullmatch(r"irt-b\d+", n)), key=lambda s: int(s[1:])
-        )
+def _media_refs(data: Mapping[str, Any]) -> set[str]:
+    text = dump_item(data)
+    return set(re.findall(r"media/([A-Za-z0-9._-]+)", text))
+
+
+def _bank_layout(bank_dir: Path) -> tuple[Path, bool]:
+    """The items folder of the bank, and whether it has to be created."""
+    if bank_dir.exists() and not bank_dir.is_dir():
+        raise InputError("not a directory (give the bank directory)", file=bank_dir)
+    sub = bank_dir / "items"
+    if sub.is_dir():
+        return sub, False
+    flat = bank_dir.is_dir() and any(
+        p.suffix in (".yaml", ".yml") and not p.name.startswith(".") for p in bank_dir.iterdir()
     )
-    for name in ["a", *names, "c"]:
-        entry = stats.get(f"irt-{name}")
-        if entry is None:
-            continue
-        block[name] = entry[0]
-        if "stdError" in entry[1]:
-            try:
-                se[name] = float(entry[1]["stdError"])
-            except ValueError:
-                pass
-    if se:
-        block["se"] = se
-    calibration = re.search(r"calibration=([^;]+)", context)
-    if calibration:
-        block["calibration"] = calibration.group(1).strip()
-    if "caseCount" in attrs and attrs["caseCount"].isdigit():
-        block["n"] = int(attrs["caseCount"])
-    if attrs.get("lastUpdated"):
-        try:
-            block["date"] = _dt.date.fromisoformat(attrs["lastUpdated"][:10])
-        except ValueError:
-            pass
-    return block
+    return (bank_dir, False) if flat else (sub, True)
 
 
-def _import_stimulus(
-    pkg: _Package,
+def _extension(pkg: Package, entry: _Entry) -> tuple[dict[str, Any], Item] | None:
+    """credkit's copy of the item file, parsed, or ``None`` (absent or not a valid item)."""
+    if entry.extension is None or entry.extension not in pkg:
+        return None
+    try:
+        text = pkg.read(entry.extension).decode("utf-8")
+        data, lines = parse_yaml(text, file=pkg.where(entry.extension))
+    except (InputError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        return None
+    item, findings = parse_item(data, lines, path=Path(f"{data['id']}.yaml"))
+    if item is None or any(f.is_error for f in findings):
+        return None
+    return data, item
+
+
+def _from_extension(
+    pkg: Package, entry: _Entry, read: ReadItem, media: _Media
+) -> dict[str, Any] | None:
+    """The item mapping credkit's copy gives, when the QTI item still says the same."""
+    found = _extension(pkg, entry)
+    if found is None:
+        return None
+    data, item = found
+    try:
+        again = read_item(ET.fromstring(item_xml(item)), href=entry.href, media=media.plan)
+    except (Skip, InputError, ET.ParseError):
+        return None
+    same = all(again.fields.get(k) == read.fields.get(k) for k in _CONTENT_FIELDS)
+    renamed = any(media.names.get(f"media/{r}", r) != r for r in _media_refs(data))
+    if same and not renamed:
+        return dict(data)
+    merged = {k: v for k, v in data.items() if k not in _CONTENT_FIELDS}
+    merged.update({k: v for k, v in read.fields.items() if k in _CONTENT_FIELDS})
+    read.changes.append("the QTI item differs from credkit's copy: its content was taken")
+    return merged
+
+
+def _stimulus(
+    pkg: Package,
     item_href: str,
     ref: tuple[str, str, str],
-    sets_dir: Path | None,
+    sets_dir: Path,
     new_sets: dict[str, dict[str, Any]],
+    media: _Media,
 ) -> str | None:
     """The set id of a stimulus reference; a new set file is planned when the bank lacks it."""
     ident, href, title = ref
     if not ID_PATTERN.match(ident):
         return None
-    if sets_dir is None or (sets_dir / f"{ident}.yaml").exists() or ident in new_sets:
+    if (sets_dir / f"{ident}.yaml").exists() or ident in new_sets:
         return ident
-    root = pkg.xml(_resolve(posixpath.dirname(item_href), href))
+    path = resolve(posixpath.dirname(item_href), href)
+    root = pkg.xml(path)
     body = _find(root, "qti-stimulus-body", "stimulusBody")
-    text = xhtml_to_markdown(list(body)) + "\n" if body is not None else None
+    base = posixpath.dirname(path)
+
+    def plan(src: str) -> str:
+        return media.plan(posixpath.join(base, src))
+
+    text = None
+    if body is not None:
+        text = xhtml_to_markdown(list(body), leading_text=body.text or "", media=plan) + "\n"
     new_sets[ident] = {
         "id": ident,
         "title": title or root.get("title") or ident,
@@ -345,159 +350,227 @@ def _import_stimulus(
     return ident
 
 
+def _foreign_fields(
+    read: ReadItem, entry: _Entry, *, status: str, day: _dt.date, author: str | None, package
+) -> dict[str, Any]:
+    fields = read.fields
+    data: dict[str, Any] = {"id": fields["id"], "version": 1, "status": status}
+    data.update({k: fields[k] for k in ("type", "stem") if k in fields})
+    for k in ("options", "key", "shuffle", "fixed", "scoring", "max_score", "score_levels"):
+        if k in fields:
+            data[k] = fields[k]
+    for k in ("rationale", "feedback"):
+        if k in fields:
+            data[k] = fields[k]
+    if author:
+        data["author"] = author
+    data["created"] = day
+    data["updated"] = day
+    data["source"] = {
+        "format": entry.fmt,
+        "identifier": read.identifier,
+        "title": read.title,
+        "package": Path(package).name,
+    }
+    return data
+
+
 def import_qti(
     package: str | os.PathLike[str],
     bank_dir: str | os.PathLike[str],
     *,
     outcome: str | None = None,
-    status: str = "draft",
+    status: str | None = None,
     renumber: bool = False,
     author: str | None = None,
     today: _dt.date | None = None,
 ) -> ImportResult:
-    """Import the choice items of a QTI 3.0 or 2.1/2.2 package as new item files.
+    """Import the items of a QTI 3.0 or 2.x package as new item files.
 
     Parameters
     ----------
     package
         The zip file.
     bank_dir
-        The bank to add the items to.
+        The bank to add the items to; a folder that does not exist becomes a new bank.
     outcome
         Outcome id for items whose manifest entry names none.
     status
-        Status of the new items (``draft`` by default: imported items get reviewed first).
+        Status of the new items. Default: the status credkit's copy of the item records, else
+        ``draft`` (imported items get reviewed first).
     renumber
         Give every item the bank's next free id instead of the package identifier.
     author
-        Written into ``author`` when given.
+        Written into ``author`` of items that are not credkit's.
+    today
+        The date written into ``created``/``updated`` of items that are not credkit's.
+
+    Returns
+    -------
+    ImportResult
+        The new items, the changes made to them, and the items skipped with the reason.
 
     Raises
     ------
     InputError
         For an unsafe or malformed package, an id that already exists in the bank (use
-        ``renumber``), an item without outcome, or any item that would not pass the bank's
-        checks. Nothing is written then.
+        ``renumber``), or an item without outcome. Nothing is written then.
     """
-    pkg = _Package(Path(package))
-    folder = items_dir(bank_dir)
-    manifest = pkg.xml("imsmanifest.xml")
-    resources = _find(manifest, "resources")
-    if resources is None:
-        raise InputError("imsmanifest.xml has no <resources>", file=f"{package}!imsmanifest.xml")
-    usage: dict[str, dict[str, Any]] = {}
-    item_resources = []
-    for res in _children(resources, "resource"):
-        rtype = res.get("type", "")
-        href = res.get("href")
-        if href is None:
-            files = _children(res, "file")
-            href = files[0].get("href") if files else None
-        if href is None:
-            continue
-        if rtype in USAGE_TYPES:
-            usage.update(_usage(pkg, _resolve("", href)))
-        elif rtype in ITEM_TYPES:
-            item_resources.append((res, ITEM_TYPES[rtype], _resolve("", href)))
+    pkg = Package(Path(package))
+    root_dir = Path(bank_dir)
+    folder, create = _bank_layout(root_dir)
+    entries, usage = _manifest_entries(pkg)
     day = today or _dt.date.today()
-    sets_dir = Path(bank_dir) / "sets" if folder != Path(bank_dir) else None
+    sets_dir = root_dir / "sets"
+    media = _Media(pkg, root_dir / MEDIA_DIR)
     new_sets: dict[str, dict[str, Any]] = {}
-    existing = {p.stem for p in folder.iterdir() if p.suffix in (".yaml", ".yml")}
-    texts: dict[Path, str] = {}
-    ids: list[str] = []
+    existing = (
+        {p.stem for p in folder.iterdir() if p.suffix in (".yaml", ".yml")}
+        if folder.is_dir()
+        else set()
+    )
+    planned: list[tuple[dict[str, Any], list[str]]] = []
     skipped: list[tuple[str, str]] = []
-    next_id = None
-    for res, fmt, href in item_resources:
-        root = pkg.xml(href)
+    renames: dict[str, str] = {}
+    next_id: str | None = None
+    for entry in entries:
         try:
-            fields = _parse_item_xml(root, fmt)
-        except ValueError as exc:
-            skipped.append((res.get("identifier", href), str(exc)))
+            read = read_item(pkg.xml(entry.href), href=entry.href, media=media.plan)
+        except Skip as exc:
+            skipped.append((entry.identifier, str(exc)))
             continue
-        qti_ident = fields["source"]["identifier"]
-        item_outcome = _resource_outcome(res) or outcome
-        where = f"{package}!{href}"
+        where = pkg.where(entry.href)
+        data = _from_extension(pkg, entry, read, media)
+        credkit = data is not None
+        if data is None:
+            data = _foreign_fields(
+                read, entry, status=status or "draft", day=day, author=author, package=package
+            )
+        elif status is not None:
+            data["status"] = status
+        item_outcome = entry.outcome or data.get("outcome") or outcome
         if item_outcome is None:
             raise InputError("no outcome in the manifest; give one with --outcome", file=where)
-        renumbered = renumber or not ID_PATTERN.match(fields["id"])
-        if renumbered:
+        data["outcome"] = data.get("outcome") or item_outcome
+        if not credkit:
+            data = {
+                **{k: data[k] for k in ("id", "version", "status")},
+                "outcome": item_outcome,
+                **{k: v for k, v in data.items() if k not in ("id", "version", "status")},
+            }
+        old_id = str(data["id"])
+        if renumber or not ID_PATTERN.match(old_id):
             if next_id is None:
-                next_id = next_item_id(bank_dir, outcome=item_outcome)
-            fields["id"] = next_id
+                next_id = (
+                    next_item_id(root_dir, outcome=item_outcome)
+                    if folder.is_dir()
+                    else _first_id(item_outcome)
+                )
+            data["id"] = next_id
             prefix, number = next_id.rsplit("-", 1)
             next_id = f"{prefix}-{int(number) + 1:0{len(number)}d}"
-        item_id = fields["id"]
-        if item_id in existing or item_id in ids:
+        renames[old_id] = data["id"]
+        if data["id"] in existing or data["id"] in {d["id"] for d, _ in planned}:
             raise InputError(
-                f"item '{item_id}' is already in the bank (use --renumber to give new ids)",
+                f"item '{data['id']}' is already in the bank (use --renumber to give new ids)",
                 file=where,
                 field="id",
             )
-        data: dict[str, Any] = {
-            "id": item_id,
-            "version": 1,
-            "status": status,
-            "outcome": item_outcome,
-            "type": fields["type"],
-            "stem": fields["stem"],
-            "options": fields["options"],
-            "key": fields["key"],
-        }
-        if fields["stimulus"] is not None:
-            set_id = _import_stimulus(pkg, href, fields["stimulus"], sets_dir, new_sets)
-            if set_id is not None:
+        if read.stimulus is not None:
+            try:
+                set_id = _stimulus(pkg, entry.href, read.stimulus, sets_dir, new_sets, media)
+            except Skip as exc:
+                skipped.append((entry.identifier, f"its stimulus: {exc}"))
+                continue
+            if set_id is not None and not data.get("set"):
                 data["set"] = set_id
-                if set_id in new_sets:
-                    new_sets[set_id]["items"].append(item_id)
-                    if item_outcome not in new_sets[set_id]["outcomes"]:
-                        new_sets[set_id]["outcomes"].append(item_outcome)
-        if author:
-            data["author"] = author
-        data["created"] = day
-        data["updated"] = day
-        data["source"] = {**fields["source"], "package": Path(package).name}
-        stats = usage.get(qti_ident, {})
-        irt = _irt_from_usage(stats, fields["type"])
-        if irt is not None:
-            data["irt"] = irt
-        classical = {
-            k: stats[name][0] for k, name in (("p", "p-value"), ("rpbis", "rpbis")) if name in stats
-        }
-        if classical:
-            n = next(
-                (stats[name][1].get("caseCount") for name in ("p-value", "rpbis") if name in stats),
-                None,
-            )
-            if n and n.isdigit():
-                classical["n"] = int(n)
-            data["stats"] = classical
-        path = folder / f"{item_id}.yaml"
-        text = dump_item(data)
-        parsed, lines = parse_yaml(text, file=path)
-        _, findings = parse_item(parsed, lines, path=path)
-        errors = [f for f in findings if f.is_error]
+        stats = usage.get(read.identifier, {})
+        if not credkit:
+            irt = irt_from_usage(stats)
+            if irt is not None:
+                data["irt"] = irt
+            classical = stats_from_usage(stats)
+            if classical:
+                data["stats"] = classical
+        path = folder / f"{data['id']}.yaml"
+        parsed, lines = parse_yaml(dump_item(data), file=path)
+        errors = [f for f in parse_item(parsed, lines, path=path)[1] if f.is_error]
         if errors:  # an item credkit cannot hold as is: report it, import the others
             first = errors[0]
             skipped.append(
-                (qti_ident or href, f"invalid as a bank item: {first.field}: {first.message}")
+                (entry.identifier, f"invalid as a bank item: {first.field}: {first.message}")
             )
-            if renumbered:
-                next_id = item_id  # give the id to the next item
-            if fields["stimulus"] is not None and item_id in new_sets.get(data.get("set"), {}).get(
-                "items", []
-            ):
-                new_sets[data["set"]]["items"].remove(item_id)
+            if data["id"] != old_id:
+                next_id = data["id"]  # give the id to the next item
             continue
-        texts[path] = text
-        ids.append(item_id)
-    if not item_resources:
-        raise InputError(
-            "the package lists no QTI item resources", file=f"{package}!imsmanifest.xml"
-        )
+        planned.append((data, read.changes))
+    texts: dict[Path, str] = {}
+    changes: list[tuple[str, str]] = []
+    used_media: set[str] = set()
+    for data, item_changes in planned:
+        if isinstance(data.get("enemies"), list):
+            data["enemies"] = [renames.get(e, e) for e in data["enemies"]]
+        texts[folder / f"{data['id']}.yaml"] = dump_item(data)
+        used_media |= _media_refs(data)
+        changes.extend((data["id"], c) for c in dict.fromkeys(item_changes))
+        set_id = data.get("set")
+        if set_id in new_sets:
+            new_sets[set_id]["items"].append(data["id"])
+            if data["outcome"] not in new_sets[set_id]["outcomes"]:
+                new_sets[set_id]["outcomes"].append(data["outcome"])
+    ids = [data["id"] for data, _ in planned]
     new_sets = {k: v for k, v in new_sets.items() if v["items"]}  # sets of skipped items only
     for set_id, set_data in new_sets.items():
-        texts[sets_dir / f"{set_id}.yaml"] = dump_item(set_data)  # type: ignore[operator]
-    if new_sets:
-        sets_dir.mkdir(exist_ok=True)  # type: ignore[union-attr]
-    write_files_transactionally(texts)
-    return ImportResult(tuple(ids), tuple(str(p) for p in texts), tuple(skipped))
+        used_media |= _media_refs(set_data)
+        texts[sets_dir / f"{set_id}.yaml"] = dump_item(set_data)
+    media_files = media.new_files(used_media)
+    _write(root_dir, folder, create, texts, media_files, sets_dir if new_sets else None)
+    return ImportResult(
+        tuple(ids),
+        tuple(str(p) for p in texts),
+        tuple(skipped),
+        tuple(changes),
+        tuple(str(p) for p in media_files),
+    )
+
+
+def _first_id(outcome: str) -> str:
+    letters = re.match(r"[A-Za-z]+", outcome)
+    return f"{letters.group(0).upper() if letters else 'ITEM'}-0001"
+
+
+def _write(
+    root_dir: Path,
+    folder: Path,
+    create: bool,
+    texts: dict[Path, str],
+    media_files: dict[Path, bytes],
+    sets_dir: Path | None,
+) -> None:
+    """Write media, then the item and set files all-or-nothing; undo the media on failure."""
+    if not texts:
+        return
+    made: list[Path] = []
+    for needed, path in ((create, folder), (bool(media_files), root_dir / MEDIA_DIR)):
+        if needed and not path.is_dir():
+            missing = [p for p in (root_dir, path) if not p.exists()]
+            path.mkdir(parents=True, exist_ok=True)
+            made.extend(missing)
+    if sets_dir is not None and not sets_dir.is_dir():
+        sets_dir.mkdir()
+        made.append(sets_dir)
+    written: list[Path] = []
+    try:
+        for target, data in media_files.items():
+            atomic_write_bytes(target, data)
+            written.append(target)
+        write_files_transactionally(texts, root=root_dir)
+    except BaseException:
+        for target in written:
+            target.unlink(missing_ok=True)
+        for path in sorted(made, key=lambda p: len(p.parts), reverse=True):
+            try:
+                path.rmdir()
+            except OSError:
+                pass
+        raise

@@ -203,12 +203,16 @@ def export_cmd(bank_dir, fmt, out, statuses, outcomes, spec) -> None:
     "--into", "bank_dir", required=True, type=click.Path(file_okay=False), help="The bank."
 )
 @click.option("--outcome", default=None, help="Outcome for items whose package names none.")
-@click.option("--status", default="draft", show_default=True, help="Status of the new items.")
+@click.option(
+    "--status",
+    default=None,
+    help="Status of the new items [default: as credkit's package records it, else draft].",
+)
 @click.option("--renumber", is_flag=True, help="Give the items the bank's next free ids.")
 @click.option("--author", default=None, help="Written into the author field.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def import_cmd(package, bank_dir, outcome, status, renumber, author, as_json) -> None:
-    """Import the choice items of a QTI 3.0 or 2.1/2.2 package (e.g. a TAO export)."""
+    """Import the items of a QTI 3.0 or 2.x package (e.g. a TAO export) into a bank."""
     from psychometrics.bank.qti_import import import_qti
 
     result = import_qti(
@@ -219,9 +223,11 @@ def import_cmd(package, bank_dir, outcome, status, renumber, author, as_json) ->
         return
     for path in result.files:
         click.echo(path)
+    for item_id, change in result.changes:
+        click.echo(f"changed {item_id}: {change}", err=True)
     for ident, reason in result.skipped:
         click.echo(f"skipped {ident}: {reason}", err=True)
-    click.echo(f"{len(result.files)} items imported, {len(result.skipped)} skipped", err=True)
+    click.echo(result.summary(), err=True)
 
 
 @bank_group.command("status")
