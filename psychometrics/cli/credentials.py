@@ -164,10 +164,10 @@ def _scale_cut(spec, cut: float | None, store) -> float:
     return value
 
 
-def _report_url(spec, report_url: str | None) -> str:
-    from psychometrics.credentials.achievement import base_url
+def _report_url(spec, url: str | None) -> str:
+    from psychometrics.credentials.achievement import report_url
 
-    return report_url or f"{base_url(spec)}/reports/{spec.credential.id}/index.html"
+    return url or report_url(spec)
 
 
 def _issuer_id(spec, key) -> str:
@@ -284,6 +284,13 @@ def achievement_command(
     help="Issue for this administration only (default: every row).",
 )
 @click.option(
+    "--candidate",
+    "only",
+    multiple=True,
+    metavar="ID",
+    help="Issue for this candidate only (repeatable; default: every passing candidate).",
+)
+@click.option(
     "--cut",
     type=float,
     default=None,
@@ -311,6 +318,7 @@ def issue_command(
     key_path: str,
     out_dir: str,
     administration: str | None,
+    only: tuple[str, ...],
     cut: float | None,
     report_url: str | None,
     image: str | None,
@@ -322,7 +330,12 @@ def issue_command(
     Each credential is written as VC-JWT (.jwt) and, with an Ed25519 key, as JSON with an
     embedded eddsa-rdfc-2022 proof (.json), and baked into an SVG badge (.svg).
     """
-    from psychometrics.credentials.achievement import base_url, build_achievement, issuer_profile
+    from psychometrics.credentials.achievement import (
+        base_url,
+        build_achievement,
+        issuer_profile,
+        report_evidence,
+    )
     from psychometrics.credentials.bake import bake_svg, default_badge_svg
     from psychometrics.credentials.issue import issue_credentials
     from psychometrics.credentials.keys import load_issuer_key
@@ -339,6 +352,11 @@ def issue_command(
         rows = [r for r in rows if r.administration_id == administration]
         if not rows:
             raise InputError(f"no rows for administration {administration!r}", file=results)
+    if only:
+        unknown = sorted(set(only) - {r.candidate_id for r in rows})
+        if unknown:
+            raise InputError(f"no results for candidate {unknown[0]}", file=results)
+        rows = [r for r in rows if r.candidate_id in set(only)]
     people = read_candidates(candidates)
     svg = read_user_text(image) if image else default_badge_svg(loaded.credential.title)
     if "<svg" not in svg:
@@ -349,16 +367,7 @@ def issue_command(
     achievement = build_achievement(
         loaded, issuer_id=issuer_id, scale_cut=_scale_cut(loaded, cut, store), report_url=url
     )
-    evidence = [
-        {
-            "id": url,
-            "type": ["Evidence"],
-            "name": f"Validity report: {loaded.credential.title}",
-            "description": "The exam's validity evidence: reliability, decision accuracy and "
-            "consistency, item analysis, fairness (DIF) and the standard-setting study.",
-            "genre": "Validity report",
-        }
-    ]
+    evidence = report_evidence(loaded, url)
     store.write_json(store.achievement_path, achievement)
     summary = issue_credentials(
         rows,

@@ -19,7 +19,14 @@ from typing import Any
 
 from psychometrics.program.spec import Spec
 
-__all__ = ["achievement_id", "build_achievement", "issuer_profile", "scale_cut_from_spec"]
+__all__ = [
+    "achievement_id",
+    "build_achievement",
+    "issuer_profile",
+    "report_evidence",
+    "report_url",
+    "scale_cut_from_spec",
+]
 
 _METHOD_NAMES = {
     "angoff": "a modified-Angoff study",
@@ -46,6 +53,25 @@ def base_url(spec: Spec) -> str:
 def achievement_id(spec: Spec) -> str:
     """``<base_url>/achievements/<credential id>``: the achievement's stable URL."""
     return f"{base_url(spec)}/achievements/{spec.credential.id}"
+
+
+def report_url(spec: Spec) -> str:
+    """Where the validity report is published by default: ``<base_url>/reports/<id>/index.html``."""
+    return f"{base_url(spec)}/reports/{spec.credential.id}/index.html"
+
+
+def report_evidence(spec: Spec, url: str) -> list[dict[str, Any]]:
+    """The validity report as a credential's ``evidence``."""
+    return [
+        {
+            "id": url,
+            "type": ["Evidence"],
+            "name": f"Validity report: {spec.credential.title}",
+            "description": "The exam's validity evidence: reliability, decision accuracy and "
+            "consistency, item analysis, fairness (DIF) and the standard-setting study.",
+            "genre": "Validity report",
+        }
+    ]
 
 
 def issuer_profile(spec: Spec, issuer_id: str) -> dict[str, Any]:

@@ -15,7 +15,6 @@ interrupted issuance leaves the previous state readable and a rerun completes it
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -29,7 +28,13 @@ from psychometrics.credentials import dataintegrity, statuslist, vcjwt
 from psychometrics.credentials.contexts import VC_V2
 from psychometrics.credentials.keys import IssuerKey
 from psychometrics.errors import InputError
-from psychometrics.fileio import atomic_write_text, csv_rows, read_user_text
+from psychometrics.fileio import (
+    atomic_write_text,
+    csv_plain_cell,
+    csv_rows,
+    read_user_text,
+    safe_csv_writer,
+)
 
 __all__ = ["LEDGER_COLUMNS", "BadgeStore", "LedgerEntry", "utc_stamp"]
 
@@ -102,12 +107,13 @@ class BadgeStore:
                 continue
             if len(row) != len(LEDGER_COLUMNS) or not row[3].isdigit():
                 raise InputError("malformed ledger row", file=path, line=line)
-            out.append(LedgerEntry(row[0], row[1], row[2], int(row[3]), row[4], row[5]))
+            cells = [csv_plain_cell(c) for c in row]
+            out.append(LedgerEntry(cells[0], cells[1], cells[2], int(cells[3]), cells[4], cells[5]))
         return out
 
     def write_ledger(self, entries: list[LedgerEntry]) -> None:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = safe_csv_writer(buffer)
         writer.writerow(LEDGER_COLUMNS)
         for e in entries:
             writer.writerow(

@@ -204,7 +204,7 @@ def _status(credential: dict[str, Any], ctx: _Context) -> Verification | None:
         checked = verify_file(
             path,
             did_documents=ctx.did_documents,
-            now=ctx.now,
+            now=None,  # the list in force today, also when the credential is checked at --at
             check_status=False,
             status_list=True,
         )
