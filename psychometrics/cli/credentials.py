@@ -655,6 +655,12 @@ def pathway_check(
 @click.argument("pathway_file", metavar="PATHWAY", type=click.Path(dir_okay=False))
 @click.argument("credentials", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @_holder
+@click.option(
+    "--candidate-id",
+    default=None,
+    help="The issuer's id for the holder (names the files; default: from the DID or a hash "
+    "of the email).",
+)
 @_KEY
 @click.option(
     "--out",
@@ -672,6 +678,7 @@ def pathway_issue(
     credentials: tuple[str, ...],
     email: str | None,
     did: str | None,
+    candidate_id: str | None,
     key_path: str,
     out_dir: str,
     status_lists: tuple[str, ...],
@@ -705,7 +712,7 @@ def pathway_issue(
         check,
         key=key,
         store=store,
-        holder=Candidate("holder", email or "", did or ""),
+        holder=Candidate(candidate_id or "", email or "", did or ""),
         reissue=reissue,
     )
     if written:

@@ -104,12 +104,16 @@ def issue_stacked(
     if not pathway.base_url:
         raise InputError("the pathway names no base_url or issuer_url", file=pathway.path)
     held = [leaf for leaf in check.leaves if leaf.met]
-    holder_key = holder.did or "email:" + hashlib.sha256(holder.email.lower().encode()).hexdigest()
+    holder_key = holder.candidate_id or holder.did
+    if not holder_key:
+        holder_key = (
+            "email-" + hashlib.sha256(holder.email.strip().lower().encode()).hexdigest()[:16]
+        )
     ledger = store.read_ledger()
     previous = [
         e for e in ledger if e.candidate_id == holder_key and e.administration_id == pathway.id
     ]
-    stem = store.credential_stem(holder_key.replace(":", "-")[:48], pathway.id)
+    stem = store.credential_stem(holder_key, pathway.id)
     if previous and not reissue and stem.with_suffix(".jwt").is_file():
         return previous[-1].credential_id, str(stem), False
     achievement = pathway_achievement(pathway, key.issuer_id)
