@@ -490,3 +490,23 @@ def test_spec_issuer_fields_are_validated(tmp_path):
     assert good.credential.valid_for_months == 24
     assert good.credential.issuer_url == "https://credentials.example.org"
     assert date(2026, 1, 1)  # the module imports date for NOW's sake
+
+
+def test_rsa_did_web_document_resolves_its_jwk():
+    key = keys.generate_key(algorithm="RSA", did_web="rsa.example.org")
+    document = key.did_document()
+    assert document["verificationMethod"][0]["publicKeyJwk"]["kty"] == "RSA"
+    resolved = keys.public_key_from_did(key.verification_method, did_documents=(document,))
+    assert resolved is not None and resolved.raw() == key.public.raw()
+    assert (
+        keys.public_key_from_did("did:web:other.example.org#key-1", did_documents=(document,))
+        is None
+    )
+
+
+def test_a_proof_for_another_purpose_is_refused(issued):
+    credential = _load(issued, "C001")
+    unsigned = {k: v for k, v in credential.items() if k != "proof"}
+    signed = dataintegrity.sign(unsigned, issued["key"], proof_purpose="authentication")
+    check = verify_credential(signed, now=NOW, check_status=False)
+    assert check.verdict == "wrong-key" and "assertionMethod" in check.reason

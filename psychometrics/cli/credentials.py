@@ -368,7 +368,6 @@ def issue_command(
         loaded, issuer_id=issuer_id, scale_cut=_scale_cut(loaded, cut, store), report_url=url
     )
     evidence = report_evidence(loaded, url)
-    store.write_json(store.achievement_path, achievement)
     summary = issue_credentials(
         rows,
         candidates=people,
@@ -382,6 +381,7 @@ def issue_command(
         reissue=reissue,
         candidates_file=candidates,
     )
+    store.write_json(store.achievement_path, achievement)
     for _cand, _cid, stem in summary.issued:
         stem_path = Path(stem)
         source = stem_path.with_suffix(".json")

@@ -246,7 +246,7 @@ def _status(credential: dict[str, Any], ctx: _Context) -> Verification | None:
                 if isinstance(m, dict)
             }
             message = messages.get(value, f"status 0x{value:x}")
-            verdict = message if message in ("revoked", "suspended") else "revoked"
+            verdict = message if message in ("revoked", "suspended") else "status-unavailable"
             return Verification(
                 verdict, f"{message} (status list {url}, entry {index})", credential
             )
@@ -313,6 +313,13 @@ def verify_credential(
     if proof is None:
         return Verification("malformed", "no eddsa-rdfc-2022 proof", credential, fmt)
     method = str(proof.get("verificationMethod", ""))
+    if proof.get("proofPurpose") != "assertionMethod":
+        return Verification(
+            "wrong-key",
+            f"proof purpose {proof.get('proofPurpose')!r} is not assertionMethod",
+            credential,
+            fmt,
+        )
     reason = _binding(credential, method)
     if reason is not None:
         return Verification("wrong-key", reason, credential, fmt)
