@@ -508,5 +508,6 @@ def test_a_proof_for_another_purpose_is_refused(issued):
     credential = _load(issued, "C001")
     unsigned = {k: v for k, v in credential.items() if k != "proof"}
     signed = dataintegrity.sign(unsigned, issued["key"], proof_purpose="authentication")
+    signed["proof"] = [signed["proof"]]  # the OB 3.0 schema wants a list
     check = verify_credential(signed, now=NOW, check_status=False)
     assert check.verdict == "wrong-key" and "assertionMethod" in check.reason
