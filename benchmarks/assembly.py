@@ -15,7 +15,16 @@ with the same time limit. Gaps are relative to the best proven upper bound eithe
 (credkit's usage relaxation), so the two are comparable. Timings are wall-clock on a shared
 machine: compare the ratios, not the absolute seconds.
 
-Usage: ``python benchmarks/assembly.py [--scenario small|large|all] [--seed N] [--json]``
+``--repeat N`` runs credkit N times and reports the spread of time and gap (the load on a shared
+machine moves both); ``--node-limit K`` adds HiGHS's deterministic work limit (nodes per solve)
+with a generous time limit, so that repeated runs must give the same objective whatever the load.
+
+``--testdesign`` instead solves TestDesign's science and reading problems (tests/data/testdesign)
+with credkit and with an independent one-form HiGHS model written here, and prints the table of
+objective values (sum of information at theta -1, 0, 1).
+
+Usage: ``python benchmarks/assembly.py [--scenario small|large|all] [--seed N] [--repeat N]
+[--node-limit K] [--testdesign] [--json]``
 """
 
 from __future__ import annotations
@@ -25,11 +34,12 @@ import json
 import platform
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import scipy
 
-from psychometrics.assembly import CountConstraint, assemble_forms
+from psychometrics.assembly import CountConstraint, Passages, assemble_forms
 from psychometrics.irt.models import ItemParameters, item_information
 
 SCENARIOS = {
@@ -65,8 +75,10 @@ def constraints_for(outcome, level, itype) -> list[CountConstraint]:
     return out
 
 
-def run(name: str, *, seed: int) -> dict:
-    cfg = SCENARIOS[name]
+def run(name: str, *, seed: int, repeat: int = 1, node_limit: int | None = None) -> dict:
+    cfg = dict(SCENARIOS[name])
+    if node_limit is not None:
+        cfg["time_limit"] = max(cfg["time_limit"], 120.0)
     info, outcome, level, itype, enemies, sets = synthetic_bank(cfg["n_items"], seed=seed)
     common = dict(
         length=cfg["length"],
@@ -79,9 +91,12 @@ def run(name: str, *, seed: int) -> dict:
         time_limit=cfg["time_limit"],
         gap=0.01,
     )
-    started = time.perf_counter()
-    ours = assemble_forms(info, method="auto", **common)
-    ours_wall = time.perf_counter() - started
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        ours = assemble_forms(info, method="auto", node_limit=node_limit, **common)
+        runs.append((time.perf_counter() - started, ours))
+    ours_wall, ours = runs[0]
     started = time.perf_counter()
     plain = assemble_forms(info, method="plain", **common)
     plain_wall = time.perf_counter() - started
@@ -111,6 +126,16 @@ def run(name: str, *, seed: int) -> dict:
             "objective": None if not np.isfinite(plain.objective) else round(plain.objective, 4),
             "gap": gap(plain),
         },
+        "repeats": [
+            {
+                "seconds": round(w, 2),
+                "objective": round(r.objective, 6),
+                "gap": gap(r),
+                "status": r.status,
+            }
+            for w, r in runs
+        ],  # fmt: skip
+        "node_limit": node_limit,
         "bound": round(bound, 4),
         "time_ratio_plain_over_credkit": round(plain_wall / ours_wall, 1),
         "target_met": bool(gap(ours) <= 0.01 and ours_wall <= cfg["time_limit"] * 1.05),
@@ -122,9 +147,16 @@ def main(argv=None) -> int:
     parser.add_argument("--scenario", choices=[*SCENARIOS, "all"], default="all")
     parser.add_argument("--seed", type=int, default=20241125)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--node-limit", type=int, default=None)
+    parser.add_argument("--testdesign", action="store_true")
     args = parser.parse_args(argv)
+    if args.testdesign:
+        return testdesign_table(as_json=args.json)
     names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
-    rows = [run(name, seed=args.seed) for name in names]
+    rows = [
+        run(name, seed=args.seed, repeat=args.repeat, node_limit=args.node_limit) for name in names
+    ]
     if args.json:
         print(json.dumps({"python": platform.python_version(), "scipy": scipy.__version__,
                           "seed": args.seed, "results": rows}, indent=2))  # fmt: skip
@@ -152,6 +184,68 @@ def main(argv=None) -> int:
         stages = ", ".join(f"{s['stage']} {s['seconds']:.2f}s" for s in r["credkit"]["stages"])
         met = "met" if r["target_met"] else "NOT met"
         print(f"{r['scenario']}: target (<= 1% in <= {r['time_limit']:.0f}s) {met}; {stages}")
+        if len(r["repeats"]) > 1:
+            secs = [x["seconds"] for x in r["repeats"]]
+            gaps = [100 * x["gap"] for x in r["repeats"]]
+            values = sorted({x["objective"] for x in r["repeats"]})
+            within = sum(x["gap"] <= 0.01 and x["seconds"] <= r["time_limit"] * 1.05
+                         for x in r["repeats"])  # fmt: skip
+            print(
+                f"  {len(secs)} runs (node limit {r['node_limit']}): {min(secs):.2f}-"
+                f"{max(secs):.2f} s, gap {min(gaps):.2f}-{max(gaps):.2f}%, "
+                f"{len(values)} distinct objective(s), target met in {within}/{len(secs)}"
+            )
+    return 0
+
+
+def testdesign_table(*, as_json: bool) -> int:
+    """credkit against an independent one-form HiGHS model on TestDesign's pools."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    import test_assembly_testdesign as td  # the data loading and the independent model
+
+    theta = np.array([-1.0, 0.0, 1.0])
+    rows = []
+    pool, _, counts, enemies, include, exclude, sets = td._science()
+    info, _ = td._info_and_score(pool, theta)
+    kw = dict(constraints=counts, enemies=np.array(enemies), include=include, exclude=exclude,
+              sets=sets)  # fmt: skip
+    srows = td._science_rows(counts, enemies, include, exclude, sets, len(pool))
+    cases = [
+        ("science, sum of information", info, kw, dict(rows=srows), "sum"),
+        ("science, maximin (sum of its form)", info, kw, None, "maximin"),
+    ]
+    rpool, _, groups, rcounts = td._reading()
+    rinfo, _ = td._info_and_score(rpool, theta)
+    rkw = dict(constraints=rcounts, passages=Passages(groups=groups, items=(4, 6), count=(6, 6)))
+    rrows = [(c.members.astype(float), c.min, c.max) for c in rcounts]
+    cases.append(("reading, sum of information, 6 passages x 4-6 items", rinfo, rkw,
+                  dict(rows=rrows, passages=groups, n_passages=(6, 6), per_passage=(4, 6)),
+                  "sum"))  # fmt: skip
+    for name, inf, args, independent, objective in cases:
+        started = time.perf_counter()
+        res = assemble_forms(inf, length=30, objective=objective, gap=1e-6, time_limit=120,
+                             **args)  # fmt: skip
+        ours = time.perf_counter() - started
+        value = float(res.information.sum())
+        ref, ref_s = None, None
+        if independent is not None:
+            started = time.perf_counter()
+            ref = td._independent(inf.sum(axis=1), independent.pop("rows"), length=30,
+                                  **independent)  # fmt: skip
+            ref_s = time.perf_counter() - started
+        rows.append({"problem": name, "credkit_sum": value, "credkit_seconds": round(ours, 2),
+                     "independent_sum": ref, "independent_seconds": None if ref_s is None
+                     else round(ref_s, 2), "status": res.status})  # fmt: skip
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    print("| problem | credkit (sum of info at -1, 0, 1) | s | independent HiGHS | s |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        ind = "" if r["independent_sum"] is None else f"{r['independent_sum']:.4f}"
+        ind_s = "" if r["independent_seconds"] is None else f"{r['independent_seconds']:.2f}"
+        print(f"| {r['problem']} | {r['credkit_sum']:.4f} | {r['credkit_seconds']:.2f} | "
+              f"{ind} | {ind_s} |")  # fmt: skip
     return 0
 
 
