@@ -278,6 +278,74 @@ def write_output_text(
         raise InputError(f"cannot write: {exc.strerror or exc}", file=path, field=field) from None
 
 
+def check_user_file(path: str | os.PathLike[str], *, max_bytes: int) -> int:
+    """Refuse anything but a regular file of at most ``max_bytes``; return its size.
+
+    A device (``/dev/zero``), a FIFO or a socket has no meaningful size (``st_size`` is 0) and
+    reading it may never end, so it is refused before it is opened.
+
+    Raises
+    ------
+    InputError
+        Naming the file when it is missing, not a regular file or too large.
+    """
+    path = Path(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError("file not found", file=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", file=path) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError("is a folder, not a file", file=path)
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError("not a regular file (a device, FIFO or socket)", file=path)
+    if info.st_size > max_bytes:
+        raise InputError(f"file is larger than {max_bytes:,} bytes", file=path)
+    return info.st_size
+
+
+def iter_csv_rows(path: str | os.PathLike[str], *, max_bytes: int) -> Any:
+    """Stream the rows of a user's CSV file as ``(line, cells)`` (a BOM is dropped).
+
+    The file is checked with :func:`check_user_file` and read incrementally, so memory does not
+    grow with the file. ``line`` is the file line on which the row starts.
+
+    Raises
+    ------
+    InputError
+        Naming the file (and line) for a file that is not a regular file, is too large, is not
+        UTF-8, or holds a malformed row (e.g. a cell over the csv module's size limit).
+    """
+    path = Path(path)
+    check_user_file(path, max_bytes=max_bytes)
+    try:
+        handle = open(path, encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror}", file=path) from None
+    with handle:
+        reader = csv.reader(handle)
+        line = 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise InputError(f"malformed CSV: {exc}", file=path, line=reader.line_num) from None
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"not UTF-8 text (near line {reader.line_num + 1}, byte {exc.start} of a "
+                    "block)",
+                    file=path,
+                    line=reader.line_num + 1,
+                ) from None
+            except OSError as exc:
+                raise InputError(f"cannot read file: {exc.strerror}", file=path) from None
+            yield line, row
+            line = reader.line_num + 1
+
+
 def read_user_text(path: str | os.PathLike[str], *, max_bytes: int = 2 * 1024**3) -> str:
     """The UTF-8 text of a file the user named (a BOM is dropped).
 
@@ -288,16 +356,13 @@ def read_user_text(path: str | os.PathLike[str], *, max_bytes: int = 2 * 1024**3
         UTF-8.
     """
     path = Path(path)
+    check_user_file(path, max_bytes=max_bytes)
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError("file not found", file=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", file=path) from None
-    if size > max_bytes:
-        raise InputError(f"file is larger than {max_bytes:,} bytes", file=path)
-    try:
-        return path.read_text(encoding="utf-8-sig")
+        with open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+        if len(raw) > max_bytes:  # the file grew after the check
+            raise InputError(f"file is larger than {max_bytes:,} bytes", file=path)
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", file=path) from None
     except OSError as exc:

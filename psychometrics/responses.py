@@ -29,12 +29,16 @@ from pathlib import Path
 import numpy as np
 
 from psychometrics.errors import InputError
-from psychometrics.fileio import csv_rows, read_user_text
+from psychometrics.fileio import csv_rows, iter_csv_rows, read_user_text
 
 NOT_PRESENTED = -1
 """Score code of a cell that was not presented to the person (blank in the CSV)."""
 
 MAX_FILE_BYTES = 2 * 1024**3
+MAX_CELL_CHARS = 1000
+"""Longest cell of a response file: a response is an option list or a score, never an essay."""
+BLOCK_CHARS = 16 * 1024**2
+"""Characters of response text scored at a time (bounds the text held in memory, ~64 MB)."""
 
 
 @dataclass(frozen=True)
@@ -231,18 +235,18 @@ def read_responses(
         message names the line and column.
     """
     path = Path(path)
+    if not long:
+        return _read_wide(
+            path, group=group, ignore=ignore, key=key, omit_code=omit_code,
+            omit_as_wrong=omit_as_wrong,
+        )  # fmt: skip
     rows = csv_rows(read_user_text(path, max_bytes=MAX_FILE_BYTES), path)
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()
     if not rows:
         raise InputError("the file is empty", file=path)
-    if long:
-        person_ids, item_ids, cells, lines, groups, forms = _pivot_long(rows, path, group)
-    else:
-        person_ids, item_ids, cells, groups = _split_wide(rows, path, group, ignore)
-        # wide layout: data row r (0-based) is on line r + 2 of the file
-        lines = np.broadcast_to(np.arange(2, len(person_ids) + 2)[:, None], cells.shape)
-        forms = None
+    _check_cell_lengths(rows, path)
+    person_ids, item_ids, cells, lines, groups, forms = _pivot_long(rows, path, group)
     scores, omitted, raw = _score_cells(
         cells, lines, item_ids, path, key=key, omit_code=omit_code, omit_as_wrong=omit_as_wrong
     )
@@ -252,14 +256,133 @@ def read_responses(
         scores=scores,
         omitted=omitted,
         groups=groups,
-        raw=raw,
+        raw=_compact(raw),
         forms=forms,
         source=str(path),
     )
 
 
-def _split_wide(rows, path, group, ignore):
-    header = [h.strip() for h in rows[0]]
+def _check_cell_lengths(rows, path, first_line: int = 1) -> None:
+    for offset, row in enumerate(rows):
+        if row and max(map(len, row)) > MAX_CELL_CHARS:
+            col = next(k for k, cell in enumerate(row) if len(cell) > MAX_CELL_CHARS)
+            raise InputError(
+                f"cell {col + 1} holds more than {MAX_CELL_CHARS} characters",
+                file=path,
+                line=first_line + offset,
+            )
+
+
+def _compact(raw: np.ndarray | None) -> np.ndarray | None:
+    """The raw responses in the narrowest string type that holds them."""
+    if raw is None or raw.size == 0:
+        return raw
+    width = max(int(np.char.str_len(raw).max()), 1)
+    return raw.astype(f"U{width}")
+
+
+def _read_wide(path, *, group, ignore, key, omit_code, omit_as_wrong) -> ResponseMatrix:
+    """Stream a wide file in blocks of rows: each block is scored (int16) as soon as it is read,
+    so memory holds the scores plus one block of text, never the whole file as strings."""
+    rows = iter_csv_rows(path, max_bytes=MAX_FILE_BYTES)
+    header_row = next((row for _, row in rows if any(cell.strip() for cell in row)), None)
+    if header_row is None:
+        raise InputError("the file is empty", file=path)
+    _check_cell_lengths([header_row], path)
+    header, item_cols, seen = _wide_header(header_row, path, group, ignore)
+    item_ids = [header[p] for p in item_cols]
+    person_ids: list[str] = []
+    blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+    group_blocks: dict[str, list[np.ndarray]] = {name: [] for name in group}
+    pending: list[tuple[int, list[str]]] = []
+    blank_tail: list[tuple[int, list[str]]] = []
+    width = 1
+    first_seen: dict[str, int] = {}
+
+    def flush() -> None:
+        nonlocal width
+        if not pending:
+            return
+        lines = np.array([line for line, _ in pending])
+        body = [row for _, row in pending]
+        ids = [row[0].strip() for row in body]
+        _check_person_ids(ids, path, lines, first_seen)
+        person_ids.extend(ids)
+        matrix = np.array(body, dtype=f"U{width}")
+        cells = matrix[:, item_cols]
+        line_grid = np.broadcast_to(lines[:, None], cells.shape)
+        blocks.append(
+            _score_cells(
+                cells,
+                line_grid,
+                item_ids,
+                path,
+                key=key,
+                omit_code=omit_code,
+                omit_as_wrong=omit_as_wrong,
+            )  # fmt: skip
+        )
+        for name in group:
+            group_blocks[name].append(_compact(np.char.strip(matrix[:, seen[name]])))
+        pending.clear()
+        width = 1
+
+    for line, row in rows:
+        if not any(cell.strip() for cell in row):
+            blank_tail.append((line, row))  # blank lines count only if data follow
+            continue
+        for blank_line, blank in blank_tail:
+            _check_row(blank, header, path, blank_line)
+        blank_tail.clear()
+        _check_row(row, header, path, line)
+        longest = max(map(len, row))
+        if longest > MAX_CELL_CHARS:
+            col = next(k for k, cell in enumerate(row) if len(cell) > MAX_CELL_CHARS)
+            raise InputError(
+                f"cell holds more than {MAX_CELL_CHARS} characters",
+                file=path,
+                line=line,
+                field=header[col],
+            )
+        width = max(width, longest)
+        pending.append((line, row))
+        if len(pending) * len(header) * width >= BLOCK_CHARS:
+            flush()
+    flush()
+    if not person_ids:
+        scores = np.zeros((0, len(item_ids)), dtype=np.int16)
+        omitted = np.zeros((0, len(item_ids)), dtype=bool)
+        raw = None
+    else:
+        scores = np.concatenate([b[0] for b in blocks])
+        omitted = np.concatenate([b[1] for b in blocks])
+        raws = [b[2] for b in blocks]
+        raw = None if any(r is None for r in raws) else np.concatenate(raws)
+    groups = {
+        name: np.concatenate(parts) if parts else np.zeros(0, dtype=str)
+        for name, parts in group_blocks.items()
+    }
+    return ResponseMatrix(
+        person_ids=tuple(person_ids),
+        item_ids=tuple(item_ids),
+        scores=scores,
+        omitted=omitted,
+        groups=groups,
+        raw=raw,
+        forms=None,
+        source=str(path),
+    )
+
+
+def _check_row(row, header, path, line) -> None:
+    if len(row) != len(header):
+        raise InputError(
+            f"has {len(row)} cells, the header has {len(header)}", file=path, line=line
+        )
+
+
+def _wide_header(header_row, path, group, ignore):
+    header = [h.strip() for h in header_row]
     if len(header) < 2:
         raise InputError("need a person id column and at least one item column", file=path, line=1)
     seen: dict[str, int] = {}
@@ -277,18 +400,7 @@ def _split_wide(rows, path, group, ignore):
     item_cols = [p for p in range(1, len(header)) if header[p] not in (*group, *ignore)]
     if not item_cols:
         raise InputError("no item columns left", file=path, line=1)
-    body = rows[1:]
-    for lineno, row in enumerate(body, start=2):
-        if len(row) != len(header):
-            raise InputError(
-                f"has {len(row)} cells, the header has {len(header)}", file=path, line=lineno
-            )
-    person_ids = [row[0].strip() for row in body]
-    _check_person_ids(person_ids, path, first_line=2)
-    matrix = np.array(body, dtype=object).reshape(len(body), len(header))
-    cells = matrix[:, item_cols].astype(str)
-    groups = {name: np.char.strip(matrix[:, seen[name]].astype(str)) for name in group}
-    return person_ids, [header[p] for p in item_cols], cells, groups
+    return header, item_cols, seen
 
 
 def _pivot_long(rows, path, group):
@@ -346,15 +458,18 @@ def _pivot_long(rows, path, group):
     )
 
 
-def _check_person_ids(person_ids, path, first_line):
-    seen: dict[str, int] = {}
-    for offset, pid in enumerate(person_ids):
-        line = first_line + offset
+def _check_person_ids(person_ids, path, lines, seen: dict[str, int] | None = None) -> None:
+    """Empty or repeated person ids (``seen`` carries the ids of earlier blocks)."""
+    seen = {} if seen is None else seen
+    for pid, line in zip(person_ids, lines, strict=True):
+        line = int(line)
         if not pid:
             raise InputError("empty person id", file=path, line=line)
         if pid in seen:
             raise InputError(
-                f"duplicate person id '{pid}' (first on line {seen[pid]})", file=path, line=line
+                f"duplicate person id '{pid[:80]}' (first on line {seen[pid]})",
+                file=path,
+                line=line,
             )
         seen[pid] = line
 
@@ -384,7 +499,7 @@ def _score_cells(cells, lines, item_ids, path, *, key, omit_code, omit_as_wrong)
                 )
         scores[:, j] = mapped[inverse]
         keyed_any = keyed_any or (item_key is not None and item_key.is_keyed)
-    raw = stripped if keyed_any else None
+    raw = _compact(stripped) if keyed_any else None
     return scores, omitted, raw
 
 
@@ -419,10 +534,15 @@ def _score_value(value: str, item_key: ItemKey | None, omit_code: str, omit_as_w
 
 
 def _parse_choice(value: str) -> frozenset[str]:
+    """The letters of a response (``B``, ``AC``, ``A;C``); empty when a letter repeats (``AA``
+    is no answer a candidate can give, so it is not read as ``A``)."""
     if ";" in value or "," in value or " " in value:
         parts = value.replace(",", ";").replace(" ", ";").split(";")
-        return frozenset(p.strip().upper() for p in parts if p.strip())
-    return frozenset(value.upper())
+        letters = [p.strip().upper() for p in parts if p.strip()]
+    else:
+        letters = list(value.upper())
+    chosen = frozenset(letters)
+    return chosen if len(chosen) == len(letters) else frozenset()
 
 
 def _bad_cell_message(value: str, item_key: ItemKey | None) -> str:

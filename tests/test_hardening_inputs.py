@@ -102,7 +102,7 @@ def test_cli_score_refuses_disordered_grm_thresholds(tmp_path):
     (tmp_path / "resp.csv").write_text("person_id,R1\nP1,1\nP2,2\n")
     result = CliRunner().invoke(main, ["score", str(tmp_path / "resp.csv"), "--params", str(path)])
     assert result.exit_code != 0
-    assert "params.csv:2: b2: graded-response thresholds must increase" in result.output
+    assert "params.csv:2: b2: item 'R1': graded-response thresholds must increase" in result.output
     assert "Traceback" not in result.output
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from psychometrics.errors import InputError
+from psychometrics.fileio import check_user_file
 
 MAX_ITEM_BYTES = 256 * 1024
 """Default size limit of one item file (bytes)."""
@@ -293,8 +294,10 @@ def read_yaml_file(
         raise InputError(
             f"file is {size} bytes, larger than the limit of {max_bytes} bytes", file=path
         )
+    check_user_file(path, max_bytes=max_bytes)  # a device or FIFO is refused, not read
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror}", file=path) from None
     if len(raw) > max_bytes:  # the file grew between stat and read

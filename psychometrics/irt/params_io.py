@@ -125,18 +125,22 @@ def read_params(path: str | os.PathLike[str]) -> ItemParameters:
         ids.append(item)
         models.append(model)
 
-        def num(col, *, required=False, location=False, se=False, _row=row, _line=line):
+        def num(col, *, required=False, location=False, se=False, _row=row, _line=line, _item=item):
             value = _number(_row.get(col), path, _line, col, required=required)
             if location and abs(value) > MAX_ABS_LOCATION:
                 raise InputError(
-                    f"{value:g} is outside [-{MAX_ABS_LOCATION:g}, {MAX_ABS_LOCATION:g}]",
+                    f"item '{_item}': {value:g} is outside "
+                    f"[-{MAX_ABS_LOCATION:g}, {MAX_ABS_LOCATION:g}]",
                     file=path,
                     line=_line,
                     field=col,
                 )
             if se and value < 0:
                 raise InputError(
-                    f"a standard error is >= 0, got {value:g}", file=path, line=_line, field=col
+                    f"item '{_item}': a standard error is >= 0, got {value:g}",
+                    file=path,
+                    line=_line,
+                    field=col,
                 )
             return value
 
@@ -147,7 +151,7 @@ def read_params(path: str | os.PathLike[str]) -> ItemParameters:
         )
         if not 0 < a[j] <= MAX_SLOPE:
             raise InputError(
-                f"slope must be in (0, {MAX_SLOPE:g}], got {a[j]:g}",
+                f"item '{item}': slope must be in (0, {MAX_SLOPE:g}], got {a[j]:g}",
                 file=path,
                 line=line,
                 field="a",
@@ -161,11 +165,15 @@ def read_params(path: str | os.PathLike[str]) -> ItemParameters:
             se_c[j] = num("se_c", se=True)
             if not 0.0 <= c[j] < 1.0:
                 raise InputError(
-                    f"c must be in [0, 1), got {c[j]:g}", file=path, line=line, field="c"
+                    f"item '{item}': c must be in [0, 1), got {c[j]:g}",
+                    file=path,
+                    line=line,
+                    field="c",
                 )
             if model != "3pl" and c[j] != 0.0:
                 raise InputError(
-                    f"a {model} item has no lower asymptote: c must be 0 or blank, got {c[j]:g}",
+                    f"item '{item}': a {model} item has no lower asymptote: c must be 0 or "
+                    f"blank, got {c[j]:g}",
                     file=path,
                     line=line,
                     field="c",
@@ -189,7 +197,8 @@ def read_params(path: str | os.PathLike[str]) -> ItemParameters:
                 for k in range(k_last):
                     if not values[k] < values[k + 1]:
                         raise InputError(
-                            f"graded-response thresholds must increase: b{k + 1} = "
+                            f"item '{item}': graded-response thresholds must increase: "
+                            f"b{k + 1} = "
                             f"{values[k]:g} is not below b{k + 2} = {values[k + 1]:g}",
                             file=path,
                             line=line,

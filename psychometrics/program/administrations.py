@@ -29,9 +29,15 @@ import numpy as np
 from psychometrics.bank.model import Bank
 from psychometrics.bank.store import bank_keys
 from psychometrics.errors import InputError
+from psychometrics.fileio import check_user_file
 from psychometrics.program.forms import PublishedForm
 from psychometrics.program.spec import AdministrationSpec
-from psychometrics.responses import NOT_PRESENTED, ResponseMatrix, read_responses
+from psychometrics.responses import (
+    MAX_FILE_BYTES,
+    NOT_PRESENTED,
+    ResponseMatrix,
+    read_responses,
+)
 
 __all__ = ["FORM_COLUMNS", "Administration", "read_administration", "responses_header"]
 
@@ -106,9 +112,11 @@ class Administration:
 def responses_header(path: str | Path) -> list[str]:
     """The header row of a responses CSV (stripped), read without loading the file."""
     path = Path(path)
+    if path.exists():  # a device or FIFO is refused: reading it would never end
+        check_user_file(path, max_bytes=MAX_FILE_BYTES)
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline()
+            first = handle.readline(1 << 20)
     except FileNotFoundError:
         raise InputError("responses file not found", file=path) from None
     except OSError as exc:

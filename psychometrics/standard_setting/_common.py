@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import os
 from collections.abc import Iterator, Sequence
@@ -14,7 +12,11 @@ from typing import Any
 import numpy as np
 
 from psychometrics.errors import InputError
+from psychometrics.fileio import iter_csv_rows
 from psychometrics.irt.models import ItemParameters, test_characteristic_curve
+
+MAX_CSV_BYTES = 256 * 1024**2
+"""Largest ratings, judgments or scores file read (far above any panel's or program's)."""
 
 
 def plain(value: Any) -> Any:
@@ -79,17 +81,12 @@ def read_csv(
         When the file cannot be read.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read file: {exc}", file=path) from None
-    reader = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(reader, [])]
+    stream = iter_csv_rows(path, max_bytes=MAX_CSV_BYTES)  # regular files only, errors located
+    header = next((row for _, row in stream), [])
+    header = [h.strip().lower() for h in header]
     rows = (
         (line_no, row)
-        for line_no, row in enumerate(reader, start=2)
+        for line_no, row in stream
         if row and not all(not cell.strip() for cell in row)
     )
     return path, header, rows
