@@ -161,3 +161,21 @@ def test_pathway_check_and_issue(program, tmp_path):
     res = run("pathway", "issue", str(pathway), c3, "--email", "cy@example.org", "--key",
               str(program["key"]), "--out", str(out), code=1)  # fmt: skip
     assert "not complete" in res.stderr
+
+
+def test_missing_extra_is_one_clear_line(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['base58'] = None\n"
+        "from psychometrics.cli import main\n"
+        f"main(['keys', 'new', {str(tmp_path / 'k')!r}])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "credkit: error: badges: Open Badges needs the optional library 'base58': "
+        "pip install 'credkit[badges]'"
+    ]
+    assert not (tmp_path / "k").exists()

@@ -10,3 +10,8 @@ spec describes), :mod:`.issue` (OpenBadgeCredentials), :mod:`.dataintegrity`
 This package reads the results of the build; it never recomputes them. It needs the
 ``credkit[badges]`` extra (pyld, joserfc, jsonschema, base58).
 """
+
+from psychometrics.credentials._deps import require
+
+for _library in ("cryptography", "pyld", "joserfc", "jsonschema", "base58"):
+    require(_library)  # one clear error naming the extra, before any module needs it
