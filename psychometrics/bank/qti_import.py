@@ -154,6 +154,7 @@ def _manifest_entries(pkg: Package) -> tuple[list[_Entry], dict[str, dict[str, A
     entries: list[_Entry] = []
     usage: dict[str, dict[str, Any]] = {}
     kinds: Counter[str] = Counter()
+    where = pkg.where("imsmanifest.xml")
     for res in resources:
         if _local(res.tag) != "resource":
             continue
@@ -163,8 +164,12 @@ def _manifest_entries(pkg: Package) -> tuple[list[_Entry], dict[str, dict[str, A
         href = res.get("href") or (files[0] if files else None)
         if href is None:
             continue
+        try:
+            href = resolve("", href)
+        except InputError as exc:
+            raise InputError(exc.message, file=where) from None
         if rtype in USAGE_TYPES:
-            usage.update(read_usage(pkg, resolve("", href)))
+            usage.update(read_usage(pkg, href))
             continue
         match = ITEM_TYPE.match(rtype)
         if match is None:
@@ -173,15 +178,9 @@ def _manifest_entries(pkg: Package) -> tuple[list[_Entry], dict[str, dict[str, A
         if "apip" in rtype:
             fmt = f"apip-{fmt}"
         ext = next((f for f in files if f.startswith("credkit/") and f.endswith(".yaml")), None)
-        entries.append(
-            _Entry(
-                res.get("identifier", href),
-                resolve("", href),
-                fmt,
-                _resource_outcome(res),
-                None if ext is None else resolve("", ext),
-            )
-        )
+        if ext is not None and not ext.startswith("../"):
+            ext = posixpath.normpath(ext)
+        entries.append(_Entry(res.get("identifier", href), href, fmt, _resource_outcome(res), ext))
     if not entries:
         listed = ", ".join(f"{k or '(no type)'} x{n}" for k, n in sorted(kinds.items()))
         hint = ""
@@ -189,7 +188,7 @@ def _manifest_entries(pkg: Package) -> tuple[list[_Entry], dict[str, dict[str, A
             hint = "; QTI 1.2 (e.g. Common Cartridge quizzes) is not read"
         raise InputError(
             f"the package lists no QTI item resources (it lists: {listed or 'nothing'}){hint}",
-            file=pkg.where("imsmanifest.xml"),
+            file=where,
         )
     return entries, usage
 

@@ -206,10 +206,9 @@ def _choice_item(root: ET.Element, item: Item, extras: ItemExtras) -> None:
 
 def _body_feedback(body: ET.Element, extras: ItemExtras) -> None:
     for fb in extras.feedback:
-        if fb.kind == "block":
-            _content(sub(body, "qti-feedback-block", _feedback_attrs(fb)), fb.text)
-        elif fb.kind == "template":
-            _content(sub(body, "qti-template-block", _feedback_attrs(fb)), fb.text)
+        if fb.kind in ("block", "template"):
+            tag = "qti-feedback-block" if fb.kind == "block" else "qti-template-block"
+            _content(sub(sub(body, tag, _feedback_attrs(fb)), "qti-content-body"), fb.text)
         elif fb.kind == "inline" and fb.option is None:
             p = sub(body, "p")
             _inline_block(sub(p, "qti-feedback-inline", _feedback_attrs(fb)), fb.text)
