@@ -106,14 +106,17 @@ def test_manifest_hashes_every_input(built):
 
 
 def test_every_section_present_and_self_contained(built):
-    _, _, _, html, parser = built
+    _, _, result, html, parser = built
     for key, title in SECTIONS:
         assert key in parser.sections and title in html
     for tag, attrs in parser.tags:
         assert tag not in ("script", "img", "iframe", "link", "object")
         for name in ("src", "href", "action"):
-            if attrs.get(name) is not None:
-                assert attrs[name].startswith("#"), (tag, attrs)
+            value = attrs.get(name)
+            if value is not None and not value.startswith("#"):
+                # the appendix links the CSV files written beside the report, nothing else
+                assert tag == "a" and name == "href" and "/" not in value, (tag, attrs)
+                assert (result.out_dir / value).is_file(), value
     assert not re.search(r"https?://", html)
     assert all(u.startswith("#") for u in re.findall(r"url\(([^)]*)\)", html))
     # every in-page link points to an existing id (no broken anchors)
@@ -187,7 +190,10 @@ def test_failing_stage_names_it_and_keeps_previous_report(tmp_path):
     with pytest.raises(CredkitError, match=r"stage 1/6 .*angoff_ratings.csv:4: rating"):
         build(spec, log=_quiet)
     assert first.index.read_bytes() == before
-    assert sorted(p.name for p in (root / "reports").iterdir()) == ["test-cred"]
+    assert sorted(p.name for p in (root / "reports").iterdir()) == [
+        "test-cred",
+        "test-cred-candidates",
+    ]
 
 
 def test_bank_lint_error_stops_at_stage_one(tmp_path):

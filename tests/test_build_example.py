@@ -8,11 +8,13 @@ listed in specs/data/README.md are flagged).
 
 from __future__ import annotations
 
+import csv
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from psychometrics.report.model import SECTIONS
@@ -94,15 +96,18 @@ def test_example_builds_every_stage(example):
 
 
 def test_example_report_sections_links_and_no_network(example):
-    _, html, parser = example
+    result, html, parser = example
     for key, title in SECTIONS:
         assert key in parser.sections and title in html
     ids = {a["id"] for _, a in parser.tags if "id" in a}
     for tag, attrs in parser.tags:
         assert tag not in ("script", "img", "iframe", "link", "object", "embed")
         for name in ("src", "href", "action", "poster"):
-            if attrs.get(name) is not None:
-                assert attrs[name].startswith("#") and attrs[name][1:] in ids, (tag, attrs)
+            value = attrs.get(name)
+            if value is not None and not value.startswith("#"):  # a CSV beside the report
+                assert tag == "a" and "/" not in value and (result.out_dir / value).is_file()
+            elif value is not None:
+                assert value[1:] in ids, (tag, attrs)
     assert not re.search(r"https?://", html)
     assert "Not available" not in html
     svgs = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
@@ -155,3 +160,136 @@ def test_example_flags_the_planted_dif_items(example):
     assert planted[0] in fairness and planted[1] in fairness
     clean = [it for it in dif.values() if it.item_id not in planted and it.ets_class == "C"]
     assert len(clean) <= 1  # ~78 clean item analyses at alpha .05
+
+
+class _ById(HTMLParser):
+    """Text, body rows and figures under every element with an id (written for the test)."""
+
+    VOID = {"br", "img", "meta", "link", "input", "hr", "col", "wbr"}
+
+    def __init__(self):
+        super().__init__()
+        self.open, self.text, self.rows, self.svgs, self.tag = [], {}, {}, {}, {}
+
+    def handle_starttag(self, tag, attrs):
+        ident = dict(attrs).get("id")
+        if ident:
+            self.text[ident], self.rows[ident], self.svgs[ident] = "", 0, 0
+            self.tag[ident] = tag
+        in_body = any(t == "tbody" for t, _ in self.open)
+        for _, i in self.open:
+            if i and tag == "tr" and in_body:
+                self.rows[i] += 1
+            if i and tag == "svg":
+                self.svgs[i] += 1
+        if tag not in self.VOID:
+            self.open.append((tag, ident))
+
+    def handle_endtag(self, tag):
+        for k in range(len(self.open) - 1, -1, -1):
+            if self.open[k][0] == tag:
+                del self.open[k:]
+                break
+
+    def handle_data(self, data):
+        for _, i in self.open:
+            if i:
+                self.text[i] += data
+
+
+def test_example_every_met_evidence_row_points_at_present_evidence(example):
+    result, html, _ = example
+    parser = _ById()
+    parser.feed(html)
+    met = [e for e in result.report.evidence if e.status == "met"]
+    assert len(met) >= 10
+    # the score-conversion and equating rows are met now
+    clauses = {e.clause for e in met}
+    assert "Standard 21 (Examination Score Equating)" in clauses
+    assert "Ch. 5 (score scales, linking)" in clauses
+    for row in result.report.evidence:
+        if row.status != "met":
+            continue
+        assert row.elements, row.clause
+        for el in row.elements:
+            assert el in parser.text, (row.clause, el)
+            if parser.tag[el] == "table":
+                assert parser.rows[el] > 0, (row.clause, el)
+            else:
+                assert parser.text[el].strip() or parser.svgs[el], (row.clause, el)
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "duplicate element ids"
+
+
+def test_example_body_keeps_the_forms_items_and_links_the_bank_csv(example):
+    result, html, _ = example
+    parser = _ById()
+    parser.feed(html)
+    on_forms = {i for items in result.state.forms.values() for i in items}
+    assert parser.rows["item-table"] == len(on_forms)
+    with open(result.out_dir / "items.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) > len(on_forms) and {r["item_id"] for r in rows} >= on_forms
+    grm = [r for r in rows if r["model"] == "grm"]
+    assert grm and all(len(r["thresholds"].split(";")) >= 2 and r["c"] == "" for r in grm)
+    assert all(r["se_a"] for r in rows if r["model"] == "3pl")
+    with open(result.out_dir / "inputs.csv", newline="") as fh:
+        files = list(csv.DictReader(fh))
+    sets = sorted(p.name for p in (ROOT / "item_bank" / "sets").glob("*.yaml"))
+    assert sets and sorted(Path(f["path"]).name for f in files if f["role"] == "item set") == sets
+    assert 'href="items.csv"' in html and 'href="inputs.csv"' in html
+
+
+def test_example_adverse_impact_matches_an_independent_count(example):
+    result, html, parser = example
+    from scipy import stats
+
+    passed = np.asarray(result.state.passed)
+    group = np.asarray(result.state.responses.groups["group"])
+    xf, nf = int(passed[group == "F"].sum()), int((group == "F").sum())
+    xr, nr = int(passed[group == "M"].sum()), int((group == "M").sum())
+    ratio = (xf / nf) / (xr / nr)
+    fisher = stats.fisher_exact([[xf, nf - xf], [xr, nr - xr]])[1]
+    im = result.report.fairness.impact
+    assert im.impact_ratio == pytest.approx(ratio, rel=1e-12)
+    assert im.fisher_p == pytest.approx(fisher, rel=1e-9)
+    text = parser.text("fairness")
+    assert f"{ratio:.3f}" in text and "four-fifths" in text and "Sample size" in text
+
+
+def test_example_scores_per_form_match_the_candidates(example):
+    result, html, parser = example
+    st = result.state
+    text = parser.text("comparability")
+    for fid, conv in st.conversions.items():
+        mask = st.administration.takers(fid)
+        raw = st.administration.form_responses(fid).sum_scores()
+        assert conv.n == int(mask.sum())
+        assert conv.pass_rate == pytest.approx(np.mean(raw >= st.cut.raw_cuts[fid]))
+        assert np.array_equal(conv.frequency[: raw.max() + 1], np.bincount(raw))
+        assert f"{100 * conv.pass_rate:.1f}%" in text
+        assert f"Raw scores on {fid}" in html  # one distribution per form, with its own cut
+    assert "Raw score distribution (all forms)" not in html
+
+
+def test_example_panel_outliers_by_round(example):
+    result, html, parser = example
+    ss = result.report.standard_setting
+    r5 = next(r for r in ss.raters if r.rater == "R5")
+    r4 = next(r for r in ss.raters if r.rater == "R4")
+    assert r5.flags[0] and not r4.flags[-1]  # R4's 0.6 points in round 2 is not far
+    text = parser.text("standard-setting")
+    assert "Round 1: far from the panel: R5" in text and "R8" in text
+    assert "10% of the 44-point maximum" in text
+
+
+def test_example_plot_labels_sit_above_the_curves(example):
+    _, html, _ = example
+    found = 0
+    for svg in re.findall(r"<svg\b.*?</svg>", html, flags=re.S):
+        if "Wright map" in svg:  # its cut is a horizontal line labelled at the right edge
+            continue
+        for y, label in re.findall(r'<text x="[^"]+" y="([^"]+)"[^>]*>((?:raw )?cut [^<]*)<', svg):
+            assert float(y) < 44, label  # in the top margin, not over the plotting area
+            found += 1
+    assert found >= 5  # TIF, CSEM, TCC, the flagged items' curves, the distributions

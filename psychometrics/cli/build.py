@@ -33,12 +33,19 @@ def register(group: click.Group) -> None:
     help="Folder of the candidate score reports and results.csv (default: "
     "<report folder>-candidates beside the report folder).",
 )
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also write report.pdf beside index.html (needs the pdf extra: "
+    "pip install 'credkit[pdf]').",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 def build_command(
     spec: Path,
     out: Path | None,
     administration: str | None,
     candidates_out: Path | None,
+    pdf: bool,
     as_json: bool,
 ) -> None:
     """Run the whole pipeline for the credential SPEC and write its validity report.
@@ -60,6 +67,7 @@ def build_command(
         out=out,
         administration=administration,
         candidates_out=candidates_out,
+        pdf=pdf,
         argv=["credkit", *sys.argv[1:]],
         log=progress,
     )
@@ -67,6 +75,8 @@ def build_command(
         echo_json(result.to_dict())
     else:
         click.echo(f"report: {result.index}")
+        if pdf:
+            click.echo(f"pdf: {result.out_dir / 'report.pdf'}")
         if result.candidates_dir is not None:
             click.echo(f"score reports: {result.candidates_dir}")
 

@@ -27,23 +27,29 @@ from psychometrics.report.model import (
     BankSection,
     BlueprintRow,
     ContentSection,
+    ConversionRow,
     CredentialInfo,
     Curve,
     DecisionRow,
     DecisionSection,
     DifRow,
     Dimensionality,
+    DistractorTable,
     FairnessSection,
     FitSummary,
+    FormScores,
     FormStats,
     GroupRate,
+    ImpactSummary,
     ItemCurve,
     ItemRow,
     ItemsSection,
+    OptionRow,
     Outcome,
     Problem,
     RaterRow,
     ReportData,
+    ScoresSection,
     StageRecord,
     StandardSettingSection,
     StructureSection,
@@ -324,6 +330,7 @@ def _fit(st) -> FitSummary | None:
     notes = [n for r in st.fit.values() for n in r.notes]
     if notes and m2 is None:
         note += " " + " ".join(dict.fromkeys(str(n) for n in notes))
+    q3_rule = str(getattr(rep.q3, "rule", "") or "")
     return FitSummary(
         m2=_f(m2.m2) if m2 is not None else None,
         m2_df=_f(m2.df) if m2 is not None else None,
@@ -333,7 +340,8 @@ def _fit(st) -> FitSummary | None:
         alpha_level=FIT_ALPHA,
         q3_flags=tuple(flags),
         q3_threshold=threshold,
-        note=note + (" " + rep.q3.rule if getattr(rep.q3, "rule", "") else ""),
+        note=note,
+        q3_rule=q3_rule,
     )
 
 
@@ -372,13 +380,21 @@ def _item_rows(st) -> ItemsSection | None:
         )
         if s is not None and _f(s.p) is not None and s.p < FIT_ALPHA:
             flags.append("misfit")
-        if d is not None and d.ets_class in ("B", "C"):
+        if d is not None and d.ets_class in ("B", "C", "BB", "CC"):
             flags.append(f"DIF {d.ets_class}")
-        b = None
+        b = se_b = None
+        thresholds: tuple[float, ...] = ()
+        se_thresholds: tuple[float | None, ...] = ()
+        poly = k is not None and st.params.model[k] in POLYTOMOUS
         if k is not None:
             bk = np.asarray(st.params.b[k], dtype=float)
-            bk = bk[~np.isnan(bk)]
-            b = float(bk.mean()) if bk.size else None
+            keep = ~np.isnan(bk)
+            sek = _se_row(st.params.se_b, k, bk.size)
+            if poly:
+                thresholds = tuple(float(x) for x in bk[keep])
+                se_thresholds = tuple(_f(x) for x in sek[keep])
+            elif keep.any():
+                b, se_b = float(bk[keep][0]), _f(sek[keep][0])
         rows.append(
             ItemRow(
                 item_id=item_id,
@@ -388,7 +404,7 @@ def _item_rows(st) -> ItemsSection | None:
                 model=st.params.model[k] if k is not None else "",
                 a=_f(st.params.a[k]) if k is not None else None,
                 b=b,
-                c=_f(st.params.c[k]) if k is not None else None,
+                c=_f(st.params.c[k]) if k is not None and not poly else None,
                 n=pool.n if pool is not None else None,
                 p=_f(pool.p) if pool is not None else None,
                 rpbis=_f(pool.rpbis) if pool is not None else None,
@@ -399,6 +415,11 @@ def _item_rows(st) -> ItemsSection | None:
                 ets_class=(d.ets_class or "") if d is not None else "",
                 flags=tuple(str(f) for f in flags),
                 by_form=_by_form(pool),
+                se_a=_f(_se_row(st.params.se_a, k, 1)[0]) if k is not None else None,
+                se_b=se_b,
+                se_c=None if poly or k is None else _f(_se_row(st.params.se_c, k, 1)[0]),
+                thresholds=thresholds,
+                se_thresholds=se_thresholds,
             )
         )
     curves = tuple(
@@ -413,12 +434,59 @@ def _item_rows(st) -> ItemsSection | None:
         for i, cv in st.item_curves.items()
     )
     theta = st.theta.theta if st.theta is not None else ()
+    body = tuple(r for r in rows if r.forms) or tuple(rows)
     return ItemsSection(
-        rows=tuple(rows),
+        rows=body,
         curves=curves,
         person_theta=tuple(float(t) for t in np.asarray(theta) if np.isfinite(t)),
         flag_rules=FLAG_RULES,
+        distractors=_distractors(st, on_forms),
+        all_rows=tuple(rows),
+        bank_csv="items.csv",
     )
+
+
+POLYTOMOUS = ("grm", "gpcm", "pcm")
+
+
+def _se_row(se, k: int, size: int) -> np.ndarray:
+    """Row ``k`` of an SE array as a 1-D float array (NaN when SEs were not computed)."""
+    if se is None:
+        return np.full(size, np.nan)
+    row = np.atleast_1d(np.asarray(se[k], dtype=float))
+    if row.size < size:
+        row = np.concatenate([row, np.full(size - row.size, np.nan)])
+    return row
+
+
+def _distractors(st, on_forms) -> tuple[DistractorTable, ...]:
+    """Option tables of the flagged items on the forms (classical flags), one per form."""
+    out = []
+    for fid, res in st.item_analysis.items():
+        for it in res.items:
+            if not it.flags or not it.options or it.item_id not in on_forms:
+                continue
+            out.append(
+                DistractorTable(
+                    item_id=it.item_id,
+                    form_id=fid,
+                    flags=tuple(str(f) for f in it.flags),
+                    options=tuple(
+                        OptionRow(
+                            option=str(o.option),
+                            is_key=bool(o.is_key),
+                            n=int(o.n),
+                            share=float(o.share),
+                            share_low=float(o.share_low),
+                            share_middle=float(o.share_middle),
+                            share_high=float(o.share_high),
+                            rpbis=_f(o.rpbis),
+                        )
+                        for o in it.options
+                    ),
+                )
+            )
+    return tuple(sorted(out, key=lambda t: (t.item_id, t.form_id)))
 
 
 def _by_form(pool) -> str:
@@ -427,7 +495,7 @@ def _by_form(pool) -> str:
     return "; ".join(f"{b.form_id}: n {b.n}, p {b.p:.2f}, r {b.rpbis:.2f}" for b in pool.by_form)
 
 
-_ETS_RANK = {"C": 3, "B": 2, "A": 1}
+_ETS_RANK = {"C": 3, "B": 2, "A": 1, "CC": 3, "BB": 2, "AA": 1}
 
 
 def _worst_dif(st) -> dict:
@@ -481,6 +549,64 @@ def _fairness(st) -> FairnessSection | None:
         rows=tuple(rows),
         pass_rates=_group_rates(st),
         method_note=note,
+        impact=_impact(st),
+        classes_note=DIF_CLASSES_NOTE,
+    )
+
+
+DIF_CLASSES_NOTE = (
+    "Right/wrong items are classified A, B or C by the ETS rule (Zwick, 2012): A negligible "
+    "(|MH D-DIF| < 1 or not significant), B moderate, C large (|MH D-DIF| >= 1.5 and "
+    "significantly above 1). Items scored in more than two categories (the graded rubric items) "
+    "are classified AA, BB or CC by the ETS rule for polytomous items (Zwick, Thayer & Mazzeo, "
+    "1997): the Mantel chi-square for ordered scores and the standardized mean difference (SMD, "
+    "Dorans & Schmitt, 1991) divided by the item-score SD; AA negligible (not significant or "
+    "|SMD/SD| <= .17), BB moderate (significant and |SMD/SD| > .17), CC large (significant and "
+    "|SMD/SD| > .25). AA, like A, calls for no action."
+)
+
+
+def _impact(st) -> ImpactSummary | None:
+    """Adverse impact of the decisions on the focal group (needs both groups' candidates)."""
+    from psychometrics.fairness import adverse_impact
+
+    admin = st.spec.administration
+    pr = st.pass_rates
+    if pr is None or admin is None or not admin.focal or not admin.reference:
+        return None
+    n = pr.n_by_group
+    if admin.focal not in n or admin.reference not in n:
+        return None
+    xf = round(pr.by_group[admin.focal] * n[admin.focal])
+    xr = round(pr.by_group[admin.reference] * n[admin.reference])
+    if xr == 0:
+        return None
+    r = adverse_impact(
+        xf, n[admin.focal], xr, n[admin.reference], focal=admin.focal, reference=admin.reference
+    )
+    return ImpactSummary(
+        focal=r.focal,
+        reference=r.reference,
+        n_focal=r.n_focal,
+        n_reference=r.n_reference,
+        pass_focal=r.pass_focal,
+        pass_reference=r.pass_reference,
+        rate_focal=r.rate_focal,
+        rate_reference=r.rate_reference,
+        impact_ratio=r.impact_ratio,
+        ratio_low=r.ratio_ci[0],
+        ratio_high=r.ratio_ci[1],
+        below_four_fifths=r.below_four_fifths,
+        difference=r.difference,
+        difference_low=r.difference_ci[0],
+        difference_high=r.difference_ci[1],
+        fisher_p=r.fisher_p,
+        z=r.z,
+        z_p=r.z_p,
+        flip_flop=r.flip_flop,
+        shortfall=r.shortfall,
+        detectable_difference=r.detectable_difference,
+        note=r.note,
     )
 
 
@@ -510,6 +636,7 @@ def _standard_setting(st) -> StandardSettingSection | None:
     raters: tuple[RaterRow, ...] = ()
     rounds: tuple[str, ...] = ()
     round_cuts: tuple[float | None, ...] = ()
+    outlier_notes: tuple[str, ...] = ()
     agreement = None
     label = ""
     rated = None
@@ -520,14 +647,24 @@ def _standard_setting(st) -> StandardSettingSection | None:
         per_round = {
             r: dict(zip(d.raters, d.rater_cuts, strict=True)) for r, d in st.round_details.items()
         }
+        dev_round = {
+            r: dict(zip(d.raters, getattr(d, "rater_deviations", ()) or (), strict=False))
+            for r, d in st.round_details.items()
+        }
+        flag_round = {
+            r: dict(zip(d.raters, d.rater_flags, strict=True)) for r, d in st.round_details.items()
+        }
         raters = tuple(
             RaterRow(
                 str(rid),
                 tuple(_f(per_round[r].get(rid)) for r in st.round_details),
                 bool(flag),
+                deviations=tuple(_f(dev_round[r].get(rid)) for r in st.round_details),
+                flags=tuple(bool(flag_round[r].get(rid, False)) for r in st.round_details),
             )
             for rid, flag in zip(ids, last.rater_flags, strict=True)
         )
+        outlier_notes = _outlier_notes(st.round_details)
         round_cuts = tuple(_f(d.raw_cut) for d in st.round_details.values())
         rated = len(last.item_ids)
     elif detail is not None and hasattr(detail, "rater_cuts"):
@@ -590,6 +727,95 @@ def _standard_setting(st) -> StandardSettingSection | None:
         pass_rate=_f(pr.overall) if pr is not None else None,
         pass_rates=_group_rates(st),
         note=note + (f"; pass rule: {st.pass_rule}" if st.pass_rule and pr is not None else ""),
+        outlier_rule=str(getattr(detail, "outlier_rule", "") or ""),
+        outlier_notes=outlier_notes,
+    )
+
+
+def _outlier_notes(rounds) -> tuple[str, ...]:
+    """Per round: who is far from the panel (with the distance), else the largest distances."""
+    out = []
+    for r, d in rounds.items():
+        devs = list(getattr(d, "rater_deviations", ()) or ())
+        if not devs:
+            continue
+        cuts = dict(zip(d.raters, d.rater_cuts, strict=True))
+        pairs = list(zip(d.raters, devs, d.rater_flags, strict=True))
+        flagged = [(rid, v) for rid, v, f in pairs if f]
+        if flagged:
+            text = ", ".join(
+                f"{rid} (cut {cuts[rid]:.2f}, {v:+.2f} points from the others' mean)"
+                for rid, v in flagged
+            )
+            out.append(f"Round {r}: far from the panel: {text}.")
+        else:
+            rid, v, _ = max(pairs, key=lambda t: abs(t[1]))
+            out.append(
+                f"Round {r}: no rater far from the panel; the largest distance is {rid} "
+                f"({v:+.2f} points)."
+            )
+        others = sorted(((rid, v) for rid, v, f in pairs if not f), key=lambda t: -abs(t[1]))
+        if flagged and others:
+            rid, v = others[0]
+            out[-1] += f" Next largest: {rid} ({v:+.2f} points, within the limits)."
+    return tuple(out)
+
+
+def _scores(st) -> ScoresSection | None:
+    """Section 10: conversion tables, equating to the rated form, cut and results per form."""
+    if not st.conversions or st.cut is None:
+        return None
+    forms = []
+    for fid, c in st.conversions.items():
+        freq = c.frequency if len(c.frequency) else None
+        rows = tuple(
+            ConversionRow(
+                raw=int(c.raw[x]),
+                theta=_f(c.theta[x]),
+                scale=float(c.scale[x]),
+                passes=bool(c.passes[x]),
+                true_equivalent=_f(c.true_equivalent[x]),
+                observed_equivalent=_f(c.observed_equivalent[x]),
+                frequency=int(freq[x]) if freq is not None and x < len(freq) else None,
+            )
+            for x in range(len(c.raw))
+        )
+        forms.append(
+            FormScores(
+                form_id=fid,
+                reference_form=c.reference_form,
+                rows=rows,
+                raw_cut=float(c.raw_cut),
+                raw_cut_exact=float(c.raw_cut_exact),
+                observed_cut=float(c.observed_cut),
+                max_score=c.max_score,
+                n=c.n,
+                pass_rate=c.pass_rate,
+                mean=c.mean,
+                sd=c.sd,
+            )
+        )
+    cut = st.cut
+    scale = cut.scale
+    if scale is not None:
+        label = f"scale = {scale.intercept:g} + {scale.slope:g} \u00d7 theta"
+        if scale.round is not None:
+            label += f", rounded to {scale.round} decimal(s)"
+        if scale.min is not None and scale.max is not None:
+            label += f", from {scale.min:g} to {scale.max:g}"
+        scale_cut = _f(cut.scale_cut)
+    else:
+        label = "no reporting scale in the spec: theta (two decimals) is reported"
+        scale_cut = round(float(cut.theta_cut), 2)
+    first = next(iter(st.conversions.values()))
+    return ScoresSection(
+        forms=tuple(forms),
+        reference_form=first.reference_form,
+        scale_label=label,
+        scale_cut=scale_cut,
+        population=first.population,
+        pass_rule=st.pass_rule,
+        score_reports=len(st.candidates),
     )
 
 
@@ -636,6 +862,7 @@ def collect_report(
         "fairness": _fairness(st),
         "standard_setting": _standard_setting(st),
         "decisions": _decisions(st),
+        "scores": _scores(st),
     }
     unavailable = {}
     for key, value in sections.items():
@@ -698,6 +925,7 @@ def collect_report(
         candidates=int(st.responses.n_persons) if st.responses is not None else None,
         pass_rate=_f(st.pass_rates.overall) if st.pass_rates is not None else None,
         administration=_administration_note(st),
+        files_csv="inputs.csv",
         proposal_note=(
             "The forms in this report are proposals; they were never administered and no "
             "candidate took them."
@@ -765,8 +993,25 @@ def _reason(key: str, st) -> str:
     return "an earlier stage did not produce its inputs"
 
 
+def _cell(x) -> str:
+    if x is None:
+        return ""
+    return f"{x:.6g}" if isinstance(x, float) else str(x)
+
+
+def inputs_csv(manifest) -> str:
+    """``inputs.csv``: every input file of the build with its role, path, size and sha256."""
+    buf = io.StringIO()
+    w = safe_csv_writer(buf)
+    w.writerow(["role", "path", "bytes", "sha256"])
+    for f in manifest.files:
+        w.writerow([f.role, f.path, f.bytes, f.sha256])
+    return buf.getvalue()
+
+
 def items_csv(items: ItemsSection | None) -> str:
-    """``items.csv``: one row per item with the report's item-analysis columns."""
+    """``items.csv``: every item of the bank with parameters or data (the report's body shows
+    only the administered forms' items), with the item-analysis columns and the SEs."""
     cols = [
         "item_id",
         "outcome",
@@ -785,16 +1030,22 @@ def items_csv(items: ItemsSection | None) -> str:
         "mh_delta",
         "ets_class",
         "flags",
+        "se_a",
+        "se_b",
+        "se_c",
+        "thresholds",
+        "se_thresholds",
     ]
     buf = io.StringIO()
     w = safe_csv_writer(buf)
     w.writerow(cols)
-    for r in items.rows if items is not None else ():
+    rows = () if items is None else (items.all_rows or items.rows)
+    for r in rows:
         row = []
         for c in cols:
             v = getattr(r, c)
             if isinstance(v, tuple):
-                v = ";".join(v)
+                v = ";".join(_cell(x) for x in v)
             elif isinstance(v, float):
                 v = f"{v:.6g}"
             elif v is None:

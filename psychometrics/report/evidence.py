@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from psychometrics.report.model import EvidenceRow
 
@@ -75,6 +76,10 @@ class Requirement:
     needs_method
         The requirement is met only when the cut was set by a documented standard-setting method
         (not a theta typed into the spec).
+    elements
+        Ids of the report elements (tables, figures, paragraphs) that carry the evidence. A row
+        shown as met must point at elements that are present and not empty
+        (:func:`missing_evidence` checks the rendered report).
     """
 
     framework: str
@@ -85,6 +90,7 @@ class Requirement:
     needs: tuple[str, ...] = ()
     full: bool = True
     needs_method: bool = False
+    elements: tuple[str, ...] = ()
 
 
 REQUIREMENTS: tuple[Requirement, ...] = (
@@ -98,6 +104,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "purpose",
         ("purpose",),
         full=False,
+        elements=("purpose-facts",),
     ),
     Requirement(
         NCCA,
@@ -106,6 +113,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "Outside credkit: supply your security policy. Item exposure (forms each item is on) is "
         "listed in the item table.",
         "items",
+        elements=("item-table",),
     ),
     Requirement(
         NCCA,
@@ -121,6 +129,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "A job/practice analysis that defines the content of the examination.",
         "Outside credkit: supply your job analysis study. The report shows the outcomes it led to.",
         "purpose",
+        elements=("outcomes-table",),
     ),
     Requirement(
         NCCA,
@@ -129,6 +138,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "Blueprint by outcome and cognitive level against every assembled form.",
         "content",
         ("content",),
+        elements=("blueprint-table",),
     ),
     Requirement(
         NCCA,
@@ -139,6 +149,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "items",
         ("bank", "items"),
         full=False,
+        elements=("bank-table", "item-table"),
     ),
     Requirement(
         NCCA,
@@ -148,6 +159,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "standard-setting",
         ("standard_setting",),
         needs_method=True,
+        elements=("cut-facts", "panel-table"),
     ),
     Requirement(
         NCCA,
@@ -160,11 +172,14 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         NCCA,
         "Standard 19 (Scoring and Score Reporting)",
         "Accurate scoring and score reports to candidates.",
-        "Responses are scored against the bank's keys; raw cut per form. Score reports to "
-        "candidates are the program's.",
+        "Responses are scored against the bank's keys; a raw-to-scale conversion table per form; "
+        "a score report per candidate (scale score, pass/fail, performance by outcome with its "
+        "measurement error, the intended-use caveat) written beside this report. Delivering "
+        "them is the program's.",
         "comparability",
-        ("structure",),
+        ("structure", "scores"),
         full=False,
+        elements=("conversion-tables", "score-reports"),
     ),
     Requirement(
         NCCA,
@@ -173,15 +188,18 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "Alpha, marginal reliability, SEM and CSEM at the cut, decision accuracy and consistency.",
         "decisions",
         ("structure", "decisions"),
+        elements=("reliability-table", "decision-table"),
     ),
     Requirement(
         NCCA,
         "Standard 21 (Examination Score Equating)",
         "Scores on different forms made comparable.",
-        "All forms on one IRT scale; the theta cut is carried to each form through its TCC; TIF "
-        "and TCC of the forms overlaid.",
+        "All forms on one IRT scale; raw-to-raw equating tables to the rated form (IRT true-score "
+        "and observed-score), the equated cut, pass rate and score distribution of every form, "
+        "and the raw-to-scale conversion of each.",
         "comparability",
-        ("structure",),
+        ("structure", "scores"),
+        elements=("conversion-tables", "equating-tables", "form-results"),
     ),
     Requirement(
         NCCA,
@@ -192,6 +210,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "manifest",
         ("structure",),
         full=False,
+        elements=("manifest-files",),
     ),
     # ---- ISO/IEC 17024
     Requirement(
@@ -204,6 +223,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "content",
         ("content",),
         full=False,
+        elements=("blueprint-table",),
     ),
     Requirement(
         ISO,
@@ -214,6 +234,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "Blueprint per form, forms' TIF/TCC overlaid, raw cut per form, decision accuracy.",
         "comparability",
         ("content", "structure", "decisions"),
+        elements=("blueprint-table", "form-results", "decision-table"),
     ),
     Requirement(
         ISO,
@@ -233,6 +254,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "correct; the interval is the program's to define.",
         "summary",
         ("items", "fairness", "structure"),
+        elements=("open-problems", "item-table", "dif-summary", "reliability-table"),
     ),
     Requirement(
         ISO,
@@ -242,6 +264,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "manifest",
         (),
         full=False,
+        elements=("manifest-files",),
     ),
     Requirement(
         ISO,
@@ -258,6 +281,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "Blueprint by outcome and cognitive level against each form.",
         "content",
         ("content",),
+        elements=("blueprint-table",),
     ),
     Requirement(
         AERA,
@@ -267,6 +291,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "structure",
         ("structure",),
         full=False,
+        elements=("dimensionality", "model-fit"),
     ),
     Requirement(
         AERA,
@@ -276,6 +301,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "Alpha, marginal reliability, SEM, CSEM curve and CSEM at the cut per form.",
         "structure",
         ("structure",),
+        elements=("reliability-table",),
     ),
     Requirement(
         AERA,
@@ -285,16 +311,19 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "Decision consistency (and accuracy) per form.",
         "decisions",
         ("decisions",),
+        elements=("decision-table",),
     ),
     Requirement(
         AERA,
         "Ch. 3 (fairness)",
         "Evidence that scores mean the same across groups; items reviewed for bias.",
-        "Mantel-Haenszel and logistic-regression DIF with ETS classes, pass rates by group. "
-        "Sensitivity review and accommodations are the program's.",
+        "Mantel-Haenszel and logistic-regression DIF with ETS classes, pass rates by group, "
+        "adverse impact (four-fifths ratio with its interval, Fisher's exact and z tests, a "
+        "sample-size note). Sensitivity review and accommodations are the program's.",
         "fairness",
         ("fairness",),
         full=False,
+        elements=("dif-summary", "adverse-impact"),
     ),
     Requirement(
         AERA,
@@ -303,6 +332,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "Blueprint, bank by status, item statistics, automated assembly results.",
         "content",
         ("content", "items"),
+        elements=("blueprint-table", "item-table"),
     ),
     Requirement(
         AERA,
@@ -312,14 +342,17 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "standard-setting",
         ("standard_setting",),
         needs_method=True,
+        elements=("cut-facts", "panel-table"),
     ),
     Requirement(
         AERA,
         "Ch. 5 (score scales, linking)",
         "Score scales defined; scores on alternate forms linked.",
-        "Theta scale (logistic, D = 1), optional reporting scale, raw cut per form via its TCC.",
+        "Theta scale (logistic, D = 1), the reporting scale's raw-to-scale table per form, and "
+        "raw-to-raw equating tables between the forms.",
         "comparability",
-        ("structure",),
+        ("structure", "scores"),
+        elements=("conversion-tables", "equating-tables"),
     ),
     Requirement(
         AERA,
@@ -330,6 +363,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "content",
         ("content",),
         full=False,
+        elements=("blueprint-table",),
     ),
     Requirement(
         AERA,
@@ -338,6 +372,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         "Decision consistency per form.",
         "decisions",
         ("decisions",),
+        elements=("decision-table",),
     ),
     Requirement(
         AERA,
@@ -349,6 +384,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         ("standard_setting",),
         full=False,
         needs_method=True,
+        elements=("cut-facts",),
     ),
 )
 
@@ -410,6 +446,75 @@ def evidence_map(
                 status=status,
                 evidence=evidence,
                 section=req.section,
+                elements=req.elements,
             )
         )
     return tuple(rows)
+
+
+class _Elements(HTMLParser):
+    """Collects, per element id, its text and (for tables) the number of body rows."""
+
+    _VOID = frozenset(("br", "img", "meta", "link", "input", "hr", "col", "source", "wbr"))
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str | None]] = []
+        self.text: dict[str, list[str]] = {}
+        self.rows: dict[str, int] = {}
+        self.graphics: dict[str, int] = {}
+        self.tag: dict[str, str] = {}
+
+    def _open_ids(self):
+        return [i for _, i in self.stack if i is not None]
+
+    def handle_starttag(self, tag, attrs):
+        ident = dict(attrs).get("id")
+        if ident is not None:
+            self.text.setdefault(ident, [])
+            self.rows.setdefault(ident, 0)
+            self.graphics.setdefault(ident, 0)
+            self.tag.setdefault(ident, tag)
+        for i in self._open_ids():
+            if tag == "tr" and any(t == "tbody" for t, _ in self.stack):
+                self.rows[i] += 1
+            if tag in ("svg", "img"):
+                self.graphics[i] += 1
+        if tag not in self._VOID:
+            self.stack.append((tag, ident))
+
+    def handle_endtag(self, tag):
+        for k in range(len(self.stack) - 1, -1, -1):
+            if self.stack[k][0] == tag:
+                del self.stack[k:]
+                break
+
+    def handle_data(self, data):
+        if data.strip():
+            for i in self._open_ids():
+                self.text[i].append(data.strip())
+
+
+def missing_evidence(html: str, rows: Collection[EvidenceRow]) -> list[str]:
+    """Problems with the evidence of the rows shown as met, in the rendered report.
+
+    For every *met* row, each element it names must be in ``html`` and not empty: a table needs
+    at least one body row, any other element some text or a figure. Returns one message per
+    problem (empty when every met row's evidence is there).
+    """
+    parser = _Elements()
+    parser.feed(html)
+    problems = []
+    for row in rows:
+        if row.status != MET:
+            continue
+        if not row.elements:
+            problems.append(f"{row.framework} {row.clause}: met, but names no report element")
+        for el in row.elements:
+            if el not in parser.text:
+                problems.append(f"{row.framework} {row.clause}: element #{el} is missing")
+            elif parser.tag[el] == "table" and parser.rows[el] == 0:
+                problems.append(f"{row.framework} {row.clause}: table #{el} has no rows")
+            elif not (parser.rows[el] or parser.graphics[el] or parser.text[el]):
+                problems.append(f"{row.framework} {row.clause}: element #{el} is empty")
+    return problems

@@ -25,7 +25,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("fairness", "7. Fairness"),
     ("standard-setting", "8. Standard setting"),
     ("decisions", "9. Decision accuracy and consistency"),
-    ("comparability", "10. Form comparability"),
+    ("comparability", "10. Scores, equating and form comparability"),
     ("evidence", "11. Evidence map"),
     ("manifest", "12. Appendix: manifest"),
 )
@@ -191,6 +191,7 @@ class FitSummary(_Dict):
     q3_flags: tuple[tuple[str, str, float], ...] = ()
     q3_threshold: float | None = None
     note: str = ""
+    q3_rule: str = ""
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,35 @@ class ItemRow(_Dict):
     ets_class: str = ""
     flags: tuple[str, ...] = ()
     by_form: str = ""
+    se_a: float | None = None
+    se_b: float | None = None
+    se_c: float | None = None
+    thresholds: tuple[float, ...] = ()
+    se_thresholds: tuple[float | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class OptionRow(_Dict):
+    """One option of a flagged item: share choosing it overall and in the score groups."""
+
+    option: str
+    is_key: bool
+    n: int
+    share: float
+    share_low: float
+    share_middle: float
+    share_high: float
+    rpbis: float | None = None
+
+
+@dataclass(frozen=True)
+class DistractorTable(_Dict):
+    """The options of one flagged item on one form (why it was flagged, too)."""
+
+    item_id: str
+    form_id: str
+    flags: tuple[str, ...]
+    options: tuple[OptionRow, ...]
 
 
 @dataclass(frozen=True)
@@ -257,6 +287,9 @@ class ItemsSection(_Dict):
     curves: tuple[ItemCurve, ...] = ()
     person_theta: tuple[float, ...] = ()
     flag_rules: tuple[str, ...] = ()
+    distractors: tuple[DistractorTable, ...] = ()
+    all_rows: tuple[ItemRow, ...] = ()
+    bank_csv: str = ""
 
 
 @dataclass(frozen=True)
@@ -285,8 +318,36 @@ class GroupRate(_Dict):
 
 
 @dataclass(frozen=True)
+class ImpactSummary(_Dict):
+    """Adverse impact of the pass/fail decisions (:class:`psychometrics.fairness.AdverseImpact`)."""
+
+    focal: str
+    reference: str
+    n_focal: int
+    n_reference: int
+    pass_focal: int
+    pass_reference: int
+    rate_focal: float
+    rate_reference: float
+    impact_ratio: float
+    ratio_low: float
+    ratio_high: float
+    below_four_fifths: bool
+    difference: float
+    difference_low: float
+    difference_high: float
+    fisher_p: float
+    z: float
+    z_p: float
+    flip_flop: bool
+    shortfall: int
+    detectable_difference: float
+    note: str
+
+
+@dataclass(frozen=True)
 class FairnessSection(_Dict):
-    """Section 7: DIF by item and pass rates by group."""
+    """Section 7: DIF by item, pass rates by group and adverse impact."""
 
     group_column: str
     focal: str
@@ -294,6 +355,8 @@ class FairnessSection(_Dict):
     rows: tuple[DifRow, ...]
     pass_rates: tuple[GroupRate, ...] = ()
     method_note: str = ""
+    impact: ImpactSummary | None = None
+    classes_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -303,6 +366,8 @@ class RaterRow(_Dict):
     rater: str
     cuts: tuple[float | None, ...]
     flagged: bool = False
+    deviations: tuple[float | None, ...] = ()
+    flags: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -329,6 +394,8 @@ class StandardSettingSection(_Dict):
     pass_rate: float | None = None
     pass_rates: tuple[GroupRate, ...] = ()
     note: str = ""
+    outlier_rule: str = ""
+    outlier_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -353,6 +420,50 @@ class DecisionSection(_Dict):
 
 
 @dataclass(frozen=True)
+class ConversionRow(_Dict):
+    """One raw score of a form: its theta, scale score, decision, equivalents and frequency."""
+
+    raw: int
+    theta: float | None
+    scale: float
+    passes: bool
+    true_equivalent: float | None
+    observed_equivalent: float | None
+    frequency: int | None = None
+
+
+@dataclass(frozen=True)
+class FormScores(_Dict):
+    """Section 10: one form's conversion table, equating to the reference form, cut, results."""
+
+    form_id: str
+    reference_form: str
+    rows: tuple[ConversionRow, ...]
+    raw_cut: float
+    raw_cut_exact: float
+    observed_cut: float
+    max_score: int
+    n: int | None = None
+    pass_rate: float | None = None
+    mean: float | None = None
+    sd: float | None = None
+
+
+@dataclass(frozen=True)
+class ScoresSection(_Dict):
+    """Section 10: how raw scores become reported scores and how the forms are made comparable."""
+
+    forms: tuple[FormScores, ...]
+    reference_form: str
+    scale_label: str
+    scale_cut: float | None
+    population: str
+    pass_rule: str
+    score_reports: int = 0
+    score_reports_folder: str = ""
+
+
+@dataclass(frozen=True)
 class Problem(_Dict):
     """One line of the summary's traffic light: level is 'red', 'amber' or 'green'."""
 
@@ -372,6 +483,7 @@ class EvidenceRow(_Dict):
     status: str
     evidence: str
     section: str | None
+    elements: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -426,6 +538,7 @@ class ReportData(_Dict):
     fairness: FairnessSection | None = None
     standard_setting: StandardSettingSection | None = None
     decisions: DecisionSection | None = None
+    scores: ScoresSection | None = None
     unavailable: Mapping[str, str] = field(default_factory=dict)
     theta_cut: float | None = None
     simulated_note: str = ""
@@ -433,3 +546,4 @@ class ReportData(_Dict):
     pass_rate: float | None = None
     administration: str = ""
     proposal_note: str = ""
+    files_csv: str = ""

@@ -97,7 +97,7 @@ def _fmt_tick(v: float) -> str:
 class _Frame:
     """Maps data coordinates to pixels inside a plotting area with margins."""
 
-    def __init__(self, width, height, xlim, ylim, *, left=58, right=16, top=34, bottom=46):
+    def __init__(self, width, height, xlim, ylim, *, left=58, right=16, top=44, bottom=46):
         self.width, self.height = width, height
         self.left, self.right, self.top, self.bottom = left, right, top, bottom
         self.x0, self.x1 = xlim
@@ -250,12 +250,15 @@ def _marker_lines(frame: _Frame, markers: Sequence[Marker]) -> list[str]:
             continue
         x = frame.px(m.x)
         out.append(
-            f'<line x1="{x:.1f}" y1="{frame.top}" x2="{x:.1f}" y2="{frame.height - frame.bottom}" '
-            f'stroke="#555" stroke-dasharray="4 3"/>'
+            f'<line x1="{x:.1f}" y1="{frame.top - 3}" x2="{x:.1f}" '
+            f'y2="{frame.height - frame.bottom}" stroke="#555" stroke-dasharray="4 3"/>'
         )
+        # the label sits in the top margin, above the plotting area, so it never crosses a
+        # curve; it is anchored to the side of the line with room for it
+        anchor, dx = ("end", -3) if x > frame.left + 0.6 * frame.plot_w else ("start", 3)
         out.append(
-            f'<text x="{x + 3:.1f}" y="{frame.top + 12}" style="{_FONT};font-size:11px;'
-            f'fill:#333">{_t(m.label)}</text>'
+            f'<text x="{x + dx:.1f}" y="{frame.top - 6}" text-anchor="{anchor}" '
+            f'fill="#333" style="{_FONT};font-size:11px">{_t(m.label)}</text>'
         )
     return out
 
@@ -278,6 +281,7 @@ def line_plot(
     ylim: tuple[float, float] | None = None,
     width: int = 500,
     height: int = 320,
+    uid: str | None = None,
 ) -> str:
     """A line plot of one or more series (TIF, TCC, CSEM, item curves, scree).
 
@@ -295,6 +299,9 @@ def line_plot(
         Fixed y range; by default from the data (starting at 0 when all values are >= 0).
     width, height
         Size in pixels.
+    uid
+        Makes the plot's element ids unique in a page (``plotclip-<uid>``); give each plot of a
+        page its own. Without it a process-wide counter is used.
     """
     if not series:
         raise ValueError("series must not be empty")
@@ -317,7 +324,7 @@ def line_plot(
     out += _axes(frame, xt, yt, xlabel, ylabel)
     legend = []
     pixel_runs: list[list[tuple[float, float]]] = []
-    clip = f"plotclip{next(_CLIP_IDS)}"
+    clip = f"plotclip-{uid}" if uid else f"plotclip{next(_CLIP_IDS)}"
     out.append(
         f'<clipPath id="{clip}"><rect x="{frame.left}" y="{frame.top}" '
         f'width="{frame.plot_w}" height="{frame.plot_h}"/></clipPath>'

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import jinja2
 from markupsafe import Markup
 
 from psychometrics.report import plots
+from psychometrics.report.evidence import MET, PARTLY, missing_evidence
 from psychometrics.report.model import SECTIONS, FormStats, ReportData
 
 _ENV: jinja2.Environment | None = None
@@ -121,6 +123,7 @@ def build_figures(data: ReportData) -> dict[str, Markup]:
                 alt += f"; at the cut {data.theta_cut:.2f}: " + ", ".join(at_cut)
             figs[name] = plots.line_plot(
                 series,
+                uid=name,
                 title=f"{what} by form",
                 xlabel="Theta (logistic, D = 1)",
                 ylabel=ylabel,
@@ -128,27 +131,13 @@ def build_figures(data: ReportData) -> dict[str, Markup]:
                 markers=cut,
                 ylim=(0.0, 1.5) if name == "csem" else None,
             )
-        scores = [s for f in forms for s in f.sum_scores]
-        if scores:
-            raw_marks = [
-                plots.Marker(f.raw_cut, f"raw cut {f.form_id} {f.raw_cut:.1f}")
-                for f in forms[:1]
-                if f.raw_cut is not None
-            ]
-            figs["scores"] = plots.histogram(
-                scores,
-                title="Raw score distribution (all forms)",
-                xlabel="Raw score",
-                alt=f"Histogram of {len(scores)} candidates' raw scores.",
-                bins=min(41, max(int(max(scores) - min(scores)) + 1, 2)),
-                markers=raw_marks,
-            )
         dim = data.structure.dimensionality
         if dim is not None and dim.eigenvalues:
             ev = dim.eigenvalues[:15]
             ratio = f"{dim.ratio:.1f}" if dim.ratio is not None else "n/a"
             figs["scree"] = plots.line_plot(
                 [plots.Series("eigenvalue", list(range(1, len(ev) + 1)), ev, markers=True)],
+                uid="scree",
                 title="Scree plot of the inter-item correlations",
                 xlabel="Component",
                 ylabel="Eigenvalue",
@@ -172,6 +161,7 @@ def build_figures(data: ReportData) -> dict[str, Markup]:
                 )
             figs[f"icc-{curve.item_id}"] = plots.line_plot(
                 series,
+                uid=f"icc-{_slug(curve.item_id)}",
                 title=f"Item {curve.item_id}: expected score",
                 xlabel="Theta (logistic, D = 1)",
                 ylabel="Expected score",
@@ -180,6 +170,22 @@ def build_figures(data: ReportData) -> dict[str, Markup]:
                 ylim=(0.0, max(1.0, max(curve.expected, default=1.0))),
                 width=420,
                 height=260,
+            )
+    if data.scores is not None:
+        for f in data.scores.forms:
+            scores = [r.raw for r in f.rows for _ in range(r.frequency or 0)]
+            if not scores:
+                continue
+            figs[f"dist-{f.form_id}"] = plots.histogram(
+                scores,
+                title=f"Raw scores on {f.form_id}",
+                xlabel="Raw score",
+                alt=f"Histogram of the {len(scores)} raw scores on {f.form_id}; raw cut "
+                f"{f.raw_cut:.0f}, pass rate "
+                + ("n/a" if f.pass_rate is None else f"{100 * f.pass_rate:.1f}%")
+                + ".",
+                bins=[x - 0.5 for x in range(f.max_score + 2)],
+                markers=[plots.Marker(f.raw_cut - 0.5, f"raw cut {f.raw_cut:.0f}")],
             )
     if data.fairness is not None and data.fairness.pass_rates:
         rates = data.fairness.pass_rates
@@ -201,8 +207,11 @@ def _interp(curve, x: float) -> float:
     return float(np.interp(x, curve.theta, curve.values))
 
 
-def render_report(data: ReportData) -> str:
-    """The validity report as one HTML document (UTF-8 text)."""
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text)
+
+
+def _render(data: ReportData) -> str:
     template = _env().get_template("report.html.j2")
     return template.render(
         d=data,
@@ -210,3 +219,30 @@ def render_report(data: ReportData) -> str:
         titles={key: title.split(". ", 1)[-1] for key, title in SECTIONS},
         figs=build_figures(data),
     )
+
+
+def render_report(data: ReportData) -> str:
+    """The validity report as one HTML document (UTF-8 text).
+
+    Every evidence-map row shown as *met* is checked against the rendered page
+    (:func:`~psychometrics.report.evidence.missing_evidence`): a row whose report elements are
+    missing or empty is shown as *partly met*, with the missing elements named, instead.
+    """
+    html = _render(data)
+    problems = missing_evidence(html, data.evidence)
+    if not problems:
+        return html
+    rows = []
+    for row in data.evidence:
+        mine = [p for p in problems if p.startswith(f"{row.framework} {row.clause}:")]
+        if row.status == MET and mine:
+            row = replace(
+                row,
+                status=PARTLY,
+                evidence=row.evidence
+                + " Not all of this evidence is in this build: "
+                + "; ".join(p.split(": ", 1)[1] for p in mine)
+                + ".",
+            )
+        rows.append(row)
+    return _render(replace(data, evidence=tuple(rows)))

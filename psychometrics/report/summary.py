@@ -32,6 +32,7 @@ scores (AERA/APA/NCME, 2014, ch. 2). Green lines say what was checked and passed
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from psychometrics.report.model import (
     BankSection,
@@ -79,6 +80,7 @@ def open_problems(
     fairness: FairnessSection | None = None,
     standard_setting: StandardSettingSection | None = None,
     decisions: DecisionSection | None = None,
+    scores: Any = None,
     unavailable: dict[str, str] | None = None,
     cut_from_method: bool = True,
     thresholds: Thresholds | None = None,
@@ -87,7 +89,7 @@ def open_problems(
 
     Parameters
     ----------
-    content, bank, structure, items, fairness, standard_setting, decisions
+    content, bank, structure, items, fairness, standard_setting, decisions, scores
         The report sections (``None`` when not available).
     unavailable
         Section key -> reason, for sections that could not be produced.
@@ -178,9 +180,10 @@ def open_problems(
             add(GREEN, "item quality", "no item on the forms is flagged", "items")
 
     if fairness is not None:
-        c_form = [r.item_id for r in fairness.rows if r.ets_class == "C" and r.on_forms]
-        c_bank = [r.item_id for r in fairness.rows if r.ets_class == "C" and not r.on_forms]
-        b_form = [r.item_id for r in fairness.rows if r.ets_class == "B" and r.on_forms]
+        big, moderate = ("C", "CC"), ("B", "BB")
+        c_form = [r.item_id for r in fairness.rows if r.ets_class in big and r.on_forms]
+        c_bank = [r.item_id for r in fairness.rows if r.ets_class in big and not r.on_forms]
+        b_form = [r.item_id for r in fairness.rows if r.ets_class in moderate and r.on_forms]
         if c_form:
             add(RED, "fairness", f"ETS class C DIF on the forms: {_list(c_form)}", "fairness")
         if c_bank:
@@ -189,6 +192,16 @@ def open_problems(
             add(AMBER, "fairness", f"ETS class B DIF on the forms: {_list(b_form)}", "fairness")
         if not (c_form or c_bank or b_form):
             add(GREEN, "fairness", "no item shows B or C DIF", "fairness")
+        im = getattr(fairness, "impact", None)
+        if im is not None:
+            words = (
+                f"impact ratio {im.impact_ratio:.2f} ({im.focal} {100 * im.rate_focal:.1f}% / "
+                f"{im.reference} {100 * im.rate_reference:.1f}%), Fisher p {_p(im.fisher_p)}"
+            )
+            if im.below_four_fifths:
+                add(AMBER, "fairness", f"adverse impact: {words}, below four-fifths", "fairness")
+            else:
+                add(GREEN, "fairness", f"{words}: within the four-fifths rule", "fairness")
 
     if standard_setting is not None:
         if not cut_from_method:
@@ -199,6 +212,19 @@ def open_problems(
                 "standard-setting",
             )
         flagged_raters = [r.rater for r in standard_setting.raters if r.flagged]
+        earlier = [
+            f"{r.rater} (round {standard_setting.rounds[k]})"
+            for r in standard_setting.raters
+            for k, f in enumerate(r.flags[:-1])
+            if f
+        ]
+        if earlier:
+            add(
+                GREEN if not flagged_raters else AMBER,
+                "standard setting",
+                f"far from the panel in an earlier round: {_list(earlier)}; see the final round",
+                "standard-setting",
+            )
         if flagged_raters:
             add(
                 AMBER,
@@ -227,7 +253,37 @@ def open_problems(
                 "decisions",
             )
 
+    if scores is not None:
+        for f in scores.forms:
+            gap = f.observed_cut - f.raw_cut_exact
+            if abs(gap) > 1.0:
+                add(
+                    AMBER,
+                    "equating",
+                    f"{_form(f.form_id)}: true-score and observed-score equating differ by "
+                    f"{gap:+.1f} raw points at the cut",
+                    "comparability",
+                )
+        rates = [f.pass_rate for f in scores.forms if f.pass_rate is not None]
+        if len(rates) > 1:
+            add(
+                GREEN,
+                "equating",
+                "pass rates by form: "
+                + ", ".join(
+                    f"{f.form_id} {100 * f.pass_rate:.1f}%"
+                    for f in scores.forms
+                    if f.pass_rate is not None
+                )
+                + " at the equated cuts",
+                "comparability",
+            )
+
     return tuple(sorted(out, key=lambda p: _ORDER[p.level]))
+
+
+def _p(p: float) -> str:
+    return "< 0.0001" if p < 1e-4 else f"{p:.4f}"
 
 
 def _form(form_id: str) -> str:

@@ -231,6 +231,9 @@ def check_inputs(
     notes: dict[str, str] = {}
     bank, lint = _check_bank(spec, log)
     files += [("item", i.path) for i in bank if i.path is not None]
+    sets_dir = Path(bank.root) / "sets"
+    if sets_dir.is_dir():  # shared passages: part of the items' content
+        files += [("item set", p) for p in sorted(sets_dir.glob("*.yaml")) if p.is_file()]
 
     on_disk = load_forms(spec.forms.folder, credential_id=spec.credential.id)
     forms = {fid: f for fid, f in on_disk.items() if f.is_published}

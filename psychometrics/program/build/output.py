@@ -6,6 +6,7 @@ import glob
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,20 +58,26 @@ def _form_documents(state) -> dict[str, dict[str, Any]]:
     return docs
 
 
-def write_report_folder(state, report, html: str, out_dir: Path) -> None:
+def write_report_folder(
+    state, report, html: str, out_dir: Path, *, extra: Mapping[str, bytes] | None = None
+) -> None:
     """Write the report folder under the folder's lock (one build at a time swaps it), after
-    undoing what a killed build left there (:func:`recover_report_dir`)."""
+    undoing what a killed build left there (:func:`recover_report_dir`). ``extra`` maps more
+    file names to their bytes (``report.pdf``)."""
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot write the report: {exc.strerror}", file=out_dir) from None
     with bank_lock(out_dir.parent):  # the lock file is .credkit.lock beside the report
         recover_report_dir(out_dir)
-        _write_report_folder(state, report, html, out_dir)
+        _write_report_folder(state, report, html, out_dir, extra=extra or {})
 
 
-def _write_report_folder(state, report, html: str, out_dir: Path) -> None:
-    """Write index.html, forms/, params.csv, items.csv and manifest.json, then swap them in.
+def _write_report_folder(
+    state, report, html: str, out_dir: Path, *, extra: Mapping[str, bytes]
+) -> None:
+    """Write index.html, forms/, params.csv, items.csv, inputs.csv and manifest.json, then swap
+    them in.
 
     Everything goes into a new folder beside ``out_dir`` first; the old report is replaced only
     when the new one is complete, so a failure leaves it as it was.
@@ -78,7 +85,7 @@ def _write_report_folder(state, report, html: str, out_dir: Path) -> None:
     import yaml
 
     from psychometrics.irt.params_io import params_to_csv
-    from psychometrics.report.collect import items_csv
+    from psychometrics.report.collect import inputs_csv, items_csv
 
     try:
         tmp = make_temporary_dir(out_dir.parent, prefix=f".{out_dir.name}.tmp-")
@@ -86,6 +93,8 @@ def _write_report_folder(state, report, html: str, out_dir: Path) -> None:
         raise InputError(f"cannot write the report: {exc.strerror}", file=out_dir) from None
     try:
         (tmp / "index.html").write_text(html, encoding="utf-8")
+        for name, data in extra.items():
+            (tmp / name).write_bytes(data)
         forms_dir = tmp / "forms"
         forms_dir.mkdir()
         for fid, doc in _form_documents(state).items():
@@ -96,6 +105,7 @@ def _write_report_folder(state, report, html: str, out_dir: Path) -> None:
         if state.params is not None:
             (tmp / "params.csv").write_text(params_to_csv(state.params), encoding="utf-8")
         (tmp / "items.csv").write_text(items_csv(report.items), encoding="utf-8")
+        (tmp / "inputs.csv").write_text(inputs_csv(report.manifest), encoding="utf-8")
         (tmp / "manifest.json").write_text(
             json.dumps(report.manifest.to_dict(), indent=2, default=str) + "\n", encoding="utf-8"
         )

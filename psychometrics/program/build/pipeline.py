@@ -293,6 +293,7 @@ def build(
     out: str | os.PathLike[str] | None = None,
     administration: str | None = None,
     candidates_out: str | os.PathLike[str] | None = None,
+    pdf: bool = False,
     argv: Sequence[str] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> BuildResult:
@@ -310,6 +311,9 @@ def build(
         The folder of candidate score reports and ``results.csv`` (default: beside the report
         folder, ``<report folder>-candidates``, see :func:`default_candidates_dir`); it may not
         be inside the report folder.
+    pdf
+        Also write ``report.pdf`` beside ``index.html`` (WeasyPrint, the ``pdf`` extra; without
+        it the build stops at once with a one-line install hint).
     argv
         The command line recorded in the manifest (default: the equivalent ``credkit build``).
     log
@@ -338,6 +342,10 @@ def build(
     spec_path = Path(spec)
     if not spec_path.is_file():
         raise InputError("spec file not found", file=spec_path)
+    if pdf:
+        from psychometrics.report.pdf import pdf_engine
+
+        pdf_engine()  # one line saying how to install it, before any work
     stages = _Stages(log)
     inputs: ProgramInputs = stages.run(
         0,
@@ -372,7 +380,15 @@ def build(
     t0 = time.perf_counter()
     records = tuple(stages.records) + (StageRecord(len(STAGES), STAGES[-1], "ok", 0.0, ""),)
     report = collect_report(state, stages=records, argv=argv)
-    write_report_folder(state, report, render_report(report), out_dir)
+    html = render_report(report)
+    extra = {}
+    if pdf:
+        from psychometrics.report.pdf import html_to_pdf
+
+        t_pdf = time.perf_counter()
+        extra["report.pdf"] = html_to_pdf(html, base_url=out_dir.resolve())
+        log(f"      report.pdf typeset in {time.perf_counter() - t_pdf:.1f} s")
+    write_report_folder(state, report, html, out_dir, extra=extra)
     written = None
     if state.candidates:
         write_candidates_folder(state, cand_dir)
