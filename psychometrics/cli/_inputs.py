@@ -359,15 +359,26 @@ def read_item_responses(
                 line=1,
                 field=unknown[0],
             )
-    data = read_responses(
-        path,
-        group=[g for g in dict.fromkeys([*group, column]) if g],
-        ignore=skip,
-        key=items.key,
-        omit_code=omit_code,
-        omit_as_wrong=not omit_as_missing,
-        long=long_format,
-    )
+    try:
+        data = read_responses(
+            path,
+            group=[g for g in dict.fromkeys([*group, column]) if g],
+            ignore=skip,
+            key=items.key,
+            omit_code=omit_code,
+            omit_as_wrong=not omit_as_missing,
+            long=long_format,
+        )
+    except InputError as exc:
+        if items.key is None and "is not an integer score" in exc.message:
+            raise InputError(
+                exc.message + "; option letters are scored against keys: give --bank DIR "
+                "(with --params, the bank gives the keys) or --key KEY.csv",
+                file=exc.file,
+                line=exc.line,
+                field=exc.field,
+            ) from None
+        raise
     forms = data.forms if long_format else (data.groups.get(column) if column else None)
     if items.item_ids is not None:
         took = _form_persons(data, items, forms, path, column)

@@ -6,6 +6,7 @@ Thin layer: read the files, call :mod:`psychometrics.standard_setting` and
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import math
 from pathlib import Path
@@ -52,11 +53,28 @@ def _form_params(
     return items.label, items.params
 
 
-def _scores(path: Path) -> np.ndarray:
+def _score_column(path: Path) -> str:
+    """``score``, or ``sum_score`` in a file that has no ``score`` column: the raw score that
+    ``credkit score --out`` writes, so its output feeds these commands as it is."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = [h.strip().lower() for h in next(csv.reader(handle), [])]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return "score"  # the table reader reports the problem, naming the file
+    return "sum_score" if "score" not in header and "sum_score" in header else "score"
+
+
+def _raw_score_table(path: Path, *, optional: tuple[str, ...] = ()) -> tuple[Any, np.ndarray]:
+    """A person_id,score table (``sum_score`` accepted for ``score``) and its raw scores."""
+    column = _score_column(path)
     table = ss.read_table(
-        path, required=("person_id", "score"), numeric=("score",), unique="person_id"
+        path,
+        required=("person_id", column),
+        numeric=(column,),
+        optional=optional,
+        unique="person_id",
     )
-    scores = table.columns["score"]
+    scores = table.columns[column]
     negative = np.flatnonzero(scores < 0)
     if negative.size:
         k = int(negative[0])
@@ -64,9 +82,13 @@ def _scores(path: Path) -> np.ndarray:
             f"a raw score cannot be negative, got {scores[k]:g}",
             file=path,
             line=int(table.lines[k]),
-            field="score",
+            field=column,
         )
-    return scores
+    return table, scores
+
+
+def _scores(path: Path) -> np.ndarray:
+    return _raw_score_table(path)[1]
 
 
 def _fmt(x: Any, digits: int = 3) -> str:
@@ -239,7 +261,9 @@ def booklet_cmd(bank_dir, params_path, form_path, rp, as_json) -> None:
 
 
 @cutscore.command("hofstee")
-@click.option("--scores", "scores_path", type=FILE, required=True, help="person_id,score CSV.")
+@click.option(
+    "--scores", "scores_path", type=FILE, required=True, help="person_id,score (or sum_score) CSV."
+)
 @click.option("--min-cut", type=float, required=True, help="Lowest acceptable raw cut.")
 @click.option("--max-cut", type=float, required=True, help="Highest acceptable raw cut.")
 @click.option("--min-fail", type=float, required=True, help="Lowest acceptable fail rate (0-1).")
@@ -274,7 +298,9 @@ def hofstee_cmd(scores_path, min_cut, max_cut, min_fail, max_fail, rounding, as_
 
 
 @cutscore.command("beuk")
-@click.option("--scores", "scores_path", type=FILE, required=True, help="person_id,score CSV.")
+@click.option(
+    "--scores", "scores_path", type=FILE, required=True, help="person_id,score (or sum_score) CSV."
+)
 @click.option("--judgments", type=FILE, help="rater,cut,pass_rate CSV (pass rate 0-1).")
 @click.option("--mean-cut", type=float, help="Panel mean cut (instead of --judgments).")
 @click.option("--mean-pass-rate", type=float, help="Panel mean expected pass rate (0-1).")
@@ -506,7 +532,7 @@ def convert_cmd(
     "--scores",
     "scores_path",
     type=FILE,
-    help="person_id,theta,se[,group] CSV (livingston-lewis: person_id,score[,group]).",
+    help="person_id,theta,se[,group] CSV (livingston-lewis: person_id,score or sum_score[,group]).",
 )
 @click.option(
     "--method",
@@ -560,17 +586,21 @@ def classify(
                 f"--cut: a raw cut must lie above --min-score ({min_score:g}) and at most "
                 f"--max-score ({max_score:g}), got {cut:g}"
             )
-        table = ss.read_table(
-            scores_path,
-            required=("person_id", "score"),
-            numeric=("score",),
-            optional=("group",),
-            unique="person_id",
-        )
+        table, raw_scores = _raw_score_table(scores_path, optional=("group",))
+        outside = np.flatnonzero((raw_scores < min_score) | (raw_scores > max_score))
+        if outside.size:
+            k = int(outside[0])
+            raise InputError(
+                f"score {raw_scores[k]:g} is outside [--min-score {min_score:g}, --max-score "
+                f"{max_score:g}]" + (f" (and {outside.size - 1} more)" if outside.size > 1 else ""),
+                file=scores_path,
+                line=int(table.lines[k]),
+                field=_score_column(scores_path),
+            )
         report = _check_library(
             cl.decision_accuracy,
             method,
-            scores=table.columns["score"],
+            scores=raw_scores,
             groups=table.columns.get("group"),
             raw_cut=cut,
             reliability=reliability,
@@ -619,7 +649,13 @@ def classify(
     if as_json:
         echo_json(out)
         return
-    click.echo(f"decision accuracy and consistency: {res.method} (cut {cut:g} on {res.cut_scale})")
+    if method == "livingston-lewis":
+        at = f"raw cut {cut:g}"
+    elif method == "lee":
+        at = f"theta cut {cut:g}, raw cut {report.raw_cut:g} on the summed score"
+    else:
+        at = f"theta cut {cut:g}"
+    click.echo(f"decision accuracy and consistency: {res.method} ({at})")
     _lines(
         [
             ("accuracy", res.accuracy),

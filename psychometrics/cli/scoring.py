@@ -657,9 +657,14 @@ def _dimensionality_text(result, kind: str, parallel: int, seed: int) -> str:
 @click.option(
     "--base",
     "base_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="PARAMS.csv on the base (bank) scale.",
+    type=FILE,
+    help="PARAMS.csv on the base scale.",
+)
+@click.option(
+    "--bank",
+    "bank_dir",
+    type=DIR,
+    help="Item bank: its operational items' parameters are the base scale (instead of --base).",
 )
 @click.option(
     "--method", type=click.Choice(LINK_METHODS), default="stocking-lord", show_default=True
@@ -673,13 +678,18 @@ def _dimensionality_text(result, kind: str, parallel: int, seed: int) -> str:
     help="Write the new items' parameters on the base scale (PARAMS.csv format).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
-def link(new_path, base_path, method, common, drift_rule, drift_threshold, out, as_json):
+def link(new_path, base_path, bank_dir, method, common, drift_rule, drift_threshold, out, as_json):
     """Put a new calibration on the base scale through common items (A, B; a/A, A*b + B, c)."""
     if drift_threshold is not None and not drift_threshold > 0:
         raise UserError(f"--drift-threshold must be positive, got {drift_threshold}")
+    if (base_path is None) == (bank_dir is None):
+        raise UserError("give the base scale as --base PARAMS.csv or --bank DIR (one of them)")
+    inputs = (new_path, base_path or bank_dir)
     if out is not None:
-        check_output_path(out, inputs=(new_path, base_path), field="--out")
-    new, base = _read_params(new_path), _read_params(base_path)
+        check_output_path(out, inputs=inputs, field="--out")
+    new = _read_params(new_path)
+    base = _read_params(base_path) if base_path is not None else _bank_base(bank_dir)
+    base_path = base_path or bank_dir
     common_items = None
     if common:
         common_items = [c.strip() for c in common.split(",") if c.strip()]
@@ -707,7 +717,7 @@ def link(new_path, base_path, method, common, drift_rule, drift_threshold, out, 
     )
     if out is not None:
         text = params_to_csv(result.linked)
-        write_output_text(out, text, inputs=(new_path, base_path), field="--out")
+        write_output_text(out, text, inputs=inputs, field="--out")
     if as_json:
         echo_json(result)
         return
@@ -726,6 +736,16 @@ def link(new_path, base_path, method, common, drift_rule, drift_threshold, out, 
     )
     if out:
         click.echo(f"wrote {out} ({result.linked.n_items} items on the base scale)")
+
+
+def _bank_base(bank_dir: Path) -> ItemParameters:
+    """The operational items' parameters of a bank: the scale new calibrations are linked to."""
+    from psychometrics.bank import bank_parameters, load_bank
+
+    params = bank_parameters(load_bank(bank_dir), statuses=["operational"])
+    if params.n_items == 0:
+        raise InputError("no operational item has IRT parameters", file=bank_dir, field="--bank")
+    return params
 
 
 @click.command("equate")
