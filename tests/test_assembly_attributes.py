@@ -177,3 +177,18 @@ def test_conditions():
     for bad in ("dok", "dok >= ", "standard in 2", "x == (a)"):
         with pytest.raises(ValueError):
             parse_condition(bad)
+
+
+def test_exclude_items_used_on_more_than_k_earlier_forms(spec_path):
+    folder = spec_path.parent / "bank" / "items"
+    for k in range(40, 52):  # the discrete items: some used on 2 or 3 earlier forms
+        path = folder / f"RD-{k:03d}.yaml"
+        forms = [f"F{j}" for j in range(k % 4)]
+        path.write_text(path.read_text() + f"exposure: {{forms: {forms}, administrations: "
+                        f"{len(forms)}}}\n")  # fmt: skip
+    spec_path.write_text(spec_path.read_text().replace("[rpbis < .15]", "[forms_used > 1]"))
+    spec = load_spec(spec_path)
+    result = assemble_spec(spec, time_limit=30)
+    items = _items(spec, result.forms[0])
+    assert all(it.exposure is None or len(it.exposure.forms) <= 1 for it in items)
+    assert "forms_used > 1' kept 6 items" in result.message
