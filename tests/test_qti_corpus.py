@@ -65,9 +65,7 @@ def test_inline_feedback_is_feedback_not_option_text(imported):
     assert [(f["option"], f["identifier"], f["text"]) for f in feedback] == [
         (letter, letter, f"Feedback for {k}") for k, letter in enumerate("ABCD", start=1)
     ]
-    assert ("cc-q1", "custom response processing not kept (scored by key or mapping)") in (
-        result.changes
-    )
+    assert result.changes == ()  # its rules (match, FEEDBACK = RESPONSE) are what credkit writes
 
 
 def test_conditional_and_template_content_is_kept_apart_from_the_stem(imported):
@@ -241,7 +239,7 @@ def test_import_summary_counts_imported_changed_and_skipped(imported):
         total["imported"] += len(result.item_ids) - len(result.changed_ids)
         total["changed"] += len(result.changed_ids)
         total["skipped"] += len(result.skipped)
-    assert total == {"imported": 12, "changed": 6, "skipped": 9}
+    assert total == {"imported": 14, "changed": 4, "skipped": 9}
 
 
 def test_cli_import_reports_changes_skips_and_the_summary(packages, tmp_path):

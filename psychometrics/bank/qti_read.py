@@ -344,7 +344,33 @@ def _processing(root: ET.Element) -> str:
             return "match"
         if stem in ("map_response", "cc2_map_response", "map_response_point"):
             return "map"
-    return "custom"
+        return "custom"
+    return _plain_rules(rp)
+
+
+_PLAIN_RULES = {"responseProcessing", "responseCondition", "responseIf", "responseElse", "match"}
+_PLAIN_RULES |= {"variable", "correct", "setOutcomeValue", "baseValue", "mapResponse", "isNull"}
+
+
+def _plain_rules(rp: ET.Element) -> str:
+    """``match``/``map`` when written-out rules do what the template does (and at most set
+    FEEDBACK to the response, as credkit writes it), else ``custom``."""
+    names = {name(el) for el in rp.iter()}
+    if not names <= _PLAIN_RULES:
+        return "custom"
+    for el in rp.iter():
+        if name(el) != "setOutcomeValue":
+            continue
+        target = el.get("identifier")
+        if target == "FEEDBACK":
+            value = list(el)
+            if len(value) != 1 or name(value[0]) != "variable":
+                return "custom"
+        elif target != "SCORE":
+            return "custom"
+    if "mapResponse" in names:
+        return "map"
+    return "match" if {"match", "correct"} <= names else "custom"
 
 
 def _choice(
@@ -383,7 +409,7 @@ def _choice(
         raise Skip("no correct response and no response mapping (the item is not scored)")
     if not multiple and len(key) != 1:
         raise Skip("single response with several correct values")
-    if processing == "custom" and out.tool != "credkit":
+    if processing == "custom":
         out.changes.append("custom response processing not kept (scored by key or mapping)")
     out.fields["type"] = "msq" if multiple else "mcq"
     out.fields["stem"] = _stem(body, interaction, out, bank_path)
