@@ -31,6 +31,7 @@ from psychometrics.cli._inputs import (
     responses_from_options,
     split_by_form,
 )
+from psychometrics.cli._progress import Progress, progress_interval_option
 from psychometrics.equating import true_score_equating
 from psychometrics.errors import InputError
 from psychometrics.fileio import check_output_path, safe_csv_writer, write_output_text
@@ -441,6 +442,7 @@ def info(bank_dir, params_path, form_path, items, theta_min, theta_max, step, ou
     help="Write observed vs expected item scores in 10 EAP-theta bins (JSON) for item fit plots.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
+@progress_interval_option
 def fit(
     responses,
     min_expected,
@@ -449,6 +451,7 @@ def fit(
     persons_out,
     plot_data,
     as_json,
+    progress_interval,
     **opts,
 ):
     """Item fit (S-X2, infit/outfit), global fit (M2, RMSEA), Q3 local dependence, person fit.
@@ -467,12 +470,13 @@ def fit(
     data, forms = responses_from_options(responses, items, opts)
     assert items.params is not None
     reports, plots = {}, {}
-    for label, part in split_by_form(data, forms, items):
+    parts = split_by_form(data, forms, items)
+    bar = Progress("fit", len(parts), unit="forms", interval=progress_interval)
+    for k, (label, part) in enumerate(parts):
         if part.n_persons < 2:
             raise InputError(f"form {label}: need at least two persons", file=responses)
         params = items.params.subset(list(part.item_ids))
-        if not as_json:
-            progress(f"fit: form {label}, {part.n_persons} persons x {part.n_items} items")
+        bar.update(k, f"form {label}: {part.n_persons} persons x {part.n_items} items")
         reports[label] = _library(
             model_fit,
             part,
@@ -484,6 +488,7 @@ def fit(
         if plot_data is not None:
             theta = reports[label].person_fit.theta
             plots[label] = _library(item_fit_plot_data, part, params, theta=theta).to_dict()
+    bar.close()
     if persons_out is not None:
         rows = [
             (pid, label, t, lz, int(flag))
@@ -567,7 +572,8 @@ def _fit_text(report) -> str:
 @click.option("--parallel", type=int, default=0, show_default=True, help="Parallel analysis reps.")
 @click.option("--seed", type=int, default=12345, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
-def dimensionality_cmd(responses, kind, parallel, seed, as_json, **opts):
+@progress_interval_option
+def dimensionality_cmd(responses, kind, parallel, seed, as_json, progress_interval, **opts):
     """Eigenvalues of the inter-item correlation matrix (tetrachoric/polychoric by default, or
     Pearson); first-to-second ratio, and parallel analysis with --parallel N.
 
@@ -582,8 +588,11 @@ def dimensionality_cmd(responses, kind, parallel, seed, as_json, **opts):
     items = items_from_options(opts, need_params=False)
     data, forms = responses_from_options(responses, items, opts)
     results = {}
-    for label, part in split_by_form(data, forms, items):
+    parts = split_by_form(data, forms, items)
+    bar = Progress("dimensionality", len(parts), unit="forms", interval=progress_interval)
+    for k, (label, part) in enumerate(parts):
         _check_correlatable(part, label, responses)
+        bar.update(k, f"form {label}: {kind} correlations of {part.n_items} items")
         missing = 1.0 - float(part.presented.mean())
         if missing > 0 and not as_json:
             progress(
@@ -594,6 +603,7 @@ def dimensionality_cmd(responses, kind, parallel, seed, as_json, **opts):
         results[label] = _library(
             dimensionality, part, kind=kind, n_replications=parallel, seed=seed
         )
+    bar.close()
     if as_json:
         echo_json(next(iter(results.values())) if len(results) == 1 else {"forms": results})
         return
