@@ -511,3 +511,26 @@ def test_a_proof_for_another_purpose_is_refused(issued):
     signed["proof"] = [signed["proof"]]  # the OB 3.0 schema wants a list
     check = verify_credential(signed, now=NOW, check_status=False)
     assert check.verdict == "wrong-key" and "assertionMethod" in check.reason
+
+
+def test_a_jwt_signed_by_another_library_with_an_embedded_jwk_and_a_vc_claim(issued):
+    """PyJWT signs (not credkit), in the VC Data Model 1.1 style some issuers use: the key as a
+    ``jwk`` header and the credential in a ``vc`` claim."""
+    jwt = pytest.importorskip("jwt")
+    key = keys.generate_key()
+    credential = {
+        k: v for k, v in _load(issued, "C001").items() if k not in ("proof", "credentialStatus")
+    }
+    credential["issuer"] = dict(credential["issuer"], id=key.issuer_id)
+    claims = {"vc": credential, "iss": key.issuer_id, "jti": credential["id"]}
+    token = jwt.encode(claims, key.private, algorithm="EdDSA", headers={"jwk": key.public.jwk()})
+    assert verify_credential(token, now=NOW).valid
+    stranger = keys.generate_key()
+    token = jwt.encode(
+        claims, stranger.private, algorithm="EdDSA", headers={"jwk": stranger.public.jwk()}
+    )
+    check = verify_credential(token, now=NOW)
+    assert check.verdict == "wrong-key" and "embedded key" in check.reason
+    garbled = _file(issued, "C001", ".jwt").read_text().strip()
+    head, body, sig = garbled.split(".")
+    assert verify_credential(f"{head}.{body[:40]}!{body[41:]}.{sig}", now=NOW).verdict == "tampered"

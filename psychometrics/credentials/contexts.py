@@ -21,6 +21,13 @@ SHIPPED: dict[str, str] = {
     VC_V2: "credentials-v2.jsonld",
     VC_EXAMPLES_V2: "credentials-examples-v2.jsonld",
     OB_V3: "ob-v3p0-context-3.0.3.jsonld",
+    # earlier Open Badges 3.0 context versions, which credentials from other issuers may name
+    "https://purl.imsglobal.org/spec/ob/v3p0/context.json": "ob-v3p0-context.jsonld",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json": "ob-v3p0-context-3.0.1.jsonld",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json": "ob-v3p0-context-3.0.2.jsonld",
+    # Data Integrity terms, which some issuers add beside the VC 2.0 context
+    "https://w3id.org/security/data-integrity/v2": "data-integrity-v2.jsonld",
+    "https://w3id.org/security/multikey/v1": "multikey-v1.jsonld",
 }
 """Context URL -> file under ``psychometrics/data/credentials/contexts`` (sources: SOURCES.md)."""
 

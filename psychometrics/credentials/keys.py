@@ -40,7 +40,9 @@ __all__ = [
     "load_issuer_key",
     "multibase_decode",
     "multibase_encode",
+    "issuer_assertion_keys",
     "public_key_from_did",
+    "public_key_from_jwk",
     "write_issuer_keys",
 ]
 
@@ -360,6 +362,31 @@ def _from_jwk(data: dict[str, Any], verification_method: str) -> PublicKey:
         obj = jwk.RSAKey.import_key(data)
         return PublicKey("RSA", obj.public_key, verification_method)
     raise ValueError("unsupported JWK")
+
+
+def public_key_from_jwk(jwk: dict[str, Any]) -> PublicKey:
+    """A public key from a JWK (Ed25519 OKP or RSA); ValueError when it is neither."""
+    return _from_jwk(jwk, "")
+
+
+def issuer_assertion_keys(
+    issuer: str, *, did_documents: tuple[dict[str, Any], ...] = ()
+) -> list[PublicKey]:
+    """Every key the issuer's DID lists as an assertion method, resolved offline."""
+    if issuer.startswith("did:key:"):
+        key = public_key_from_did(issuer)
+        return [] if key is None else [key]
+    out = []
+    for doc in did_documents:
+        if doc.get("id") != issuer:
+            continue
+        for method in doc.get("assertionMethod", []):
+            ref = method if isinstance(method, str) else method.get("id", "")
+            ref = issuer + ref if ref.startswith("#") else ref
+            key = resolve_in_document(doc, ref)
+            if key is not None:
+                out.append(key)
+    return out
 
 
 def public_key_from_did(

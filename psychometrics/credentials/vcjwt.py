@@ -107,6 +107,14 @@ def jwt_payload_unverified(token: str) -> dict[str, Any]:
     return payload
 
 
+def credential_claims(payload: dict[str, Any]) -> dict[str, Any]:
+    """The credential a (decoded) VC-JWT payload carries: the payload less the JWT claims, or its
+    ``vc`` claim (VC Data Model 1.1 style)."""
+    if isinstance(payload.get("vc"), dict) and "@context" not in payload:
+        return dict(payload["vc"])
+    return {k: v for k, v in payload.items() if k not in _CLAIMS}
+
+
 @dataclass(frozen=True)
 class JwtCheck:
     """The outcome of checking a VC-JWT: ``credential`` is the payload without the JWT claims."""
@@ -143,7 +151,11 @@ def check_jwt(token: str, public: PublicKey) -> JwtCheck:
         return JwtCheck(False, None, "the JWT payload is not JSON")
     if not isinstance(payload, dict):
         return JwtCheck(False, None, "the JWT payload is not a JSON object")
-    credential = {k: v for k, v in payload.items() if k not in _CLAIMS}
+    return _credential_of(payload)
+
+
+def _credential_of(payload: dict[str, Any]) -> JwtCheck:
+    credential = credential_claims(payload)
     issuer = credential.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     try:
@@ -151,12 +163,12 @@ def check_jwt(token: str, public: PublicKey) -> JwtCheck:
             "iss": issuer_id,
             "jti": credential.get("id"),
             "nbf": _epoch(credential["validFrom"]) if credential.get("validFrom") else None,
+            "exp": _epoch(credential["validUntil"]) if credential.get("validUntil") else None,
         }
-        if credential.get("validUntil"):
-            expected["exp"] = _epoch(credential["validUntil"])
     except (TypeError, ValueError):
         return JwtCheck(False, credential, "validFrom/validUntil are not dateTimes")
     for claim, value in expected.items():
-        if payload.get(claim) != value:
+        # a registered claim present in the payload must agree with the credential it secures
+        if claim in payload and value is not None and payload[claim] != value:
             return JwtCheck(False, credential, f"JWT claim '{claim}' does not match the credential")
     return JwtCheck(True, credential)
