@@ -145,6 +145,40 @@ def _on(items: Items) -> str:
     return what
 
 
+def _options(*options: Callable) -> Callable[[Callable], Callable]:
+    def decorate(func: Callable) -> Callable:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+prior_options = _options(
+    click.option(
+        "--prior-mean",
+        type=float,
+        default=0.0,
+        show_default=True,
+        help="Theta prior mean (EAP, MAP, summed-score EAP).",
+    ),
+    click.option(
+        "--prior-sd",
+        type=float,
+        default=1.0,
+        show_default=True,
+        help="Theta prior SD (EAP, MAP, summed-score EAP).",
+    ),
+)
+scale_options = _options(
+    click.option("--scale-slope", type=float, help="Reporting scale: slope * theta + intercept."),
+    click.option("--scale-intercept", type=float, default=0.0, show_default=True),
+    click.option("--round", "round_to", type=int, help="Decimals of the scale score (0 = whole)."),
+    click.option("--min", "scale_min", type=float, help="Lowest reported scale score."),
+    click.option("--max", "scale_max", type=float, help="Highest reported scale score."),
+)
+
+
 # ---------------------------------------------------------------------------------------------
 # score
 # ---------------------------------------------------------------------------------------------
@@ -157,12 +191,7 @@ def _on(items: Items) -> str:
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write SCORES.csv here."
 )
-@click.option(
-    "--prior-mean", type=float, default=0.0, show_default=True, help="Theta prior mean (EAP, MAP)."
-)
-@click.option(
-    "--prior-sd", type=float, default=1.0, show_default=True, help="Theta prior SD (EAP, MAP)."
-)
+@prior_options
 @click.option(
     "--bounds",
     nargs=2,
@@ -171,11 +200,7 @@ def _on(items: Items) -> str:
     show_default=True,
     help="Theta bounds of ML/MAP/WLE (extreme patterns are reported at a bound and flagged).",
 )
-@click.option("--scale-slope", type=float, help="Add scale_score = slope * theta + intercept.")
-@click.option("--scale-intercept", type=float, default=0.0, show_default=True)
-@click.option("--round", "round_to", type=int, help="Decimals of the scale score (0 = whole).")
-@click.option("--min", "scale_min", type=float, help="Lowest reported scale score.")
-@click.option("--max", "scale_max", type=float, help="Highest reported scale score.")
+@scale_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
 def score(
     responses,
@@ -295,25 +320,8 @@ def _flag_counts(flags: Sequence[str]) -> dict[str, int]:
 @item_options(responses=False)
 @click.option("--items", help="Comma-separated item ids (default: every item, or the form's).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write TABLE.csv.")
-@click.option(
-    "--prior-mean",
-    type=float,
-    default=0.0,
-    show_default=True,
-    help="Theta prior mean (summed-score EAP).",
-)
-@click.option(
-    "--prior-sd",
-    type=float,
-    default=1.0,
-    show_default=True,
-    help="Theta prior SD (summed-score EAP).",
-)
-@click.option("--scale-slope", type=float, help="Reporting scale: slope * theta + intercept.")
-@click.option("--scale-intercept", type=float, default=0.0, show_default=True)
-@click.option("--round", "round_to", type=int, help="Decimals of the scale score (0 = whole).")
-@click.option("--min", "scale_min", type=float, help="Lowest reported scale score.")
-@click.option("--max", "scale_max", type=float, help="Highest reported scale score.")
+@prior_options
+@scale_options
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON only.")
 def score_table_cmd(
     bank_dir,
