@@ -390,7 +390,7 @@ def issue_command(
             if source.is_file()
             else bake_svg(svg, stem_path.with_suffix(".jwt").read_text(encoding="utf-8").strip())
         )
-        store._write(stem_path.with_suffix(".svg"), baked)
+        store.write_text(stem_path.with_suffix(".svg"), baked)
     if as_json:
         echo_json(
             {
@@ -722,7 +722,7 @@ def pathway_issue(
             if source.is_file()
             else Path(stem).with_suffix(".jwt").read_text(encoding="utf-8").strip()
         )
-        store._write(
+        store.write_text(
             Path(stem).with_suffix(".svg"), bake_svg(default_badge_svg(pathway.title), payload)
         )
     if as_json:

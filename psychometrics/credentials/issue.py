@@ -41,6 +41,8 @@ __all__ = [
     "add_months",
     "build_credential",
     "credential_id",
+    "email_matches",
+    "free_status_index",
     "identity_object",
     "issue_credentials",
     "sign_credential",
@@ -180,10 +182,11 @@ class IssueSummary:
     status_list: str
 
 
-def _free_index(used: set[int], capacity: int) -> int:
+def free_status_index(used: set[int], capacity: int) -> int:
+    """A random unused entry of the status list (an index says nothing about issuance order)."""
     if len(used) >= capacity:
         raise InputError("the status list is full")
-    while True:  # random positions: an index says nothing about order of issuance
+    while True:
         index = secrets.randbelow(capacity)
         if index not in used:
             return index
@@ -247,7 +250,7 @@ def issue_credentials(
             )
             if reissue or any(e.credential_id == cred_id for e in ledger):
                 cred_id = f"urn:uuid:{uuid.uuid4()}"
-            index = _free_index(used, capacity)
+            index = free_status_index(used, capacity)
             used.add(index)
         valid_from = row.completed_on or day
         until = add_months(valid_from, valid_for_months) if valid_for_months else None
@@ -265,7 +268,7 @@ def issue_credentials(
         embedded, token = sign_credential(credential, key)
         if embedded is not None:
             store.write_json(stem.with_suffix(".json"), embedded)
-        store._write(stem.with_suffix(".jwt"), token + "\n")
+        store.write_text(stem.with_suffix(".jwt"), token + "\n")
         entry = LedgerEntry(
             cred_id,
             row.candidate_id,

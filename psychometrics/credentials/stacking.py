@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from psychometrics.credentials.issue import (
     add_months,
     build_credential,
     credential_id,
+    free_status_index,
     sign_credential,
 )
 from psychometrics.credentials.keys import IssuerKey
@@ -119,8 +121,6 @@ def issue_stacked(
     achievement = pathway_achievement(pathway, key.issuer_id)
     cid = credential_id(key.issuer_id, achievement["id"], holder_key, pathway.id)
     if reissue and previous:
-        import uuid
-
         cid = f"urn:uuid:{uuid.uuid4()}"
     bits = store.read_status_bits()
     list_id = store.read_status_list_id() or store.status_list_url(pathway.base_url, pathway.id)
@@ -130,9 +130,7 @@ def issue_stacked(
     if previous and not reissue:
         index = previous[-1].status_index
     else:
-        from psychometrics.credentials.issue import _free_index
-
-        index = _free_index(used, len(bits) * 8 // statuslist.STATUS_SIZE)
+        index = free_status_index(used, len(bits) * 8 // statuslist.STATUS_SIZE)
     now = datetime.now(UTC)
     months = pathway.get("valid_for_months", None)
     evidence = [
@@ -160,7 +158,7 @@ def issue_stacked(
     embedded, token = sign_credential(credential, key)
     if embedded is not None:
         store.write_json(stem.with_suffix(".json"), embedded)
-    store._write(stem.with_suffix(".jwt"), token + "\n")
+    store.write_text(stem.with_suffix(".jwt"), token + "\n")
     if store.existing_status_list() is None:
         store.write_status_list(list_id, bits, key)
     ledger.append(

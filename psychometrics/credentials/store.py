@@ -126,7 +126,7 @@ class BadgeStore:
                     e.file,
                 ]
             )
-        self._write(self.ledger_path, buffer.getvalue())
+        self.write_text(self.ledger_path, buffer.getvalue())
 
     # status list -----------------------------------------------------------------------------
     def status_list_url(self, base_url: str, credential_id: str) -> str:
@@ -163,14 +163,15 @@ class BadgeStore:
             text = json.dumps(dataintegrity.sign(doc, key), indent=2) + "\n"
         else:
             text = vcjwt.sign_jwt(doc, key) + "\n"
-        self._write(path, text)
+        self.write_text(path, text)
         return path
 
     # files -----------------------------------------------------------------------------------
     def write_json(self, path: Path, payload: Any) -> None:
-        self._write(path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        self.write_text(path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
 
-    def _write(self, path: Path, text: str) -> None:
+    def write_text(self, path: Path, text: str) -> None:
+        """Replace ``path`` atomically; an OS error becomes an InputError naming it."""
         try:
             atomic_write_text(path, text)
         except OSError as exc:
