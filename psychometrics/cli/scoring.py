@@ -479,7 +479,8 @@ def fit(
     assert items.params is not None
     reports, plots = {}, {}
     parts = split_by_form(data, forms, items)
-    bar = Progress("fit", len(parts), unit="forms", interval=progress_interval)
+    quiet = 0 if as_json else progress_interval  # --json: stdout and stderr stay clean
+    bar = Progress("fit", len(parts), unit="forms", interval=quiet)
     for k, (label, part) in enumerate(parts):
         if part.n_persons < 2:
             raise InputError(f"form {label}: need at least two persons", file=responses)
@@ -597,7 +598,8 @@ def dimensionality_cmd(responses, kind, parallel, seed, as_json, progress_interv
     data, forms = responses_from_options(responses, items, opts)
     results = {}
     parts = split_by_form(data, forms, items)
-    bar = Progress("dimensionality", len(parts), unit="forms", interval=progress_interval)
+    quiet = 0 if as_json else progress_interval
+    bar = Progress("dimensionality", len(parts), unit="forms", interval=quiet)
     for k, (label, part) in enumerate(parts):
         _check_correlatable(part, label, responses)
         bar.update(k, f"form {label}: {kind} correlations of {part.n_items} items")
