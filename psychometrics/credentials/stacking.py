@@ -105,6 +105,13 @@ def issue_stacked(
         )
     if not pathway.base_url:
         raise InputError("the pathway names no base_url or issuer_url", file=pathway.path)
+    declared = str(pathway.get("issuer_id") or "")
+    if declared and declared != key.issuer_id:
+        raise InputError(
+            f"pathway.issuer_id is {declared}, but the key's identity is {key.issuer_id}",
+            file=pathway.path,
+            field="pathway.issuer_id",
+        )
     held = [leaf for leaf in check.leaves if leaf.met]
     holder_key = holder.candidate_id or holder.did
     if not holder_key:

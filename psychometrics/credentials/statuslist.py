@@ -96,13 +96,12 @@ def set_status(bits: bytes, index: int, value: int, *, size: int = STATUS_SIZE) 
 
 
 def status_list_subject(list_id: str, bits: bytes) -> dict[str, Any]:
-    """The ``credentialSubject`` of a BitstringStatusListCredential."""
+    """The ``credentialSubject`` of a BitstringStatusListCredential (``statusSize`` and
+    ``statusMessage`` belong to each credential's entry, as the v1.0 Recommendation has it)."""
     return {
         "id": f"{list_id}#list",
         "type": "BitstringStatusList",
         "statusPurpose": "message",
-        "statusSize": STATUS_SIZE,
-        "statusMessage": [dict(m) for m in MESSAGES],
         "encodedList": encode_list(bits),
     }
 
