@@ -267,3 +267,46 @@ def test_cli_import_reports_changes_skips_and_the_summary(packages, tmp_path):
     assert (data["imported"], data["imported_with_changes"], len(data["skipped"])) == (3, 0, 3)
     bad = runner.invoke(main, ["bank", "import", str(packages["doctype"]), "--into", str(folder)])
     assert bad.exit_code == 1 and "Traceback" not in bad.output and "DOCTYPE" in bad.output
+
+
+def test_export_carries_the_bank_media_and_refuses_a_missing_file(imported, tmp_path):
+    folder = imported["media"][1]
+    pkg = export_qti(load_bank(folder), tmp_path / "media.zip")
+    with zipfile.ZipFile(pkg) as zf:
+        png = zf.read("media/histogram_1.png")
+        manifest = zf.read("imsmanifest.xml").decode()
+    assert png == (folder / "media" / "histogram_1.png").read_bytes()
+    assert '<file href="media/histogram_1.png" />' in manifest
+    import_qti(pkg, tmp_path / "again")
+    again = tmp_path / "again" / "media"
+    assert sorted(p.name for p in again.iterdir()) == ["chart.svg", "histogram_1.png"]
+    broken = tmp_path / "broken"
+    import_qti(pkg, broken)
+    (broken / "media" / "chart.svg").unlink()
+    with pytest.raises(InputError, match="media file 'media/chart.svg' not found") as err:
+        export_qti(load_bank(broken), tmp_path / "out.zip")
+    assert err.value.file.endswith("object-item.yaml")
+    assert not (tmp_path / "out.zip").exists()
+
+
+def test_import_layouts_and_a_bad_status(packages, tmp_path):
+    flat = tmp_path / "flat"  # a bank that keeps its item files in the folder itself
+    flat.mkdir()
+    (flat / "X-0001.yaml").write_text("id: X-0001\n")
+    result = import_qti(packages["true-false"], flat, outcome="DA1")
+    assert sorted(p.name for p in flat.iterdir() if p.is_file()) == [
+        "TF-choice.yaml",
+        "X-0001.yaml",
+        "either-or.yaml",
+    ]
+    assert len(result.item_ids) == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    import_qti(packages["true-false"], empty, outcome="DA1")
+    assert sorted(p.name for p in (empty / "items").iterdir()) == [
+        "TF-choice.yaml",
+        "either-or.yaml",
+    ]
+    with pytest.raises(InputError, match="unknown status 'live'"):
+        import_qti(packages["true-false"], tmp_path / "x", outcome="DA1", status="live")
+    assert not (tmp_path / "x").exists()

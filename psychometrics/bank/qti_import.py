@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from psychometrics.bank.model import Item
+from psychometrics.bank.model import STATUSES, Item
 from psychometrics.bank.newitem import next_item_id
 from psychometrics.bank.parse import ID_PATTERN, parse_item
 from psychometrics.bank.qti_item import item_xml
@@ -257,9 +257,15 @@ class _Media:
         return out
 
 
-def _media_refs(data: Mapping[str, Any]) -> set[str]:
-    text = dump_item(data)
-    return set(re.findall(r"media/([A-Za-z0-9._-]+)", text))
+def _media_refs(data: Any) -> set[str]:
+    """Names of the bank media files the texts of an item (or set) mapping refer to."""
+    if isinstance(data, str):
+        return set(re.findall(r"media/([A-Za-z0-9._-]+)", data))
+    if isinstance(data, Mapping):
+        data = list(data.values())
+    if isinstance(data, list):
+        return set().union(*(_media_refs(v) for v in data)) if data else set()
+    return set()
 
 
 def _bank_layout(bank_dir: Path) -> tuple[Path, bool]:
@@ -415,6 +421,10 @@ def import_qti(
         For an unsafe or malformed package, an id that already exists in the bank (use
         ``renumber``), or an item without outcome. Nothing is written then.
     """
+    if status is not None and status not in STATUSES:
+        raise InputError(
+            f"unknown status {status!r}; one of: {', '.join(STATUSES)}", field="status"
+        )
     pkg = Package(Path(package))
     root_dir = Path(bank_dir)
     folder, create = _bank_layout(root_dir)
@@ -428,7 +438,7 @@ def import_qti(
         if folder.is_dir()
         else set()
     )
-    planned: list[tuple[dict[str, Any], list[str]]] = []
+    planned: list[tuple[dict[str, Any], str, list[str]]] = []
     skipped: list[tuple[str, str]] = []
     renames: dict[str, str] = {}
     next_id: str | None = None
@@ -450,13 +460,7 @@ def import_qti(
         item_outcome = entry.outcome or data.get("outcome") or outcome
         if item_outcome is None:
             raise InputError("no outcome in the manifest; give one with --outcome", file=where)
-        data["outcome"] = data.get("outcome") or item_outcome
-        if not credkit:
-            data = {
-                **{k: data[k] for k in ("id", "version", "status")},
-                "outcome": item_outcome,
-                **{k: v for k, v in data.items() if k not in ("id", "version", "status")},
-            }
+        data["outcome"] = item_outcome  # the file's field order is canonical (dump_item)
         old_id = str(data["id"])
         if renumber or not ID_PATTERN.match(old_id):
             if next_id is None:
@@ -469,7 +473,7 @@ def import_qti(
             prefix, number = next_id.rsplit("-", 1)
             next_id = f"{prefix}-{int(number) + 1:0{len(number)}d}"
         renames[old_id] = data["id"]
-        if data["id"] in existing or data["id"] in {d["id"] for d, _ in planned}:
+        if data["id"] in existing or data["id"] in {d["id"] for d, _, _ in planned}:
             raise InputError(
                 f"item '{data['id']}' is already in the bank (use --renumber to give new ids)",
                 file=where,
@@ -492,7 +496,8 @@ def import_qti(
             if classical:
                 data["stats"] = classical
         path = folder / f"{data['id']}.yaml"
-        parsed, lines = parse_yaml(dump_item(data), file=path)
+        text = dump_item(data)
+        parsed, lines = parse_yaml(text, file=path)
         errors = [f for f in parse_item(parsed, lines, path=path)[1] if f.is_error]
         if errors:  # an item credkit cannot hold as is: report it, import the others
             first = errors[0]
@@ -502,14 +507,16 @@ def import_qti(
             if data["id"] != old_id:
                 next_id = data["id"]  # give the id to the next item
             continue
-        planned.append((data, read.changes))
+        planned.append((data, text, read.changes))
     texts: dict[Path, str] = {}
     changes: list[tuple[str, str]] = []
     used_media: set[str] = set()
-    for data, item_changes in planned:
-        if isinstance(data.get("enemies"), list):
-            data["enemies"] = [renames.get(e, e) for e in data["enemies"]]
-        texts[folder / f"{data['id']}.yaml"] = dump_item(data)
+    for data, text, item_changes in planned:
+        enemies = data.get("enemies")
+        if isinstance(enemies, list) and any(renames.get(e, e) != e for e in enemies):
+            data["enemies"] = [renames.get(e, e) for e in enemies]
+            text = dump_item(data)
+        texts[folder / f"{data['id']}.yaml"] = text
         used_media |= _media_refs(data)
         changes.extend((data["id"], c) for c in dict.fromkeys(item_changes))
         set_id = data.get("set")
@@ -517,7 +524,7 @@ def import_qti(
             new_sets[set_id]["items"].append(data["id"])
             if data["outcome"] not in new_sets[set_id]["outcomes"]:
                 new_sets[set_id]["outcomes"].append(data["outcome"])
-    ids = [data["id"] for data, _ in planned]
+    ids = [data["id"] for data, _, _ in planned]
     new_sets = {k: v for k, v in new_sets.items() if v["items"]}  # sets of skipped items only
     for set_id, set_data in new_sets.items():
         used_media |= _media_refs(set_data)
