@@ -169,3 +169,22 @@ def test_candidates_out_option_and_earlier_attempts(tmp_path):
         rows = list(csv.DictReader(fh))
     assert {r["attempt"] for r in rows} == {"2"}  # everyone also sat w0, in January
     assert {r["administration_id"] for r in rows} == {"w1"}
+
+
+def test_theta_pass_rule_scale_scores_agree_with_the_decisions(tmp_path):
+    spec = _with_scale(make_program(tmp_path, n_persons=300))
+    spec.write_text(spec.read_text().replace("  round: 2\n", "  round: 2\n  pass_rule: theta\n", 1))
+    result = build(spec, log=lambda _m: None)
+    cut = result.state.cut
+    with open(result.candidates_dir / "results.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    theta = np.asarray(result.state.theta.theta)
+    for r, t in zip(rows, theta, strict=True):
+        passed = r["passed"] == "true"
+        assert passed == (t >= cut.theta_cut)
+        assert passed == (float(r["scale_score"]) >= float(cut.scale_cut))
+        if abs(t - cut.theta_cut) > 0.05:  # away from the cut: 500 + 50 theta, rounded
+            assert float(r["scale_score"]) == min(max(math.floor(500 + 50 * t + 0.5), 200), 800)
+    for fid, conv in result.state.conversions.items():
+        takers = [r["passed"] == "true" for r in rows if r["form_id"] == fid]
+        assert conv.pass_rate == pytest.approx(np.mean(takers))

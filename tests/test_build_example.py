@@ -293,3 +293,17 @@ def test_example_plot_labels_sit_above_the_curves(example):
             assert float(y) < 44, label  # in the top margin, not over the plotting area
             found += 1
     assert found >= 5  # TIF, CSEM, TCC, the flagged items' curves, the distributions
+
+
+def test_example_flagged_items_have_distractor_tables(example):
+    result, html, parser = example
+    flagged = {r.item_id for r in result.report.items.rows if r.flags}
+    tables = {t.item_id: t for t in result.report.items.distractors}
+    assert flagged and flagged <= set(tables) | {
+        r.item_id for r in result.report.items.rows if r.model == "grm"
+    }
+    text = parser.text("items")
+    for item_id, t in tables.items():
+        assert sum(o.share for o in t.options) == pytest.approx(1.0, abs=1e-9)
+        assert sum(o.is_key for o in t.options) >= 1
+        assert f"{item_id} on {t.form_id}" in text

@@ -440,7 +440,7 @@ def _item_rows(st) -> ItemsSection | None:
         curves=curves,
         person_theta=tuple(float(t) for t in np.asarray(theta) if np.isfinite(t)),
         flag_rules=FLAG_RULES,
-        distractors=_distractors(st, on_forms),
+        distractors=_distractors(st, {r.item_id: r.flags for r in rows if r.flags and r.forms}),
         all_rows=tuple(rows),
         bank_csv="items.csv",
     )
@@ -459,18 +459,19 @@ def _se_row(se, k: int, size: int) -> np.ndarray:
     return row
 
 
-def _distractors(st, on_forms) -> tuple[DistractorTable, ...]:
-    """Option tables of the flagged items on the forms (classical flags), one per form."""
+def _distractors(st, flagged) -> tuple[DistractorTable, ...]:
+    """Option tables of the items on the forms flagged for any reason (classical flags, misfit,
+    DIF), one per form that carries the item; items without options (rubric scores) have none."""
     out = []
     for fid, res in st.item_analysis.items():
         for it in res.items:
-            if not it.flags or not it.options or it.item_id not in on_forms:
+            if it.item_id not in flagged or not it.options:
                 continue
             out.append(
                 DistractorTable(
                     item_id=it.item_id,
                     form_id=fid,
-                    flags=tuple(str(f) for f in it.flags),
+                    flags=tuple(flagged[it.item_id]),
                     options=tuple(
                         OptionRow(
                             option=str(o.option),

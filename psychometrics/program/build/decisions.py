@@ -108,7 +108,7 @@ def _item_curves(
                     reasons.setdefault(it.item_id, []).extend(str(f) for f in it.flags)
         for res in analyses.dif.values():
             for it in res.items:
-                if it.item_id in on_forms and it.ets_class in ("B", "C"):
+                if it.item_id in on_forms and it.ets_class in ("B", "C", "BB", "CC"):
                     reasons.setdefault(it.item_id, []).append(f"DIF class {it.ets_class}")
     for rep in irt.fit.values():
         for it in rep.sx2.items:
@@ -217,6 +217,7 @@ def decide(
         raw_scores=raw_scores,
         theta=theta,
         theta_se=se,
+        passed=None if passed is None else {f: passed[admin.takers(f)] for f in raw_scores},
     )
     candidates: tuple[CandidateResult, ...] = ()
     if passed is not None and theta is not None:

@@ -228,6 +228,7 @@ def form_conversions(
     raw_scores: Mapping[str, np.ndarray],
     theta: np.ndarray | None = None,
     theta_se: np.ndarray | None = None,
+    passed: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, FormConversion]:
     """Conversion, equating to ``reference``, cut and distribution of every form.
 
@@ -245,6 +246,9 @@ def form_conversions(
         Form id -> raw scores of its candidates (forms nobody took are absent).
     theta, theta_se
         Every candidate's EAP and its SE (for the observed-score equating population).
+    passed
+        Form id -> the decisions of its candidates (their pass rate; under the raw rule it is
+        also computed from ``raw_scores`` when not given).
     """
     nodes, weights, words = population(theta, theta_se)
     scale = cut.scale
@@ -269,7 +273,9 @@ def form_conversions(
             s = np.asarray(scores, dtype=float)
             freq = np.bincount(np.rint(s).astype(int), minlength=raw.size)
             n, mean, sd = int(s.size), float(s.mean()), float(s.std(ddof=1)) if s.size > 1 else 0.0
-            if pass_rule == "raw":
+            if passed is not None and fid in passed:
+                rate = float(np.mean(passed[fid]))
+            elif pass_rule == "raw":
                 rate = float(np.mean(s >= float(cut.raw_cuts[fid]) - 1e-9))
         out[fid] = FormConversion(
             form_id=fid,
