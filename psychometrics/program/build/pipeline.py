@@ -236,6 +236,19 @@ class BuildResult:
             "raw_cuts": None if cut is None else {k: float(v) for k, v in cut.raw_cuts.items()},
             "pass_rule": st.pass_rule or None,
             "pass_rate": None if st.pass_rates is None else float(st.pass_rates.overall),
+            "forms_results": {
+                fid: {
+                    "candidates": c.n,
+                    "raw_cut": c.raw_cut,
+                    "raw_cut_exact": c.raw_cut_exact,
+                    "observed_score_cut": c.observed_cut,
+                    "pass_rate": c.pass_rate,
+                }
+                for fid, c in st.conversions.items()
+            },
+            "pdf": str(self.out_dir / "report.pdf")
+            if (self.out_dir / "report.pdf").is_file()
+            else None,
             "decisions": {
                 k: {
                     "method": d.method,
