@@ -383,9 +383,10 @@ def histogram(
     if v.size == 0:
         raise ValueError("values has no finite entries")
     counts, edges = np.histogram(v, bins=bins)
-    xt = nice_ticks(float(edges[0]), float(edges[-1]))
+    lo, hi = float(edges[0]), float(edges[-1])
+    xt = [t for t in nice_ticks(lo, hi) if lo - 1e-9 <= t <= hi + 1e-9] or [lo, hi]
     yt = nice_ticks(0.0, float(counts.max()))
-    frame = _Frame(width, height, (min(xt[0], edges[0]), max(xt[-1], edges[-1])), (0, yt[-1]))
+    frame = _Frame(width, height, (lo, hi), (0, yt[-1]))
     out = _open(width, height, title, alt)
     out += _axes(frame, xt, yt, xlabel, ylabel)
     for c, lo, hi in zip(counts, edges[:-1], edges[1:], strict=True):
