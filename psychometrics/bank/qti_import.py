@@ -281,7 +281,7 @@ def _bank_layout(bank_dir: Path) -> tuple[Path, bool]:
     return (bank_dir, False) if flat else (sub, True)
 
 
-def _extension(pkg: Package, entry: _Entry) -> tuple[dict[str, Any], Item] | None:
+def _extension(pkg: Package, entry: _Entry) -> tuple[dict[str, Any], Item, str] | None:
     """credkit's copy of the item file, parsed, or ``None`` (absent or not a valid item)."""
     if entry.extension is None or entry.extension not in pkg:
         return None
@@ -295,29 +295,30 @@ def _extension(pkg: Package, entry: _Entry) -> tuple[dict[str, Any], Item] | Non
     item, findings = parse_item(data, lines, path=Path(f"{data['id']}.yaml"))
     if item is None or any(f.is_error for f in findings):
         return None
-    return data, item
+    return data, item, text
 
 
 def _from_extension(
     pkg: Package, entry: _Entry, read: ReadItem, media: _Media
-) -> dict[str, Any] | None:
-    """The item mapping credkit's copy gives, when the QTI item still says the same."""
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The item mapping credkit's copy gives, and its checked text while the QTI item still
+    says the same (else the QTI content over the copy's other fields, and no text)."""
     found = _extension(pkg, entry)
     if found is None:
-        return None
-    data, item = found
+        return None, None
+    data, item, text = found
     try:
         again = read_item(ET.fromstring(item_xml(item)), href=entry.href, media=media.plan)
     except (Skip, InputError, ET.ParseError):
-        return None
+        return None, None
     same = all(again.fields.get(k) == read.fields.get(k) for k in _CONTENT_FIELDS)
     renamed = any(media.names.get(f"media/{r}", r) != r for r in _media_refs(data))
     if same and not renamed:
-        return dict(data)
+        return dict(data), text
     merged = {k: v for k, v in data.items() if k not in _CONTENT_FIELDS}
     merged.update({k: v for k, v in read.fields.items() if k in _CONTENT_FIELDS})
     read.changes.append("the QTI item differs from credkit's copy: its content was taken")
-    return merged
+    return merged, None
 
 
 def _stimulus(
@@ -449,18 +450,21 @@ def import_qti(
             skipped.append((entry.identifier, str(exc)))
             continue
         where = pkg.where(entry.href)
-        data = _from_extension(pkg, entry, read, media)
+        data, checked = _from_extension(pkg, entry, read, media)
         credkit = data is not None
         if data is None:
             data = _foreign_fields(
                 read, entry, status=status or "draft", day=day, author=author, package=package
             )
-        elif status is not None:
+        elif status is not None and status != data.get("status"):
             data["status"] = status
+            checked = None
         item_outcome = entry.outcome or data.get("outcome") or outcome
         if item_outcome is None:
             raise InputError("no outcome in the manifest; give one with --outcome", file=where)
-        data["outcome"] = item_outcome  # the file's field order is canonical (dump_item)
+        if data.get("outcome") != item_outcome:
+            data["outcome"] = item_outcome  # the file's field order is canonical (dump_item)
+            checked = None
         old_id = str(data["id"])
         if renumber or not ID_PATTERN.match(old_id):
             if next_id is None:
@@ -495,6 +499,9 @@ def import_qti(
             classical = stats_from_usage(stats)
             if classical:
                 data["stats"] = classical
+        if checked is not None and data["id"] == old_id:
+            planned.append((data, checked, read.changes))  # credkit's file, checked as it is
+            continue
         path = folder / f"{data['id']}.yaml"
         text = dump_item(data)
         parsed, lines = parse_yaml(text, file=path)
