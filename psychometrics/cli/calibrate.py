@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from psychometrics.cli._common import UserError, echo_json, progress
+from psychometrics.cli._threads import threads_from_context, threads_option
 from psychometrics.errors import ConvergenceError, InputError
 from psychometrics.fileio import check_output_path, write_output_text
 from psychometrics.irt.calibration import (
@@ -158,6 +159,7 @@ MAX_TABLE_ROWS = 40
     help="Wall-clock seconds at least between two progress lines on stderr during long runs "
     "(EM steps, standard errors); 0 turns them off.",
 )
+@threads_option
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON summary on stdout.")
 def calibrate_command(
     responses: Path,
@@ -249,6 +251,7 @@ def calibrate_command(
                 engine=engine,
                 progress=progress if progress_interval > 0 else None,
                 progress_interval=progress_interval,
+                threads=threads_from_context(),
             )
         except (ValueError, TypeError) as exc:
             message = _option_names(str(exc))

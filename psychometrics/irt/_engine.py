@@ -83,6 +83,7 @@ class Settings:
     progress: Callable[[str], None] | None = None
     progress_every: float = 2.0
     fast: bool = True
+    hold_boundary: bool = False  # hold a 3PL c that reaches 0 at 0 (no prior on c)
 
 
 @dataclass
@@ -92,6 +93,9 @@ class EMOutcome:
     message: str
     loglik: float
     seconds: float
+    change: float = np.inf  # largest parameter change of the last EM step
+    left: str = ""  # why the EM map left the parameter space, if it did
+    held: tuple[int, ...] = ()  # items whose c reached its boundary and was held at 0
 
 
 # ----------------------------------------------------------------------------- latent weights
@@ -129,7 +133,8 @@ def block_objective(blk: Block, par: np.ndarray, counts: np.ndarray, nodes, c_pr
         val = np.where(np.all(np.diff(par[:, 1:], axis=1) < 0, axis=1), val, -np.inf)
     if blk.family == "dich3" and c_prior is not None:
         val = val + c_log_prior(par[:, 2], c_prior)
-    return np.where(np.isfinite(val) & np.all(np.isfinite(par), axis=1), val, -np.inf)
+    finite = np.all(np.isfinite(par[:, blk.free_cols]), axis=1)
+    return np.where(np.isfinite(val) & finite, val, -np.inf)
 
 
 def c_log_prior(g: np.ndarray, c_prior) -> np.ndarray:
@@ -315,6 +320,76 @@ def valid(blocks: list[Block], lat: Latent) -> bool:
     return True
 
 
+# ----------------------------------------------------------------------------- boundaries
+
+C_BOUNDARY = 1e-4
+"""A free 3PL lower asymptote below this (without a prior) is on its boundary and held at 0."""
+G_BOUNDARY = float(np.log(C_BOUNDARY / (1.0 - C_BOUNDARY)))
+
+
+def hold_boundary(blocks: list[Block], exclude=frozenset()) -> list[int]:
+    """Move free 3PL items whose ``c`` fell below :data:`C_BOUNDARY` to a block with ``c = 0``.
+
+    Without a prior the maximum-likelihood ``c`` of an item is often exactly 0; EM then drifts
+    towards ``logit(c) = -inf`` without converging and the information matrix is singular there.
+    Holding such ``c`` at 0 (``g = -inf``, not a free parameter) leaves the other parameters'
+    maximum and gives them standard errors. ``blocks`` is changed in place; returns the items.
+    """
+    held: list[int] = []
+    for blk in list(blocks):
+        if blk.fixed or blk.family != "dich3" or not blk.free_cols[2]:
+            continue
+        low = (blk.par[:, 2] < G_BOUNDARY) & ~np.isin(blk.items, list(exclude))
+        if not low.any():
+            continue
+        par = blk.par[low].copy()
+        par[:, 2] = -np.inf
+        free = blk.free_cols.copy()
+        free[2] = False
+        held.extend(int(j) for j in blk.items[low])
+        new = Block(
+            blk.model, blk.family, blk.n_categories, blk.items[low], par, free, False, False
+        )
+        if low.all():
+            blocks[blocks.index(blk)] = new
+            continue
+        blk.items, blk.par = blk.items[~low], blk.par[~low]
+        blocks.append(new)
+    return held
+
+
+def release_boundary(pat, blocks: list[Block], lat: Latent, settings, k_max, held) -> set[int]:
+    """Free the held ``c`` whose likelihood score at ``c = 0`` is positive; returns their items.
+
+    At an EM fixed point the marginal score equals the expected complete-data score, so the
+    E-step counts give ``dl/dc`` at ``c = 0``: ``sum_q r_1q (1 - s_q) / s_q - r_0q``.
+    """
+    nodes = settings.nodes
+    logp = all_log_probs(blocks, pat.n_items, k_max, nodes)
+    counts = estep(pat, logp, log_weights(nodes, lat.mean, lat.sd), nodes).counts
+    out: set[int] = set()
+    for blk in list(blocks):
+        if blk.fixed or blk.family != "dich3" or blk.free_cols[2]:
+            continue
+        s = expit(blk.par[:, :1] * nodes[None, :] + blk.par[:, 1:2])
+        r = counts[blk.items]
+        score = np.sum(r[:, 1] * (1.0 - s) / np.maximum(s, 1e-300) - r[:, 0], axis=1)
+        up = (score > 0) & np.isin(blk.items, list(held))
+        if not up.any():
+            continue
+        par = blk.par[up].copy()
+        par[:, 2] = G_BOUNDARY + 2.0  # c = 7.4e-4, just off the bound
+        out.update(int(j) for j in blk.items[up])
+        free = np.ones_like(blk.free_cols)
+        new = Block(blk.model, blk.family, blk.n_categories, blk.items[up], par, free, False, False)
+        if up.all():
+            blocks[blocks.index(blk)] = new
+        else:
+            blk.items, blk.par = blk.items[~up], blk.par[~up]
+            blocks.append(new)
+    return out
+
+
 # ----------------------------------------------------------------------------- EM
 
 
@@ -339,7 +414,7 @@ def run_em(pat: Patterns, blocks: list[Block], lat: Latent, settings: Settings) 
     step), so the returned estimates are those of the float64 EM map.
     """
     start = time.perf_counter()
-    total_iter = 0
+    first = None
     if settings.fast and pat.n_patterns >= 5_000:
         # float32 sums over >= 1e5 patterns carry ~1e-5 relative rounding: stop phase 1 at 1e-4
         tol_fast = settings.tol if pat.n_patterns < 100_000 else max(settings.tol, 1e-4)
@@ -354,17 +429,52 @@ def run_em(pat: Patterns, blocks: list[Block], lat: Latent, settings: Settings) 
         pat.dtype = np.float32
         first = _run_em(pat, blocks, lat, fast)
         pat.dtype = np.float64
-        total_iter = first.iterations
-    rest = Settings(**{**settings.__dict__, "max_iter": max(1, settings.max_iter - total_iter)})
+    n_first = first.iterations if first is not None else 0
+    rest = Settings(**{**settings.__dict__, "max_iter": max(1, settings.max_iter - n_first)})
     out = _run_em(pat, blocks, lat, rest)
+    total = n_first + out.iterations
     return EMOutcome(
-        iterations=total_iter + out.iterations,
+        iterations=total,
         converged=out.converged,
-        message=out.message.replace(
-            f"after {out.iterations} EM steps", f"after {total_iter + out.iterations} EM steps"
-        ),
+        message=_message(out, first, total, settings.tol),
         loglik=out.loglik,
         seconds=time.perf_counter() - start,
+        change=out.change,
+        left=out.left,
+        held=out.held,
+    )
+
+
+def _message(out: EMOutcome, first: EMOutcome | None, total: int, tol: float) -> str:
+    """One sentence on how EM ended, counting the EM steps of both phases.
+
+    ``out`` is the float64 phase, ``first`` the float32 phase (None when it did not run).
+    """
+    phases = ""
+    if first is not None:
+        how = "" if first.converged else ", stopped at its limit"
+        if first.left:
+            how = f", stopped because {first.left}"
+        last = ""
+        if not (out.converged or out.left):
+            last = ", stopped at its limit"
+        phases = (
+            f" (float32 E-step phase: {first.iterations}{how}; "
+            f"float64 phase: {out.iterations}{last})"
+        )
+    if out.converged:
+        return (
+            f"converged after {total} EM steps{phases}: max parameter change "
+            f"{out.change:.2e} < {tol:g}"
+        )
+    if out.left:
+        return (
+            f"did not converge: stopped after {total} EM steps{phases} because {out.left}; "
+            "these data do not identify the model"
+        )
+    return (
+        f"did not converge in {total} EM steps{phases}: last max parameter change "
+        f"{out.change:.2e}, tolerance {tol:g}"
     )
 
 
@@ -376,8 +486,6 @@ def _run_em(pat: Patterns, blocks: list[Block], lat: Latent, settings: Settings)
     prev_ll = -np.inf
     step_max, step_max0 = 1.0, 1.0
     converged = False
-    message = ""
-
     left = ""  # why EM left the parameter space, if it did
 
     def step(phi):
@@ -404,76 +512,90 @@ def _run_em(pat: Patterns, blocks: list[Block], lat: Latent, settings: Settings)
     phi = pack(blocks, lat)
     ll = -np.inf
     change = np.inf
-    while iterations < settings.max_iter:
-        phi1, ll = step(phi)
-        if phi1 is None:  # the EM map itself leaves the parameter space: stop at phi
-            break
-        ok, change = done(phi1, phi, ll, prev_ll)
-        if ok:
-            phi = phi1
-            converged = True
-            break
-        prev_ll = ll
-        now = time.perf_counter()
-        if settings.progress is not None and now - last_report >= settings.progress_every:
-            settings.progress(f"EM step {iterations}: log-likelihood {ll:.4f}")
-            last_report = now
-        if not settings.accelerate or iterations + 2 > settings.max_iter:
-            phi = phi1
-            continue
-        phi2, ll1 = step(phi1)
-        if phi2 is None:
-            phi = phi1
-            break
-        ok, change = done(phi2, phi1, ll1, ll)
-        if ok:
-            phi = phi2
-            converged = True
-            break
-        r = phi1 - phi
-        v = phi2 - phi1 - r
-        vv = float(v @ v)
-        if vv <= 0 or not np.isfinite(vv):
-            phi, prev_ll = phi2, ll1
-            continue
-        alpha = -np.sqrt(float(r @ r) / vv)
-        alpha = float(np.clip(alpha, -step_max, -1.0))
-        phi_x = phi - 2.0 * alpha * r + alpha**2 * v
-        phi3, ll_x = step(phi_x)
-        if phi3 is None:
-            left = ""  # a rejected extrapolation, not a failure of the EM map
-        if phi3 is not None and np.isfinite(ll_x) and ll_x >= ll1 - 1e-8 * abs(ll1):
-            ok, change = done(phi3, phi_x, ll_x, ll1)
-            phi, prev_ll = phi3, ll_x
+    held = [  # held by an earlier phase
+        int(j)
+        for blk in blocks
+        if settings.hold_boundary and blk.family == "dich3" and not (blk.fixed or blk.free_cols[2])
+        for j in blk.items
+    ]
+    released: set[int] = set()
+    while True:
+        while iterations < settings.max_iter:
+            if settings.hold_boundary and iterations:
+                unpack(phi, blocks, lat)
+                newly = hold_boundary(blocks, exclude=released)
+                if newly:  # fewer free parameters: restart the acceleration from here
+                    held += newly
+                    phi, prev_ll, step_max = pack(blocks, lat), -np.inf, step_max0
+            phi1, ll = step(phi)
+            if phi1 is None:  # the EM map itself leaves the parameter space: stop at phi
+                break
+            ok, change = done(phi1, phi, ll, prev_ll)
             if ok:
+                phi = phi1
                 converged = True
                 break
-            if alpha == -step_max:
-                step_max *= 4.0
-        else:
-            phi, prev_ll = phi2, ll1
-            if alpha == -step_max:
-                step_max = max(step_max0, step_max / 4.0)
-    if converged:
-        message = (
-            f"converged after {iterations} EM steps: max parameter change {change:.2e} "
-            f"< {settings.tol:g}"
-        )
-    elif left:
-        message = (
-            f"did not converge: stopped after {iterations} EM steps because {left}; "
-            "these data do not identify the model"
-        )
-    else:
-        message = (
-            f"did not converge in {settings.max_iter} EM steps "
-            f"(last max parameter change {change:.2e}, tolerance {settings.tol:g})"
-        )
+            prev_ll = ll
+            now = time.perf_counter()
+            if settings.progress is not None and now - last_report >= settings.progress_every:
+                settings.progress(f"EM step {iterations}: log-likelihood {ll:.4f}")
+                last_report = now
+            if not settings.accelerate or iterations + 2 > settings.max_iter:
+                phi = phi1
+                continue
+            phi2, ll1 = step(phi1)
+            if phi2 is None:
+                phi = phi1
+                break
+            ok, change = done(phi2, phi1, ll1, ll)
+            if ok:
+                phi = phi2
+                converged = True
+                break
+            r = phi1 - phi
+            v = phi2 - phi1 - r
+            vv = float(v @ v)
+            if vv <= 0 or not np.isfinite(vv):
+                phi, prev_ll = phi2, ll1
+                continue
+            alpha = -np.sqrt(float(r @ r) / vv)
+            alpha = float(np.clip(alpha, -step_max, -1.0))
+            phi_x = phi - 2.0 * alpha * r + alpha**2 * v
+            phi3, ll_x = step(phi_x)
+            if phi3 is None:
+                left = ""  # a rejected extrapolation, not a failure of the EM map
+            if phi3 is not None and np.isfinite(ll_x) and ll_x >= ll1 - 1e-8 * abs(ll1):
+                ok, change = done(phi3, phi_x, ll_x, ll1)
+                phi, prev_ll = phi3, ll_x
+                if ok:
+                    converged = True
+                    break
+                if alpha == -step_max:
+                    step_max *= 4.0
+            else:
+                phi, prev_ll = phi2, ll1
+                if alpha == -step_max:
+                    step_max = max(step_max0, step_max / 4.0)
+        if not (converged and held and iterations < settings.max_iter):
+            break
+        # Kuhn-Tucker check at the converged point: release a held c whose score at 0 is
+        # positive (held too early, while the other parameters were still far off)
+        unpack(phi, blocks, lat)
+        out = release_boundary(pat, blocks, lat, settings, k_max, held)
+        if not out:
+            break
+        released.update(out)
+        held = [j for j in held if j not in out]
+        converged = False
+        phi, prev_ll, step_max = pack(blocks, lat), -np.inf, step_max0
     unpack(phi, blocks, lat)
     return EMOutcome(
         iterations=iterations,
         converged=converged,
-        message=message,
+        message="",
         loglik=float(ll),
         seconds=time.perf_counter() - start,
+        change=float(change),
+        left="" if converged else left,
+        held=tuple(held),
     )

@@ -228,20 +228,35 @@ def _posterior_t(xt_cat, xt_pres, design, base_miss, base_const, dtype=np.float6
     return ll, np.log(total) + top.astype(np.float64)
 
 
-def posterior_chunks(pat: Patterns, logp: np.ndarray, log_weights: np.ndarray):
-    """Yield ``(slice, X_cat, X_pres, posterior)`` chunk by chunk, in float64 (for SEs)."""
+SE_BLOCK = 512
+"""Patterns per block of the standard-error products. Louis' SEs loop over the quadrature nodes
+with one weighted rank-k update per node; a block of 512 patterns keeps its weighted indicator
+matrix in cache across the nodes. Single-threaded CPU seconds of the SE step against blocks of
+50,000 patterns: 2PL 100 x 20,000 1.48 -> 0.80, 3PL 100 x 20,000 2.29 -> 0.95, GRM 20 x 10,000
+(5 categories) 0.52 -> 0.36 (best of 3; 1,024 to 4,096 were in between)."""
+
+
+def posterior_chunks(pat: Patterns, logp: np.ndarray, log_weights: np.ndarray, *, block=SE_BLOCK):
+    """Yield ``(slice, X_cat, X_pres, posterior)`` by blocks of ``block`` patterns, in float64.
+
+    Blocks subdivide the E-step chunks, whose cached indicators they reuse.
+    """
     delta, base_miss, base_const = _node_matrices(pat, logp)
     delta = (delta, None)
     base_const = base_const + log_weights
     for sl in pat.chunks():
-        xt_cat, xt_pres = pat.indicators(sl)
-        post_t, _ = _posterior_t(xt_cat, xt_pres, delta, base_miss, base_const, np.float64)
-        yield (
-            sl,
-            np.ascontiguousarray(xt_cat.T, dtype=np.float64),
-            np.ascontiguousarray(xt_pres.T, dtype=np.float64),
-            np.ascontiguousarray(post_t.T),
-        )
+        xt_cat_all, xt_pres_all = pat.indicators(sl)
+        for start in range(0, sl.stop - sl.start, block):
+            sub = slice(start, min(start + block, sl.stop - sl.start))
+            xt_cat = np.ascontiguousarray(xt_cat_all[:, sub], dtype=np.float64)
+            xt_pres = np.ascontiguousarray(xt_pres_all[:, sub], dtype=np.float64)
+            post_t, _ = _posterior_t(xt_cat, xt_pres, delta, base_miss, base_const, np.float64)
+            yield (
+                slice(sl.start + sub.start, sl.start + sub.stop),
+                np.ascontiguousarray(xt_cat.T),
+                np.ascontiguousarray(xt_pres.T),
+                np.ascontiguousarray(post_t.T),
+            )
 
 
 def expand_counts(pat, r_cat, r_pres, n_node, k_max):

@@ -70,6 +70,11 @@ class CalibrationResult:
         Estimated items whose values are extreme (``|a| >``
         :data:`~psychometrics.irt.calibration.EXTREME_SLOPE`, or a threshold outside the
         quadrature range), as ``(id, reason)`` pairs; also warned.
+    boundary_items
+        Items with a parameter held on the boundary of its range, as ``(id, reason)`` pairs:
+        without a prior on c, a 3PL lower asymptote whose estimate falls below
+        :data:`~psychometrics.irt._engine.C_BOUNDARY` is held at 0 (not counted in
+        ``n_parameters``; its SE is NaN, the item's other SEs are computed with it fixed).
     """
 
     params: ItemParameters
@@ -98,6 +103,7 @@ class CalibrationResult:
     seconds: float = math.nan
     metric: str = METRIC
     flagged_items: tuple[tuple[str, str], ...] = ()
+    boundary_items: tuple[tuple[str, str], ...] = ()
 
     def summary(self) -> dict[str, Any]:
         """The headline numbers (no per-item table) as plain JSON-ready values."""
@@ -131,6 +137,7 @@ class CalibrationResult:
             "dropped_persons": [{"id": i, "reason": r} for i, r in self.dropped_persons],
             "seconds": self.seconds,
             "flagged_items": [{"id": i, "reason": r} for i, r in self.flagged_items],
+            "boundary_items": [{"id": i, "reason": r} for i, r in self.boundary_items],
         }
 
     def to_dict(self) -> dict[str, Any]:

@@ -188,6 +188,8 @@ def _complete_hessian(pat, blocks, lat, nodes, logp, logw, offsets, n_exp):
         n_items_b, n_par = blk.par.shape
         hb = np.zeros((n_items_b, n_par, n_par))
         for p in range(n_par):
+            if not blk.free_cols[p] and not np.all(np.isfinite(blk.par[:, p])):
+                continue  # a held boundary value (c = 0): its rows are not in the result
             step = 1e-5 * (1.0 + np.abs(blk.par[:, p]))
             grads = []
             for sign in (1.0, -1.0):

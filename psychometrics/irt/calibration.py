@@ -63,6 +63,7 @@ from psychometrics.irt._result import ConvergenceWarning as ConvergenceWarning
 from psychometrics.irt._se import covariance as _invert
 from psychometrics.irt.girth_engine import calibrate_girth
 from psychometrics.irt.models import ItemParameters
+from psychometrics.irt.threads import blas_threads, resolve_threads
 from psychometrics.responses import NOT_PRESENTED, ResponseMatrix, from_array
 
 ENGINES = ("credkit", "girth")
@@ -99,6 +100,7 @@ def calibrate(
     chunk_size: int = 50_000,
     progress: Callable[[str], None] | None = None,
     progress_interval: float = 2.0,
+    threads: int | None = None,
 ) -> CalibrationResult:
     """Calibrate items by marginal maximum likelihood (EM over fixed quadrature).
 
@@ -152,6 +154,10 @@ def calibrate(
         Seconds of wall-clock time at least between two ``progress`` messages (default 2);
         0 sends one after every EM step. Whether a message is sent depends on the machine's
         speed, never the result.
+    threads
+        BLAS threads for the matrix products (see :mod:`psychometrics.irt.threads`); None for
+        the environment variable ``CREDKIT_THREADS`` or else 1, the fastest setting measured on
+        a machine shared with other processes. The estimates do not depend on it.
 
     Returns
     -------
@@ -183,115 +189,133 @@ def calibrate(
         )
     if anchors is not None and not isinstance(anchors, ItemParameters):
         raise TypeError("anchors must be ItemParameters (see psychometrics.irt.read_params)")
-    if engine == "girth":
-        if anchors is not None:
-            raise ValueError("engine='girth' does not support anchors; use engine='credkit'")
-        if tuple(latent) != (0.0, 1.0):
-            raise ValueError("engine='girth' fixes the ability distribution at N(0, 1) (latent)")
-        return calibrate_girth(
-            rm,
-            model=model,
-            poly_model=poly_model,
-            quadrature=quadrature,
-            theta_range=theta_range,
-            max_iteration=min(int(max_iter), 500),
-            se=se,
+    n_threads = resolve_threads(threads)
+    with blas_threads(n_threads):
+        if engine == "girth":
+            if anchors is not None:
+                raise ValueError("engine='girth' does not support anchors; use engine='credkit'")
+            if tuple(latent) != (0.0, 1.0):
+                raise ValueError(
+                    "engine='girth' fixes the ability distribution at N(0, 1) (latent)"
+                )
+            return calibrate_girth(
+                rm,
+                model=model,
+                poly_model=poly_model,
+                quadrature=quadrature,
+                theta_range=theta_range,
+                max_iteration=min(int(max_iter), 500),
+                se=se,
+            )
+        start = time.perf_counter()
+        prep = prepare(rm, model=model, poly_model=poly_model, anchors=anchors)
+        nodes = np.linspace(theta_range[0], theta_range[1], int(quadrature))
+        pat = compress(prep.scores, prep.n_categories, chunk_size=chunk_size)
+        blocks, lat = build_blocks(prep, anchors, c_prior)
+        lat.mean, lat.sd = float(latent[0]), float(latent[1])
+        settings = _engine.Settings(
+            nodes=nodes,
+            max_iter=int(max_iter),
+            tol=float(tol),
+            ll_tol=float(ll_tol),
+            accelerate=bool(accelerate),
+            c_prior=c_prior,
+            progress=progress,
+            progress_every=float(progress_interval),
+            hold_boundary=c_prior is None,
         )
-    start = time.perf_counter()
-    prep = prepare(rm, model=model, poly_model=poly_model, anchors=anchors)
-    nodes = np.linspace(theta_range[0], theta_range[1], int(quadrature))
-    pat = compress(prep.scores, prep.n_categories, chunk_size=chunk_size)
-    blocks, lat = build_blocks(prep, anchors, c_prior)
-    lat.mean, lat.sd = float(latent[0]), float(latent[1])
-    settings = _engine.Settings(
-        nodes=nodes,
-        max_iter=int(max_iter),
-        tol=float(tol),
-        ll_tol=float(ll_tol),
-        accelerate=bool(accelerate),
-        c_prior=c_prior,
-        progress=progress,
-        progress_every=float(progress_interval),
-    )
-    outcome = _engine.run_em(pat, blocks, lat, settings)
-    if not outcome.converged:
-        warnings.warn(outcome.message, ConvergenceWarning, stacklevel=2)
-    k_max = int(np.max(pat.n_categories))
-    logp = _engine.all_log_probs(blocks, pat.n_items, k_max, nodes)
-    loglik = estep(pat, logp, _engine.log_weights(nodes, lat.mean, lat.sd)).loglik
-    n_free = sum(b.n_free for b in blocks) + lat.n_free
-
-    cov = None
-    se_method = se
-    n_z = pat.n_cat_cols + pat.miss_items.size + 1
-    if se == "louis" and pat.n_patterns * n_z**2 * nodes.size > LOUIS_BUDGET:
-        se = "xpd"
-        se_method = "xpd (louis would cost too much for this many response patterns)"
-        warnings.warn(
-            f"{pat.n_patterns} response patterns: standard errors by the cross-product (xpd) "
-            "instead of Louis' observed information; pass se='none' to skip them",
-            CalibrationWarning,
-            stacklevel=2,
+        outcome = _engine.run_em(pat, blocks, lat, settings)
+        if not outcome.converged:
+            warnings.warn(outcome.message, ConvergenceWarning, stacklevel=2)
+        boundary = tuple(
+            (prep.item_ids[j], "c reached its lower bound 0 and is held there (not estimated)")
+            for j in sorted(outcome.held)
         )
-    if se != "none" and n_free:
-        if progress is not None and outcome.seconds >= settings.progress_every:
-            progress("computing standard errors")
-        info = _se.information(pat, blocks, lat, nodes, c_prior, method=se)
-        cov = _invert(info)
-        if cov is None:
+        if boundary:
+            shown = ", ".join(i for i, _ in boundary[:10]) + (", ..." if len(boundary) > 10 else "")
             warnings.warn(
-                "the information matrix is not positive definite; standard errors are NaN "
-                "(the model may be poorly identified by these data)",
+                f"{len(boundary)} 3PL item(s) with c on its boundary: c is held at 0 and not "
+                f"estimated (no SE for it); the other parameters keep their SEs: {shown}",
                 CalibrationWarning,
                 stacklevel=2,
             )
-    params, lat_se = _report(prep, blocks, lat, cov)
-    flagged = _flag_extreme(params, prep.anchor_ids, theta_range)
-    if flagged:
-        shown = "; ".join(f"{i}: {r}" for i, r in flagged[:5])
-        more = f" (and {len(flagged) - 5} more)" if len(flagged) > 5 else ""
-        warnings.warn(
-            f"{len(flagged)} item(s) with extreme estimates, which these data do not pin down "
-            f"(too few persons, or a perfect pattern): {shown}{more}",
-            CalibrationWarning,
-            stacklevel=2,
+        k_max = int(np.max(pat.n_categories))
+        logp = _engine.all_log_probs(blocks, pat.n_items, k_max, nodes)
+        loglik = estep(pat, logp, _engine.log_weights(nodes, lat.mean, lat.sd)).loglik
+        n_free = sum(b.n_free for b in blocks) + lat.n_free
+
+        cov = None
+        se_method = se
+        n_z = pat.n_cat_cols + pat.miss_items.size + 1
+        if se == "louis" and pat.n_patterns * n_z**2 * nodes.size > LOUIS_BUDGET:
+            se = "xpd"
+            se_method = "xpd (louis would cost too much for this many response patterns)"
+            warnings.warn(
+                f"{pat.n_patterns} response patterns: standard errors by the cross-product (xpd) "
+                "instead of Louis' observed information; pass se='none' to skip them",
+                CalibrationWarning,
+                stacklevel=2,
+            )
+        if se != "none" and n_free:
+            if progress is not None and outcome.seconds >= settings.progress_every:
+                progress("computing standard errors")
+            info = _se.information(pat, blocks, lat, nodes, c_prior, method=se)
+            cov = _invert(info)
+            if cov is None:
+                warnings.warn(
+                    "the information matrix is not positive definite; standard errors are NaN "
+                    "(the model may be poorly identified by these data)",
+                    CalibrationWarning,
+                    stacklevel=2,
+                )
+        params, lat_se = _report(prep, blocks, lat, cov)
+        flagged = _flag_extreme(params, prep.anchor_ids, theta_range)
+        if flagged:
+            shown = "; ".join(f"{i}: {r}" for i, r in flagged[:5])
+            more = f" (and {len(flagged) - 5} more)" if len(flagged) > 5 else ""
+            warnings.warn(
+                f"{len(flagged)} item(s) with extreme estimates, which these data do not pin down "
+                f"(too few persons, or a perfect pattern): {shown}{more}",
+                CalibrationWarning,
+                stacklevel=2,
+            )
+        log_prior = 0.0
+        priors: dict[str, str] = {}
+        if c_prior is not None and any(b.family == "dich3" and not b.fixed for b in blocks):
+            priors["c"] = f"beta({c_prior[0]:g}, {c_prior[1]:g})"
+            for b in blocks:
+                if b.family == "dich3" and not b.fixed:
+                    log_prior += float(np.sum(beta_dist.logpdf(expit(b.par[:, 2]), *c_prior)))
+        n_persons = int(prep.scores.shape[0])
+        free_models = sorted({b.model for b in blocks if not b.fixed}) or sorted(set(params.model))
+        return CalibrationResult(
+            params=params,
+            model=free_models[0] if len(free_models) == 1 else "mixed",
+            engine="credkit",
+            loglik=float(loglik),
+            log_posterior=float(loglik + log_prior),
+            aic=float(-2.0 * loglik + 2.0 * n_free),
+            bic=float(-2.0 * loglik + n_free * math.log(max(n_persons, 1))),
+            n_parameters=int(n_free),
+            iterations=outcome.iterations,
+            converged=outcome.converged,
+            message=outcome.message,
+            latent_mean=float(lat.mean),
+            latent_sd=float(lat.sd),
+            latent_mean_se=lat_se[0],
+            latent_sd_se=lat_se[1],
+            se_method=se_method,
+            n_persons=n_persons,
+            n_items=len(prep.item_ids),
+            dropped_items=prep.dropped_items,
+            dropped_persons=prep.dropped_persons,
+            anchors=prep.anchor_ids,
+            quadrature=(int(quadrature), float(theta_range[0]), float(theta_range[1])),
+            priors=priors,
+            seconds=time.perf_counter() - start,
+            flagged_items=flagged,
+            boundary_items=boundary,
         )
-    log_prior = 0.0
-    priors: dict[str, str] = {}
-    if c_prior is not None and any(b.family == "dich3" and not b.fixed for b in blocks):
-        priors["c"] = f"beta({c_prior[0]:g}, {c_prior[1]:g})"
-        for b in blocks:
-            if b.family == "dich3" and not b.fixed:
-                log_prior += float(np.sum(beta_dist.logpdf(expit(b.par[:, 2]), *c_prior)))
-    n_persons = int(prep.scores.shape[0])
-    free_models = sorted({b.model for b in blocks if not b.fixed}) or sorted(set(params.model))
-    return CalibrationResult(
-        params=params,
-        model=free_models[0] if len(free_models) == 1 else "mixed",
-        engine="credkit",
-        loglik=float(loglik),
-        log_posterior=float(loglik + log_prior),
-        aic=float(-2.0 * loglik + 2.0 * n_free),
-        bic=float(-2.0 * loglik + n_free * math.log(max(n_persons, 1))),
-        n_parameters=int(n_free),
-        iterations=outcome.iterations,
-        converged=outcome.converged,
-        message=outcome.message,
-        latent_mean=float(lat.mean),
-        latent_sd=float(lat.sd),
-        latent_mean_se=lat_se[0],
-        latent_sd_se=lat_se[1],
-        se_method=se_method,
-        n_persons=n_persons,
-        n_items=len(prep.item_ids),
-        dropped_items=prep.dropped_items,
-        dropped_persons=prep.dropped_persons,
-        anchors=prep.anchor_ids,
-        quadrature=(int(quadrature), float(theta_range[0]), float(theta_range[1])),
-        priors=priors,
-        seconds=time.perf_counter() - start,
-        flagged_items=flagged,
-    )
 
 
 # ----------------------------------------------------------------------------- validation
