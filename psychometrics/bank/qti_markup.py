@@ -109,7 +109,7 @@ def _raw_element(markup: str, media: Rewrite) -> ET.Element | None:
         out = _strip_ns(el)
     elif name == "object":
         data = el.get("data", "")
-        if el.tag != "object" or not _safe_media(data) or len(el):
+        if el.tag != "object" or not _safe_media(data) or any(c.tag != "param" for c in el):
             return None
         out = _strip_ns(el)
         out.set("data", media(data))
