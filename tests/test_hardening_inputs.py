@@ -226,3 +226,55 @@ def test_files_made_by_bank_new_are_checked_by_format(tmp_path):
     assert result.unchanged == 2 + len(made)
     made[0].write_text(made[0].read_text().replace("version: 1\n", "") + "version: 1\n")
     assert format_bank(bank, check=True).changed == (str(made[0]),)
+
+
+# ---------------------------------------------------------------- items: prose, control characters
+
+
+@pytest.mark.parametrize(
+    "change, field, rule",
+    [
+        ({"stem": 12}, "stem", "bad-type"),
+        ({"rationale": 3.5}, "rationale", "bad-type"),
+        ({"stem": "Which is\x00 right?\n"}, "stem", "control-character"),
+        (
+            {"options": {**BASE["options"], "C": "In\x1b[31mterval"}},
+            "options.C",
+            "control-character",
+        ),
+    ],
+)
+def test_numbers_as_prose_and_control_characters_are_errors(tmp_path, change, field, rule):
+    folder = write_bank(tmp_path, {**copy.deepcopy(BASE), **change}, OTHER)
+    report = lint_bank(folder)
+    assert [(f.field, f.rule) for f in report.errors] == [(field, rule)]
+    with pytest.raises(InputError, match=field.replace(".", r"\.")):
+        load_bank(folder)
+
+
+def test_tabs_and_newlines_in_text_stay_legal(tmp_path):
+    folder = write_bank(tmp_path, {**copy.deepcopy(BASE), "stem": "a\tb\n\nc\n"}, OTHER)
+    assert load_bank(folder)["DA-0001"].stem == "a\tb\n\nc\n"
+
+
+@pytest.mark.parametrize("other_enemies, rule", [([], "not-mutual"), (None, "missing")])
+def test_loading_the_bank_enforces_the_enemy_rules(tmp_path, other_enemies, rule):
+    items = [copy.deepcopy(BASE)]
+    if other_enemies is not None:
+        items.append({**copy.deepcopy(OTHER), "enemies": other_enemies})
+    folder = write_bank(tmp_path, *items)
+    with pytest.raises(InputError, match=r"DA-0001.yaml:\d+: enemies\[0\]: enemy 'DA-0002'"):
+        load_bank(folder)
+    report = lint_bank(folder)
+    assert [f.rule for f in report.errors] == [f"enemy-{rule}"]  # reported once
+
+
+def test_assemble_with_an_empty_bank_is_one_error(tmp_path):
+    shutil.copytree(ROOT / "specs", tmp_path / "specs", ignore=shutil.ignore_patterns("forms"))
+    (tmp_path / "item_bank" / "items").mkdir(parents=True)
+    result = CliRunner().invoke(
+        main, ["assemble", str(tmp_path / "specs" / "data-analytics-fundamentals.yaml")]
+    )
+    assert result.exit_code == 1
+    assert "item_bank" in result.output and "the bank holds no items" in result.output
+    assert "Traceback" not in result.output

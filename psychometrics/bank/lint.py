@@ -38,6 +38,7 @@ from psychometrics.bank.findings import ERROR, WARNING, Finding
 from psychometrics.bank.model import Bank, Item
 from psychometrics.bank.parse import count_words
 from psychometrics.bank.specinfo import spec_outcomes
+from psychometrics.bank.store import enemy_findings as _enemy_findings
 from psychometrics.bank.store import item_files, read_bank
 from psychometrics.bank.yamlio import MAX_ITEM_BYTES
 
@@ -271,30 +272,6 @@ def _guidelines(item: Item, ratio: float, min_diff: int) -> list[Finding]:
                         f"distractor length ({mean:.0f}); length cues the answer "
                         f"(threshold {ratio:g}x and {min_diff} characters)",
                         "long-key",
-                    )
-                )
-    return out
-
-
-def _enemy_findings(bank: Bank) -> list[Finding]:
-    out = []
-    for item in bank:
-        for i, enemy in enumerate(item.enemies):
-            where = f"enemies[{i}]"
-            other = bank.get(enemy)
-            if other is None:
-                out.append(
-                    _at(item, where, ERROR, f"enemy '{enemy}' is not in the bank", "enemy-missing")
-                )
-            elif item.id not in other.enemies:
-                out.append(
-                    _at(
-                        item,
-                        where,
-                        ERROR,
-                        f"enemy '{enemy}' does not list '{item.id}' back (enemies are mutual); "
-                        f"add it to {other.path}",
-                        "enemy-not-mutual",
                     )
                 )
     return out

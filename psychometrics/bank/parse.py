@@ -118,6 +118,11 @@ def parse_item(
     for name in data:
         if isinstance(name, str) and name not in FIELD_ORDER:
             out.warn(name, f"unknown field '{name}' (kept as written)", "unknown-field")
+    _control_characters(out, data)
+    for name in PROSE_FIELDS:
+        value = data.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            out.error(name, f"must be text, got the number {_short(value)}", "bad-type")
 
     item_id = _text(out, data, "id") or path.stem
     if "id" in data and isinstance(data["id"], str):
@@ -219,6 +224,36 @@ def parse_item(
         lines=dict(lines),
     )
     return item, out.findings
+
+
+PROSE_FIELDS = ("stem", "rationale", "scoring_guide")
+"""Fields that hold prose: a bare number there (``stem: 12``) is a mistake, not text."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_characters(out: _Collector, data: Any) -> None:
+    """An error for each text value holding a control character other than tab and newline (a
+    NUL written as ``"\\0"`` in a quoted scalar passes the file's byte check)."""
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            hit = _CONTROL.search(value)
+            if hit:
+                out.error(
+                    where or "yaml",
+                    f"text holds the control character U+{ord(hit.group()):04X}",
+                    "control-character",
+                )
+        elif isinstance(value, Mapping):
+            for key, child in value.items():
+                stack.append((f"{where}.{key}" if where else str(key), child))
+                if isinstance(key, str) and _CONTROL.search(key):
+                    out.error(
+                        where or str(key), "a field name holds a control character", "bad-type"
+                    )
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{k}]", child) for k, child in enumerate(value))
 
 
 def _text(out: _Collector, data: Mapping, name: str) -> str | None:

@@ -100,7 +100,35 @@ def read_bank(
         items.append(item)
     sets, set_findings = read_sets(root, max_bytes=max_item_bytes)
     findings.extend(set_findings)
-    return Bank(root=root, items_dir=folder, items=tuple(items), sets=sets), findings
+    bank = Bank(root=root, items_dir=folder, items=tuple(items), sets=sets)
+    findings.extend(enemy_findings(bank))  # bank-level: enforced by load_bank too
+    return bank, findings
+
+
+def enemy_findings(bank: Bank) -> list[Finding]:
+    """Bank-level rule: every enemy is in the bank and lists the item back (errors)."""
+    out = []
+    for item in bank:
+        for i, enemy in enumerate(item.enemies):
+            where = f"enemies[{i}]"
+            other = bank.get(enemy)
+            if other is None:
+                out.append(_at(item, where, f"enemy '{enemy}' is not in the bank", "enemy-missing"))
+            elif item.id not in other.enemies:
+                out.append(
+                    _at(
+                        item,
+                        where,
+                        f"enemy '{enemy}' does not list '{item.id}' back (enemies are mutual); "
+                        f"add it to {other.path}",
+                        "enemy-not-mutual",
+                    )
+                )
+    return out
+
+
+def _at(item: Item, field: str, message: str, rule: str) -> Finding:
+    return Finding(str(item.path), item.line(field) or 1, field, ERROR, message, rule)
 
 
 def read_sets(

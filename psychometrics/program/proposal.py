@@ -239,6 +239,8 @@ def _inputs(
     published: Mapping[str, Sequence[str]] | None = None,
 ) -> _Inputs:
     items = tuple(bank)
+    if not items:  # the solver would fail on an empty information matrix
+        raise InputError("the bank holds no items", file=getattr(bank, "items_dir", spec.bank))
     n = len(items)
     form = spec.form
     index = {it.id: k for k, it in enumerate(items)}
