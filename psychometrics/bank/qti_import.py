@@ -27,13 +27,10 @@ are written all-or-nothing. A bank folder that does not exist, or holds no items
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import os
 import posixpath
 import re
 import xml.etree.ElementTree as ET
-from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,17 +39,17 @@ from psychometrics.bank.model import STATUSES, Item
 from psychometrics.bank.newitem import next_item_id
 from psychometrics.bank.parse import ID_PATTERN, parse_item
 from psychometrics.bank.qti_item import item_xml
+from psychometrics.bank.qti_manifest import Entry, find, manifest_entries
 from psychometrics.bank.qti_markup import MEDIA_DIR, xhtml_to_markdown
+from psychometrics.bank.qti_media import MediaFiles, media_refs
 from psychometrics.bank.qti_package import Package, resolve
-from psychometrics.bank.qti_read import ReadItem, Skip, name, read_item
-from psychometrics.bank.qti_usage import irt_from_usage, read_usage, stats_from_usage
+from psychometrics.bank.qti_read import ReadItem, Skip, read_item
+from psychometrics.bank.qti_usage import irt_from_usage, stats_from_usage
 from psychometrics.bank.update import write_files_transactionally
 from psychometrics.bank.yamlio import dump_item, parse_yaml
 from psychometrics.errors import InputError
 from psychometrics.fileio import atomic_write_bytes
 
-ITEM_TYPE = re.compile(r"^imsqti_(?:apip)?item_xmlv(\d)p(\d)")
-USAGE_TYPES = ("qtiusagedata/xml", "imsqti_usagedata_xmlv3p0")
 _CONTENT_FIELDS = (
     "type",
     "stem",
@@ -65,7 +62,6 @@ _CONTENT_FIELDS = (
     "score_levels",
     "feedback",
 )
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass(frozen=True)
@@ -113,161 +109,6 @@ class ImportResult:
         }
 
 
-def _find(el: ET.Element, *names: str) -> ET.Element | None:
-    for child in el.iter():
-        if _local(child.tag) in names:
-            return child
-    return None
-
-
-def _local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _resource_outcome(resource: ET.Element) -> str | None:
-    meta = _find(resource, "metadata")
-    guid = None if meta is None else _find(meta, "GUID")
-    if guid is not None and guid.text and guid.text.strip():
-        return guid.text.strip()
-    return None
-
-
-@dataclass
-class _Entry:
-    """One item resource of the package."""
-
-    identifier: str
-    href: str
-    fmt: str
-    outcome: str | None = None
-    extension: str | None = None
-
-
-def _manifest_entries(pkg: Package) -> tuple[list[_Entry], dict[str, dict[str, Any]]]:
-    """Item resources and usage data listed by the manifest (or found without one)."""
-    if "imsmanifest.xml" not in pkg:
-        return _loose_items(pkg), {}
-    manifest = pkg.xml("imsmanifest.xml")
-    resources = _find(manifest, "resources")
-    if resources is None:
-        raise InputError("imsmanifest.xml has no <resources>", file=pkg.where("imsmanifest.xml"))
-    entries: list[_Entry] = []
-    usage: dict[str, dict[str, Any]] = {}
-    kinds: Counter[str] = Counter()
-    where = pkg.where("imsmanifest.xml")
-    for res in resources:
-        if _local(res.tag) != "resource":
-            continue
-        rtype = res.get("type", "")
-        kinds[rtype] += 1
-        files = [f.get("href", "") for f in res if _local(f.tag) == "file"]
-        href = res.get("href") or (files[0] if files else None)
-        if href is None:
-            continue
-        try:
-            href = resolve("", href)
-        except InputError as exc:
-            raise InputError(exc.message, file=where) from None
-        if rtype in USAGE_TYPES:
-            usage.update(read_usage(pkg, href))
-            continue
-        match = ITEM_TYPE.match(rtype)
-        if match is None:
-            continue
-        fmt = f"qti{match.group(1)}.{match.group(2)}"
-        if "apip" in rtype:
-            fmt = f"apip-{fmt}"
-        ext = next((f for f in files if f.startswith("credkit/") and f.endswith(".yaml")), None)
-        if ext is not None and not ext.startswith("../"):
-            ext = posixpath.normpath(ext)
-        entries.append(_Entry(res.get("identifier", href), href, fmt, _resource_outcome(res), ext))
-    if not entries:
-        listed = ", ".join(f"{k or '(no type)'} x{n}" for k, n in sorted(kinds.items()))
-        hint = ""
-        if any(k.startswith("imsqti_xmlv1p2") or "qtiv1p2" in k for k in kinds):
-            hint = "; QTI 1.2 (e.g. Common Cartridge quizzes) is not read"
-        raise InputError(
-            f"the package lists no QTI item resources (it lists: {listed or 'nothing'}){hint}",
-            file=where,
-        )
-    return entries, usage
-
-
-def _loose_items(pkg: Package) -> list[_Entry]:
-    """Items of a zip without a manifest: every XML document whose root is an assessmentItem."""
-    entries = []
-    for member in sorted(pkg.names):
-        if not member.endswith(".xml"):
-            continue
-        root = pkg.xml(member)
-        if name(root) == "assessmentItem":
-            ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
-            version = re.search(r"v(\d)p(\d)", ns)
-            fmt = f"qti{version.group(1)}.{version.group(2)}" if version else "qti"
-            entries.append(_Entry(root.get("identifier") or member, member, fmt))
-    if not entries:
-        raise InputError(
-            "the package has no file 'imsmanifest.xml' and no QTI items", file=pkg.path
-        )
-    return entries
-
-
-class _Media:
-    """Media files the imported items show: package path -> safe name in ``BANK/media``."""
-
-    def __init__(self, pkg: Package, media_dir: Path) -> None:
-        self.pkg = pkg
-        self.dir = media_dir
-        self.names: dict[str, str] = {}
-        self.data: dict[str, bytes] = {}
-
-    def plan(self, member: str) -> str:
-        if member in self.names:
-            return f"{MEDIA_DIR}/{self.names[member]}"
-        try:
-            path = resolve("", member)
-        except InputError:
-            raise Skip(f"media file {member!r} is outside the package") from None
-        if path not in self.pkg:
-            raise Skip(f"media file {member!r} is missing from the package")
-        data = self.pkg.read(path)
-        base = _SAFE_NAME.sub("_", posixpath.basename(path)).lstrip("._") or "media"
-        stem, dot, ext = base.rpartition(".")
-        stem, ext = (stem, f".{ext}") if dot else (base, "")
-        chosen = stem[:80] + ext
-        taken = self._taken(chosen)
-        if taken is not None and taken != data:
-            chosen = f"{stem[:80]}-{hashlib.sha256(data).hexdigest()[:10]}{ext}"
-        self.names[member] = chosen
-        self.data[chosen] = data
-        return f"{MEDIA_DIR}/{chosen}"
-
-    def _taken(self, chosen: str) -> bytes | None:
-        if chosen in self.data:
-            return self.data[chosen]
-        target = self.dir / chosen
-        return target.read_bytes() if target.is_file() else None
-
-    def new_files(self, used: set[str]) -> dict[Path, bytes]:
-        out = {}
-        for chosen, data in self.data.items():
-            target = self.dir / chosen
-            if chosen in used and not target.exists():
-                out[target] = data
-        return out
-
-
-def _media_refs(data: Any) -> set[str]:
-    """Names of the bank media files the texts of an item (or set) mapping refer to."""
-    if isinstance(data, str):
-        return set(re.findall(r"media/([A-Za-z0-9._-]+)", data))
-    if isinstance(data, Mapping):
-        data = list(data.values())
-    if isinstance(data, list):
-        return set().union(*(_media_refs(v) for v in data)) if data else set()
-    return set()
-
-
 def _bank_layout(bank_dir: Path) -> tuple[Path, bool]:
     """The items folder of the bank, and whether it has to be created."""
     if bank_dir.exists() and not bank_dir.is_dir():
@@ -281,7 +122,7 @@ def _bank_layout(bank_dir: Path) -> tuple[Path, bool]:
     return (bank_dir, False) if flat else (sub, True)
 
 
-def _extension(pkg: Package, entry: _Entry) -> tuple[dict[str, Any], Item, str] | None:
+def _extension(pkg: Package, entry: Entry) -> tuple[dict[str, Any], Item, str] | None:
     """credkit's copy of the item file, parsed, or ``None`` (absent or not a valid item)."""
     if entry.extension is None or entry.extension not in pkg:
         return None
@@ -299,7 +140,7 @@ def _extension(pkg: Package, entry: _Entry) -> tuple[dict[str, Any], Item, str] 
 
 
 def _from_extension(
-    pkg: Package, entry: _Entry, read: ReadItem, media: _Media
+    pkg: Package, entry: Entry, read: ReadItem, media: MediaFiles
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The item mapping credkit's copy gives, and its checked text while the QTI item still
     says the same (else the QTI content over the copy's other fields, and no text)."""
@@ -312,7 +153,7 @@ def _from_extension(
     except (Skip, InputError, ET.ParseError):
         return None, None
     same = all(again.fields.get(k) == read.fields.get(k) for k in _CONTENT_FIELDS)
-    renamed = any(media.names.get(f"media/{r}", r) != r for r in _media_refs(data))
+    renamed = any(media.names.get(f"media/{r}", r) != r for r in media_refs(data))
     if same and not renamed:
         return dict(data), text
     merged = {k: v for k, v in data.items() if k not in _CONTENT_FIELDS}
@@ -327,7 +168,7 @@ def _stimulus(
     ref: tuple[str, str, str],
     sets_dir: Path,
     new_sets: dict[str, dict[str, Any]],
-    media: _Media,
+    media: MediaFiles,
 ) -> str | None:
     """The set id of a stimulus reference; a new set file is planned when the bank lacks it."""
     ident, href, title = ref
@@ -337,7 +178,7 @@ def _stimulus(
         return ident
     path = resolve(posixpath.dirname(item_href), href)
     root = pkg.xml(path)
-    body = _find(root, "qti-stimulus-body", "stimulusBody")
+    body = find(root, "qti-stimulus-body", "stimulusBody")
     base = posixpath.dirname(path)
 
     def plan(src: str) -> str:
@@ -357,7 +198,7 @@ def _stimulus(
 
 
 def _foreign_fields(
-    read: ReadItem, entry: _Entry, *, status: str, day: _dt.date, author: str | None, package
+    read: ReadItem, entry: Entry, *, status: str, day: _dt.date, author: str | None, package
 ) -> dict[str, Any]:
     fields = read.fields
     data: dict[str, Any] = {"id": fields["id"], "version": 1, "status": status}
@@ -429,10 +270,10 @@ def import_qti(
     pkg = Package(Path(package))
     root_dir = Path(bank_dir)
     folder, create = _bank_layout(root_dir)
-    entries, usage = _manifest_entries(pkg)
+    entries, usage = manifest_entries(pkg)
     day = today or _dt.date.today()
     sets_dir = root_dir / "sets"
-    media = _Media(pkg, root_dir / MEDIA_DIR)
+    media = MediaFiles(pkg, root_dir / MEDIA_DIR)
     new_sets: dict[str, dict[str, Any]] = {}
     existing = (
         {p.stem for p in folder.iterdir() if p.suffix in (".yaml", ".yml")}
@@ -524,7 +365,7 @@ def import_qti(
             data["enemies"] = [renames.get(e, e) for e in enemies]
             text = dump_item(data)
         texts[folder / f"{data['id']}.yaml"] = text
-        used_media |= _media_refs(data)
+        used_media |= media_refs(data)
         changes.extend((data["id"], c) for c in dict.fromkeys(item_changes))
         set_id = data.get("set")
         if set_id in new_sets:
@@ -534,7 +375,7 @@ def import_qti(
     ids = [data["id"] for data, _, _ in planned]
     new_sets = {k: v for k, v in new_sets.items() if v["items"]}  # sets of skipped items only
     for set_id, set_data in new_sets.items():
-        used_media |= _media_refs(set_data)
+        used_media |= media_refs(set_data)
         texts[sets_dir / f"{set_id}.yaml"] = dump_item(set_data)
     media_files = media.new_files(used_media)
     _write(root_dir, folder, create, texts, media_files, sets_dir if new_sets else None)
