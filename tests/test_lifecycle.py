@@ -356,7 +356,8 @@ def test_inputs_that_disagree_stop_the_build_in_stage_one(base, tmp_path, case, 
         assert word in last, (word, last)
     assert not any(ln.startswith("[2/6]") for ln in res.stderr.splitlines())
     if previous:
-        assert sorted(p.name for p in reports.iterdir()) == ["test-cred"]
+        # the report and the candidates' score reports beside it (issue 12), both untouched
+        assert sorted(p.name for p in reports.iterdir()) == ["test-cred", "test-cred-candidates"]
         assert _snapshot(reports) == before
     else:
         assert not reports.exists()
