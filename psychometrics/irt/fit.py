@@ -316,9 +316,13 @@ class M2Result:
     srmsr
         Root mean square of observed minus model-implied inter-item score correlations.
     n_persons
-        Complete cases used.
+        Persons used: with ``missing="pairwise"`` every person with at least one response,
+        with ``missing="complete"`` the complete cases.
     n_parameters
         Free parameters counted.
+    missing
+        ``"pairwise"`` (each margin from every person who was presented its items) or
+        ``"complete"`` (complete cases only).
     """
 
     m2: float
@@ -328,6 +332,7 @@ class M2Result:
     srmsr: float
     n_persons: int
     n_parameters: int
+    missing: str = "complete"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -338,6 +343,7 @@ class M2Result:
             "SRMSR": self.srmsr,
             "n_persons": self.n_persons,
             "n_parameters": self.n_parameters,
+            "missing": self.missing,
         }
 
 
@@ -435,8 +441,9 @@ def m2(
     prior_sd: float = 1.0,
     n_points: int = 61,
     theta_range: tuple[float, float] | None = None,
+    missing: str = "pairwise",
 ) -> M2Result:
-    """M2 with df, p and RMSEA (complete cases), for any mixture of models.
+    """M2 with df, p and RMSEA, for any mixture of models and incomplete data.
 
     The statistic uses the univariate and bivariate margins of the category indicators
     ``Y_ik = [X_i = k]``, ``k >= 1`` (for dichotomous items, the proportions correct and the
@@ -450,10 +457,18 @@ def m2(
     the M2* reduction (means and cross-products of item scores, Cai & Hansen 2013) that mirt
     reports by default for polytomous tests, so the two differ there.
 
+    Not-presented responses (``missing``): ``"pairwise"`` (default) estimates every margin from
+    all persons who were presented its item(s), ``n_s`` of them, as mirt does; the covariance of
+    two sample margins is then ``n_st / (n_s n_t) G_st`` with ``n_st`` the persons presented the
+    items of both (missing completely at random, or by design), and ``M2 = e' C e`` with ``C``
+    built from that covariance. With complete data this is the usual statistic. ``"complete"``
+    uses only the persons presented every item. RMSEA uses the number of persons used.
+
     Raises
     ------
     ValueError
-        Fewer than 3 items, no degrees of freedom, or more than 3000 margins.
+        Fewer than 3 items, no degrees of freedom, more than 3000 margins, a margin that no
+        person was presented, or an unknown ``missing``.
 
     References
     ----------
@@ -476,17 +491,31 @@ def m2(
     df = n_margins - len(specs)
     if df <= 0:
         raise ValueError(f"params: M2 has no degrees of freedom ({n_margins} margins)")
+    if missing not in ("pairwise", "complete"):
+        raise ValueError(f"missing must be 'pairwise' or 'complete', got {missing!r}")
     scores, _ = align_scores(responses, params)
-    data = scores[_complete_cases(scores)]
+    if missing == "complete":
+        data = scores[_complete_cases(scores)]
+        if data.shape[0] < 2:
+            raise ValueError("responses: M2 needs at least two persons with every item presented")
+    else:
+        data = scores[np.any(scores != NOT_PRESENTED, axis=1)]
     n = data.shape[0]
-    if n < 2:
-        raise ValueError("responses: M2 needs at least two persons with every item presented")
     nodes, weights = normal_quadrature(
         n_points=n_points, theta_range=theta_range, mean=prior_mean, sd=prior_sd
     )
     pv, pi = _margins(params, nodes, weights, item_of, cat_of, iu, ju)
     y = (data[:, item_of] == cat_of[None, :]).astype(float)
-    obs = np.concatenate([y.mean(axis=0), (y[:, iu] * y[:, ju]).mean(axis=0)])
+    pres = (data != NOT_PRESENTED).astype(float)
+    n_s = np.concatenate(
+        [pres[:, item_of].sum(axis=0), (pres[:, item_of[iu]] * pres[:, item_of[ju]]).sum(axis=0)]
+    )
+    if np.any(n_s < 1):
+        raise ValueError(
+            "responses: M2 needs every item and every pair of items presented to some person "
+            "(missing='pairwise')"
+        )
+    obs = np.concatenate([y.sum(axis=0), (y[:, iu] * y[:, ju]).sum(axis=0)]) / n_s
     h = 1e-5
     jac = np.empty((pi.size, len(specs)))
     for col, spec in enumerate(specs):
@@ -494,10 +523,14 @@ def m2(
         _, dn = _margins(_perturb(params, spec, -h), nodes, weights, item_of, cat_of, iu, ju)
         jac[:, col] = (up - dn) / (2 * h)
     gamma = _gamma(pv, weights, item_of, iu, ju)
+    if np.all(n_s == n):  # complete data: every margin from the same n persons
+        gamma = gamma / n
+    else:
+        gamma = gamma * _copresence(data, item_of, iu, ju) / np.outer(n_s, n_s)
     q, _ = np.linalg.qr(jac, mode="complete")
     comp = q[:, len(specs) :]
     proj = comp.T @ (obs - pi)
-    stat = float(n * proj @ np.linalg.solve(comp.T @ gamma @ comp, proj))
+    stat = float(proj @ np.linalg.solve(comp.T @ gamma @ comp, proj))
     return M2Result(
         m2=stat,
         df=int(df),
@@ -506,7 +539,50 @@ def m2(
         srmsr=_srmsr(data, params, nodes, weights),
         n_persons=n,
         n_parameters=len(specs),
+        missing=missing,
     )
+
+
+def _pairwise_correlations(data: np.ndarray) -> np.ndarray:
+    """Item score correlations, each from the persons presented both items."""
+    pres = (data != NOT_PRESENTED).astype(float)
+    x = np.where(data != NOT_PRESENTED, data, 0).astype(float)
+    n = pres.T @ pres
+    sx = x.T @ pres  # [i, j]: sum of item i's scores over persons presented i and j
+    sxx = (x * x).T @ pres
+    sxy = x.T @ x
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cov = n * sxy - sx * sx.T
+        return cov / np.sqrt((n * sxx - sx**2) * (n * sxx.T - sx.T**2))
+
+
+def _copresence(data, item_of, iu, ju) -> np.ndarray:
+    """``n_st``: persons presented every item of margin s and of margin t, for all s, t."""
+    pres, freq = np.unique(data != NOT_PRESENTED, axis=0, return_counts=True)  # presence patterns
+    pres = np.hstack([pres, np.ones((pres.shape[0], 1), dtype=bool)]).astype(float)
+    none = pres.shape[1] - 1  # an always-present column pads single-item margins
+    items = np.vstack(
+        [
+            np.column_stack([item_of, np.full(item_of.size, none)]),
+            np.column_stack([item_of[iu], item_of[ju]]),
+        ]
+    )
+    m = items.shape[0]
+    a_idx, b_idx = np.triu_indices(m)
+    out = np.empty((m, m))
+    chunk = 20_000
+    for start in range(0, a_idx.size, chunk):
+        a, b = a_idx[start : start + chunk], b_idx[start : start + chunk]
+        prod = (
+            pres[:, items[a, 0]]
+            * pres[:, items[a, 1]]
+            * pres[:, items[b, 0]]
+            * pres[:, items[b, 1]]
+        )
+        counts = freq @ prod
+        out[a, b] = counts
+        out[b, a] = counts
+    return out
 
 
 def _srmsr(data, params, nodes, weights):
@@ -519,8 +595,7 @@ def _srmsr(data, params, nodes, weights):
     var = weights @ e2 - mean**2
     cov = (e1 * weights[:, None]).T @ e1 - np.outer(mean, mean)
     model_r = cov / np.sqrt(np.outer(var, var))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        obs_r = np.corrcoef(data.astype(float), rowvar=False)
+    obs_r = _pairwise_correlations(data)
     iu, ju = np.triu_indices(params.n_items, k=1)
     return float(np.sqrt(np.nanmean((obs_r[iu, ju] - model_r[iu, ju]) ** 2)))
 
@@ -1031,7 +1106,10 @@ def model_fit(
         )
     sx = sx2(scores, params, min_expected=min_expected, prior_mean=prior_mean, prior_sd=prior_sd)
     if sx.n_dropped:
-        notes.append(f"S-X2 and M2 use the {sx.n_persons} persons with every item presented")
+        notes.append(
+            f"S-X2 uses the {sx.n_persons} persons with every item presented; M2 estimates each "
+            "margin from every person presented its items (pairwise)"
+        )
     eap = score_persons(scores, params, prior_mean=prior_mean, prior_sd=prior_sd).theta
     pf = person_fit(scores, params, theta=eap, threshold=lz_threshold)
     return FitReport(

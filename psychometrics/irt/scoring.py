@@ -51,6 +51,22 @@ from psychometrics.irt.models import (
 from psychometrics.responses import NOT_PRESENTED, ResponseMatrix
 
 METHODS = ("eap", "map", "ml", "wle")
+RELIABILITY_FORMULAS = {
+    "mean_error": "sigma^2 / (sigma^2 + E[1 / I(theta)])",
+    "mean_reliability": "E[sigma^2 I(theta) / (sigma^2 I(theta) + 1)]",
+}
+"""The two marginal reliabilities, by name: the formula each computes over N(mean, sigma^2)."""
+
+WLE_SE_METHODS = {
+    "information": "1 / sqrt(I(theta))",
+    "curvature": "1 / sqrt(-d/dtheta of Warm's estimating equation)",
+}
+"""The WLE standard errors offered (``score_persons(wle_se=...)``), with what each computes."""
+_SE_METHOD = {
+    "eap": "posterior SD",
+    "map": "1 / sqrt(I(theta) + 1 / prior_sd^2)",
+    "ml": "1 / sqrt(I(theta))",
+}
 
 FLAG_ALL_CORRECT = "all_max"
 """Every presented item at its highest category (ML has no finite maximum)."""
@@ -133,6 +149,8 @@ class ThetaScores:
         Search interval of ML/MAP/WLE.
     metric
         The theta metric.
+    se_method
+        How ``se`` was computed, in words (e.g. ``"1 / sqrt(I(theta))"``).
     """
 
     person_ids: tuple[str, ...]
@@ -146,6 +164,7 @@ class ThetaScores:
     prior_sd: float = 1.0
     theta_bounds: tuple[float, float] = (-6.0, 6.0)
     metric: str = METRIC
+    se_method: str = ""
 
     @property
     def n_flagged(self) -> int:
@@ -157,6 +176,7 @@ class ThetaScores:
             "metric": self.metric,
             "prior": {"mean": self.prior_mean, "sd": self.prior_sd},
             "theta_bounds": list(self.theta_bounds),
+            "se_method": self.se_method,
             "persons": [
                 {
                     "person_id": p,
@@ -257,8 +277,9 @@ class InformationTable:
     csem
         Conditional standard error of measurement of theta, ``1 / sqrt(test_information)``.
     marginal_reliability
-        ``prior_var / (prior_var + E[1 / I(theta)])`` over the prior (see
-        :func:`marginal_reliability`).
+        By :attr:`reliability_formula` over the prior (see :func:`marginal_reliability`).
+    reliability_formula
+        The formula of ``marginal_reliability``, in words (:data:`RELIABILITY_FORMULAS`).
     metric
         The theta metric.
     """
@@ -271,11 +292,13 @@ class InformationTable:
     csem: np.ndarray
     marginal_reliability: float
     metric: str = METRIC
+    reliability_formula: str = RELIABILITY_FORMULAS["mean_error"]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "metric": self.metric,
             "marginal_reliability": self.marginal_reliability,
+            "reliability_formula": self.reliability_formula,
             "rows": [
                 {
                     "theta": float(t),
@@ -378,6 +401,7 @@ def score_persons(
     theta_bounds: tuple[float, float] = (-6.0, 6.0),
     tol: float = 1e-8,
     person_ids: tuple[str, ...] | None = None,
+    wle_se: str = "information",
 ) -> ThetaScores:
     """Estimate theta for every person by EAP, MAP, ML or WLE.
 
@@ -400,6 +424,14 @@ def score_persons(
         Bisection tolerance on theta for ML/MAP/WLE.
     person_ids
         Labels for an array input.
+    wle_se
+        Standard error of WLE estimates: ``"information"`` (default), ``1 / sqrt(I(theta))``,
+        the asymptotic SE of the ML and WLE estimators alike (Warm 1989) and what most Rasch
+        software prints; or ``"curvature"``, ``1 / sqrt(-psi'(theta))`` with ``psi`` Warm's
+        estimating equation ``dlogL/dtheta + J / (2 I)`` (central difference, h = 1e-4), i.e.
+        the curvature of Warm's criterion as mirt reports it. The two differ by O(1/n) and most
+        for short tests. Ignored by the other methods (EAP: posterior SD; MAP:
+        ``1 / sqrt(I + 1 / prior_sd^2)``; ML: ``1 / sqrt(I)``).
 
     Returns
     -------
@@ -428,6 +460,8 @@ def score_persons(
         raise ValueError(f"prior_sd must be positive, got {prior_sd}")
     if not tol > 0:
         raise ValueError(f"tol must be positive, got {tol}")
+    if wle_se not in WLE_SE_METHODS:
+        raise ValueError(f"wle_se must be one of {', '.join(WLE_SE_METHODS)}, got {wle_se!r}")
     scores, ids = align_scores(responses, params)
     if person_ids is not None:
         if len(person_ids) != scores.shape[0]:
@@ -464,6 +498,7 @@ def score_persons(
                 prior=(prior_mean, prior_sd),
                 bounds=bounds,
                 tol=tol,
+                wle_se=wle_se,
             )
     code = (
         (n_seen == 0) * 1
@@ -486,6 +521,7 @@ def score_persons(
         prior_mean=float(prior_mean),
         prior_sd=float(prior_sd),
         theta_bounds=bounds,
+        se_method=_SE_METHOD[method] if method != "wle" else WLE_SE_METHODS[wle_se],
     )
 
 
@@ -536,7 +572,7 @@ def _estimating_equation(params, theta, patterns, method, prior):
         return score + np.where(info > 0, warm_j / (2 * info), 0.0)
 
 
-def _mode(params, patterns, *, method, prior, bounds, tol):
+def _mode(params, patterns, *, method, prior, bounds, tol, wle_se="information"):
     lo, hi = bounds
     n_grid = max(int(np.ceil((hi - lo) / 0.05)) + 1, 11)
     grid = np.linspace(lo, hi, n_grid)
@@ -606,6 +642,12 @@ def _mode(params, patterns, *, method, prior, bounds, tol):
     _, info, _ = _derivative_terms(params, theta, patterns, second=False)
     if method == "map":
         info = info + 1.0 / prior[1] ** 2
+    if method == "wle" and wle_se == "curvature":
+        h = 1e-4
+        info = -(
+            _estimating_equation(params, theta + h, patterns, method, prior)
+            - _estimating_equation(params, theta - h, patterns, method, prior)
+        ) / (2 * h)
     with np.errstate(divide="ignore"):
         se = np.where(info > 0, 1.0 / np.sqrt(np.maximum(info, 1e-300)), np.inf)
     none = presented.sum(axis=1) == 0
@@ -764,22 +806,51 @@ def marginal_reliability(
     prior_sd: float = 1.0,
     n_points: int = 61,
     theta_range: tuple[float, float] | None = None,
+    formula: str = "mean_error",
 ) -> float:
-    """Marginal reliability ``sigma^2 / (sigma^2 + E[1 / I(theta)])`` over the N(mean, sd) prior.
+    """Marginal reliability of theta over the N(mean, sd) prior, by one of two formulas.
+
+    Parameters
+    ----------
+    params
+        Item parameters.
+    prior_mean, prior_sd
+        The ability distribution.
+    n_points, theta_range
+        Rectangular quadrature (default 61 points on ``mean +- 6 sd``).
+    formula
+        ``"mean_error"`` (default): ``sigma^2 / (sigma^2 + E[1 / I(theta)])``, the true-score
+        variance over itself plus the average error variance (Green et al. 1984; flexMIRT and
+        BILOG-MG report this one). ``"mean_reliability"``: ``E[sigma^2 I / (sigma^2 I + 1)]``,
+        the average of the conditional reliability; with N(0, 1) this is mirt's
+        ``marginal_rxx`` (``E[I / (I + 1)]``). By Jensen's inequality the first is never above
+        the second when information varies over theta; they agree when it does not.
+
+    Returns
+    -------
+    float
 
     References
     ----------
     Green, B. F., Bock, R. D., Humphreys, L. G., Linn, R. L., & Reckase, M. D. (1984). Technical
         guidelines for assessing computerized adaptive tests. *Journal of Educational
         Measurement*, 21(4), 347-360.
+    Chalmers, R. P. (2012). mirt. *Journal of Statistical Software*, 48(6) (``marginal_rxx``).
     """
+    if formula not in RELIABILITY_FORMULAS:
+        raise ValueError(
+            f"formula must be one of {', '.join(RELIABILITY_FORMULAS)}, got {formula!r}"
+        )
     _check_params(params)
     nodes, weights = normal_quadrature(
         n_points=n_points, theta_range=theta_range, mean=prior_mean, sd=prior_sd
     )
     info = item_information(params, nodes).sum(axis=1)
+    var = prior_sd**2
+    if formula == "mean_reliability":
+        return float(weights @ (var * info / (var * info + 1.0)))
     err = float(weights @ (1.0 / np.maximum(info, 1e-300)))
-    return prior_sd**2 / (prior_sd**2 + err)
+    return var / (var + err)
 
 
 def empirical_reliability(theta, se) -> float:
@@ -807,14 +878,22 @@ def information_table(
     *,
     prior_mean: float = 0.0,
     prior_sd: float = 1.0,
+    reliability: str = "mean_error",
 ) -> InformationTable:
     """Item and test information, TCC and CSEM at ``theta`` (default -4..4 by 0.25).
+
+    ``reliability`` names the marginal reliability formula (see :func:`marginal_reliability`);
+    the table records it.
 
     References
     ----------
     Lord, F. M. (1980). *Applications of Item Response Theory to Practical Testing Problems*,
         ch. 5. Erlbaum.
     """
+    if reliability not in RELIABILITY_FORMULAS:
+        raise ValueError(
+            f"reliability must be one of {', '.join(RELIABILITY_FORMULAS)}, got {reliability!r}"
+        )
     _check_params(params)
     theta = np.linspace(-4.0, 4.0, 33) if theta is None else np.atleast_1d(np.asarray(theta, float))
     if theta.ndim != 1 or not np.all(np.isfinite(theta)):
@@ -830,5 +909,8 @@ def information_table(
         test_information=test_info,
         tcc=test_characteristic_curve(params, theta),
         csem=csem,
-        marginal_reliability=marginal_reliability(params, prior_mean=prior_mean, prior_sd=prior_sd),
+        marginal_reliability=marginal_reliability(
+            params, prior_mean=prior_mean, prior_sd=prior_sd, formula=reliability
+        ),
+        reliability_formula=RELIABILITY_FORMULAS[reliability],
     )
