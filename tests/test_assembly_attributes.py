@@ -192,3 +192,12 @@ def test_exclude_items_used_on_more_than_k_earlier_forms(spec_path):
     items = _items(spec, result.forms[0])
     assert all(it.exposure is None or len(it.exposure.forms) <= 1 for it in items)
     assert "forms_used > 1' kept 6 items" in result.message
+
+
+def test_spec_check_warns_about_a_name_no_item_has(spec_path):
+    spec_path.write_text(
+        spec_path.read_text().replace("count where dok >= 3", "count where dokk >= 3")
+    )
+    run = CliRunner().invoke(main, ["spec", "check", str(spec_path)])
+    line = next(i for i, t in enumerate(spec_path.read_text().splitlines(), 1) if "dokk" in t)
+    assert f":{line}:" in run.output and "no item in the bank has a value 'dokk'" in run.output

@@ -35,7 +35,7 @@ from psychometrics.irt.models import (
     item_information,
     test_characteristic_curve,
 )
-from psychometrics.program.conditions import item_value
+from psychometrics.program.conditions import FIELDS, item_value
 from psychometrics.program.forms import (
     AssemblyRecord,
     PublishedForm,
@@ -727,6 +727,7 @@ def bank_problems(spec: Spec, *, bank=None) -> list[Problem]:
                 "warning",
             )
         )
+    problems += _unknown_names(spec, bank)
     try:
         target, _ = _targets(spec, None)
     except InputError:
@@ -738,6 +739,8 @@ def bank_problems(spec: Spec, *, bank=None) -> list[Problem]:
     problem = _validate(**inputs.kwargs)
     for reason in _count_checks(problem):
         line = spec.line("form")
+        if reason.constraint is not None and reason.constraint.startswith("count where "):
+            line = spec.line("form", "constraints", reason.constraint)
         if reason.constraint is not None and reason.constraint.startswith("outcome "):
             line = spec.line("form", "blueprint", reason.constraint.split(" ", 1)[1])
         elif reason.constraint is not None and reason.constraint.startswith("cognitive level "):
@@ -748,3 +751,26 @@ def bank_problems(spec: Spec, *, bank=None) -> list[Problem]:
             line = spec.line("form", "max_seconds")
         problems.append(Problem(file, line, f"the bank cannot serve the form: {reason.message}"))
     return problems
+
+
+def _unknown_names(spec: Spec, bank) -> list[Problem]:
+    """Warn about condition names that no bank item has (a typo counts nothing)."""
+    form = spec.form
+    uses = [(("form", "constraints", r.key.text), r.key.condition.names if r.key.condition
+             else (r.key.name,)) for r in form.constraints]  # fmt: skip
+    uses += [(("form", "exclude_when", i), c.names) for i, c in enumerate(form.exclude_when)]
+    items = tuple(bank)
+    out = []
+    for path, names in uses:
+        for name in names:
+            if not any(item_value(it, name) is not None for it in items):
+                out.append(
+                    Problem(
+                        str(spec.path),
+                        spec.line(*path),
+                        f"{path[1]}: no item in the bank has a value '{name}' (an attribute or "
+                        f"one of {', '.join(FIELDS)})",
+                        "warning",
+                    )
+                )
+    return out
