@@ -534,3 +534,22 @@ def test_a_jwt_signed_by_another_library_with_an_embedded_jwk_and_a_vc_claim(iss
     garbled = _file(issued, "C001", ".jwt").read_text().strip()
     head, body, sig = garbled.split(".")
     assert verify_credential(f"{head}.{body[:40]}!{body[41:]}.{sig}", now=NOW).verdict == "tampered"
+
+
+def test_case_uris_become_cfitem_alignments(tmp_path):
+    path = write_spec(tmp_path)
+    uri = "https://case.example.org/uri/2b3c4d5e-0000-4000-8000-000000000001"
+    path.write_text(
+        path.read_text().replace(
+            "    title: Data and measurement\n",
+            f"    title: Data and measurement\n    case_uri: {uri}\n",
+        )
+    )
+    spec = load_spec(path)
+    assert spec.outcomes[0].case_uri == uri
+    achievement = build_achievement(spec, issuer_id="did:example:issuer", scale_cut=482.5)
+    first, second = achievement["alignment"][:2]
+    assert (first["targetUrl"], first["targetType"], first["targetCode"]) == (uri, "CFItem", "DA1")
+    assert "targetType" not in second and second["targetUrl"].endswith("#outcome-DA2")
+    assert achievement["resultDescription"][0]["requiredValue"] == "482.5"
+    assert schema_errors(achievement, definition="Achievement") == []
