@@ -26,7 +26,14 @@ from psychometrics.credentials.achievement import (
     report_evidence,
     report_url,
 )
-from psychometrics.credentials.bake import bake_svg, default_badge_svg, extract_svg
+from psychometrics.credentials.bake import (
+    bake_png,
+    bake_svg,
+    default_badge_png,
+    default_badge_svg,
+    extract_png,
+    extract_svg,
+)
 from psychometrics.credentials.contexts import UnknownContextError
 from psychometrics.credentials.issue import identity_object, issue_credentials
 from psychometrics.credentials.results import read_candidates, read_results
@@ -553,3 +560,34 @@ def test_case_uris_become_cfitem_alignments(tmp_path):
     assert "targetType" not in second and second["targetUrl"].endswith("#outcome-DA2")
     assert achievement["resultDescription"][0]["requiredValue"] == "482.5"
     assert schema_errors(achievement, definition="Achievement") == []
+
+
+def test_baked_png_round_trip(issued, tmp_path):
+    credential = _load(issued, "C001")
+    token = _file(issued, "C001", ".jwt").read_text().strip()
+    status = (issued["store"].folder / "status-list.json",)
+    for payload in (credential, token):
+        baked = bake_png(default_badge_png(), payload)
+        extracted = extract_png(baked)
+        assert (json.loads(extracted) if isinstance(payload, dict) else extracted) == payload
+        path = tmp_path / "badge.png"
+        path.write_bytes(baked)
+        assert verify_file(path, now=NOW, status_lists=status).valid
+        with pytest.raises(ValueError, match="already carries"):
+            bake_png(baked, payload)
+    broken = bytearray(baked)
+    broken[-20] ^= 0xFF  # inside the credential chunk: its CRC no longer matches
+    path.write_bytes(bytes(broken))
+    check = verify_file(path, now=NOW, status_lists=status)
+    assert check.verdict == "malformed" and "CRC" in check.reason
+
+
+def test_png_baking_is_read_by_pillow(issued):
+    image = pytest.importorskip("PIL.Image")
+    import io
+
+    token = _file(issued, "C001", ".jwt").read_text().strip()
+    picture = image.open(io.BytesIO(bake_png(default_badge_png(), token)))
+    picture.load()
+    assert picture.size == (64, 64)
+    assert picture.text["openbadgecredential"] == token

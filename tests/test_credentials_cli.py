@@ -179,3 +179,16 @@ def test_missing_extra_is_one_clear_line(tmp_path):
         "pip install 'credkit[badges]'"
     ]
     assert not (tmp_path / "k").exists()
+
+
+def test_bake_png_and_svg(program, tmp_path):
+    jwt = str(_cred(program, "C001", ".jwt"))
+    status = ("--status-list", str(program["out"] / "status-list.json"), "--at", "2026-12-01")
+    run("badge", "bake", jwt, "-o", str(tmp_path / "b.png"))
+    assert (tmp_path / "b.png").read_bytes()[:4] == b"\x89PNG"
+    run("verify", str(tmp_path / "b.png"), *status)
+    run("badge", "bake", str(_cred(program, "C001", ".json")), "-o", str(tmp_path / "b.svg"))
+    run("verify", str(tmp_path / "b.svg"), *status)
+    res = run("badge", "bake", jwt, "--image", str(tmp_path / "b.png"), "-o",
+              str(tmp_path / "c.png"), code=1)  # fmt: skip
+    assert "already carries a credential" in res.stderr and not (tmp_path / "c.png").exists()

@@ -526,32 +526,54 @@ reinstate_command.help = (
     "--image",
     type=click.Path(dir_okay=False),
     default=None,
-    help="The SVG to bake into (default: a plain badge).",
+    help="The SVG or PNG image to bake into (default: a plain badge, PNG when --out ends in .png).",
 )
 @click.option(
-    "-o", "--out", required=True, type=click.Path(dir_okay=False), help="The baked SVG to write."
+    "-o",
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The baked image to write (SVG or PNG, as the image).",
 )
 def bake_command(credential: str, image: str | None, out: str) -> None:
-    """Bake CREDENTIAL (JSON with a proof, or VC-JWT) into an SVG badge image."""
-    from psychometrics.credentials.bake import bake_svg, default_badge_svg
+    """Bake CREDENTIAL (JSON with a proof, or VC-JWT) into an SVG or PNG badge image."""
+    from psychometrics.credentials.bake import (
+        bake_png,
+        bake_svg,
+        default_badge_png,
+        default_badge_svg,
+        is_png,
+    )
     from psychometrics.credentials.verify import load_presented
-    from psychometrics.fileio import read_user_text, write_output_text
+    from psychometrics.fileio import atomic_write_bytes, check_output_path, read_user_text
 
     read_user_text(credential)
     try:
         presented = load_presented(credential)
     except ValueError as exc:
         raise InputError(str(exc), file=credential) from None
-    if isinstance(presented, dict):
-        name = str(presented.get("name", "Open Badge"))
+    name = str(presented.get("name", "Open Badge")) if isinstance(presented, dict) else "Open Badge"
+    if image is not None:
+        try:
+            picture = Path(image).read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read the image: {exc.strerror or exc}", file=image) from None
+    elif out.lower().endswith(".png"):
+        picture = default_badge_png()
     else:
-        name = "Open Badge"
-    svg = read_user_text(image) if image else default_badge_svg(name)
+        picture = default_badge_svg(name).encode("utf-8")
     try:
-        baked = bake_svg(svg, presented)
-    except ValueError as exc:
+        if is_png(picture):
+            baked = bake_png(picture, presented)
+        else:
+            baked = bake_svg(picture.decode("utf-8-sig"), presented).encode("utf-8")
+    except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(str(exc), file=image or credential) from None
-    write_output_text(out, baked, inputs=(credential, image), field="--out")
+    check_output_path(out, inputs=(credential, image), field="--out")
+    try:
+        atomic_write_bytes(out, baked)
+    except OSError as exc:
+        raise InputError(f"cannot write: {exc.strerror or exc}", file=out, field="--out") from None
     click.echo(f"wrote {out}", err=True)
 
 

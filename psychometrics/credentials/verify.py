@@ -1,7 +1,7 @@
 """Verifying an Open Badges credential offline: proof, schema, dates, status, issuer key.
 
 A credential is read from a JSON file (embedded ``eddsa-rdfc-2022`` proof), a VC-JWT (file or
-text) or a baked SVG. The checks, in order, each with its own verdict and exit code:
+text) or a baked SVG or PNG. The checks, in order, each with its own verdict and exit code:
 
 ==================  ====  ==================================================================
 verdict             code  meaning
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from psychometrics.credentials import dataintegrity, statuslist, vcjwt
-from psychometrics.credentials.bake import extract_svg, is_svg
+from psychometrics.credentials.bake import extract_png, extract_svg, is_png, is_svg
 from psychometrics.credentials.contexts import unknown_contexts
 from psychometrics.credentials.keys import (
     issuer_assertion_keys,
@@ -423,7 +423,7 @@ def _verify_jwt_with_embedded_key(
 
 
 def load_presented(path: str | os.PathLike[str]) -> dict[str, Any] | str:
-    """What a file presents: a JSON credential, a VC-JWT, or either baked in an SVG.
+    """What a file presents: a JSON credential, a VC-JWT, or either baked in an SVG or a PNG.
 
     Raises
     ------
@@ -431,7 +431,10 @@ def load_presented(path: str | os.PathLike[str]) -> dict[str, Any] | str:
         When the file holds none of them (the message says what was found).
     """
     raw = Path(path).read_bytes()
-    text = raw.decode("utf-8-sig", errors="replace").strip()
+    if is_png(raw):
+        text = extract_png(raw)
+    else:
+        text = raw.decode("utf-8-sig", errors="replace").strip()
     if is_svg(text):
         text = extract_svg(text).strip()
     if vcjwt.looks_like_jwt(text):
