@@ -101,7 +101,8 @@ def test_parallel_tcc_constraint_holds_and_binds():
                           tcc_tolerance=0.05, parallel_tolerance=None)  # fmt: skip
     assert tied.success, tied.message
     assert np.abs(tied.tcc[0] - tied.tcc[1]).max() <= 0.05 + 1e-7
-    assert tied.objective <= free.objective + 1e-7
+    # free is within 1e-6 (relative) of its optimum, which bounds tied's
+    assert tied.objective <= free.objective * (1 + 2e-6)
 
 
 def test_count_where_via_count_constraint_and_validation_errors():

@@ -181,7 +181,8 @@ def test_science_weighted_sum_and_maximin_are_consistent():
                                                rel=2 * GAP)  # fmt: skip
     maximin = assemble_forms(info, **kw)
     # the maximin form cannot beat the sum optimum on the sum (the issue: 42.34 against 44.91)
-    assert maximin.information.sum() <= _independent(info.sum(axis=1), rows, length=30) + 1e-6
+    optimum = _independent(info.sum(axis=1), rows, length=30)  # within GAP of the optimum
+    assert maximin.information.sum() <= optimum * (1 + 2 * GAP)
     assert maximin.objective == pytest.approx(maximin.information.min())
 
 
@@ -244,7 +245,7 @@ def test_reading_two_parallel_forms_by_tcc():
     # the one-form optimum bounds what each of two disjoint forms can reach
     single = assemble_forms(info, length=30, constraints=counts, passages=passages,
                             objective="sum", gap=GAP, time_limit=60)  # fmt: skip
-    assert result.objective <= single.objective + 1e-6
+    assert result.objective <= single.objective * (1 + 2 * GAP)
 
 
 def test_sum_and_mean_attribute_constraints_on_science():
