@@ -776,12 +776,14 @@ def _diagnose(p: _Problem, *, time_limit: float) -> list[Infeasibility]:
     base = _build_units(replace(one, max_seconds=None), use_sets=False, use_enemies=False)
     res = solve_feasibility(base, time_limit=budget)
     if res.status == 2:
-        names = ", ".join(c.name for c in p.constraints) or "the length"
+        names = ", ".join(c.name for c in (*p.constraints, *p.sums)) or "the length"
+        with_passages = " and the passage ranges" if p.passages is not None else ""
         return [
             Infeasibility(
                 "blueprint",
                 f"no single form of {p.length} {p.eligible_label} items meets the count ranges "
-                f"together ({names}), even without enemies, sets and the time limit",
+                f"together ({names}){with_passages}, even without enemies, sets and the time "
+                "limit",
             )
         ]
     # 2. + time limit
