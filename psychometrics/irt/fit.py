@@ -323,6 +323,10 @@ class M2Result:
     missing
         ``"pairwise"`` (each margin from every person who was presented its items) or
         ``"complete"`` (complete cases only).
+    cfi, tli
+        Comparative fit and Tucker-Lewis indices against the independence model.
+    statistic
+        ``"M2"`` or ``"C2"`` (then ``m2``, ``df`` and ``p`` are C2's).
     """
 
     m2: float
@@ -333,37 +337,31 @@ class M2Result:
     n_persons: int
     n_parameters: int
     missing: str = "complete"
+    cfi: float = float("nan")
+    tli: float = float("nan")
+    statistic: str = "M2"
 
     def to_dict(self) -> dict[str, Any]:
+        name = self.statistic
         return {
-            "M2": self.m2,
-            "M2_df": self.df,
-            "M2_p": self.p,
+            "statistic": name,
+            name: self.m2,
+            f"{name}_df": self.df,
+            f"{name}_p": self.p,
             "RMSEA": self.rmsea,
             "SRMSR": self.srmsr,
+            "CFI": self.cfi,
+            "TLI": self.tli,
             "n_persons": self.n_persons,
             "n_parameters": self.n_parameters,
             "missing": self.missing,
         }
 
 
-def _variables(params: ItemParameters) -> tuple[np.ndarray, np.ndarray]:
-    """The indicator variables of M2: (item, category) for every category k >= 1."""
-    item_of = np.concatenate([np.full(int(k) - 1, j) for j, k in enumerate(params.n_categories)])
-    cat_of = np.concatenate([np.arange(1, int(k)) for k in params.n_categories])
-    return item_of.astype(int), cat_of.astype(int)
-
-
 def _variable_pairs(item_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     iu, ju = np.triu_indices(item_of.size, k=1)
     keep = item_of[iu] != item_of[ju]
     return iu[keep], ju[keep]
-
-
-def _margins(params, nodes, weights, item_of, cat_of, iu, ju):
-    """Model first- and second-order margins P(X_i = k) and P(X_i = k, X_j = l), k, l >= 1."""
-    pv = category_probabilities(params, nodes)[:, item_of, cat_of]  # (Q, V)
-    return pv, np.concatenate([weights @ pv, weights @ (pv[:, iu] * pv[:, ju])])
 
 
 def _gamma(pv, weights, item_of, iu, ju):
@@ -443,7 +441,7 @@ def m2(
     theta_range: tuple[float, float] | None = None,
     missing: str = "pairwise",
 ) -> M2Result:
-    """M2 with df, p and RMSEA, for any mixture of models and incomplete data.
+    """M2 with df, p, RMSEA, SRMSR, CFI and TLI, for any mixture of models and incomplete data.
 
     The statistic uses the univariate and bivariate margins of the category indicators
     ``Y_ik = [X_i = k]``, ``k >= 1`` (for dichotomous items, the proportions correct and the
@@ -454,8 +452,13 @@ def m2(
     Rasch/1PL/PCM items share one slope (equivalently a free latent variance).
 
     For polytomous items this is Maydeu-Olivares & Joe's (2006) M2 on all category margins, not
-    the M2* reduction (means and cross-products of item scores, Cai & Hansen 2013) that mirt
-    reports by default for polytomous tests, so the two differ there.
+    the reduced statistics mirt reports by default for polytomous tests; :func:`c2` computes
+    Cai & Monroe's C2, which is comparable with them.
+
+    CFI and TLI compare the statistic with that of the independence model (every item's
+    category proportions free, no common factor: ``df0 = margins - sum(K_j - 1)``):
+    ``CFI = 1 - max(M2 - df, 0) / max(M2_0 - df0, M2 - df, 0)`` and
+    ``TLI = (M2_0 / df0 - M2 / df) / (M2_0 / df0 - 1)``, as mirt's ``M2()`` reports them.
 
     Not-presented responses (``missing``): ``"pairwise"`` (default) estimates every margin from
     all persons who were presented its item(s), ``n_s`` of them, as mirt does; the covariance of
@@ -477,60 +480,98 @@ def m2(
         item factor models. *British Journal of Mathematical and Statistical Psychology*, 66(2),
         245-276.
     """
+    return _limited_information(
+        responses, params, "M2", prior_mean, prior_sd, n_points, theta_range, missing
+    )
+
+
+def c2(
+    responses: ResponseMatrix | np.ndarray,
+    params: ItemParameters,
+    *,
+    prior_mean: float = 0.0,
+    prior_sd: float = 1.0,
+    n_points: int = 61,
+    theta_range: tuple[float, float] | None = None,
+    missing: str = "pairwise",
+) -> M2Result:
+    """Cai & Monroe's C2 for polytomous (and mixed) tests, with RMSEA, SRMSR, CFI and TLI.
+
+    C2 keeps every univariate category margin ``P(X_i = k)`` but reduces each pair of items to
+    the mean cross-product of their scores ``E[X_i X_j]``: ``sum(K_j - 1) + J(J-1)/2`` moments,
+    so it has degrees of freedom wherever the model is identified (M2* may not) and stays
+    small for long polytomous tests. For dichotomous items C2 equals M2. The quadratic form,
+    the missing-data handling and the incremental indices are those of :func:`m2`.
+
+    References
+    ----------
+    Cai, L., & Monroe, S. (2014). A new statistic for evaluating item response theory models for
+        ordinal data (CRESST Report 839). University of California, Los Angeles.
+    Monroe, S., & Cai, L. (2015). Evaluating structural equation models for categorical outcomes:
+        a new test statistic and a practical challenge of interpretation. *Multivariate
+        Behavioral Research*, 50(6), 569-583.
+    """
+    return _limited_information(
+        responses, params, "C2", prior_mean, prior_sd, n_points, theta_range, missing
+    )
+
+
+def _limited_information(responses, params, kind, prior_mean, prior_sd, n_points, rng, missing):
     if params.n_items < 3:
-        raise ValueError("params: M2 needs at least 3 items")
-    item_of, cat_of = _variables(params)
-    iu, ju = _variable_pairs(item_of)
-    n_margins = item_of.size + iu.size
-    if n_margins > MAX_M2_MARGINS:
+        raise ValueError(f"params: {kind} needs at least 3 items")
+    design = _Design(params.n_categories, kind)
+    n_stats = design.items.shape[0]
+    if n_stats > MAX_M2_MARGINS:
         raise ValueError(
-            f"params: M2 would use {n_margins} margins (limit {MAX_M2_MARGINS}); "
+            f"params: {kind} would use {n_stats} margins (limit {MAX_M2_MARGINS}); "
             "use fewer items or categories"
         )
     specs = _parameter_vector(params)
-    df = n_margins - len(specs)
+    df = n_stats - len(specs)
     if df <= 0:
-        raise ValueError(f"params: M2 has no degrees of freedom ({n_margins} margins)")
+        raise ValueError(f"params: {kind} has no degrees of freedom ({n_stats} margins)")
     if missing not in ("pairwise", "complete"):
         raise ValueError(f"missing must be 'pairwise' or 'complete', got {missing!r}")
     scores, _ = align_scores(responses, params)
     if missing == "complete":
         data = scores[_complete_cases(scores)]
         if data.shape[0] < 2:
-            raise ValueError("responses: M2 needs at least two persons with every item presented")
+            raise ValueError(
+                f"responses: {kind} needs at least two persons with every item presented"
+            )
     else:
         data = scores[np.any(scores != NOT_PRESENTED, axis=1)]
     n = data.shape[0]
-    nodes, weights = normal_quadrature(
-        n_points=n_points, theta_range=theta_range, mean=prior_mean, sd=prior_sd
-    )
-    pv, pi = _margins(params, nodes, weights, item_of, cat_of, iu, ju)
-    y = (data[:, item_of] == cat_of[None, :]).astype(float)
-    pres = (data != NOT_PRESENTED).astype(float)
-    n_s = np.concatenate(
-        [pres[:, item_of].sum(axis=0), (pres[:, item_of[iu]] * pres[:, item_of[ju]]).sum(axis=0)]
-    )
+    obs, n_s = design.observed(data)
     if np.any(n_s < 1):
         raise ValueError(
-            "responses: M2 needs every item and every pair of items presented to some person "
-            "(missing='pairwise')"
+            f"responses: {kind} needs every item and every pair of items presented to some "
+            "person (missing='pairwise')"
         )
-    obs = np.concatenate([y.sum(axis=0), (y[:, iu] * y[:, ju]).sum(axis=0)]) / n_s
+    scale = None if np.all(n_s == n) else _copresence(data, design.items) / np.outer(n_s, n_s)
+
+    def statistic(probs, weights, jac):
+        pi, gamma = design.moments(probs, weights)
+        gamma = gamma / n if scale is None else gamma * scale
+        q, _ = np.linalg.qr(jac, mode="complete")
+        comp = q[:, jac.shape[1] :]
+        proj = comp.T @ (obs - pi)
+        return float(proj @ np.linalg.solve(comp.T @ gamma @ comp, proj))
+
+    nodes, weights = normal_quadrature(
+        n_points=n_points, theta_range=rng, mean=prior_mean, sd=prior_sd
+    )
     h = 1e-5
-    jac = np.empty((pi.size, len(specs)))
+    jac = np.empty((n_stats, len(specs)))
     for col, spec in enumerate(specs):
-        _, up = _margins(_perturb(params, spec, h), nodes, weights, item_of, cat_of, iu, ju)
-        _, dn = _margins(_perturb(params, spec, -h), nodes, weights, item_of, cat_of, iu, ju)
+        up = design.margins(category_probabilities(_perturb(params, spec, h), nodes), weights)
+        dn = design.margins(category_probabilities(_perturb(params, spec, -h), nodes), weights)
         jac[:, col] = (up - dn) / (2 * h)
-    gamma = _gamma(pv, weights, item_of, iu, ju)
-    if np.all(n_s == n):  # complete data: every margin from the same n persons
-        gamma = gamma / n
-    else:
-        gamma = gamma * _copresence(data, item_of, iu, ju) / np.outer(n_s, n_s)
-    q, _ = np.linalg.qr(jac, mode="complete")
-    comp = q[:, len(specs) :]
-    proj = comp.T @ (obs - pi)
-    stat = float(proj @ np.linalg.solve(comp.T @ gamma @ comp, proj))
+    stat = statistic(category_probabilities(params, nodes), weights, jac)
+    # the independence model: observed category proportions, no common factor
+    base, jac0 = design.independence(data)
+    df0 = n_stats - jac0.shape[1]
+    stat0 = statistic(base, np.ones(1), jac0)
     return M2Result(
         m2=stat,
         df=int(df),
@@ -540,7 +581,127 @@ def m2(
         n_persons=n,
         n_parameters=len(specs),
         missing=missing,
+        cfi=_cfi(stat, df, stat0, df0),
+        tli=float((stat0 / df0 - stat / df) / (stat0 / df0 - 1.0)) if df0 > 0 else float("nan"),
+        statistic=kind,
     )
+
+
+def _cfi(stat, df, stat0, df0) -> float:
+    top = max(stat0 - df0, stat - df, 0.0)
+    return 1.0 if top == 0 else float(1.0 - max(stat - df, 0.0) / top)
+
+
+class _Design:
+    """The moments of M2 (all category indicators and their pairs) or C2 (category indicators
+    and the cross-products of item scores): layout, model moments and observed values."""
+
+    def __init__(self, n_categories: np.ndarray, kind: str) -> None:
+        k = np.asarray(n_categories, dtype=int)
+        self.kind = kind
+        self.n_items = k.size
+        self.item_of = np.concatenate([np.full(int(c) - 1, j) for j, c in enumerate(k)])
+        self.cat_of = np.concatenate([np.arange(1, int(c)) for c in k])
+        if kind == "M2":
+            self.iu, self.ju = _variable_pairs(self.item_of)
+            pairs = np.column_stack([self.item_of[self.iu], self.item_of[self.ju]])
+        else:
+            self.iu, self.ju = np.triu_indices(k.size, k=1)
+            pairs = np.column_stack([self.iu, self.ju])
+        singles = np.column_stack([self.item_of, np.full(self.item_of.size, -1)])
+        self.items = np.vstack([singles, pairs])  # items of each moment (-1: none)
+        self.width = int(k.max())
+
+    def margins(self, probs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        pv = probs[:, self.item_of, self.cat_of]
+        if self.kind == "M2":
+            second = pv[:, self.iu] * pv[:, self.ju]
+        else:
+            mu = probs @ np.arange(probs.shape[2], dtype=float)
+            second = mu[:, self.iu] * mu[:, self.ju]
+        return np.concatenate([weights @ pv, weights @ second])
+
+    def moments(self, probs: np.ndarray, weights: np.ndarray):
+        """Model margins ``pi`` and the covariance ``G`` of one person's moment vector."""
+        if self.kind == "M2":
+            pv = probs[:, self.item_of, self.cat_of]
+            return self.margins(probs, weights), _gamma(pv, weights, self.item_of, self.iu, self.ju)
+        return _c2_moments(probs, weights, self.item_of, self.cat_of, self.iu, self.ju)
+
+    def observed(self, data: np.ndarray):
+        """Observed moments (each over the persons presented its items) and those counts."""
+        pres = (data != NOT_PRESENTED).astype(float)
+        y = (data[:, self.item_of] == self.cat_of[None, :]).astype(float)
+        p_single = pres[:, self.item_of]
+        if self.kind == "M2":
+            second = y[:, self.iu] * y[:, self.ju]
+            p_pair = p_single[:, self.iu] * p_single[:, self.ju]
+        else:
+            x = np.where(data != NOT_PRESENTED, data, 0).astype(float)
+            second = x[:, self.iu] * x[:, self.ju]
+            p_pair = pres[:, self.iu] * pres[:, self.ju]
+        n_s = np.concatenate([p_single.sum(axis=0), p_pair.sum(axis=0)])
+        sums = np.concatenate([y.sum(axis=0), second.sum(axis=0)])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return sums / n_s, n_s
+
+    def independence(self, data: np.ndarray):
+        """The independence model's category probabilities ``(1, J, K)`` (observed proportions)
+        and the Jacobian of its margins with respect to its free probabilities."""
+        probs = np.zeros((1, self.n_items, self.width))
+        for j in range(self.n_items):
+            col = data[:, j]
+            col = col[col != NOT_PRESENTED]
+            counts = np.bincount(col, minlength=self.width)[: self.width]
+            probs[0, j] = counts / max(col.size, 1)
+        h = 1e-6
+        one = np.ones(1)
+        jac = np.empty((self.items.shape[0], self.item_of.size))
+        for v, (j, k) in enumerate(zip(self.item_of, self.cat_of, strict=True)):
+            up, dn = probs.copy(), probs.copy()
+            up[0, j, k] += h
+            up[0, j, 0] -= h
+            dn[0, j, k] -= h
+            dn[0, j, 0] += h
+            jac[:, v] = (self.margins(up, one) - self.margins(dn, one)) / (2 * h)
+        return probs, jac
+
+
+def _c2_moments(probs, weights, item_of, cat_of, iu, ju):
+    """Margins and covariance of (category indicators, score cross-products) of one person.
+
+    Moments sharing no item multiply under local independence; for those sharing item ``i`` the
+    item-``i`` factors combine first: ``[X=k][X=l] = delta_kl [X=k]``, ``[X=k] X = k [X=k]``,
+    ``X X = X^2``.
+    """
+    n_q, n_items, width = probs.shape
+    k = np.arange(width, dtype=float)
+    mu, sq = probs @ k, probs @ k**2
+    n_v = item_of.size
+    e = np.hstack([probs[:, item_of, cat_of], mu[:, iu] * mu[:, ju]])  # (Q, m)
+    pi = weights @ e
+    xi = (e * weights[:, None]).T @ e
+    for i in range(n_items):
+        first = np.flatnonzero(item_of == i)
+        pa, pb = np.flatnonzero(iu == i), np.flatnonzero(ju == i)
+        idx = np.concatenate([first, n_v + pa, n_v + pb])
+        code = np.concatenate([cat_of[first], np.zeros(pa.size + pb.size, dtype=int)])
+        rest = np.hstack([np.ones((n_q, first.size)), mu[:, ju[pa]], mu[:, iu[pb]]])
+        pc = probs[:, i, code]  # (Q, n_i): P(X_i = code); unused where code = 0
+        a, b = code[:, None], code[None, :]
+        comb = np.select(
+            [(a > 0) & (b > 0), (a > 0) & (b == 0), (a == 0) & (b > 0)],
+            [
+                np.where(a == b, pc[:, :, None], 0.0),
+                a * pc[:, :, None] + 0.0 * pc[:, None, :],
+                b * pc[:, None, :] + 0.0 * pc[:, :, None],
+            ],
+            default=np.broadcast_to(sq[:, i, None, None], (n_q, code.size, code.size)),
+        )
+        xi[np.ix_(idx, idx)] = np.einsum("q,qs,qst,qt->st", weights, rest, comb, rest)
+    pairs = n_v + np.arange(iu.size)
+    xi[pairs, pairs] = weights @ (sq[:, iu] * sq[:, ju])
+    return pi, xi - np.outer(pi, pi)
 
 
 def _pairwise_correlations(data: np.ndarray) -> np.ndarray:
@@ -556,29 +717,22 @@ def _pairwise_correlations(data: np.ndarray) -> np.ndarray:
         return cov / np.sqrt((n * sxx - sx**2) * (n * sxx.T - sx.T**2))
 
 
-def _copresence(data, item_of, iu, ju) -> np.ndarray:
-    """``n_st``: persons presented every item of margin s and of margin t, for all s, t."""
+def _copresence(data: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """``n_st``: persons presented every item of moment s and of moment t, for all s, t.
+
+    ``items`` holds the (up to two) items of each moment, ``-1`` for none.
+    """
     pres, freq = np.unique(data != NOT_PRESENTED, axis=0, return_counts=True)  # presence patterns
     pres = np.hstack([pres, np.ones((pres.shape[0], 1), dtype=bool)]).astype(float)
-    none = pres.shape[1] - 1  # an always-present column pads single-item margins
-    items = np.vstack(
-        [
-            np.column_stack([item_of, np.full(item_of.size, none)]),
-            np.column_stack([item_of[iu], item_of[ju]]),
-        ]
-    )
+    items = np.where(items < 0, pres.shape[1] - 1, items)  # the always-present column
     m = items.shape[0]
     a_idx, b_idx = np.triu_indices(m)
     out = np.empty((m, m))
     chunk = 20_000
     for start in range(0, a_idx.size, chunk):
         a, b = a_idx[start : start + chunk], b_idx[start : start + chunk]
-        prod = (
-            pres[:, items[a, 0]]
-            * pres[:, items[a, 1]]
-            * pres[:, items[b, 0]]
-            * pres[:, items[b, 1]]
-        )
+        prod = pres[:, items[a, 0]] * pres[:, items[a, 1]]
+        prod *= pres[:, items[b, 0]] * pres[:, items[b, 1]]
         counts = freq @ prod
         out[a, b] = counts
         out[b, a] = counts
@@ -1016,6 +1170,9 @@ class FitReport:
         Item fit.
     m2
         Global fit, or None when it cannot be computed (see ``notes``).
+    c2
+        Cai & Monroe's C2 when some item is polytomous (None otherwise, or when it cannot be
+        computed).
     q3
         Local dependence.
     person_fit
@@ -1035,9 +1192,11 @@ class FitReport:
     infit_outfit: InfitOutfit
     notes: tuple[str, ...] = field(default_factory=tuple)
     metric: str = METRIC
+    c2: M2Result | None = None
 
     def to_dict(self) -> dict[str, Any]:
         m2d = self.m2.to_dict() if self.m2 is not None else {}
+        c2d = self.c2.to_dict() if self.c2 is not None else {}
         outfit = {i: (a, b) for i, a, b in zip(*self._io(), strict=True)}
         return {
             "metric": self.metric,
@@ -1046,6 +1205,14 @@ class FitReport:
             "M2_p": m2d.get("M2_p"),
             "RMSEA": m2d.get("RMSEA"),
             "SRMSR": m2d.get("SRMSR"),
+            "CFI": m2d.get("CFI"),
+            "TLI": m2d.get("TLI"),
+            "C2": c2d.get("C2"),
+            "C2_df": c2d.get("C2_df"),
+            "C2_p": c2d.get("C2_p"),
+            "C2_RMSEA": c2d.get("RMSEA"),
+            "C2_CFI": c2d.get("CFI"),
+            "C2_TLI": c2d.get("TLI"),
             "n_persons": self.sx2.n_persons + self.sx2.n_dropped,
             "items": [
                 {
@@ -1099,11 +1266,17 @@ def model_fit(
         m2_result = m2(scores, params, prior_mean=prior_mean, prior_sd=prior_sd)
     except ValueError as exc:
         notes.append(f"M2 not computed: {exc}")
-    if m2_result is not None and not np.all(params.is_dichotomous):
-        notes.append(
-            "M2 for polytomous items uses all category margins (Maydeu-Olivares & Joe 2006), "
-            "not mirt's default M2*"
-        )
+    c2_result = None
+    if not np.all(params.is_dichotomous):
+        if m2_result is not None:
+            notes.append(
+                "M2 for polytomous items uses all category margins (Maydeu-Olivares & Joe 2006); "
+                "C2 (Cai & Monroe 2014) is the statistic comparable with mirt's M2* and C2"
+            )
+        try:
+            c2_result = c2(scores, params, prior_mean=prior_mean, prior_sd=prior_sd)
+        except ValueError as exc:
+            notes.append(f"C2 not computed: {exc}")
     sx = sx2(scores, params, min_expected=min_expected, prior_mean=prior_mean, prior_sd=prior_sd)
     if sx.n_dropped:
         notes.append(
@@ -1126,4 +1299,5 @@ def model_fit(
         ),
         infit_outfit=infit_outfit(scores, params),
         notes=tuple(notes),
+        c2=c2_result,
     )
