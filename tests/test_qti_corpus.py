@@ -310,3 +310,24 @@ def test_import_layouts_and_a_bad_status(packages, tmp_path):
     with pytest.raises(InputError, match="unknown status 'live'"):
         import_qti(packages["true-false"], tmp_path / "x", outcome="DA1", status="live")
     assert not (tmp_path / "x").exists()
+
+
+def test_enemies_outside_the_package_are_left_out_and_reported(tmp_path):
+    """Enemies are mutual and in the bank (load_bank enforces it): a subset export keeps pairs."""
+    import copy
+
+    from test_bank_lint import BASE, OTHER, write_bank
+
+    first = {**copy.deepcopy(BASE), "enemies": ["DA-0002"]}
+    second = {**copy.deepcopy(OTHER), "enemies": ["DA-0001"]}
+    third = {**copy.deepcopy(OTHER), "id": "DA-0003", "stem": "Another stem?\n", "enemies": []}
+    bank = load_bank(write_bank(tmp_path / "src", first, second, third))
+    pkg = export_qti(bank, tmp_path / "part.zip", items=[bank["DA-0001"], bank["DA-0003"]])
+    result = import_qti(pkg, tmp_path / "dst")
+    assert result.changes == (
+        ("DA-0001", "enemy 'DA-0002' left out (not an enemy in this package)"),
+    )
+    back = load_bank(tmp_path / "dst")  # loads: no dangling enemy
+    assert back["DA-0001"].enemies == ()
+    whole = import_qti(export_qti(bank, tmp_path / "all.zip"), tmp_path / "all")
+    assert whole.changes == () and load_bank(tmp_path / "all")["DA-0001"].enemies == ("DA-0002",)

@@ -359,11 +359,23 @@ def import_qti(
     texts: dict[Path, str] = {}
     changes: list[tuple[str, str]] = []
     used_media: set[str] = set()
+    enemies_of = {
+        d["id"]: {renames.get(e, e) for e in d["enemies"]}
+        for d, _, _ in planned
+        if isinstance(d.get("enemies"), list)
+    }
     for data, text, item_changes in planned:
         enemies = data.get("enemies")
-        if isinstance(enemies, list) and any(renames.get(e, e) != e for e in enemies):
-            data["enemies"] = [renames.get(e, e) for e in enemies]
-            text = dump_item(data)
+        if isinstance(enemies, list):
+            # enemies are mutual and in the bank: keep the pairs that come in together
+            renamed = [renames.get(e, e) for e in enemies]
+            kept = [e for e in renamed if data["id"] in enemies_of.get(e, ())]
+            for e in renamed:
+                if e not in kept:
+                    item_changes.append(f"enemy '{e}' left out (not an enemy in this package)")
+            if kept != enemies:
+                data["enemies"] = kept
+                text = dump_item(data)
         texts[folder / f"{data['id']}.yaml"] = text
         used_media |= media_refs(data)
         changes.extend((data["id"], c) for c in dict.fromkeys(item_changes))
