@@ -21,7 +21,16 @@ LAYERS = {
     "psychometrics.program": ("psychometrics.cli",),
 }
 # the numeric and file-helper modules at the top level know nothing of programs, reports or CLIs
-for _module in ("responses", "ctt", "dif", "linking", "equating", "classification", "fileio"):
+for _module in (
+    "responses",
+    "ctt",
+    "dif",
+    "fairness",
+    "linking",
+    "equating",
+    "classification",
+    "fileio",
+):
     LAYERS[f"psychometrics.{_module}"] = (
         "psychometrics.program",
         "psychometrics.cli",

@@ -204,3 +204,14 @@ def test_spec_check_misspelled_method_is_one_error_not_also_a_missing_block(spec
     assert r.exit_code == 1
     assert "did you mean 'angoff'?" in r.output
     assert "no cut_score block" not in r.output
+
+
+def test_observed_score_equating_of_a_form_to_itself_is_the_identity():
+    r = run(
+        "equate", "--from", FORM_B, "--to", FORM_B, "--bank", BANK, "--method", "observed-score",
+        "--json",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.output)["rows"]
+    assert [row["raw_x"] for row in rows] == list(range(len(rows)))
+    assert all(abs(row["equivalent_y"] - row["raw_x"]) < 1e-6 for row in rows)

@@ -32,7 +32,7 @@ from psychometrics.cli._inputs import (
     split_by_form,
 )
 from psychometrics.cli._progress import Progress, progress_interval_option
-from psychometrics.equating import true_score_equating
+from psychometrics.equating import observed_score_equating, true_score_equating
 from psychometrics.errors import InputError
 from psychometrics.fileio import check_output_path, safe_csv_writer, write_output_text
 from psychometrics.irt.dimensionality import dimensionality
@@ -795,10 +795,18 @@ def _bank_base(bank_dir: Path) -> ItemParameters:
     type=FILE,
     help="PARAMS.csv: the parameters of the forms' items, instead of the bank's.",
 )
+@click.option(
+    "--method",
+    type=click.Choice(["true-score", "observed-score"]),
+    default="true-score",
+    show_default=True,
+    help="IRT true-score equating, or IRT observed-score equating (Lord-Wingersky score "
+    "distributions in N(0, 1), equipercentile).",
+)
 @click.option("--out", type=FILE, help="Write the table.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
-def equate(x_path, y_path, bank_dir, params_path, out, as_json):
-    """IRT true-score equating: raw score on form X -> equivalent raw score on form Y.
+def equate(x_path, y_path, bank_dir, params_path, method, out, as_json):
+    """IRT equating: raw score on form X -> equivalent raw score on form Y.
 
     Each form is a published form file (its scored items take their parameters from --bank or
     --params) or a parameter file of the form's items.
@@ -810,6 +818,9 @@ def equate(x_path, y_path, bank_dir, params_path, out, as_json):
     inputs = tuple(dict.fromkeys((*x_inputs, *y_inputs)))
     if out is not None:
         check_output_path(out, inputs=inputs, field="--out")
+    if method == "observed-score":
+        _observed_equating(fx, fy, x_label, y_label, out, inputs, as_json)
+        return
     result = _library(true_score_equating, fx, fy)
     header = ("raw_x", "theta", "equivalent_y", "region")
     rows = list(
@@ -824,6 +835,24 @@ def equate(x_path, y_path, bank_dir, params_path, out, as_json):
         f"IRT true-score equating ({METRIC}): form {x_label} (max {result.max_x}) -> form "
         f"{y_label} (max {result.max_y}); sum of c: X {result.c_sum_x:.3f}, "
         f"Y {result.c_sum_y:.3f} (scores at or below it are interpolated linearly)"
+    )
+    click.echo(_table(header, rows))
+
+
+def _observed_equating(fx, fy, x_label, y_label, out, inputs, as_json) -> None:
+    result = _library(observed_score_equating, fx, fy)
+    header = ("raw_x", "percentile_rank", "equivalent_y")
+    rows = list(
+        zip(result.raw_x.astype(int), result.percentile_rank_x, result.equivalent_y, strict=True)
+    )
+    if out is not None:
+        write_output_text(out, _csv_text(header, rows), inputs=inputs, field="--out")
+    if as_json:
+        echo_json({"form_x": x_label, "form_y": y_label, **result.to_dict()})
+        return
+    click.echo(
+        f"IRT observed-score equating ({METRIC}): form {x_label} (max {result.max_x}) -> form "
+        f"{y_label} (max {result.max_y}); population {result.population}"
     )
     click.echo(_table(header, rows))
 
