@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import io
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
@@ -62,6 +63,16 @@ def test_the_example_bank_export_is_schema_valid(example_package):
     assert any(n.startswith("stimuli/") for n in files)
     assert "usagedata/usagedata.xml" in files
     assert package_errors(pkg) == []
+    qmd = "{http://www.imsglobal.org/xsd/imsqti_metadata_v3p0}"
+    manifest = ET.fromstring(files["imsmanifest.xml"])
+    kinds = {
+        res.get("identifier"): res.find(f".//{qmd}interactionType").text
+        for res in manifest.iter("{http://www.imsglobal.org/xsd/qti/qtiv3p0/imscp_v1p1}resource")
+        if res.find(f".//{qmd}interactionType") is not None
+    }
+    rubric = {item.id for item in bank if item.type == "rubric"}
+    assert {k for k, v in kinds.items() if v == "extendedTextInteraction"} == rubric
+    assert len(kinds) == 240
     # the SBAC-profile ASI XSD differs from the base only in data-* attributes: none are written
     assert not any(b" data-" in data for name, data in files.items() if name.endswith(".xml"))
 

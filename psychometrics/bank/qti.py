@@ -71,6 +71,7 @@ __all__ = [
     "write_test_package",
 ]
 
+QMD_NS = "http://www.imsglobal.org/xsd/imsqti_metadata_v3p0"
 USAGE_GLOSSARY = "urn:credkit:usagedata:v1"
 PROVIDER_ID = "credkit"
 ITEM_RESOURCE = "imsqti_item_xmlv3p0"
@@ -105,6 +106,7 @@ def _manifest_root(identifier: str) -> tuple[ET.Element, ET.Element]:
         {
             "identifier": identifier,
             "xmlns:csm": CSM_NS,
+            "xmlns:qmd": QMD_NS,
             "xsi:schemaLocation": f"{CP_NS} {CP_XSD}",
         },
     )
@@ -123,8 +125,9 @@ def _item_resource(
     res = ET.SubElement(
         resources, "resource", {"identifier": ident, "type": ITEM_RESOURCE, "href": href}
     )
+    meta = ET.SubElement(res, "metadata")
+    _qti_metadata(meta, item)
     if item.outcome:
-        meta = ET.SubElement(res, "metadata")
         cset = ET.SubElement(
             meta,
             _csm("curriculumStandardsMetadataSet"),
@@ -142,6 +145,26 @@ def _item_resource(
     ET.SubElement(res, "file", {"href": href})
     ET.SubElement(res, "file", {"href": extension_href(item)})
     return ident
+
+
+def _qti_metadata(meta: ET.Element, item: Item) -> None:
+    """QTI 3 item metadata: the interaction, feedback and scoring mode, the tool."""
+    qmd = ET.SubElement(meta, "qmd:qtiMetadata")
+    rubric = item.type == "rubric"
+    feedback = item.data.get("feedback")
+    values = [
+        ("itemTemplate", "false"),
+        ("timeDependent", "false"),
+        ("composite", "false"),
+        ("interactionType", "extendedTextInteraction" if rubric else "choiceInteraction"),
+        ("feedbackType", "nonadaptive" if isinstance(feedback, list) and feedback else "none"),
+        ("solutionAvailable", "false" if rubric else "true"),
+        ("scoringMode", "human" if rubric else "responseprocessing"),
+        ("toolName", "credkit"),
+        ("toolVersion", __version__),
+    ]
+    for name, value in values:
+        ET.SubElement(qmd, f"qmd:{name}").text = value
 
 
 def _bank_root(path: Path | None) -> Path | None:
