@@ -331,3 +331,24 @@ def test_enemies_outside_the_package_are_left_out_and_reported(tmp_path):
     assert back["DA-0001"].enemies == ()
     whole = import_qti(export_qti(bank, tmp_path / "all.zip"), tmp_path / "all")
     assert whole.changes == () and load_bank(tmp_path / "all")["DA-0001"].enemies == ("DA-0002",)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "where"),
+    [
+        ("shuffle", "yes", "shuffle"),
+        ("fixed", ["Z"], "fixed"),
+        ("scoring", {"map": {"A": "one"}}, "scoring.map.A"),
+        ("feedback", [{"kind": "popup", "text": "x"}], "feedback[0].kind"),
+    ],
+)
+def test_lint_checks_the_interchange_fields(tmp_path, field, value, where):
+    import copy
+
+    from test_bank_lint import BASE, OTHER, write_bank
+
+    folder = write_bank(tmp_path / "b", {**copy.deepcopy(BASE), field: value}, OTHER)
+    errors = [f for f in lint_bank(folder).errors if f.rule == "bad-field"]
+    assert [(f.field, Path(f.file).name) for f in errors] == [(where, "DA-0001.yaml")]
+    with pytest.raises(InputError, match=where.replace("[", r"\[").replace("]", r"\]")):
+        export_qti(load_bank(folder), tmp_path / "x.zip")

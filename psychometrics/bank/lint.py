@@ -37,10 +37,12 @@ from scipy import stats as _stats
 from psychometrics.bank.findings import ERROR, WARNING, Finding
 from psychometrics.bank.model import Bank, Item
 from psychometrics.bank.parse import count_words
+from psychometrics.bank.qti_fields import item_extras
 from psychometrics.bank.specinfo import spec_outcomes
 from psychometrics.bank.store import enemy_findings as _enemy_findings
 from psychometrics.bank.store import item_files, read_bank
 from psychometrics.bank.yamlio import MAX_ITEM_BYTES
+from psychometrics.errors import InputError
 
 KEY_LENGTH_RATIO = 1.5
 KEY_LENGTH_MIN_DIFF = 10
@@ -147,6 +149,10 @@ def lint_bank(
     n_files = len(item_files(bank_dir))
     for item in bank:
         findings.extend(_guidelines(item, key_length_ratio, key_length_min_diff))
+        try:  # shuffle, fixed, scoring, feedback (QTI interchange fields)
+            item_extras(item)
+        except InputError as exc:
+            findings.append(_at(item, exc.field or "yaml", ERROR, exc.message, "bad-field"))
         if allowed is not None and item.outcome is not None and item.outcome not in allowed:
             findings.append(
                 _at(
