@@ -114,3 +114,17 @@ def test_package_errors_reads_bytes_too(example_package):
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("imsmanifest.xml", members(pkg)["imsmanifest.xml"].replace(NEW_CSM, OLD_CSM))
     assert package_errors(buf.getvalue())[0].startswith("imsmanifest.xml: ")
+
+
+def test_item_files_can_be_left_out(tmp_path):
+    bank = load_bank(ROOT / "item_bank")
+    items = [i for i in bank if i.status == "operational"][:5]
+    out = write_test_package(
+        items, test_id="F", title="F", out_path=tmp_path / "f.zip", item_files=False
+    )
+    files = members(out)
+    assert not any(name.startswith("credkit/") for name in files)
+    assert b"credkit/" not in files["imsmanifest.xml"]
+    assert package_errors(out) == []
+    with_files = members(write_test_package(items, test_id="F", title="F", out_path=tmp_path / "g"))
+    assert sum(name.startswith("credkit/") for name in with_files) == 5

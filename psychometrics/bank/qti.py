@@ -119,7 +119,13 @@ def _manifest_root(identifier: str) -> tuple[ET.Element, ET.Element]:
 
 
 def _item_resource(
-    resources: ET.Element, item: Item, href: str, *, region: str, outcome_titles: dict[str, str]
+    resources: ET.Element,
+    item: Item,
+    href: str,
+    *,
+    region: str,
+    outcome_titles: dict[str, str],
+    item_file: bool,
 ) -> str:
     ident = qti_identifier(item.id)
     res = ET.SubElement(
@@ -143,7 +149,8 @@ def _item_resource(
         ET.SubElement(lg, _csm("label")).text = clean_xml_text(label)
         ET.SubElement(lg, _csm("GUID")).text = clean_xml_text(item.outcome)
     ET.SubElement(res, "file", {"href": href})
-    ET.SubElement(res, "file", {"href": extension_href(item)})
+    if item_file:
+        ET.SubElement(res, "file", {"href": extension_href(item)})
     return ident
 
 
@@ -302,9 +309,12 @@ def package_files(
     usage_data: bool = True,
     test: tuple[str, str, Sequence[tuple[str, Sequence[Item]]] | None] | None = None,
     sets: Mapping[str, ItemSet] | None = None,
+    item_files: bool = True,
 ) -> dict[str, bytes]:
     """The files of a QTI 3.0 package (name -> bytes), manifest first.
 
+    ``item_files=False`` leaves credkit's copies of the item files out (the package then carries
+    only what QTI says: no lifecycle, history, reviewers or notes, e.g. for a delivery vendor).
     ``test = (test_id, title, sections)`` adds a ``qti-assessment-test`` over the items; ``sets``
     (id -> :class:`ItemSet`) adds the shared text of the items' sets as stimuli.
     """
@@ -333,10 +343,18 @@ def package_files(
         stimulus = sets.get(item.set) if item.set is not None else None
         if stimulus is not None and stimulus.stimulus is None:
             stimulus = None
-        _item_resource(resources, item, href, region=region, outcome_titles=outcome_titles or {})
+        _item_resource(
+            resources,
+            item,
+            href,
+            region=region,
+            outcome_titles=outcome_titles or {},
+            item_file=item_files,
+        )
         res = resources[-1]
         files[href] = item_xml(item, stimulus=stimulus)
-        files[extension_href(item)] = dump_item(item.data).encode("utf-8")
+        if item_files:
+            files[extension_href(item)] = dump_item(item.data).encode("utf-8")
         _add_media(files, res, _texts_of(item), _bank_root(item.path), item.path)
         if stimulus is not None:
             ET.SubElement(res, "dependency", {"identifierref": qti_identifier(stimulus.id)})
@@ -375,8 +393,11 @@ def export_qti(
     items: Sequence[Item] | None = None,
     region: str = "",
     outcome_titles: dict[str, str] | None = None,
+    item_files: bool = True,
 ) -> Path:
     """Write the bank (or ``items``) as a QTI 3.0 content package zip, atomically.
+
+    ``item_files`` includes credkit's copies of the item files (see :func:`package_files`).
 
     ``region`` names the outcome framework in the curriculum metadata (e.g. the credential id);
     ``outcome_titles`` adds the outcome titles to the labels.
@@ -388,6 +409,7 @@ def export_qti(
         region=region,
         outcome_titles=outcome_titles,
         sets=bank.sets,
+        item_files=item_files,
     )
     out = Path(out_path)
     atomic_write_bytes(out, _zip_bytes(files))
@@ -453,6 +475,7 @@ def write_test_package(
     outcome_titles: dict[str, str] | None = None,
     usage_data: bool = True,
     sets: Mapping[str, ItemSet] | None = None,
+    item_files: bool = True,
 ) -> Path:
     """Write a QTI 3.0 assessment-test package (one form) as a zip, atomically.
 
@@ -473,6 +496,9 @@ def write_test_package(
     sets
         Item sets whose shared text (stimulus) goes with their items; by default the set files
         of the bank the items were loaded from.
+    item_files
+        Include credkit's copies of the item files (lifecycle, history, reviewers, notes); leave
+        them out for a package that goes to a delivery vendor.
 
     Returns
     -------
@@ -494,6 +520,7 @@ def write_test_package(
         usage_data=usage_data,
         test=(test_id, title, sections),
         sets=sets if sets is not None else _sets_of(all_items),
+        item_files=item_files,
     )
     out = Path(out_path)
     atomic_write_bytes(out, _zip_bytes(files))
