@@ -196,21 +196,60 @@ def _fit(cols, col_ids, labels, names, items, free, model, quadrature, rng, max_
     pats = [compress(prep.scores[labels == g], prep.n_categories, chunk_size=50_000) for g in names]
     k_max = int(np.max(prep.n_categories))
     n_items = len(prep.item_ids)
-    prev_ll, converged, it, change = -np.inf, False, 0, np.inf
-    while it < max_iter:
-        it += 1
+    it, converged, change = 0, False, np.inf
+
+    def em(phi):
+        """One EM step from ``phi``: ``(image, loglik at phi)``, or ``(None, -inf)``."""
+        nonlocal it
+        _unpack(phi, blocks, lats)
+        if not all(_engine.valid(blocks, lat) for lat in lats):
+            return None, -np.inf
         logp = _engine.all_log_probs(blocks, n_items, k_max, nodes)
         counts, n_qs, ll = _estep_all(pats, logp, lats, nodes)
-        before = _state(blocks, lats)
+        it += 1
         for blk in blocks:
             _engine.mstep_block(blk, counts[blk.items, : blk.n_categories, :], nodes, prior)
         for lat, n_q in zip(lats, n_qs, strict=True):
             _engine.mstep_latent(lat, n_q, nodes)
-        change = float(np.max(np.abs(_state(blocks, lats) - before)))
-        if change < tol and abs(ll - prev_ll) < 1e-9 * max(1.0, abs(ll)):
-            converged = True
+        if not all(_engine.valid(blocks, lat) for lat in lats) or not np.isfinite(ll):
+            return None, -np.inf
+        return _state(blocks, lats), ll
+
+    def done(new, old, ll, ll_before):
+        nonlocal change
+        change = float(np.max(np.abs(new - old)))
+        return change < tol and abs(ll - ll_before) < 1e-9 * max(1.0, abs(ll))
+
+    # SQUAREM (scheme S3) with a monotonicity safeguard, as the single-group engine
+    phi, prev_ll, step_max = _state(blocks, lats), -np.inf, 1.0
+    while it < max_iter:
+        phi1, ll0 = em(phi)
+        if phi1 is None:
             break
-        prev_ll = ll
+        if done(phi1, phi, ll0, prev_ll):
+            phi, converged = phi1, True
+            break
+        if it + 2 > max_iter:
+            phi, prev_ll = phi1, ll0
+            continue
+        phi2, ll1 = em(phi1)
+        if phi2 is None:
+            phi = phi1
+            break
+        if done(phi2, phi1, ll1, ll0):
+            phi, converged = phi2, True
+            break
+        r, v = phi1 - phi, phi2 - 2 * phi1 + phi
+        vv = float(v @ v)
+        alpha = -1.0 if vv <= 0 else float(np.clip(-np.sqrt(float(r @ r) / vv), -step_max, -1))
+        phi3, ll_x = em(phi - 2 * alpha * r + alpha**2 * v)
+        if phi3 is not None and ll_x >= ll1 - 1e-8 * abs(ll1):
+            phi, prev_ll = phi3, ll_x
+            step_max = step_max * 4 if alpha == -step_max else step_max
+        else:
+            phi, prev_ll = phi2, ll1
+            step_max = max(1.0, step_max / 4) if alpha == -step_max else step_max
+    _unpack(phi, blocks, lats)
     logp = _engine.all_log_probs(blocks, n_items, k_max, nodes)
     _, _, loglik = _estep_all(pats, logp, lats, nodes)
     message = (
@@ -260,6 +299,13 @@ def _estep_all(pats, logp, lats, nodes):
 
 
 def _state(blocks, lats) -> np.ndarray:
-    parts = [blk.par[:, blk.free_cols].ravel() for blk in blocks if not blk.fixed]
-    parts.append(np.array([v for lat in lats for v in (lat.mean, lat.sd)]))
-    return np.concatenate(parts)
+    """Free item parameters (the engine's packing) and every group's mean and SD."""
+    lat_values = np.array([v for lat in lats for v in (lat.mean, lat.sd)])
+    return np.concatenate([_engine.pack(blocks, _engine.Latent()), lat_values])
+
+
+def _unpack(phi, blocks, lats) -> None:
+    n_items = phi.size - 2 * len(lats)
+    _engine.unpack(phi[:n_items], blocks, _engine.Latent())
+    for k, lat in enumerate(lats):  # fixed values are never changed by the M-step
+        lat.mean, lat.sd = float(phi[n_items + 2 * k]), float(phi[n_items + 2 * k + 1])
