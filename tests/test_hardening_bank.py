@@ -247,3 +247,28 @@ def test_report_swap_leftovers_after_a_finished_swap_are_cleaned(tmp_path):
     assert sorted(p.name for p in reports.iterdir()) == ["cred", "other"]
     shutil.rmtree(reports)
     assert recover_report_dir(out) == []
+
+
+def test_the_lock_excludes_another_thread_and_is_reentrant_in_one(tmp_path):
+    import threading
+
+    from psychometrics.bank.journal import LOCK_NAME, bank_lock
+
+    order: list[str] = []
+    inside = threading.Event()
+    with bank_lock(tmp_path):
+        with bank_lock(tmp_path):  # the same thread again: no deadlock
+            order.append("outer")
+
+            def other() -> None:
+                with bank_lock(tmp_path):
+                    order.append("other")
+                inside.set()
+
+            thread = threading.Thread(target=other)
+            thread.start()
+            assert not inside.wait(0.5)  # blocked while this thread holds the lock
+            order.append("release")
+    thread.join(timeout=60)
+    assert order == ["outer", "release", "other"]
+    assert not (tmp_path / LOCK_NAME).exists()

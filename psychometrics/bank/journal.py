@@ -40,7 +40,7 @@ TEMP_SUFFIX = ".credkit-tmp"
 so that recovery can tell them from anything else in the folder."""
 JOURNAL_VERSION = 1
 
-_HELD: dict[str, int] = {}
+_HELD: dict[tuple[str, int], int] = {}
 _HELD_GUARD = threading.RLock()
 
 
@@ -53,13 +53,15 @@ def bank_root(bank_dir: str | os.PathLike[str]) -> Path:
     return root
 
 
-def _key(root: Path) -> str:
-    return os.path.realpath(root)
+def _key(root: Path) -> tuple[str, int]:
+    # re-entrant for the thread that holds the lock; another thread opens its own descriptor
+    # and waits on the flock like another process would
+    return os.path.realpath(root), threading.get_ident()
 
 
 @contextlib.contextmanager
 def bank_lock(root: str | os.PathLike[str]) -> Iterator[None]:
-    """Hold the bank's exclusive lock (re-entrant within a process).
+    """Hold the bank's exclusive lock (re-entrant within a thread).
 
     Parameters
     ----------
