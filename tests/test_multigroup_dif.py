@@ -65,6 +65,8 @@ def test_lr_dif_finds_planted_uniform_and_non_uniform_dif():
     by_id = {i.item_id: i for i in res.items}
     uni, non = by_id["item3"], by_id["item5"]
     assert uni.p < 1e-3 and non.p < 1e-3 and uni.df == non.df == 2
+    assert uni.wald_p < 1e-3 and non.wald_p < 1e-2  # Wald from the freed model's information
+    assert uni.wald == pytest.approx(uni.g2, rel=0.2)  # asymptotically equivalent
     assert uni.signed > 0.05  # harder for the focal group: favours the reference group
     assert non.unsigned > 2 * abs(non.signed)
     clean = [i for k, i in by_id.items() if k not in ("item3", "item5")]
@@ -72,6 +74,62 @@ def test_lr_dif_finds_planted_uniform_and_non_uniform_dif():
     assert all(i.g2 >= 0 for i in res.items)
     d = res.to_dict()
     assert d["focal"] == "F" and d["cut"] == 0.0 and len(d["items"]) == 10
+
+
+def test_multigroup_standard_errors_match_a_numerical_hessian_of_the_two_group_likelihood():
+    """Observed-information SEs against the inverse finite-difference Hessian (h = 1e-3,
+    ~1e-6 relative) of the two-group likelihood written out here: to 0.1 %."""
+    rng = np.random.default_rng(9)
+    t = make_params("2pl", 4, rng)
+    x = np.vstack(
+        [
+            simulate(t, rng.standard_normal(500), rng),
+            simulate(t, 0.4 + 0.8 * rng.standard_normal(500), rng),
+        ]
+    ).astype(int)
+    g = np.array(["R"] * 500 + ["F"] * 500)
+    res = calibrate_groups(x, g, reference="R", tol=1e-8)
+    nodes = np.linspace(-6, 6, 61)
+
+    def loglik(v):
+        a, d, m, s = v[0:8:2], v[1:8:2], v[8], v[9]
+        prob = expit(a[None, :] * nodes[:, None] + d[None, :])
+        total = 0.0
+        for name, mean, sd in (("R", 0.0, 1.0), ("F", m, s)):
+            xs = x[g == name]
+            ll = xs @ np.log(prob).T + (1 - xs) @ np.log1p(-prob).T
+            logw = -0.5 * ((nodes - mean) / sd) ** 2
+            total += np.logaddexp.reduce(ll + logw - np.logaddexp.reduce(logw), axis=1).sum()
+        return total
+
+    p = res.group_params["R"]
+    v0 = np.concatenate(
+        [np.column_stack([p.a, -p.a * p.b[:, 0]]).ravel(), [res.latent_means[1], res.latent_sds[1]]]
+    )
+    np.testing.assert_allclose(res.estimates, v0, rtol=1e-8)
+    h, n = 1e-3, v0.size
+    eye = np.eye(n) * h
+    hess = np.array(
+        [
+            [
+                (
+                    loglik(v0 + eye[i] + eye[k])
+                    - loglik(v0 + eye[i] - eye[k])
+                    - loglik(v0 - eye[i] + eye[k])
+                    + loglik(v0 - eye[i] - eye[k])
+                )
+                / (4 * h * h)
+                for k in range(n)
+            ]
+            for i in range(n)
+        ]
+    )
+    cov = np.linalg.inv(-hess)
+    np.testing.assert_allclose(res.covariance, cov, rtol=2e-3, atol=1e-7)
+    np.testing.assert_allclose(p.se_a, np.sqrt(np.diag(cov))[0:8:2], rtol=1e-3)
+    assert res.latent_mean_ses[1] == pytest.approx(np.sqrt(cov[8, 8]), rel=1e-3)
+    assert res.latent_sd_ses[1] == pytest.approx(np.sqrt(cov[9, 9]), rel=1e-3)
+    assert np.isnan(res.latent_mean_ses[0])
 
 
 def test_arguments_are_validated():

@@ -52,7 +52,10 @@ class IRTItemDIF:
     signed, unsigned
         Expected-score differences reference minus focal, averaged over the focal group.
     flagged
-        ``p < alpha``.
+        ``p < alpha`` (likelihood ratio).
+    wald, wald_p
+        Wald test of equal parameters in the two groups from the freed model's observed
+        information (slope-intercept metric; NaN without a positive definite information).
     """
 
     item_id: str
@@ -62,6 +65,8 @@ class IRTItemDIF:
     signed: float
     unsigned: float
     flagged: bool
+    wald: float = float("nan")
+    wald_p: float = float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +77,8 @@ class IRTItemDIF:
             "signed": self.signed,
             "unsigned": self.unsigned,
             "flagged": self.flagged,
+            "wald": None if np.isnan(self.wald) else self.wald,
+            "wald_p": None if np.isnan(self.wald_p) else self.wald_p,
         }
 
 
@@ -141,6 +148,9 @@ def irt_dif(
 ) -> IRTDIFResult:
     """Likelihood-ratio IRT DIF for two groups, with signed/unsigned effect sizes and DTF.
 
+    Each studied item also gets a Wald test of equal parameters from the freed model's observed
+    information (one fit serves both tests).
+
     Parameters
     ----------
     scores
@@ -173,7 +183,13 @@ def irt_dif(
     if len({str(g) for g in groups}) != 2:
         raise ValueError("groups: IRT DIF needs exactly two groups")
     base = calibrate_groups(
-        scores, groups, item_ids=item_ids, model=model, reference=reference, threads=threads
+        scores,
+        groups,
+        item_ids=item_ids,
+        model=model,
+        reference=reference,
+        se=False,
+        threads=threads,
     )
     ref, foc = base.groups
     ids = base.group_params[ref].item_ids
@@ -205,6 +221,7 @@ def irt_dif(
                 expected_scores(pr, np.array([cut]))[0, 0]
                 - expected_scores(pf, np.array([cut]))[0, 0]
             )
+        wald, wald_p = _wald(free, item, ref, foc)
         out.append(
             IRTItemDIF(
                 item_id=item,
@@ -214,6 +231,8 @@ def irt_dif(
                 signed=float(w @ d),
                 unsigned=float(w @ np.abs(d)),
                 flagged=bool(p < alpha),
+                wald=wald,
+                wald_p=wald_p,
             )
         )
     return IRTDIFResult(
@@ -226,3 +245,19 @@ def irt_dif(
         dtf_at_cut=float(at_cut) if cut is not None else float("nan"),
         cut=float(cut) if cut is not None else float("nan"),
     )
+
+
+def _wald(fit: MultiGroupResult, item: str, ref: str, foc: str) -> tuple[float, float]:
+    """Wald chi-square of equal parameters of ``item`` in the two groups."""
+    if fit.covariance is None or fit.estimates is None:
+        return float("nan"), float("nan")
+    names = fit.parameter_names
+    ir = [k for k, n in enumerate(names) if n.startswith(f"{item}@@{ref}:")]
+    jf = [k for k, n in enumerate(names) if n.startswith(f"{item}@@{foc}:")]
+    if not ir or len(ir) != len(jf):
+        return float("nan"), float("nan")
+    d = fit.estimates[ir] - fit.estimates[jf]
+    c = fit.covariance
+    v = c[np.ix_(ir, ir)] + c[np.ix_(jf, jf)] - c[np.ix_(ir, jf)] - c[np.ix_(jf, ir)]
+    w = float(d @ np.linalg.solve(v, d))
+    return w, float(stats.chi2.sf(w, len(d)))

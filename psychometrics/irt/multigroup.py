@@ -7,8 +7,9 @@ deviation, estimated. Items are invariant (constrained equal across groups) unle
 split into one column per group, each presented only to that group, so the shared estimation
 engine (:mod:`psychometrics.irt._engine`: blocks, vectorized Fisher-scoring M-step) runs
 unchanged; the E-step runs per group with the group's own quadrature weights and the expected
-counts are pooled. Standard errors are not computed here yet (use the single-group
-:func:`~psychometrics.irt.calibration.calibrate` for them).
+counts are pooled; SQUAREM accelerates EM. Standard errors come from the observed information,
+the central-difference Jacobian of the exact score (Fisher's identity gives the score from one
+E-step), with the full covariance of the estimates for Wald tests.
 
 References
 ----------
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -31,7 +32,8 @@ from psychometrics.irt import _engine
 from psychometrics.irt._estep import compress, estep
 from psychometrics.irt._prepare import prepare
 from psychometrics.irt._reporting import reported_parameters
-from psychometrics.irt._result import ConvergenceWarning
+from psychometrics.irt._result import CalibrationWarning, ConvergenceWarning
+from psychometrics.irt._se import covariance
 from psychometrics.irt.calibration import build_blocks
 from psychometrics.irt.models import ItemParameters
 from psychometrics.irt.threads import blas_threads
@@ -62,6 +64,16 @@ class MultiGroupResult:
         Persons per group.
     iterations, converged, message
         How EM ended.
+    latent_mean_ses, latent_sd_ses
+        Standard errors of the group means and SDs (NaN where fixed).
+    covariance
+        Covariance of the free parameters (slope-intercept metric: per item ``a, d..., logit c``
+        in :attr:`parameter_names` order, then the free group means and SDs), or None.
+    parameter_names
+        ``item:column`` per free item parameter (a freed item's columns are named
+        ``item@@group``), then ``mean[group]`` / ``sd[group]``.
+    estimates
+        The free parameters in that order and metric.
     """
 
     groups: tuple[str, ...]
@@ -75,6 +87,11 @@ class MultiGroupResult:
     iterations: int
     converged: bool
     message: str
+    latent_mean_ses: tuple[float, ...] = ()
+    latent_sd_ses: tuple[float, ...] = ()
+    covariance: np.ndarray | None = None
+    parameter_names: tuple[str, ...] = ()
+    estimates: np.ndarray | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -104,6 +121,7 @@ def calibrate_groups(
     max_iter: int = 2000,
     tol: float = 1e-5,
     c_prior: tuple[float, float] | None = (5.0, 17.0),
+    se: bool = True,
     threads: int | None = None,
 ) -> MultiGroupResult:
     """Multiple-group MML calibration (EM) with invariant and group-specific items.
@@ -125,6 +143,10 @@ def calibrate_groups(
         Items estimated separately in each group (e.g. the studied item of a DIF test).
     quadrature, theta_range, max_iter, tol, c_prior, threads
         As in :func:`~psychometrics.irt.calibration.calibrate`.
+    se
+        Compute the observed information (central differences of the exact score, which the
+        E-step gives by Fisher's identity: two E-steps per free parameter), the covariance of
+        the estimates and standard errors.
 
     Returns
     -------
@@ -165,7 +187,7 @@ def calibrate_groups(
     with blas_threads(threads):
         return _fit(
             cols, col_ids, labels, names, items, tuple(free_items), model, quadrature,
-            theta_range, max_iter, tol, c_prior,
+            theta_range, max_iter, tol, c_prior, se,
         )  # fmt: skip
 
 
@@ -183,7 +205,9 @@ def _expand(x, labels, items, free, names):
     return np.column_stack(cols), ids
 
 
-def _fit(cols, col_ids, labels, names, items, free, model, quadrature, rng, max_iter, tol, prior):
+def _fit(
+    cols, col_ids, labels, names, items, free, model, quadrature, rng, max_iter, tol, prior, se
+):
     rm = from_array(cols, item_ids=col_ids)
     prep = prepare(rm, model=model, poly_model=None, anchors=None)
     if prep.dropped_items:
@@ -260,18 +284,28 @@ def _fit(cols, col_ids, labels, names, items, free, model, quadrature, rng, max_
     )
     if not converged:
         warnings.warn(message, ConvergenceWarning, stacklevel=3)
-    params, _ = reported_parameters(prep, blocks, lats[0], None)
+    cov = None
+    if se:
+        cov = _covariance(phi, blocks, lats, pats, nodes, prior, n_items, k_max)
+        if cov is None:
+            warnings.warn(
+                "the information matrix is not positive definite; standard errors are NaN",
+                CalibrationWarning,
+                stacklevel=3,
+            )
+        _unpack(phi, blocks, lats)
+    n_item_free = phi.size - 2 * len(lats)
+    item_cov = None if cov is None else cov[:n_item_free, :n_item_free]
+    params, _ = reported_parameters(prep, blocks, _engine.Latent(), item_cov)
     group_params = {}
     for g in names:
         ids = [i if i not in free else f"{i}{_SEP}{g}" for i in items]
-        sub = params.subset(ids)
-        group_params[g] = ItemParameters(
-            item_ids=items,
-            model=sub.model,
-            a=sub.a,
-            b=sub.b,
-            c=sub.c,
-        )
+        group_params[g] = replace(params.subset(ids), item_ids=tuple(items))
+    lat_free = np.array([e for lat in lats for e in (lat.est_mean, lat.est_sd)])
+    lat_se = np.full(2 * len(lats), np.nan)
+    if cov is not None:
+        lat_se[lat_free] = np.sqrt(np.diag(cov)[n_item_free:])
+    owner = _packed_owner(blocks, prep.item_ids)
     n_free = sum(b.n_free for b in blocks) + sum(lat.n_free for lat in lats)
     return MultiGroupResult(
         groups=tuple(names),
@@ -285,7 +319,76 @@ def _fit(cols, col_ids, labels, names, items, free, model, quadrature, rng, max_
         iterations=it,
         converged=converged,
         message=message,
+        latent_mean_ses=tuple(float(v) for v in lat_se[0::2]),
+        latent_sd_ses=tuple(float(v) for v in lat_se[1::2]),
+        covariance=cov,
+        estimates=np.concatenate([phi[:n_item_free], phi[n_item_free:][lat_free]]),
+        parameter_names=owner
+        + tuple(
+            f"{stat}[{g}]"
+            for g, lat in zip(names, lats, strict=True)
+            for stat, on in (("mean", lat.est_mean), ("sd", lat.est_sd))
+            if on
+        ),
     )
+
+
+def _gradient(phi, blocks, lats, pats, nodes, prior, n_items, k_max) -> np.ndarray:
+    """The exact score of the log-likelihood (plus log prior) at ``phi`` (Fisher's identity:
+    the expected complete-data score under the posterior at ``phi``), free entries only."""
+    _unpack(phi, blocks, lats)
+    logp = _engine.all_log_probs(blocks, n_items, k_max, nodes)
+    counts, n_qs, _ = _estep_all(pats, logp, lats, nodes)
+    parts = []
+    for blk in blocks:
+        if blk.fixed:
+            continue
+        grad, _ = _engine.block_grad_info(
+            blk, blk.par, counts[blk.items, : blk.n_categories, :], nodes, prior
+        )
+        if blk.shared_slope:
+            parts.append([grad[:, 0].sum()])
+            parts.append(grad[:, 1:][:, blk.free_cols[1:]].ravel())
+        else:
+            parts.append(grad[:, blk.free_cols].ravel())
+    for lat, n_q in zip(lats, n_qs, strict=True):
+        g = n_q @ _engine.latent_scores(nodes, lat.mean, lat.sd)
+        parts.append(g[[lat.est_mean, lat.est_sd]] if lat.n_free else [])
+    return np.concatenate([np.asarray(p, dtype=float) for p in parts])
+
+
+def _covariance(phi, blocks, lats, pats, nodes, prior, n_items, k_max):
+    """Inverse of the observed information (central differences of the exact score)."""
+    lat_free = np.array([e for lat in lats for e in (lat.est_mean, lat.est_sd)])
+    n_item_free = phi.size - 2 * len(lats)
+    free_idx = np.concatenate([np.arange(n_item_free), n_item_free + np.flatnonzero(lat_free)])
+    n = free_idx.size
+    hess = np.empty((n, n))
+    for k, idx in enumerate(free_idx):
+        h = 1e-4 * (1.0 + abs(phi[idx]))
+        up, dn = phi.copy(), phi.copy()
+        up[idx] += h
+        dn[idx] -= h
+        hess[:, k] = (
+            _gradient(up, blocks, lats, pats, nodes, prior, n_items, k_max)
+            - _gradient(dn, blocks, lats, pats, nodes, prior, n_items, k_max)
+        ) / (2 * h)
+    return covariance(-0.5 * (hess + hess.T))
+
+
+def _packed_owner(blocks, item_ids) -> tuple[str, ...]:
+    """Names of the packed item parameters, ``item:column`` (slope-intercept metric)."""
+    names = []
+    for blk in blocks:
+        if blk.fixed:
+            continue
+        cols = np.flatnonzero(blk.free_cols)
+        if blk.shared_slope:
+            names.append("shared slope")
+            cols = cols[cols > 0]
+        for j in blk.items:
+            names.extend(f"{item_ids[j]}:{int(c)}" for c in cols)
+    return tuple(names)
 
 
 def _estep_all(pats, logp, lats, nodes):
