@@ -305,6 +305,26 @@ def check_user_file(path: str | os.PathLike[str], *, max_bytes: int) -> int:
     return info.st_size
 
 
+def read_csv_header(path: str | os.PathLike[str], *, max_bytes: int = 2 * 1024**3) -> list[str]:
+    """The stripped cells of a user's CSV file's first row, reading that row only.
+
+    Raises
+    ------
+    InputError
+        Naming the file when it is missing, not a regular file, too large, not UTF-8 or not CSV.
+    """
+    check_user_file(path, max_bytes=max_bytes)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            return [cell.strip() for cell in next(csv.reader(handle), [])]
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", file=path, line=1) from None
+    except csv.Error as exc:
+        raise InputError(f"malformed CSV header: {exc}", file=path, line=1) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", file=path) from None
+
+
 def iter_csv_rows(path: str | os.PathLike[str], *, max_bytes: int) -> Any:
     """Stream the rows of a user's CSV file as ``(line, cells)`` (a BOM is dropped).
 

@@ -108,7 +108,7 @@ COMMANDS: tuple[LazyCommand, ...] = (
         "equate",
         "scoring",
         "equate",
-        "IRT true-score equating: raw score on form X -> equivalent raw score on form Y.",
+        "IRT equating: raw score on form X -> equivalent raw score on form Y.",
     ),
     LazyCommand(
         "cutscore",

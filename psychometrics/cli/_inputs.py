@@ -16,7 +16,6 @@ against it, so that every command accepts the same inputs and says the same thin
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -392,14 +391,9 @@ def read_item_responses(
 
 
 def _header(path: Path) -> list[str]:
-    from psychometrics.fileio import read_user_text
+    from psychometrics.fileio import read_csv_header
 
-    text = read_user_text(path)
-    first = text.split("\n", 1)[0]
-    try:
-        return [h.strip() for h in next(csv.reader(io.StringIO(first)), [])]
-    except csv.Error as exc:
-        raise InputError(f"malformed CSV header: {exc}", file=path, line=1) from None
+    return read_csv_header(path)
 
 
 def _form_column(

@@ -3,11 +3,11 @@ its item bank."""
 
 from __future__ import annotations
 
-import csv
 import difflib
 import os
 
 from psychometrics.errors import InputError
+from psychometrics.fileio import read_csv_header
 from psychometrics.program.forms import load_forms
 from psychometrics.program.proposal import bank_problems
 from psychometrics.program.spec import (
@@ -84,11 +84,9 @@ def _administration_problems(spec: Spec, admin: AdministrationSpec) -> list[Prob
         return Problem(str(spec.path), spec.line(*keys, field), f"{block}.{field}: {message}")
 
     try:
-        header = _csv_header(admin.responses)
-    except OSError as exc:
-        return [problem("responses", f"{admin.responses}: {exc.strerror or exc}")]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        return [problem("responses", f"{admin.responses}: not a CSV file ({exc})")]
+        header = read_csv_header(admin.responses)
+    except InputError as exc:
+        return [problem("responses", exc.location_message())]
     problems = []
     columns = set(header[1:])
     if admin.form_column is not None and admin.form_column not in columns:
@@ -113,11 +111,6 @@ def _administration_problems(spec: Spec, admin: AdministrationSpec) -> list[Prob
 def admin_index(block: str) -> int:
     """``administrations[2]`` -> 2."""
     return int(block.split("[", 1)[1].rstrip("]"))
-
-
-def _csv_header(path: os.PathLike[str] | str) -> list[str]:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        return [h.strip() for h in next(csv.reader(handle), [])]
 
 
 def check_spec_and_bank(path: str | os.PathLike[str], *, bank: bool = True) -> list[Problem]:

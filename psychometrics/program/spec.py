@@ -884,6 +884,8 @@ def parse_spec(path: str | os.PathLike[str]) -> tuple[Spec | None, list[Problem]
     for key in ("credential", "outcomes", "bank", "form"):
         if key not in top:
             check.error((), f"missing required block '{key}'")
+        elif top[key] is None:
+            check.error((key,), f"{key}: the block is empty (null)")
 
     credential = _parse_credential(check, top.get("credential"))
     outcomes = _parse_outcomes(check, top.get("outcomes"))

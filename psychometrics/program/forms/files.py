@@ -283,7 +283,7 @@ def read_form(path: str | os.PathLike[str]) -> PublishedForm:
     )
     form_id = data.get("form")
     _need(
-        isinstance(form_id, str) and bool(FORM_ID_PATTERN.match(form_id)),
+        isinstance(form_id, str) and bool(FORM_ID_PATTERN.fullmatch(form_id)),
         f"expected a form id of 1-64 letters, digits, '.', '_' or '-', got {_show(form_id)}",
         path,
         lines.get("form", 1),

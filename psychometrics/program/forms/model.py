@@ -19,7 +19,7 @@ FORM_FORMAT = "credkit-form/1"
 FORM_STATUSES = ("proposal", "published")
 
 MAX_FORM_BYTES = 4 * 1024 * 1024
-FORM_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+FORM_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # used with fullmatch
 SHA256_PATTERN = re.compile(r"sha256:[0-9a-f]{64}")
 
 

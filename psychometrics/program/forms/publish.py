@@ -70,7 +70,7 @@ def form_from_items(
     ValueError
         When ``status`` is not one of :data:`FORM_STATUSES`.
     """
-    if not FORM_ID_PATTERN.match(form_id):
+    if not FORM_ID_PATTERN.fullmatch(form_id):
         raise InputError(
             f"form id '{form_id}' must be 1-64 letters, digits, '.', '_' or '-'", field="form"
         )
