@@ -307,3 +307,24 @@ def test_example_flagged_items_have_distractor_tables(example):
         assert sum(o.share for o in t.options) == pytest.approx(1.0, abs=1e-9)
         assert sum(o.is_key for o in t.options) >= 1
         assert f"{item_id} on {t.form_id}" in text
+
+
+def test_decision_record_separates_the_candidates_results(example):
+    """decision.json (read by the badge issuer) agrees with every row of results.csv: a pass is
+    a scale score at or above the recorded scale cut and a raw score at or above its form's raw
+    cut (the example's pass rule is raw)."""
+    import csv
+    import json
+
+    result, _, _ = example
+    record = json.loads((result.out_dir / "decision.json").read_text(encoding="utf-8"))
+    assert record["format"] == "credkit-decision/1"
+    assert record["pass_rule"] == "raw" and record["administration"] == "2026-w1"
+    assert set(record["raw_cuts"]) == {"form-A", "form-B"}
+    with (result.candidates_dir / "results.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 2400
+    for row in rows:
+        passed = row["passed"] == "true"
+        assert (float(row["scale_score"]) >= record["scale_cut"]) == passed, row
+        assert (float(row["raw_score"]) >= record["raw_cuts"][row["form_id"]]) == passed, row

@@ -5,6 +5,7 @@ psychometrics.credentials."""
 from __future__ import annotations
 
 import json
+import math
 import sys
 from datetime import UTC, datetime, time
 from pathlib import Path
@@ -157,11 +158,35 @@ def _scale_cut(spec, cut: float | None, store) -> float:
             ) from None
     value = scale_cut_from_spec(spec)
     if value is None:
+        value = _report_scale_cut(spec)
+    if value is None:
         raise UserError(
             "--cut: give the cut on the reporting scale (the validity report's scale-score cut); "
-            "the spec sets it by standard setting"
+            "the spec sets it by standard setting and no report of it was found (credkit build)"
         )
     return value
+
+
+def _report_scale_cut(spec) -> float | None:
+    """The reporting-scale cut that ``credkit build`` recorded in the validity report's
+    decision.json (the default report folder of the spec), or None without one."""
+    from psychometrics.program.build.output import DECISION_FILE, DECISION_FORMAT, default_out_dir
+
+    path = default_out_dir(spec.path, spec.credential.id) / DECISION_FILE
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the recorded cut: {exc}", file=path) from None
+    if not isinstance(record, dict) or record.get("format") != DECISION_FORMAT:
+        raise InputError(f"not a {DECISION_FORMAT} file", file=path, field="format")
+    value = record.get("scale_cut")
+    if value is None:
+        return None
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        raise InputError("scale_cut must be a number", file=path, field="scale_cut")
+    return float(value)
 
 
 def _report_url(spec, url: str | None) -> str:

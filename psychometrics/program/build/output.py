@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import json
+import math
 import os
 import shutil
 from collections.abc import Mapping
@@ -109,6 +110,9 @@ def _write_report_folder(
         (tmp / "manifest.json").write_text(
             json.dumps(report.manifest.to_dict(), indent=2, default=str) + "\n", encoding="utf-8"
         )
+        decision = decision_record(state)
+        if decision is not None:
+            (tmp / DECISION_FILE).write_text(json.dumps(decision, indent=2) + "\n", "utf-8")
         _swap_in(tmp, out_dir)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -116,6 +120,36 @@ def _write_report_folder(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+DECISION_FILE = "decision.json"
+DECISION_FORMAT = "credkit-decision/1"
+
+
+def decision_record(state) -> dict | None:
+    """The cut as later steps read it (the badge's required scale score): the theta cut, the
+    effective reporting-scale cut (what the lowest passing candidate is reported), the pass
+    rule and each form's raw cut. None when the build set no cut."""
+    from psychometrics.program.build.scores import rounded_scale_cut
+
+    cut = state.cut
+    if cut is None:
+        return None
+    spec = state.spec
+    scale = getattr(cut, "scale", None)
+    scale_cut = None
+    if scale is not None and math.isfinite(float(cut.scale_cut)):
+        scale_cut = rounded_scale_cut(scale, float(cut.scale_cut))
+    return {
+        "format": DECISION_FORMAT,
+        "credential": spec.credential.id,
+        "administration": getattr(state.administration, "id", None),
+        "method": spec.cut_score.method if spec.cut_score is not None else None,
+        "pass_rule": spec.cut_score.pass_rule if spec.cut_score is not None else "raw",
+        "theta_cut": float(cut.theta_cut),
+        "scale_cut": scale_cut,
+        "raw_cuts": {fid: float(v) for fid, v in cut.raw_cuts.items()},
+    }
 
 
 def _swap_in(tmp: Path, out_dir: Path) -> None:
