@@ -20,9 +20,11 @@ interleaved so that a change of the background load hits every setting alike. Th
 median wall-clock seconds and two ratios measured in the same run: busy / quiet for the same
 setting (the slowdown under contention; issue 20's target for credkit's setting is at most 1.5)
 and each time against credkit's quiet time, and the median CPU seconds of the process (threads
-that spin-wait for a descheduled partner burn CPU without progress). The machine may be shared
-with other work: its load average is printed with the table, and only the ratios should be
-compared across runs.
+that spin-wait for a descheduled partner burn CPU without progress). A fixed pure-Python loop is
+timed the same way first: its busy / quiet ratio is what the scheduler does to any
+single-threaded program (1.5 on two idle cores; more when other work already uses them). The
+machine may be shared with other work: its load average is printed with the table, and only the
+ratios should be compared across runs.
 Nothing is written unless ``--out`` is given.
 """
 
@@ -47,6 +49,9 @@ from calibration import simulate_dichotomous, simulate_grm
 from psychometrics.irt.threads import DEFAULT_THREADS
 
 BUSY_LOOP = "while True:\n    pass\n"
+REFERENCE_LOOP = "x = 0\nfor i in range(30_000_000):\n    x += i\n"
+"""A fixed single-threaded CPU-bound job: its busy / quiet ratio is the machine's floor for any
+single-threaded program under the same contention (what the scheduler gives, not credkit)."""
 
 
 def write_csv(path: Path, x: np.ndarray) -> None:
@@ -89,6 +94,12 @@ def run_once(csv: Path, args: list[str], threads: int | None, out: Path) -> tupl
     return secs, cpu
 
 
+def reference_once() -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", REFERENCE_LOOP], check=True)
+    return time.perf_counter() - start
+
+
 class BusyLoops:
     """``n`` busy-loop Python processes, stopped (by their own handles) on exit."""
 
@@ -123,6 +134,13 @@ def main(argv=None) -> list[dict]:
     }
     load_before = os.getloadavg()
     rows = []
+    ref_quiet, ref_busy = [], []
+    for _ in range(repeat):
+        ref_quiet.append(reference_once())
+        with BusyLoops(args.busy):
+            ref_busy.append(reference_once())
+    floor = statistics.median(ref_busy) / statistics.median(ref_quiet)
+    print(f"reference single-threaded loop: busy / quiet {floor:.2f}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         out = folder / "params.csv"
@@ -164,7 +182,9 @@ def main(argv=None) -> list[dict]:
     text = (
         _table(rows)
         + f"\n\n{cores} cores; {args.busy} busy-loop processes in the busy runs; median of "
-        f"{repeat} runs; load average (1, 5, 15 min) {_load(load_before)} before, "
+        f"{repeat} runs; a single-threaded pure-Python loop slows by {floor:.2f}x under the same "
+        "contention (the floor for any single-threaded program on this machine now); "
+        f"load average (1, 5, 15 min) {_load(load_before)} before, "
         f"{_load(load_after)} after (the machine may be shared with other work: compare ratios). "
         "Whole-process wall-clock time of `credkit calibrate` with Louis standard errors; "
         "CPU = user + system seconds of the process (all its threads): CPU time that grows "
