@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -922,6 +922,7 @@ def assemble_forms(
     tcc_tolerance: float | None = None,
     passages: Passages | None = None,
     node_limit: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> AssemblyResult:
     """Assemble ``n_forms`` parallel forms of ``length`` items by mixed-integer programming.
 
@@ -986,6 +987,9 @@ def assemble_forms(
         Deterministic work limit: branch-and-bound nodes per solver call (the time limit
         still applies). With a node limit reached first, the result does not depend on the
         machine's load.
+    progress
+        Called with each stage's name ("usage", "split", "polish", ...) as it ends, for a
+        progress display; None for none.
 
     Returns
     -------
@@ -1064,6 +1068,12 @@ def assemble_forms(
         return infeasible(checks)
     units = _build_units(p)
     stages: list[dict[str, Any]] = []
+
+    def record(stage: dict[str, Any]) -> None:
+        stages.append(stage)
+        if progress is not None:
+            progress(str(stage.get("stage", "")))
+
     best: np.ndarray | None = None
     best_value = math.inf if minimize else -math.inf
     bound = -math.inf if minimize else math.inf
@@ -1084,7 +1094,7 @@ def assemble_forms(
         t0 = time.perf_counter()
         x, moves = polish(units, start, time_limit=budget)
         value = float((x.T.astype(float) @ units.info).min())
-        stages.append(
+        record(
             {"stage": "polish", "moves": moves, "value": value,
              "seconds": round(time.perf_counter() - t0, 3)}
         )  # fmt: skip
@@ -1093,7 +1103,7 @@ def assemble_forms(
 
     if method == "decomposition" and p.n_forms > 1:
         usage = solve_usage(units, time_limit=0.3 * time_limit, gap=gap / 4)
-        stages.append(_stage("usage", usage))
+        record(_stage("usage", usage))
         if usage.status == 2:
             proven_infeasible = True  # a relaxation is infeasible: so is the full model
         else:
@@ -1102,14 +1112,14 @@ def assemble_forms(
             # first any split meeting the constraints (fast), balanced by the swap polish ...
             remaining = time_limit - elapsed()
             quick = solve_split(units, usage.x, time_limit=0.25 * remaining, gap=gap, balance=False)
-            stages.append(_stage("split-feasible", quick))
+            record(_stage("split-feasible", quick))
             take(quick)
             polish_from(quick.x, 0.1 * time_limit)
             # ... then, if that is not close enough, the split that maximizes the maximin
             if best is None or _gap(best_value, bound) > gap:
                 remaining = time_limit - elapsed()
                 split = solve_split(units, usage.x, time_limit=0.5 * remaining, gap=max(gap, 0.05))
-                stages.append(_stage("split", split))
+                record(_stage("split", split))
                 take(split)
                 polish_from(split.x, 0.1 * time_limit)
         remaining = time_limit - elapsed()
@@ -1122,7 +1132,7 @@ def assemble_forms(
             full = solve_direct(
                 units, time_limit=remaining, gap=gap, lower_bound=lower, node_limit=node_limit
             )
-            stages.append(_stage("direct", full))
+            record(_stage("direct", full))
             take(full)
             polish_from(best, max(0.0, time_limit - elapsed()))
             if full.status == 2 and best is None:
@@ -1133,7 +1143,7 @@ def assemble_forms(
         full = solve_direct(
             units, time_limit=time_limit, gap=gap, plain=method == "plain", node_limit=node_limit
         )
-        stages.append(_stage(method, full))
+        record(_stage(method, full))
         take(full)
         proven_infeasible = full.status == 2
         bound = full.bound if np.isfinite(full.bound) else bound

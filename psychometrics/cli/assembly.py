@@ -11,6 +11,7 @@ import sys
 import click
 
 from psychometrics.cli._common import UserError, echo_json, progress
+from psychometrics.cli._progress import Progress, progress_interval_option
 from psychometrics.errors import InputError
 from psychometrics.fileio import check_can_write_in
 from psychometrics.program.check import check_spec_and_bank
@@ -105,6 +106,7 @@ def spec_check(spec: str, as_json: bool, bank: bool) -> None:
     "--cut-theta", type=float, default=None,
     help="The cut on the theta scale when the spec sets it by a method.",
 )  # fmt: skip
+@progress_interval_option
 def assemble(
     spec: str,
     out_dir: str | None,
@@ -116,6 +118,7 @@ def assemble(
     cut_theta: float | None,
     ids: str | None,
     publish: bool,
+    progress_interval: float,
 ) -> None:
     """Propose the parallel forms SPEC asks for from its bank (maximin MILP, HiGHS).
 
@@ -156,6 +159,8 @@ def assemble(
     bank = load_bank(loaded.bank)
     if not as_json:
         progress(f"assembling {loaded.form.count} form(s) of {loaded.form.length} items ...")
+    quiet = 0 if as_json else progress_interval  # --json: stdout and stderr stay clean
+    bar = Progress("assemble", None, unit="solver stages", interval=quiet)
     with _solver_output_to_stderr():
         result = assemble_spec(
             loaded,
@@ -164,7 +169,9 @@ def assemble(
             gap=gap,
             cut_theta=cut_theta,
             published={fid: f.presented_ids for fid, f in published.items()},
+            progress=lambda stage: bar.update(bar.done + 1, f"{stage} done"),
         )
+    bar.close()
     result = with_ids(result, new_ids)
     try:
         paths = write_forms(result, target, spec=loaded, bank=bank)

@@ -12,7 +12,7 @@ cut. :func:`write_forms` writes them as proposals (``<form_id>.yaml``, see
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -467,6 +467,7 @@ def assemble_spec(
     cut_theta: float | None = None,
     method: str = "auto",
     published: Mapping[str, Sequence[str]] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> SpecAssembly:
     """Assemble the forms a spec asks for from its bank.
 
@@ -487,6 +488,10 @@ def assemble_spec(
         ``form.max_overlap`` of its items with each of them, as with each other, so that new
         forms are new tests (and retakers can be given one).
 
+    progress
+        Called with each assembly stage's name as it ends (see
+        :func:`psychometrics.assembly.assemble_forms`).
+
     Returns
     -------
     SpecAssembly
@@ -502,7 +507,9 @@ def assemble_spec(
     bank = _load_bank(spec, bank)
     target, cut = _targets(spec, cut_theta)
     inputs = _inputs(spec, bank, target, published)
-    result = assemble_forms(**inputs.kwargs, time_limit=time_limit, gap=gap, method=method)
+    result = assemble_forms(
+        **inputs.kwargs, time_limit=time_limit, gap=gap, method=method, progress=progress
+    )
     if not result.success:
         message = result.message
         if len(result.infeasible) > 3:
