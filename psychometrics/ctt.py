@@ -289,6 +289,11 @@ MISSING_RULE = (
 # array-level building blocks
 
 
+CHUNK_CELLS = 1 << 20
+"""Cells (persons x items) processed at a time by :func:`item_analysis`: each float64 work array
+of a chunk is 8 MB, so the analysis needs a few tens of MB beyond the response matrix itself."""
+
+
 def _as_scores(scores: np.ndarray | ResponseMatrix, name: str = "scores") -> np.ndarray:
     if isinstance(scores, ResponseMatrix):
         arr = scores.scores.astype(float)
@@ -301,13 +306,23 @@ def _as_scores(scores: np.ndarray | ResponseMatrix, name: str = "scores") -> np.
     return arr
 
 
+def _cov_from_sums(n: np.ndarray, sx: np.ndarray, sxy: np.ndarray) -> np.ndarray:
+    """Pairwise-deletion covariance from ``n = M'M``, ``sx = X'M``, ``sxy = X'X`` (X zero where
+    not presented, M the presented mask)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = (sxy - sx * sx.T / n) / (n - 1)
+    cov[n < 2] = np.nan
+    return cov
+
+
 def pairwise_covariance(scores: np.ndarray | ResponseMatrix) -> np.ndarray:
     """Item covariance matrix with pairwise deletion of missing cells.
 
     Parameters
     ----------
     scores
-        ``(n_persons, n_items)`` scores; NaN or -1 = not presented (or a ResponseMatrix).
+        ``(n_persons, n_items)`` scores; NaN or -1 = not presented (or a ResponseMatrix, read in
+        chunks of persons).
 
     Returns
     -------
@@ -315,16 +330,15 @@ def pairwise_covariance(scores: np.ndarray | ResponseMatrix) -> np.ndarray:
         ``(n_items, n_items)``; entry ``(j, k)`` is the ``ddof=1`` covariance over the persons
         presented both items (NaN when fewer than two). With complete data equals ``np.cov``.
     """
+    if isinstance(scores, ResponseMatrix):
+        sums = _Sums(scores.n_items)
+        for block in _blocks(scores, None, _chunk_rows(scores.n_items, None)):
+            sums.add(block.x, block.w)
+        return _cov_from_sums(sums.n, sums.sx, sums.sxy)
     x = _as_scores(scores)
     m = (~np.isnan(x)).astype(float)
     x0 = np.where(m > 0, x, 0.0)
-    n = m.T @ m
-    sx = x0.T @ m  # sx[j, k] = sum of x_j over persons presented j and k
-    sxy = x0.T @ x0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov = (sxy - sx * sx.T / n) / (n - 1)
-    cov[n < 2] = np.nan
-    return cov
+    return _cov_from_sums(m.T @ m, x0.T @ m, x0.T @ x0)
 
 
 def _alpha_from_cov(cov: np.ndarray) -> float:
@@ -421,21 +435,61 @@ def _stratified_from_cov(cov, labels):
     return float(value), tuple(out)
 
 
-def _masked_corr(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Column-wise Pearson correlation of x[:, j] and y[:, j] over rows where mask[:, j]."""
-    w = mask.astype(float)
-    n = w.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mx = (x * w).sum(axis=0) / n
-        my = (y * w).sum(axis=0) / n
-        dx = (x - mx) * w
-        dy = (y - my) * w
-        sxy = (dx * dy).sum(axis=0)
-        sxx = (dx * dx).sum(axis=0)
-        syy = (dy * dy).sum(axis=0)
-        r = sxy / np.sqrt(sxx * syy)
-    r[(sxx <= 1e-12) | (syy <= 1e-12) | (n < 2)] = np.nan
-    return r
+@dataclass(frozen=True)
+class _Block:
+    """One chunk of persons: its place among the analysed persons and its score arrays."""
+
+    start: int
+    stop: int
+    index: slice | np.ndarray  # rows of the response matrix
+    pres: np.ndarray  # presented mask
+    x: np.ndarray  # float scores, 0 where not presented
+    w: np.ndarray  # presented mask as float
+
+
+def _chunk_rows(n_items: int, chunk_size: int | None) -> int:
+    if chunk_size is None:
+        return max(1, CHUNK_CELLS // max(n_items, 1))
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer):
+        raise TypeError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size}")
+    return int(chunk_size)
+
+
+def _active_rows(rm: ResponseMatrix, chunk: int) -> np.ndarray | None:
+    """Indices of the persons with a presented item (None when that is everybody)."""
+    active = np.empty(rm.n_persons, dtype=bool)
+    for start in range(0, rm.n_persons, chunk):
+        block = rm.scores[start : start + chunk]
+        active[start : start + chunk] = (block != NOT_PRESENTED).any(axis=1)
+    return None if active.all() else np.flatnonzero(active)
+
+
+def _blocks(rm: ResponseMatrix, rows: np.ndarray | None, chunk: int):
+    """The persons (all, or ``rows``) in chunks of ``chunk``."""
+    n = rm.n_persons if rows is None else rows.size
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)
+        index = slice(start, stop) if rows is None else rows[start:stop]
+        pres = rm.scores[index] != NOT_PRESENTED
+        x = np.where(pres, rm.scores[index], 0).astype(float)
+        yield _Block(start, stop, index, pres, x, pres.astype(float))
+
+
+class _Sums:
+    """Pairwise-deletion sums ``M'M``, ``X'M``, ``X'X`` accumulated over chunks (integer scores
+    give exact sums, so the order of the chunks does not matter)."""
+
+    def __init__(self, n_items: int) -> None:
+        self.n = np.zeros((n_items, n_items))
+        self.sx = np.zeros((n_items, n_items))
+        self.sxy = np.zeros((n_items, n_items))
+
+    def add(self, x: np.ndarray, w: np.ndarray) -> None:
+        self.n += w.T @ w
+        self.sx += x.T @ w
+        self.sxy += x.T @ x
 
 
 def _biserial(rpbis: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -469,6 +523,7 @@ def item_analysis(
     max_scores: Mapping[str, int] | None = None,
     thresholds: Thresholds | None = None,
     omit_code: str = "*",
+    chunk_size: int | None = None,
 ) -> ItemAnalysis:
     """Classical item and test analysis of scored responses.
 
@@ -490,6 +545,12 @@ def item_analysis(
         Flagging rules (defaults of :class:`Thresholds`).
     omit_code
         The omit code of the raw cells (shown as the ``"omit"`` row of the distractor table).
+    chunk_size
+        Persons processed at a time (default: :data:`CHUNK_CELLS` cells' worth). Every statistic
+        is accumulated over chunks (sums, item cross-products, per-option tallies), so the
+        memory needed beyond the response matrix is a few arrays of one chunk, one value per
+        person (total score, score group) and ``n_items x n_items`` sums; the results do not
+        depend on it beyond floating-point rounding.
 
     Returns
     -------
@@ -517,17 +578,39 @@ def item_analysis(
         raise TypeError("thresholds must be a Thresholds instance")
     key = dict(key or {})
     max_scores = dict(max_scores or {})
+    n_items = responses.n_items
+    chunk = _chunk_rows(n_items, chunk_size)
 
-    active = responses.presented.any(axis=1)
-    rm = responses.select_persons(active) if not active.all() else responses
-    n_persons, n_items = rm.scores.shape
-    pres = rm.presented
-    x = np.where(pres, rm.scores, 0).astype(float)
-    total = x.sum(axis=1)
-    rest = total[:, None] - x
+    rows = _active_rows(responses, chunk)
+    n_persons = responses.n_persons if rows is None else int(rows.size)
+
+    # pass 1: totals, item sums and the item cross-products (all exact integer sums)
+    total = np.empty(n_persons)
+    n_item = np.zeros(n_items, dtype=np.int64)
+    sum_x = np.zeros(n_items)
+    sum_total = np.zeros(n_items)
+    n_omit = np.zeros(n_items, dtype=np.int64)
+    n_seen = np.zeros(n_items, dtype=np.int64)
+    lowest = np.full(n_items, np.inf)
+    highest = np.full(n_items, -np.inf)
+    complete = True
+    sums = _Sums(n_items)
+    for b in _blocks(responses, rows, chunk):
+        t = b.x.sum(axis=1)
+        total[b.start : b.stop] = t
+        n_item += b.pres.sum(axis=0)
+        sum_x += b.x.sum(axis=0)
+        sum_total += t @ b.w
+        omitted = responses.omitted[b.index]
+        n_omit += omitted.sum(axis=0)
+        n_seen += (b.pres | omitted).sum(axis=0)
+        lowest = np.minimum(lowest, np.where(b.pres, b.x, np.inf).min(axis=0))
+        highest = np.maximum(highest, np.where(b.pres, b.x, -np.inf).max(axis=0))
+        complete = complete and bool(b.pres.all())
+        sums.add(b.x, b.w)
 
     maxes = np.empty(n_items, dtype=int)
-    for j, item in enumerate(rm.item_ids):
+    for j, item in enumerate(responses.item_ids):
         k = key.get(item)
         if item in max_scores:
             maxes[j] = int(max_scores[item])
@@ -536,21 +619,17 @@ def item_analysis(
         elif k is not None and k.max_score is not None:
             maxes[j] = k.max_score
         else:
-            maxes[j] = max(int(x[:, j].max(initial=0)), 1)
+            maxes[j] = max(int(max(highest[j], 0.0)), 1)
 
-    n_item = pres.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = x.sum(axis=0) / n_item
+        mean = sum_x / n_item
+        mean_rest = (sum_total - sum_x) / n_item
+        omit_rate = n_omit / n_seen
     p = mean / maxes
-    rpbis = _masked_corr(x, rest, pres)
-    biserial = np.where(maxes == 1, _biserial(rpbis, p), np.nan)
-    seen = pres | rm.omitted
-    with np.errstate(invalid="ignore", divide="ignore"):
-        omit_rate = rm.omitted.sum(axis=0) / seen.sum(axis=0)
 
     # items seen by fewer than two persons have no variance estimate: left out of the
     # reliability figures (their alpha_if_deleted is NaN)
-    cov_all = pairwise_covariance(rm)
+    cov_all = _cov_from_sums(sums.n, sums.sx, sums.sxy)
     usable = np.isfinite(np.diag(cov_all))
     cov = cov_all[np.ix_(usable, usable)]
     alpha = _alpha_from_cov(cov)
@@ -560,21 +639,51 @@ def item_analysis(
     ranks = stats.rankdata(total, method="average") / max(n_persons, 1)
     low = ranks <= th.group_fraction
     high = ranks > 1.0 - th.group_fraction
+    del ranks
     mid = ~(low | high)
 
+    # pass 2: centred item-rest cross-products and the option tallies of keyed items
+    with_options = [
+        j
+        for j, item in enumerate(responses.item_ids)
+        if responses.raw is not None
+        and (k := key.get(item)) is not None
+        and k.is_keyed
+        and k.options
+    ]
+    tallies: dict[int, dict[str, np.ndarray]] = {j: {} for j in with_options}
+    sxy = np.zeros(n_items)
+    sxx = np.zeros(n_items)
+    syy = np.zeros(n_items)
+    for b in _blocks(responses, rows, chunk):
+        t = total[b.start : b.stop]
+        with np.errstate(invalid="ignore"):
+            dx = (b.x - mean) * b.w
+            dy = (t[:, None] - b.x - mean_rest) * b.w
+        sxy += (dx * dy).sum(axis=0)
+        sxx += (dx * dx).sum(axis=0)
+        syy += (dy * dy).sum(axis=0)
+        if with_options:
+            raw = responses.raw[b.index]
+            groups = (low[b.start : b.stop], mid[b.start : b.stop], high[b.start : b.stop])
+            for j in with_options:
+                _tally(tallies[j], raw[:, j], b.pres[:, j], dy[:, j], groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rpbis = sxy / np.sqrt(sxx * syy)
+    rpbis[(sxx <= 1e-12) | (syy <= 1e-12) | (n_item < 2)] = np.nan
+    biserial = np.where(maxes == 1, _biserial(rpbis, p), np.nan)
+
     items = []
-    for j, item in enumerate(rm.item_ids):
+    for j, item in enumerate(responses.item_ids):
         options: tuple[OptionStats, ...] = ()
-        k = key.get(item)
-        if rm.raw is not None and k is not None and k.is_keyed and k.options:
-            options = _options(rm.raw[:, j], pres[:, j], rest[:, j], k, omit_code, low, mid, high)
-        col = rm.scores[pres[:, j], j]
+        if j in tallies:
+            options = _options(tallies[j], key[item], omit_code, int(n_item[j]), float(syy[j]))
         flags = _flags(
             n=int(n_item[j]),
             p=float(p[j]),
             rpbis=float(rpbis[j]),
             omit_rate=float(omit_rate[j]),
-            constant=col.size == 0 or bool(np.all(col == col[0])),
+            constant=bool(n_item[j] == 0 or lowest[j] == highest[j]),
             options=options,
             th=th,
         )
@@ -595,7 +704,7 @@ def item_analysis(
         )
 
     if outcomes is not None:
-        labels = np.array([outcomes.get(i, "unassigned") for i in rm.item_ids], dtype=str)
+        labels = np.array([outcomes.get(i, "unassigned") for i in responses.item_ids], dtype=str)
         strat, strata = _stratified_from_cov(cov, labels[usable])
     else:
         strat, strata = math.nan, ()
@@ -616,7 +725,7 @@ def item_analysis(
         stratified_alpha=strat,
         strata=strata,
         score_distribution=tuple(int(c) for c in dist),
-        complete=bool(pres.all()),
+        complete=complete,
     )
     f = th.group_fraction
     group_rule = (
@@ -641,6 +750,7 @@ def form_analysis(
     max_scores: Mapping[str, int] | None = None,
     thresholds: Thresholds | None = None,
     omit_code: str = "*",
+    chunk_size: int | None = None,
 ) -> dict[str, ItemAnalysis]:
     """:func:`item_analysis` of each form separately.
 
@@ -651,7 +761,7 @@ def form_analysis(
     forms
         Form label of every person; default ``responses.forms`` (the ``form`` column of a long
         file). Persons with an empty label are left out.
-    key, outcomes, max_scores, thresholds, omit_code
+    key, outcomes, max_scores, thresholds, omit_code, chunk_size
         As for :func:`item_analysis`.
 
     Returns
@@ -682,43 +792,68 @@ def form_analysis(
             max_scores=max_scores,
             thresholds=thresholds,
             omit_code=omit_code,
+            chunk_size=chunk_size,
         )
     return out
 
 
-def _options(raw_col, pres_col, rest_col, k: ItemKey, omit_code, low, mid, high):
-    """Distractor table of one keyed item (vectorized over persons)."""
-    sel = pres_col
-    values, inverse = np.unique(raw_col[sel], return_inverse=True)
+def _tally(tally, raw_col, pres_col, dy_col, groups) -> None:
+    """Add one chunk to an item's option tally: per distinct raw cell, the persons choosing it
+    overall and in the low / middle / high groups, and the sum of their centred rest scores."""
+    values, inverse = np.unique(raw_col[pres_col], return_inverse=True)
+    if values.size == 0:
+        return
+    weights = (None, *(g[pres_col] for g in groups), dy_col[pres_col])
+    columns = [np.bincount(inverse, weights=w, minlength=values.size) for w in weights]
+    block = np.column_stack(columns).astype(float)
+    for value, row in zip(values.tolist(), block, strict=True):
+        if value in tally:
+            tally[value] += row
+        else:
+            tally[value] = row.copy()
+
+
+def _options(tally, k: ItemKey, omit_code, n_presented: int, syy: float):
+    """Distractor table of one keyed item from its option tally (see :func:`_tally`).
+
+    The point-biserial of "chose the option" (h) with the rest score uses the item's centred
+    rest scores d: ``sum (h - m_h) d = (1 - m_h) sum_{chose} d - m_h sum_{did not} d`` and
+    ``sum (h - m_h)^2 = n_h (1 - m_h)^2 + (n - n_h) m_h^2``.
+    """
+    values = list(tally)
+    table = np.array([tally[v] for v in values]).reshape(len(values), 5)
     chosen_sets = [_parse_choice(v) if v != omit_code else frozenset() for v in values]
-    rest = rest_col[sel].astype(float)
-    groups = [low[sel], mid[sel], high[sel]]
+    group_n = table[:, :4].sum(axis=0)
+    d_all = table[:, 4]
     labels = [*k.options, "omit"]
     out = []
     for label in labels:
         if label == "omit":
-            hit_u = np.array([v == omit_code for v in values], dtype=bool)
+            hit = np.array([v == omit_code for v in values], dtype=bool)
         else:
-            hit_u = np.array([label in s for s in chosen_sets], dtype=bool)
-        hit = hit_u[inverse] if values.size else np.zeros(0, dtype=bool)
+            hit = np.array([label in s for s in chosen_sets], dtype=bool)
         if label == "omit" and not hit.any():
             continue
-        n = int(hit.sum())
-        shares = []
-        for g in (np.ones_like(hit), *groups):
-            ng = int(g.sum())
-            shares.append(float(hit[g].mean()) if ng else math.nan)
-        r = _masked_corr(hit[:, None].astype(float), rest[:, None], np.ones((hit.size, 1), bool))
+        counts = table[hit, :4].sum(axis=0)
+        shares = [float(c / g) if g else math.nan for c, g in zip(counts, group_n, strict=True)]
+        n_h = counts[0]
+        r = math.nan
+        if n_presented >= 2:
+            m_h = n_h / n_presented
+            sxy = (1.0 - m_h) * d_all[hit].sum() - m_h * d_all[~hit].sum()
+            sxx = n_h * (1.0 - m_h) ** 2 + (n_presented - n_h) * m_h**2
+            if sxx > 1e-12 and syy > 1e-12:
+                r = float(sxy / math.sqrt(sxx * syy))
         out.append(
             OptionStats(
                 option=label,
                 is_key=label in (k.correct or frozenset()),
-                n=n,
+                n=int(n_h),
                 share=shares[0],
                 share_low=shares[1],
                 share_middle=shares[2],
                 share_high=shares[3],
-                rpbis=float(r[0]),
+                rpbis=r,
             )
         )
     return tuple(out)

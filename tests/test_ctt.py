@@ -256,3 +256,119 @@ def test_never_presented_item_is_left_out_of_reliability():
     y[:100, 3:] = np.nan
     y[100:, :3] = np.nan
     assert math.isnan(ctt.item_analysis(from_array(y)).test.alpha)
+
+
+def _random_keyed_matrix(seed, n=1500, k=12):
+    """Keyed letters with wrong options, a two-letter answer, omits, blanks (not presented),
+    persons with nothing presented and one polytomous (unkeyed) item."""
+    rng = np.random.default_rng(seed)
+    theta = rng.normal(size=n)
+    b = rng.normal(size=k)
+    right = rng.random((n, k)) < 1 / (1 + np.exp(-1.2 * (theta[:, None] - b)))
+    keys = rng.choice(list("ABCD"), size=k)
+    letters = np.empty((n, k), dtype="<U2")
+    for j in range(k):
+        wrong = [c for c in "ABCD" if c != keys[j]] + ["AB"]
+        letters[:, j] = np.where(right[:, j], keys[j], rng.choice(wrong, size=n))
+    letters[rng.random((n, k)) < 0.05] = "*"
+    letters[rng.random((n, k)) < 0.1] = ""
+    letters[rng.choice(n, size=6, replace=False)] = ""
+    scores = np.where(letters == "", NOT_PRESENTED, (letters == keys).astype(int))
+    scores = np.where(letters == "*", 0, scores).astype(np.int16)
+    scores[:, -1] = np.where(scores[:, -1] >= 0, rng.integers(0, 4, n), NOT_PRESENTED)
+    items = tuple(f"Q{j + 1}" for j in range(k))
+    rm = ResponseMatrix(
+        person_ids=tuple(str(i) for i in range(n)),
+        item_ids=items,
+        scores=scores,
+        omitted=letters == "*",
+        raw=letters,
+    )
+    key = {
+        i: ItemKey(options=tuple("ABCD"), correct=frozenset(c))
+        for i, c in zip(items[:-1], keys[:-1], strict=True)
+    }
+    return rm, key
+
+
+def _assert_same(a, b, path="result"):
+    """Equal structure, equal integers, strings and flags; floats to 1e-12 relative. The absolute
+    floor of 1e-14 is for point-biserials near 0 (an omit code chosen at random), where the
+    order of a sum of centred products moves the last bits of a value of about 1e-4."""
+    if isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for name in a:
+            _assert_same(a[name], b[name], f"{path}.{name}")
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _assert_same(x, y, f"{path}[{i}]")
+    elif isinstance(a, float):
+        assert math.isnan(a) == math.isnan(b), path
+        if not math.isnan(a):
+            assert a == pytest.approx(b, rel=1e-12, abs=1e-14), path
+    else:
+        assert a == b, path
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_chunked_analysis_equals_one_chunk(seed):
+    rm, key = _random_keyed_matrix(seed)
+    outcomes = {item: "DA1" if j % 2 else "DA2" for j, item in enumerate(rm.item_ids)}
+    one = ctt.item_analysis(rm, key=key, outcomes=outcomes, chunk_size=rm.n_persons)
+    assert one.test.n_persons == rm.n_persons - 6 and not one.test.complete
+    assert any(o.option == "omit" for o in one.items[0].options)
+    assert one.items[-1].options == () and one.items[-1].max_score == 3
+    for size in (None, 1, 2, 7, 500):
+        chunked = ctt.item_analysis(rm, key=key, outcomes=outcomes, chunk_size=size)
+        _assert_same(chunked.to_dict(), one.to_dict())
+
+
+def test_distractor_table_with_missing_cells_against_direct_counts():
+    rm, key = _random_keyed_matrix(3, n=800)
+    res = ctt.item_analysis(rm, key=key, chunk_size=3)
+    pres = rm.scores != NOT_PRESENTED
+    active = pres.any(axis=1)
+    total = np.where(pres, rm.scores, 0).sum(axis=1)[active]
+    pr = stats.rankdata(total) / total.size
+    low, high = pr <= 0.27, pr > 0.73
+    for j, it in enumerate(res.items[:-1]):
+        seen = pres[active, j]
+        rest = (total - rm.scores[active, j])[seen]
+        cells = rm.raw[active, j][seen]
+        for o in it.options:
+            chose = cells == "*" if o.option == "omit" else np.char.find(cells, o.option) >= 0
+            assert o.n == chose.sum()
+            assert o.share_low == pytest.approx(chose[low[seen]].mean(), abs=TOL)
+            assert o.share_high == pytest.approx(chose[high[seen]].mean(), abs=TOL)
+            assert o.rpbis == pytest.approx(np.corrcoef(chose, rest)[0, 1], abs=TOL)
+
+
+def test_chunk_size_is_validated():
+    rm = from_array(simulate_2pl(n=50, k=4))
+    for bad in (0, -3):
+        with pytest.raises(ValueError, match="chunk_size"):
+            ctt.item_analysis(rm, chunk_size=bad)
+    for bad in (2.5, True, "10"):
+        with pytest.raises(TypeError, match="chunk_size"):
+            ctt.item_analysis(rm, chunk_size=bad)
+
+
+def test_memory_beyond_the_matrix_is_bounded_by_the_chunk():
+    """tracemalloc counts numpy's allocations exactly (no dependence on machine load). With
+    chunks of 1,000 persons the analysis of a 20,000 x 50 matrix allocates less than twice the
+    int16 score matrix (per-person totals and score groups plus a few chunk arrays); holding
+    float64 copies of the whole matrix, as before the chunking, takes about 25 times it."""
+    import tracemalloc
+
+    rng = np.random.default_rng(1)
+    x = (rng.random((20000, 50)) < 0.6).astype(float)
+    x[rng.random(x.shape) < 0.1] = np.nan
+    rm = from_array(x)
+    tracemalloc.start()
+    try:
+        ctt.item_analysis(rm, chunk_size=1000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * rm.scores.nbytes
