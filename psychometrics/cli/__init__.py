@@ -60,6 +60,12 @@ COMMANDS: tuple[LazyCommand, ...] = (
         "Classical item analysis (and DIF with --group) of RESPONSES.csv.",
     ),
     LazyCommand(
+        "dif",
+        "dif",
+        "dif_command",
+        "IRT DIF: likelihood-ratio and Wald tests of each item between two groups.",
+    ),
+    LazyCommand(
         "calibrate",
         "calibrate",
         "calibrate_command",

@@ -8,7 +8,6 @@ Thin: read the files, call :mod:`psychometrics.irt.scoring`, :mod:`psychometrics
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import warnings
@@ -32,9 +31,12 @@ from psychometrics.cli._inputs import (
     split_by_form,
 )
 from psychometrics.cli._progress import Progress, progress_interval_option
+from psychometrics.cli._tables import csv_text as _csv_text
+from psychometrics.cli._tables import fmt as _fmt
+from psychometrics.cli._tables import text_table as _table
 from psychometrics.equating import observed_score_equating, true_score_equating
 from psychometrics.errors import InputError
-from psychometrics.fileio import check_output_path, safe_csv_writer, write_output_text
+from psychometrics.fileio import check_output_path, write_output_text
 from psychometrics.irt.dimensionality import dimensionality
 from psychometrics.irt.fit import item_fit_plot_data, model_fit
 from psychometrics.irt.models import METRIC, ItemParameters
@@ -68,41 +70,6 @@ def register(group: click.Group) -> None:
 
 def _read_params(path: Path) -> ItemParameters:
     return read_params_file(path)
-
-
-def _csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    buf = io.StringIO()
-    writer = safe_csv_writer(buf)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return buf.getvalue()
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float | np.floating):
-        return "" if not math.isfinite(value) else f"{float(value):.6g}"
-    if isinstance(value, np.integer):
-        return str(int(value))
-    return str(value)
-
-
-def _fmt(value: Any, digits: int = 3) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float | np.floating):
-        return "-" if not math.isfinite(value) else f"{float(value):.{digits}f}"
-    return str(value)
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[str(h) for h in header]] + [[_fmt(v) for v in row] for row in rows]
-    widths = [max(len(r[c]) for r in cells) for c in range(len(header))]
-    lines = ["  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def _library(call: Callable, *args, **kwargs):

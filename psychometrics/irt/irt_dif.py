@@ -139,6 +139,7 @@ def irt_dif(
     *,
     item_ids: Sequence[str] | None = None,
     model: str = "2pl",
+    poly_model: str | None = None,
     reference=None,
     items: Sequence[str] | None = None,
     alpha: float = 0.05,
@@ -160,7 +161,9 @@ def irt_dif(
     item_ids
         Column names (default ``item1, ...``).
     model
-        IRT model of every item.
+        IRT model of every item (of the dichotomous items when ``poly_model`` is given).
+    poly_model
+        Model of the polytomous items of a mixed test (``grm``, ``gpcm``, ``pcm``).
     reference
         Reference group (default the first label in sorted order).
     items
@@ -187,6 +190,7 @@ def irt_dif(
         groups,
         item_ids=item_ids,
         model=model,
+        poly_model=poly_model,
         reference=reference,
         se=False,
         threads=threads,
@@ -205,6 +209,7 @@ def irt_dif(
             groups,
             item_ids=item_ids,
             model=model,
+            poly_model=poly_model,
             reference=ref,
             free_items=(item,),
             threads=threads,

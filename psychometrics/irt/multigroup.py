@@ -114,6 +114,7 @@ def calibrate_groups(
     *,
     item_ids: Sequence[str] | None = None,
     model: str = "2pl",
+    poly_model: str | None = None,
     reference=None,
     free_items: Sequence[str] = (),
     quadrature: int = 61,
@@ -136,7 +137,10 @@ def calibrate_groups(
         Column names (default ``item1, item2, ...``).
     model
         The IRT model of every item (``rasch``, ``1pl``, ``2pl``, ``3pl``, ``grm``, ``gpcm``,
-        ``pcm``).
+        ``pcm``), or of the dichotomous items when ``poly_model`` is given.
+    poly_model
+        The model of the items with more than two score categories in a mixed test
+        (``grm``, ``gpcm``, ``pcm``), as in :func:`psychometrics.irt.calibrate`.
     reference
         The reference group (ability N(0, 1)); default the first label in sorted order.
     free_items
@@ -186,8 +190,8 @@ def calibrate_groups(
     cols, col_ids = _expand(x, labels, items, set(free_items), names)
     with blas_threads(threads):
         return _fit(
-            cols, col_ids, labels, names, items, tuple(free_items), model, quadrature,
-            theta_range, max_iter, tol, c_prior, se,
+            cols, col_ids, labels, names, items, tuple(free_items), (model, poly_model),
+            quadrature, theta_range, max_iter, tol, c_prior, se,
         )  # fmt: skip
 
 
@@ -206,10 +210,11 @@ def _expand(x, labels, items, free, names):
 
 
 def _fit(
-    cols, col_ids, labels, names, items, free, model, quadrature, rng, max_iter, tol, prior, se
+    cols, col_ids, labels, names, items, free, models, quadrature, rng, max_iter, tol, prior, se
 ):
+    model, poly_model = models
     rm = from_array(cols, item_ids=col_ids)
-    prep = prepare(rm, model=model, poly_model=None, anchors=None)
+    prep = prepare(rm, model=model, poly_model=poly_model, anchors=None)
     if prep.dropped_items:
         item, why = prep.dropped_items[0]
         raise ValueError(f"item {item.split(_SEP)[0]}: {why} (in a group of a freed item)")
