@@ -215,3 +215,20 @@ def test_observed_score_equating_of_a_form_to_itself_is_the_identity():
     rows = json.loads(r.output)["rows"]
     assert [row["raw_x"] for row in rows] == list(range(len(rows)))
     assert all(abs(row["equivalent_y"] - row["raw_x"]) < 1e-6 for row in rows)
+
+
+def test_reliability_formula_and_wle_se_options_reach_the_output():
+    r = run("info", "--bank", BANK, "--form", FORM_A, "--reliability-formula", "mean_reliability")
+    assert r.exit_code == 0 and "(mean_reliability)" in r.output.splitlines()[0]
+    both = {}
+    for how in ("information", "curvature"):
+        r = run(
+            "score", RESPONSES, "--bank", BANK, "--form", FORM_A, "--method", "wle",
+            "--wle-se", how, "--json",
+        )  # fmt: skip
+        assert r.exit_code == 0, r.output
+        both[how] = json.loads(r.stdout)
+    info, curv = (both[k]["persons"] for k in ("information", "curvature"))
+    assert [p["theta"] for p in info] == [p["theta"] for p in curv]
+    assert both["information"]["se_method"] != both["curvature"]["se_method"]
+    assert [p["se"] for p in info] != [p["se"] for p in curv]

@@ -160,6 +160,14 @@ scale_options = _options(
 )
 @prior_options
 @click.option(
+    "--wle-se",
+    type=click.Choice(["information", "curvature"]),
+    default="information",
+    show_default=True,
+    help="WLE standard error: 1/sqrt(I(theta)), or from the curvature of Warm's criterion "
+    "(as mirt reports it).",
+)
+@click.option(
     "--bounds",
     nargs=2,
     type=float,
@@ -175,6 +183,7 @@ def score(
     out,
     prior_mean,
     prior_sd,
+    wle_se,
     bounds,
     scale_slope,
     scale_intercept,
@@ -209,6 +218,7 @@ def score(
         prior_mean=prior_mean,
         prior_sd=prior_sd,
         theta_bounds=tuple(bounds),
+        wle_se=wle_se,
     )
     if out is not None:
         rows = zip(
@@ -350,8 +360,27 @@ def score_table_cmd(
 @click.option("--theta-max", type=float, default=4.0, show_default=True)
 @click.option("--step", type=float, default=0.5, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write INFO.csv.")
+@click.option(
+    "--reliability-formula",
+    type=click.Choice(["mean_error", "mean_reliability"]),
+    default="mean_error",
+    show_default=True,
+    help="Marginal reliability: var / (var + E[1/I]) (Green et al., 1984), or E[I / (I + 1)] "
+    "(mirt's marginal_rxx).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
-def info(bank_dir, params_path, form_path, items, theta_min, theta_max, step, out, as_json):
+def info(
+    bank_dir,
+    params_path,
+    form_path,
+    items,
+    theta_min,
+    theta_max,
+    step,
+    out,
+    reliability_formula,
+    as_json,
+):
     """Test information, conditional SEM and TCC over a theta grid; marginal reliability."""
     if not step > 0 or not theta_max > theta_min:
         raise UserError("need --step > 0 and --theta-max > --theta-min")
@@ -362,7 +391,7 @@ def info(bank_dir, params_path, form_path, items, theta_min, theta_max, step, ou
         check_output_path(out, inputs=source.inputs, field="--out")
     params = _item_list(items, source)
     grid = np.arange(theta_min, theta_max + step / 2, step)
-    tab = _library(information_table, params, grid)
+    tab = _library(information_table, params, grid, reliability=reliability_formula)
     header = ("theta", "information", "csem", "tcc")
     rows = list(zip(tab.theta, tab.test_information, tab.csem, tab.tcc, strict=True))
     if out is not None:
@@ -372,7 +401,7 @@ def info(bank_dir, params_path, form_path, items, theta_min, theta_max, step, ou
         return
     click.echo(
         f"{params.n_items} items ({METRIC}), {_on(source)}; marginal reliability "
-        f"{_fmt(tab.marginal_reliability)} over N(0, 1)"
+        f"{_fmt(tab.marginal_reliability)} over N(0, 1) ({reliability_formula})"
     )
     click.echo(_table(header, rows))
 
@@ -505,11 +534,13 @@ def _finite(obj: Any) -> Any:
 
 def _fit_text(report) -> str:
     out = [f"Model fit ({report.metric}), {report.sx2.n_persons + report.sx2.n_dropped} persons"]
-    if report.m2 is not None:
-        m = report.m2
+    for m in (report.m2, getattr(report, "c2", None)):
+        if m is None:
+            continue
         out.append(
-            f"M2 = {m.m2:.3f}, df = {m.df}, p = {_fmt(m.p, 4)}, RMSEA = {_fmt(m.rmsea)}, "
-            f"SRMSR = {_fmt(m.srmsr)}"
+            f"{m.statistic} = {m.m2:.3f}, df = {m.df}, p = {_fmt(m.p, 4)}, RMSEA = "
+            f"{_fmt(m.rmsea)}, SRMSR = {_fmt(m.srmsr)}, CFI = {_fmt(m.cfi)}, TLI = {_fmt(m.tli)} "
+            f"({m.missing} margins, {m.n_persons} persons)"
         )
     res = report.infit_outfit
     io_ = {i: (a, b) for i, a, b in zip(res.item_ids, res.infit, res.outfit, strict=True)}
