@@ -34,6 +34,7 @@ from psychometrics.cli._progress import Progress, progress_interval_option
 from psychometrics.cli._tables import csv_text as _csv_text
 from psychometrics.cli._tables import fmt as _fmt
 from psychometrics.cli._tables import text_table as _table
+from psychometrics.cli._threads import threads_option
 from psychometrics.equating import observed_score_equating, true_score_equating
 from psychometrics.errors import InputError
 from psychometrics.fileio import check_output_path, write_output_text
@@ -177,6 +178,7 @@ scale_options = _options(
 )
 @scale_options
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
+@threads_option
 def score(
     responses,
     method,
@@ -447,6 +449,7 @@ def info(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
 @progress_interval_option
+@threads_option
 def fit(
     responses,
     min_expected,
@@ -580,6 +583,7 @@ def _fit_text(report) -> str:
 @click.option("--seed", type=int, default=12345, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON only.")
 @progress_interval_option
+@threads_option
 def dimensionality_cmd(responses, kind, parallel, seed, as_json, progress_interval, **opts):
     """Eigenvalues of the inter-item correlation matrix (tetrachoric/polychoric by default, or
     Pearson); first-to-second ratio, and parallel analysis with --parallel N.
