@@ -238,9 +238,36 @@ def quadrature(
     return nodes, w / w.sum()
 
 
-def _latent(thetas, weights, mean, sd, n_points) -> tuple[np.ndarray, np.ndarray]:
+def split_quadrature(
+    *, mean: float = 0.0, sd: float = 1.0, split_at=(), n_points: int = 81, width: float = 6.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and normal-density weights on ``mean +- width * sd``, with a
+    segment boundary at every ``split_at`` point inside that range.
+
+    Every node lies strictly inside one segment, so a quantity that jumps at a split point (the
+    true pass/fail status at a theta cut) is integrated exactly: the weights of a segment sum
+    to its normal probability mass to within ~1e-12, not to a sum of whole nodes' weights that
+    jumps as the cut moves between fixed nodes.
+    """
+    if sd <= 0 or n_points < 3:
+        raise ValueError("sd must be > 0 and n_points >= 3")
+    lo, hi = mean - width * sd, mean + width * sd
+    inner = sorted({float(x) for x in np.atleast_1d(split_at) if lo < float(x) < hi})
+    edges = [lo, *inner, hi]
+    per = max(20, int(math.ceil(n_points / (len(edges) - 1))))
+    x, gw = np.polynomial.legendre.leggauss(per)
+    nodes, weights = [], []
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        t = 0.5 * (b - a) * x + 0.5 * (a + b)
+        nodes.append(t)
+        weights.append(0.5 * (b - a) * gw * stats.norm.pdf(t, mean, sd))
+    w = np.concatenate(weights)
+    return np.concatenate(nodes), w / w.sum()
+
+
+def _latent(thetas, weights, mean, sd, n_points, split_at=()) -> tuple[np.ndarray, np.ndarray]:
     if thetas is None:
-        return quadrature(mean=mean, sd=sd, n_points=n_points)
+        return split_quadrature(mean=mean, sd=sd, split_at=split_at, n_points=n_points)
     t = np.asarray(thetas, dtype=float).reshape(-1)
     w = np.ones(t.size) if weights is None else np.asarray(weights, dtype=float).reshape(-1)
     if w.shape != t.shape or np.any(w < 0) or w.sum() <= 0 or not np.all(np.isfinite(t)):
@@ -269,7 +296,7 @@ def rudner_population(
     Rudner, L. M. (2001, 2005).
     """
     c = _check_cuts(cuts)
-    t, w = _latent(thetas, weights, mean, sd, n_points)
+    t, w = _latent(thetas, weights, mean, sd, n_points, split_at=c)
     se = 1.0 / np.sqrt(test_information(params, t))
     probs = _normal_category_probs(t, se, c)
     true_cat = np.searchsorted(c, t, side="right")
@@ -310,7 +337,12 @@ def lee(
     Lee, W.-C. (2010). Lord & Wingersky (1984).
     """
     c = _check_cuts(raw_cuts)
-    t, w = _latent(thetas, weights, mean, sd, n_points)
+    if true_theta_cuts is None:
+        split = [_theta_for_true_score(params, cut) for cut in c]
+    else:
+        split = list(_check_cuts(true_theta_cuts))
+    split = [x for x in split if x is not None]
+    t, w = _latent(thetas, weights, mean, sd, n_points, split_at=split)
     dist = summed_score_likelihood(params, t)  # (n_nodes, max + 1)
     scores = np.arange(dist.shape[1])
     obs_cat = np.searchsorted(c, scores, side="right")
@@ -324,6 +356,25 @@ def lee(
             raise ValueError("true_theta_cuts: need as many cuts as raw_cuts")
         true_cat = np.searchsorted(tc, t, side="right")
     return _summarize("lee", probs, true_cat, w, c, "raw", t.size, params.metric)
+
+
+def _theta_for_true_score(params: ItemParameters, score: float) -> float | None:
+    """The theta where the TCC equals ``score`` (None when the TCC never reaches it on
+    [-20, 20]): where the true classification of Lee's method changes."""
+    from scipy.optimize import brentq
+
+    lo, hi = -20.0, 20.0
+    f_lo, f_hi = (float(test_characteristic_curve(params, np.array([x]))[0]) for x in (lo, hi))
+    if not f_lo < score < f_hi:
+        return None
+    return float(
+        brentq(
+            lambda x: float(test_characteristic_curve(params, np.array([x]))[0]) - score,
+            lo,
+            hi,
+            xtol=1e-12,
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------
