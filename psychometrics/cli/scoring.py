@@ -8,6 +8,7 @@ Thin: read the files, call :mod:`psychometrics.irt.scoring`, :mod:`psychometrics
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import warnings
@@ -692,6 +693,32 @@ def _dimensionality_text(result, kind: str, parallel: int, seed: int) -> str:
     "--method", type=click.Choice(LINK_METHODS), default="stocking-lord", show_default=True
 )
 @click.option("--common", help="Comma-separated anchor item ids (default: all shared ids).")
+@click.option(
+    "--theta-grid",
+    nargs=3,
+    type=float,
+    default=(-4.0, 4.0, 41),
+    show_default=True,
+    help="Characteristic-curve criteria: MIN MAX N equally spaced base-scale points.",
+)
+@click.option(
+    "--theta-weights",
+    type=click.Choice(["normal", "uniform"]),
+    default="normal",
+    show_default=True,
+    help="Weights of the points: N(0, 1) density, or equal.",
+)
+@click.option(
+    "--symmetric", is_flag=True, help="Add the reverse criterion (Kim & Lee, 2006; plink)."
+)
+@click.option(
+    "--input-metric",
+    type=click.Choice(["logistic", "normal"]),
+    default="logistic",
+    show_default=True,
+    help="Metric of both parameter files: logistic (D = 1) or normal ogive (D = 1.7: slopes are "
+    "multiplied by 1.7 on reading; --out is in the logistic metric).",
+)
 @click.option("--drift-rule", type=click.Choice(DRIFT_RULES), default="robust-z", show_default=True)
 @click.option("--drift-threshold", type=float, help="Default 2.7 (robust-z) or 0.5 logits (abs).")
 @click.option(
@@ -700,7 +727,21 @@ def _dimensionality_text(result, kind: str, parallel: int, seed: int) -> str:
     help="Write the new items' parameters on the base scale (PARAMS.csv format).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
-def link(new_path, base_path, bank_dir, method, common, drift_rule, drift_threshold, out, as_json):
+def link(
+    new_path,
+    base_path,
+    bank_dir,
+    method,
+    common,
+    theta_grid,
+    theta_weights,
+    symmetric,
+    input_metric,
+    drift_rule,
+    drift_threshold,
+    out,
+    as_json,
+):
     """Put a new calibration on the base scale through common items (A, B; a/A, A*b + B, c)."""
     if drift_threshold is not None and not drift_threshold > 0:
         raise UserError(f"--drift-threshold must be positive, got {drift_threshold}")
@@ -709,8 +750,15 @@ def link(new_path, base_path, bank_dir, method, common, drift_rule, drift_thresh
     inputs = (new_path, base_path or bank_dir)
     if out is not None:
         check_output_path(out, inputs=inputs, field="--out")
+    low, high, n_points = theta_grid
+    if not (high > low and n_points >= 2 and n_points == int(n_points) and n_points <= 10_000):
+        raise UserError("--theta-grid: need MIN < MAX and a whole N from 2 to 10000")
+    grid = np.linspace(low, high, int(n_points))
+    weights = np.exp(-0.5 * grid**2) if theta_weights == "normal" else np.ones(grid.size)
     new = _read_params(new_path)
     base = _read_params(base_path) if base_path is not None else _bank_base(bank_dir)
+    if input_metric == "normal":
+        new, base = (_to_logistic(p) for p in (new, base))
     base_path = base_path or bank_dir
     common_items = None
     if common:
@@ -734,6 +782,9 @@ def link(new_path, base_path, bank_dir, method, common, drift_rule, drift_thresh
         base,
         method=method,
         common_items=common_items,
+        theta=grid,
+        theta_weights=weights,
+        symmetric=symmetric,
         drift_rule=drift_rule,
         drift_threshold=drift_threshold,
     )
@@ -758,6 +809,15 @@ def link(new_path, base_path, bank_dir, method, common, drift_rule, drift_thresh
     )
     if out:
         click.echo(f"wrote {out} ({result.linked.n_items} items on the base scale)")
+
+
+NORMAL_OGIVE_D = 1.7
+
+
+def _to_logistic(params: ItemParameters) -> ItemParameters:
+    """Normal-ogive-metric parameters (D = 1.7) in credkit's logistic metric (D = 1): slopes
+    times 1.7; locations and asymptotes unchanged."""
+    return dataclasses.replace(params, a=np.asarray(params.a, dtype=float) * NORMAL_OGIVE_D)
 
 
 def _bank_base(bank_dir: Path) -> ItemParameters:
