@@ -11,6 +11,7 @@ import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from pathlib import Path
 
 from psychometrics.errors import InputError
@@ -46,7 +47,7 @@ class Package:
             raise InputError(f"package is larger than {MAX_PACKAGE_BYTES} bytes", file=path)
         try:
             self.zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError) as exc:
+        except (*ZIP_ERRORS, UnicodeDecodeError) as exc:
             raise InputError(f"not a zip package: {exc}", file=path) from None
         infos = self.zip.infolist()
         if len(infos) > MAX_MEMBERS:
@@ -82,21 +83,72 @@ class Package:
         info = self.names.get(name)
         if info is None:
             raise InputError(f"the package has no file {name!r}", file=self.path)
-        with self.zip.open(info) as handle:
-            data = handle.read(MAX_MEMBER_BYTES + 1)
+        try:
+            with self.zip.open(info) as handle:
+                data = handle.read(MAX_MEMBER_BYTES + 1)
+        except ZIP_ERRORS as exc:  # corrupt, encrypted or of an unsupported compression
+            raise InputError(f"cannot read this member: {exc}", file=self.where(name)) from None
         if len(data) > MAX_MEMBER_BYTES:
             raise InputError(f"{name} is larger than {MAX_MEMBER_BYTES} bytes", file=self.path)
         return data
 
     def xml(self, name: str) -> ET.Element:
         data = self.read(name)
-        head = data[:4096].lower()
-        if b"<!doctype" in head or b"<!entity" in data.lower():
+        text = _xml_text(data, self.where(name)).lower()
+        if "<!doctype" in text or "<!entity" in text:
             raise InputError(
                 "XML with a DOCTYPE or entity definitions is not accepted", file=self.where(name)
             )
         try:
-            return ET.fromstring(data)
+            root = ET.fromstring(data)
         except ET.ParseError as exc:
             line = exc.position[0] if exc.position else None
             raise InputError(f"malformed XML: {exc}", file=self.where(name), line=line) from None
+        if _depth(root) > MAX_XML_DEPTH:
+            raise InputError(
+                f"elements nested more than {MAX_XML_DEPTH} deep", file=self.where(name)
+            )
+        return root
+
+
+ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,  # an unsupported compression method
+    RuntimeError,  # an encrypted member
+    EOFError,
+    zlib.error,
+    OSError,
+    ValueError,
+)
+MAX_XML_DEPTH = 200
+
+
+def _xml_text(data: bytes, where: str) -> str:
+    """The XML's text in the encoding its byte-order mark or zero bytes show (UTF-8, or UTF-16
+    or UTF-32), so that markup checks see every character whatever the encoding."""
+    boms = (
+        (b"\xff\xfe\x00\x00", "utf-32-le"),
+        (b"\x00\x00\xfe\xff", "utf-32-be"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    )
+    codec = next((name for bom, name in boms if data.startswith(bom)), None)
+    if codec is None:
+        codec = "utf-16" if b"\x00" in data[:64] else "utf-8"
+    try:
+        return data.decode(codec, errors="strict")
+    except UnicodeDecodeError:
+        if codec == "utf-8":
+            return data.decode("latin-1")  # the parser reports the real encoding error
+        raise InputError(f"not {codec} text", file=where) from None
+
+
+def _depth(root: ET.Element) -> int:
+    """How deeply elements nest (iteratively: a deep tree must not exhaust Python's stack)."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node)
+    return deepest
