@@ -366,7 +366,7 @@ def release_boundary(pat, blocks: list[Block], lat: Latent, settings, k_max, hel
     """
     nodes = settings.nodes
     logp = all_log_probs(blocks, pat.n_items, k_max, nodes)
-    counts = estep(pat, logp, log_weights(nodes, lat.mean, lat.sd), nodes).counts
+    counts = run_estep(pat, logp, log_weights(nodes, lat.mean, lat.sd), nodes).counts
     out: set[int] = set()
     for blk in list(blocks):
         if blk.fixed or blk.family != "dich3" or blk.free_cols[2]:
@@ -393,11 +393,20 @@ def release_boundary(pat, blocks: list[Block], lat: Latent, settings, k_max, hel
 # ----------------------------------------------------------------------------- EM
 
 
+def run_estep(pat, logp, log_weights, nodes=None):
+    """The E-step of ``pat``: its own ``estep`` method when it has one (partitioned data, see
+    :mod:`psychometrics.irt.partitioned`), else the in-memory :func:`._estep.estep`."""
+    own = getattr(pat, "estep", None)
+    if own is not None:
+        return own(logp, log_weights, nodes)
+    return estep(pat, logp, log_weights, nodes)
+
+
 def em_map(pat: Patterns, blocks, lat, settings: Settings, k_max: int):
     """One EM step from the current state; returns the log-likelihood at the starting point."""
     nodes = settings.nodes
     logp = all_log_probs(blocks, pat.n_items, k_max, nodes)
-    res = estep(pat, logp, log_weights(nodes, lat.mean, lat.sd), nodes)
+    res = run_estep(pat, logp, log_weights(nodes, lat.mean, lat.sd), nodes)
     for blk in blocks:
         mstep_block(blk, res.counts[blk.items, : blk.n_categories, :], nodes, settings.c_prior)
     mstep_latent(lat, res.n_q, nodes)

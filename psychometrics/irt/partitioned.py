@@ -1,0 +1,707 @@
+"""MML-EM calibration of sparse long data by a partitioned E-step (map over persons, sum).
+
+The marginal log-likelihood and the E-step's expected counts are sums over persons. Persons are
+split once into partitions; in each partition identical response patterns (same presented items,
+same scores) are collapsed, and the E-step of a partition returns its *sufficient statistics*:
+
+* ``r[j, k, q]``, the expected number of persons at node ``q`` with score ``k`` on item ``j``;
+* ``n[q]``, the expected number of persons at node ``q`` (the latent moments follow from it);
+* the log-likelihood of the partition.
+
+The statistics of all partitions are summed and handed to the engine's own M-step
+(:func:`psychometrics.irt._engine.run_em`, with its SQUAREM acceleration, boundary handling and
+convergence rules), so the estimates equal the in-memory engine's up to floating-point
+summation order. The per-pattern log-likelihood is one sparse product: a pattern's row of the
+indicator matrix ``X`` (patterns x item-categories) has a 1 in column ``j * K + k`` for each
+presented item ``j`` scored ``k``, and ``LL = X @ log P`` with ``log P`` of shape
+``(J * K, Q)``; the counts come back as ``X^T W`` with ``W`` the frequency-weighted posteriors.
+No persons x bank matrix is ever formed.
+
+With ``scheduler`` the partitions are scattered once to a ``dask.distributed`` cluster, stay
+on the workers between EM steps, and only the item log-probabilities (to the workers) and the
+statistics (back) travel.
+
+References
+----------
+Bock, R. D., & Aitkin, M. (1981). Marginal maximum likelihood estimation of item parameters:
+    application of an EM algorithm. *Psychometrika*, 46(4), 443-459.
+Dean, J., & Ghemawat, S. (2008). MapReduce: simplified data processing on large clusters.
+    *Communications of the ACM*, 51(1), 107-113.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.special import expit
+from scipy.stats import beta as beta_dist
+
+from psychometrics.irt import _engine
+from psychometrics.irt._estep import CACHE_BYTES, EStepResult, Patterns, compress, estep
+from psychometrics.irt._prepare import Prepared, _check_anchor
+from psychometrics.irt._reporting import reported_parameters
+from psychometrics.irt._result import CalibrationResult, CalibrationWarning, ConvergenceWarning
+from psychometrics.irt.calibration import (
+    DEFAULT_C_PRIOR,
+    START_SAMPLE,
+    _check_options,
+    _flag_extreme,
+    _pair,
+    build_blocks,
+)
+from psychometrics.irt.models import DICHOTOMOUS_MODELS, MODELS, POLYTOMOUS_MODELS, ItemParameters
+from psychometrics.irt.threads import blas_threads, resolve_threads
+from psychometrics.long_responses import SparseResponses
+
+PARTITION_PERSONS = 250_000
+"""Default persons per partition (a partition's E-step holds ~chunk x nodes floats at a time)."""
+
+
+# ----------------------------------------------------------------------------- partitions
+
+
+MIN_GROUP = 32
+"""Persons sharing one set of presented items (a form) from whom the set is a dense group."""
+
+
+@dataclass(frozen=True)
+class Group:
+    """Persons of a partition presented the same items: the engine's dense patterns over them."""
+
+    items: np.ndarray  # (J_g,) positions in the calibrated item list
+    patterns: Patterns
+
+
+@dataclass(frozen=True)
+class Partition:
+    """The persons of one partition, ready for the E-step.
+
+    Persons whose set of presented items is shared by at least :data:`MIN_GROUP` persons of the
+    partition form dense :class:`Group` s (the in-memory engine's patterns and E-step, restricted
+    to those items); the others stay sparse: unique patterns as indicator columns
+    ``item * K + score``.
+    """
+
+    groups: tuple[Group, ...]
+    indptr: np.ndarray  # (n_sparse_patterns + 1,)
+    cols: np.ndarray  # int32 indicator columns, sorted within a pattern
+    freq: np.ndarray  # (n_sparse_patterns,) number of persons with the pattern
+    n_items: int
+    k_max: int
+
+    @property
+    def n_patterns(self) -> int:
+        return int(self.freq.size) + sum(g.patterns.n_patterns for g in self.groups)
+
+    @property
+    def n_persons(self) -> int:
+        return int(round(self.freq.sum() + sum(g.patterns.freq.sum() for g in self.groups)))
+
+    @property
+    def indicator_bytes(self) -> int:
+        """Bytes the groups' cached float64 indicator matrices take."""
+        return sum(
+            g.patterns.n_patterns * (g.patterns.n_cat_cols + g.patterns.miss_items.size) * 8
+            for g in self.groups
+        )
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Sufficient statistics of an E-step (summable over partitions)."""
+
+    loglik: float
+    counts: np.ndarray  # (J, K, Q)
+    n_q: np.ndarray  # (Q,)
+
+    def __add__(self, other: Statistics) -> Statistics:
+        return Statistics(
+            self.loglik + other.loglik, self.counts + other.counts, self.n_q + other.n_q
+        )
+
+
+def _padded(indptr: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Rows of a CSR slice as a ``(n, longest)`` matrix padded with -1."""
+    n = indptr.size - 1
+    lengths = np.diff(indptr)
+    out = np.full((n, max(int(lengths.max(initial=0)), 1)), -1, dtype=np.int32)
+    row = np.repeat(np.arange(n), lengths)
+    out[row, np.arange(values.size) - np.repeat(indptr[:-1], lengths)] = values
+    return out
+
+
+def _unique_rows(matrix: np.ndarray):
+    """``(first index, inverse, counts)`` of the rows, numbered in order of first appearance."""
+    view = np.ascontiguousarray(matrix).view(np.dtype((np.void, matrix.shape[1] * 4))).ravel()
+    _, first, inverse, counts = np.unique(
+        view, return_index=True, return_inverse=True, return_counts=True
+    )
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return first[order], rank[inverse.ravel()], counts[order]
+
+
+def make_partition(
+    indptr: np.ndarray,
+    cols: np.ndarray,
+    n_categories: np.ndarray,
+    *,
+    k_max: int,
+    chunk_size: int = 50_000,
+    min_group: int = MIN_GROUP,
+) -> Partition:
+    """Group and compress the persons of a CSR slice (``indptr`` from 0, cols ``item*K+score``)."""
+    n_categories = np.asarray(n_categories, dtype=np.int64)
+    padded = _padded(indptr, cols)
+    item_sets = np.where(padded >= 0, padded // k_max, -1)
+    _, set_of, set_size = _unique_rows(item_sets)
+    big = set_size >= min_group
+    groups = []
+    if big.any():
+        order = np.argsort(set_of, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(set_of, minlength=set_size.size))])
+        for s in np.flatnonzero(big):
+            rows = order[bounds[s] : bounds[s + 1]]
+            width = int(np.sum(item_sets[rows[0]] >= 0))
+            items = item_sets[rows[0], :width].astype(np.int64)
+            codes = padded[rows, :width] - (items * k_max)[None, :]
+            pat = compress(codes, n_categories[items], chunk_size=chunk_size)
+            groups.append(Group(items=items, patterns=pat))
+    rest = ~big[set_of]
+    lengths = np.diff(indptr)[rest]
+    sub = padded[rest]
+    freq = np.zeros(0)
+    new_len = np.zeros(0, dtype=np.int64)
+    flat = np.zeros(0, dtype=np.int32)
+    if sub.shape[0]:
+        first, _, counts = _unique_rows(sub)
+        uniq = sub[first]
+        new_len = lengths[first]
+        flat = uniq[uniq >= 0].astype(np.int32)
+        freq = counts.astype(np.float64)
+    return Partition(
+        groups=tuple(groups),
+        indptr=np.concatenate([[0], np.cumsum(new_len)]).astype(np.int64),
+        cols=flat,
+        freq=freq,
+        n_items=int(n_categories.size),
+        k_max=int(k_max),
+    )
+
+
+def partition_statistics(
+    part: Partition,
+    logp: np.ndarray,
+    log_weights: np.ndarray,
+    nodes: np.ndarray | None = None,
+    *,
+    chunk_size: int = 50_000,
+    dtype=np.float64,
+    keep_cache: bool = True,
+) -> Statistics:
+    """E-step statistics of one partition.
+
+    ``logp`` is ``log P(X_j = k | node q)`` of shape ``(J, K, Q)``; ``log_weights`` the log prior
+    weights of the nodes (summing to one). Dense groups run the engine's own E-step
+    (:func:`psychometrics.irt._estep.estep`) on their items; sparse patterns one sparse product.
+    """
+    n_q = log_weights.size
+    counts = np.zeros((part.n_items, part.k_max, n_q))
+    n_node = np.zeros(n_q)
+    loglik = 0.0
+    for g in part.groups:
+        g.patterns.dtype = dtype
+        res = estep(g.patterns, logp[g.items], log_weights, nodes)
+        if not keep_cache:
+            g.patterns.drop_cache()
+        counts[g.items] += res.counts
+        n_node += res.n_q
+        loglik += res.loglik
+    if part.freq.size:
+        loglik += _sparse_statistics(part, logp, log_weights, counts, n_node, chunk_size, dtype)
+    return Statistics(loglik=loglik, counts=counts, n_q=n_node)
+
+
+def _sparse_statistics(part, logp, log_weights, counts, n_node, chunk_size, dtype) -> float:
+    """Add the sparse patterns' expected counts to ``counts``/``n_node``; their log-likelihood."""
+    n_q = log_weights.size
+    lp = np.ascontiguousarray(logp.reshape(-1, n_q), dtype=dtype)
+    lw = log_weights.astype(dtype)
+    flat_counts = counts.reshape(-1, n_q)
+    n_pat = part.freq.size
+    loglik = 0.0
+    for start in range(0, n_pat, chunk_size):
+        stop = min(start + chunk_size, n_pat)
+        lo, hi = part.indptr[start], part.indptr[stop]
+        x = sparse.csr_matrix(
+            (np.ones(hi - lo, dtype=dtype), part.cols[lo:hi], part.indptr[start : stop + 1] - lo),
+            shape=(stop - start, lp.shape[0]),
+        )
+        ll = x @ lp
+        ll += lw[None, :]
+        top = ll.max(axis=1)
+        ll -= top[:, None]
+        np.exp(ll, out=ll)
+        total = ll.sum(axis=1, dtype=np.float64)
+        freq = part.freq[start:stop]
+        loglik += float(freq @ (np.log(total) + top.astype(np.float64)))
+        ll *= (freq / total).astype(dtype)[:, None]
+        flat_counts += x.T @ ll
+        n_node += ll.sum(axis=0, dtype=np.float64)
+    return loglik
+
+
+class PartitionedPatterns:
+    """Partitioned sparse responses that :func:`._engine.run_em` takes in place of ``Patterns``.
+
+    The engine calls :meth:`estep`; the statistics are computed per partition (in this process,
+    or on a ``dask.distributed`` client where the partitions were scattered once) and summed in
+    partition order, so the result does not depend on which worker computed what.
+    """
+
+    def __init__(
+        self,
+        partitions: list[Partition],
+        n_categories: np.ndarray,
+        *,
+        chunk_size: int = 50_000,
+        client=None,
+    ) -> None:
+        if not partitions:
+            raise ValueError("partitions: at least one partition is needed")
+        self.partitions = partitions
+        self.n_categories = np.asarray(n_categories, dtype=np.int64)
+        self.k_max = int(self.n_categories.max())
+        self.chunk_size = int(chunk_size)
+        self.dtype = np.float64
+        self.n_persons = sum(p.n_persons for p in partitions)
+        self._n_patterns = sum(p.n_patterns for p in partitions)
+        # like the in-memory engine: indicator matrices are kept between EM steps if they fit
+        self.keep_cache = sum(p.indicator_bytes for p in partitions) <= CACHE_BYTES
+        self.client = client
+        self._futures = None
+        if client is not None:
+            self._futures = client.scatter(partitions)  # partitioned once, kept on the workers
+        self.progress: Callable[[int, int], None] | None = None
+
+    @property
+    def n_patterns(self) -> int:
+        return self._n_patterns
+
+    @property
+    def n_items(self) -> int:
+        return int(self.n_categories.size)
+
+    def statistics(self, logp: np.ndarray, log_weights: np.ndarray, nodes=None) -> Statistics:
+        """Summed statistics for item log-probabilities ``logp`` of shape ``(J, K, Q)``."""
+        kwargs = {"chunk_size": self.chunk_size, "dtype": self.dtype, "keep_cache": self.keep_cache}
+        if self.client is None:
+            parts = []
+            for i, part in enumerate(self.partitions):
+                parts.append(partition_statistics(part, logp, log_weights, nodes, **kwargs))
+                if self.progress is not None:
+                    self.progress(i + 1, len(self.partitions))
+        else:
+            [logp_f] = self.client.scatter([logp], broadcast=True)
+            futures = self.client.map(
+                partition_statistics,
+                self._futures,
+                logp=logp_f,
+                log_weights=log_weights,
+                nodes=nodes,
+                pure=False,
+                **kwargs,
+            )
+            parts = self.client.gather(futures)
+        total = parts[0]
+        for p in parts[1:]:
+            total = total + p
+        return total
+
+    def estep(self, logp, log_weights, nodes=None) -> EStepResult:
+        st = self.statistics(logp, log_weights, nodes)
+        return EStepResult(loglik=st.loglik, counts=st.counts, n_q=st.n_q)
+
+
+# ----------------------------------------------------------------------------- preparation
+
+
+def prepare_sparse(
+    data: SparseResponses,
+    *,
+    model: str | Mapping[str, str],
+    poly_model: str | None,
+    anchors: ItemParameters | None,
+) -> tuple[Prepared, np.ndarray, np.ndarray]:
+    """The checks of :func:`psychometrics.irt._prepare.prepare` on sparse data.
+
+    Returns the :class:`Prepared` (its ``scores`` a dense sample of at most
+    :data:`~psychometrics.irt.calibration.START_SAMPLE` persons, for starting values), the new
+    position of every item (-1 = left out) and the mask of persons kept.
+    """
+    if poly_model is not None and poly_model not in POLYTOMOUS_MODELS:
+        raise ValueError(f"poly_model must be one of {', '.join(POLYTOMOUS_MODELS)}")
+    if isinstance(model, str):
+        if model not in MODELS:
+            raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+    elif isinstance(model, Mapping):
+        bad = {m for m in model.values() if m not in MODELS}
+        if bad:
+            raise ValueError(f"model: unknown model(s) {sorted(bad)}; known: {', '.join(MODELS)}")
+    else:
+        raise TypeError("model must be a model name or a mapping item id -> model name")
+    if data.n_items == 0:
+        raise ValueError("responses: no item columns")
+    answering = np.diff(data.indptr) > 0
+    if int(answering.sum()) < 2:
+        raise ValueError(
+            f"responses: {int(answering.sum())} person(s) with any response; at least two are "
+            "needed"
+        )
+    n_cat_data = data.n_categories()
+    freq = data.category_counts(int(n_cat_data.max()))
+    dropped_items: list[tuple[str, str]] = []
+    keep, models, is_anchor, ncat = [], [], [], []
+    for j, item in enumerate(data.item_ids):
+        observed = np.flatnonzero(freq[j])
+        if anchors is not None and item in anchors:
+            k = anchors.index(item)
+            k_anchor = int(anchors.n_categories[k])
+            _check_anchor(anchors, k)
+            if n_cat_data[j] > k_anchor:
+                raise ValueError(
+                    f"item {item!r}: scores up to {n_cat_data[j] - 1} but the anchor parameters "
+                    f"have {k_anchor} categories"
+                )
+            keep.append(j)
+            models.append(anchors.model[k])
+            is_anchor.append(True)
+            ncat.append(k_anchor)
+            continue
+        if observed.size == 0:
+            dropped_items.append((item, "no responses"))
+            continue
+        if observed.size == 1:
+            dropped_items.append((item, f"no variance (every response is {int(observed[0])})"))
+            continue
+        if isinstance(model, str):
+            m = model
+        else:
+            if item not in model:
+                raise ValueError(f"model: no model given for item {item!r}")
+            m = model[item]
+        k = int(n_cat_data[j])
+        if k > 2 and m in DICHOTOMOUS_MODELS:
+            if poly_model is None:
+                raise ValueError(
+                    f"item {item!r} has {k} score categories but model {m!r} is dichotomous; "
+                    "choose a polytomous model (grm, gpcm, pcm) or set poly_model"
+                )
+            m = poly_model
+        missing = sorted(set(range(k)) - set(observed.tolist()))
+        if missing:
+            raise ValueError(
+                f"item {item!r}: score categories {missing} are never observed between 0 and "
+                f"{k - 1}; recode the scores to consecutive categories"
+            )
+        keep.append(j)
+        models.append(m)
+        is_anchor.append(False)
+        ncat.append(k)
+    for item, reason in dropped_items:
+        warnings.warn(f"item {item!r} left out: {reason}", CalibrationWarning, stacklevel=4)
+    if not keep:
+        raise ValueError("responses: no item can be calibrated (every item lacks variance)")
+    if not any(not a for a in is_anchor) and anchors is None:
+        raise ValueError("responses: no item left to calibrate")
+    new_pos = np.full(data.n_items, -1, dtype=np.int64)
+    new_pos[keep] = np.arange(len(keep))
+    kept_cell = new_pos[data.items] >= 0
+    person_of_cell = np.repeat(np.arange(data.n_persons), np.diff(data.indptr))
+    has_any = np.bincount(person_of_cell[kept_cell], minlength=data.n_persons) > 0
+    dropped_persons = tuple((str(p), "no responses") for p in data.person_ids[~has_any])
+    if dropped_persons:
+        warnings.warn(
+            f"{len(dropped_persons)} person(s) without any response left out",
+            CalibrationWarning,
+            stacklevel=4,
+        )
+    kept_persons = np.flatnonzero(has_any)
+    if kept_persons.size < 2:
+        raise ValueError("responses: fewer than two persons with responses")
+    # the rows calibrate() would sample for starting values: every ceil(N / START_SAMPLE)-th
+    sample = kept_persons[:: -(-kept_persons.size // START_SAMPLE)]
+    scores = data.to_dense(sample)[:, keep]
+    prep = Prepared(
+        item_ids=tuple(data.item_ids[j] for j in keep),
+        models=tuple(models),
+        scores=scores,
+        n_categories=np.asarray(ncat, dtype=int),
+        is_anchor=np.asarray(is_anchor, dtype=bool),
+        anchor_ids=tuple(data.item_ids[j] for j, a in zip(keep, is_anchor, strict=True) if a),
+        dropped_items=tuple(dropped_items),
+        dropped_persons=dropped_persons,
+    )
+    return prep, new_pos, has_any
+
+
+def partition(
+    data: SparseResponses,
+    new_pos: np.ndarray,
+    persons: np.ndarray,
+    n_categories: np.ndarray,
+    *,
+    partition_size: int = PARTITION_PERSONS,
+    chunk_size: int = 50_000,
+) -> list[Partition]:
+    """Split the kept ``persons`` (a mask) into partitions of at most ``partition_size``.
+
+    ``new_pos`` gives each item's position among the calibrated items (-1 = left out) and
+    ``n_categories`` their numbers of categories.
+    """
+    idx = np.flatnonzero(persons)
+    n_categories = np.asarray(n_categories, dtype=np.int64)
+    k_max = int(n_categories.max())
+    out = []
+    for start in range(0, idx.size, partition_size):
+        rows = idx[start : start + partition_size]
+        starts, stops = data.indptr[rows], data.indptr[rows + 1]
+        lengths = stops - starts
+        pos = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        item = new_pos[data.items[pos]]
+        keep = item >= 0
+        cols = (item * k_max + data.scores[pos])[keep].astype(np.int32)
+        row_of = np.repeat(np.arange(rows.size), lengths)[keep]
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of, minlength=rows.size))])
+        out.append(
+            make_partition(
+                indptr.astype(np.int64), cols, n_categories, k_max=k_max, chunk_size=chunk_size
+            )
+        )
+    return out
+
+
+# ----------------------------------------------------------------------------- calibration
+
+
+def calibrate_sparse(
+    data: SparseResponses,
+    *,
+    model: str | Mapping[str, str] = "2pl",
+    poly_model: str | None = None,
+    anchors: ItemParameters | None = None,
+    quadrature: int = 61,
+    theta_range: tuple[float, float] = (-6.0, 6.0),
+    max_iter: int = 2000,
+    tol: float = 1e-5,
+    ll_tol: float = 1e-9,
+    c_prior: tuple[float, float] | None = DEFAULT_C_PRIOR,
+    latent: tuple[float, float] = (0.0, 1.0),
+    accelerate: bool = True,
+    partition_size: int = PARTITION_PERSONS,
+    chunk_size: int = 50_000,
+    scheduler=None,
+    progress: Callable[[str], None] | None = None,
+    progress_interval: float = 2.0,
+    threads: int | None = None,
+) -> CalibrationResult:
+    """Calibrate items on sparse long data by EM with a partitioned E-step.
+
+    The arguments shared with :func:`psychometrics.irt.calibrate` mean the same and give the
+    same estimates (up to floating-point summation order). Standard errors are not computed on
+    this path yet (``se_method`` says so; the SEs are NaN).
+
+    Parameters
+    ----------
+    data
+        Sparse responses (:func:`psychometrics.long_responses.read_long`).
+    partition_size
+        Persons per partition.
+    chunk_size
+        Response patterns per sparse product inside a partition (bounds memory).
+    scheduler
+        None (partitions computed in this process), ``"local"`` (a ``dask.distributed``
+        ``LocalCluster`` on this machine, started and closed here), a scheduler address
+        (``"tcp://host:8786"``) or a ``distributed.Client``.
+    threads
+        BLAS threads in this process, as in :func:`psychometrics.irt.calibrate`.
+
+    Returns
+    -------
+    CalibrationResult
+
+    References
+    ----------
+    Bock, R. D., & Aitkin, M. (1981). *Psychometrika*, 46(4), 443-459.
+    """
+    if not isinstance(data, SparseResponses):
+        raise TypeError(f"data must be SparseResponses, got {type(data).__name__}")
+    _check_options(quadrature, theta_range, max_iter, tol, ll_tol, c_prior, "none", "credkit", 1)
+    if not _pair(latent) or not latent[1] > 0:
+        raise ValueError(f"latent must be (mean, sd) with sd > 0, got {latent!r}")
+    for name, value in (("partition_size", partition_size), ("chunk_size", chunk_size)):
+        if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if anchors is not None and not isinstance(anchors, ItemParameters):
+        raise TypeError("anchors must be ItemParameters (see psychometrics.irt.read_params)")
+    if scheduler is not None and not isinstance(scheduler, str) and not _is_client(scheduler):
+        raise TypeError(
+            "scheduler must be None, 'local', a scheduler address or a distributed.Client"
+        )
+    with blas_threads(resolve_threads(threads)):
+        return _calibrate_sparse(
+            data,
+            model=model,
+            poly_model=poly_model,
+            anchors=anchors,
+            quadrature=quadrature,
+            theta_range=theta_range,
+            max_iter=max_iter,
+            tol=tol,
+            ll_tol=ll_tol,
+            c_prior=c_prior,
+            latent=latent,
+            accelerate=accelerate,
+            partition_size=partition_size,
+            chunk_size=chunk_size,
+            scheduler=scheduler,
+            progress=progress,
+            progress_interval=progress_interval,
+        )
+
+
+def _calibrate_sparse(
+    data, *, model, poly_model, anchors, quadrature, theta_range, max_iter, tol, ll_tol, c_prior,
+    latent, accelerate, partition_size, chunk_size, scheduler, progress, progress_interval,
+) -> CalibrationResult:  # fmt: skip
+    start = time.perf_counter()
+    prep, new_pos, persons = prepare_sparse(
+        data, model=model, poly_model=poly_model, anchors=anchors
+    )
+    k_max = int(prep.n_categories.max())
+    parts = partition(
+        data,
+        new_pos,
+        persons,
+        prep.n_categories,
+        partition_size=int(partition_size),
+        chunk_size=int(chunk_size),
+    )
+    blocks, lat = build_blocks(prep, anchors, c_prior)
+    lat.mean, lat.sd = float(latent[0]), float(latent[1])
+    nodes = np.linspace(theta_range[0], theta_range[1], int(quadrature))
+    settings = _engine.Settings(
+        nodes=nodes,
+        max_iter=int(max_iter),
+        tol=float(tol),
+        ll_tol=float(ll_tol),
+        accelerate=bool(accelerate),
+        c_prior=c_prior,
+        progress=progress,
+        progress_every=float(progress_interval),
+        hold_boundary=c_prior is None,
+    )
+    with _client(scheduler) as client:
+        pat = PartitionedPatterns(parts, prep.n_categories, chunk_size=chunk_size, client=client)
+        outcome = _engine.run_em(pat, blocks, lat, settings)
+        logp = _engine.all_log_probs(blocks, pat.n_items, k_max, nodes)
+        loglik = pat.statistics(logp, _engine.log_weights(nodes, lat.mean, lat.sd)).loglik
+    if not outcome.converged:
+        warnings.warn(outcome.message, ConvergenceWarning, stacklevel=3)
+    boundary = tuple(
+        (prep.item_ids[j], "c reached its lower bound 0 and is held there (not estimated)")
+        for j in sorted(outcome.held)
+    )
+    n_free = sum(b.n_free for b in blocks) + lat.n_free
+    params, lat_se = reported_parameters(prep, blocks, lat, None)
+    flagged = _flag_extreme(params, prep.anchor_ids, theta_range)
+    log_prior = 0.0
+    priors: dict[str, str] = {}
+    if c_prior is not None and any(b.family == "dich3" and not b.fixed for b in blocks):
+        priors["c"] = f"beta({c_prior[0]:g}, {c_prior[1]:g})"
+        for b in blocks:
+            if b.family == "dich3" and not b.fixed:
+                log_prior += float(np.sum(beta_dist.logpdf(expit(b.par[:, 2]), *c_prior)))
+    n_persons = pat.n_persons
+    free_models = sorted({b.model for b in blocks if not b.fixed}) or sorted(set(params.model))
+    return CalibrationResult(
+        params=params,
+        model=free_models[0] if len(free_models) == 1 else "mixed",
+        engine="credkit",
+        loglik=float(loglik),
+        log_posterior=float(loglik + log_prior),
+        aic=float(-2.0 * loglik + 2.0 * n_free),
+        bic=float(-2.0 * loglik + n_free * math.log(max(n_persons, 1))),
+        n_parameters=int(n_free),
+        iterations=outcome.iterations,
+        converged=outcome.converged,
+        message=outcome.message,
+        latent_mean=float(lat.mean),
+        latent_sd=float(lat.sd),
+        latent_mean_se=lat_se[0],
+        latent_sd_se=lat_se[1],
+        se_method="none (not yet available for partitioned data)",
+        n_persons=n_persons,
+        n_items=len(prep.item_ids),
+        dropped_items=prep.dropped_items,
+        dropped_persons=prep.dropped_persons,
+        anchors=prep.anchor_ids,
+        quadrature=(int(quadrature), float(theta_range[0]), float(theta_range[1])),
+        priors=priors,
+        seconds=time.perf_counter() - start,
+        flagged_items=flagged,
+        boundary_items=boundary,
+    )
+
+
+def _is_client(obj) -> bool:
+    try:
+        from distributed import Client
+    except ImportError:
+        return False
+    return isinstance(obj, Client)
+
+
+class _client:
+    """Context giving None or a ``distributed.Client`` for ``scheduler`` (closed if made here)."""
+
+    def __init__(self, scheduler) -> None:
+        self.scheduler = scheduler
+        self.owned: list = []
+
+    def __enter__(self):
+        if self.scheduler is None:
+            return None
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ValueError(
+                "scheduler needs dask.distributed: pip install 'credkit[scale]'"
+            ) from None
+        if isinstance(self.scheduler, Client):
+            return self.scheduler
+        if self.scheduler == "local":
+            cluster = LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            self.owned.append(cluster)
+            client = Client(cluster)
+        elif isinstance(self.scheduler, str):
+            client = Client(self.scheduler)
+        else:
+            raise TypeError(
+                "scheduler must be None, 'local', a scheduler address or a distributed.Client"
+            )
+        self.owned.insert(0, client)
+        return client
+
+    def __exit__(self, *exc) -> None:
+        for obj in self.owned:
+            obj.close()
