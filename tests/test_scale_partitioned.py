@@ -204,3 +204,34 @@ def test_local_cluster_equals_in_process():
     assert got.loglik == ref.loglik
     np.testing.assert_array_equal(got.params.a, ref.params.a)
     assert got.iterations == ref.iterations
+
+
+def test_progress_reports_partitions():
+    sp = from_dense(_simulate(600, 8, seed=13))
+    lines: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # five EM steps do not converge
+        calibrate_sparse(
+            sp, partition_size=150, max_iter=5, progress=lines.append, progress_interval=0
+        )
+    parts = [line for line in lines if "partitions done" in line]
+    assert "E-step 1: 1 of 4 partitions done" in parts
+    assert "E-step 1: 4 of 4 partitions done" in parts
+    assert any(line.startswith("EM step") for line in lines)  # the engine's own lines
+
+
+def test_read_long_then_calibrate(tmp_path):
+    x = _simulate(400, 6, seed=14)
+    rows = ["person_id,item_id,response"]
+    rows += [f"p{i},item{j + 1},{x[i, j]}" for i in range(400) for j in range(6) if x[i, j] >= 0]
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    from psychometrics.long_responses import read_long
+
+    got = calibrate_sparse(read_long(path, chunk_rows=500), partition_size=128)
+    with pytest.warns(UserWarning, match="without any response"):
+        ref = calibrate(x, se="none")  # a person with no row in the long file
+    assert got.n_persons == ref.n_persons
+    assert _rel(got.loglik, ref.loglik) < 1e-8
+    order = [got.params.item_ids.index(i) for i in ref.params.item_ids]
+    np.testing.assert_allclose(got.params.a[order], ref.params.a, atol=1e-6)

@@ -59,6 +59,9 @@ from psychometrics.irt.models import DICHOTOMOUS_MODELS, MODELS, POLYTOMOUS_MODE
 from psychometrics.irt.threads import blas_threads, resolve_threads
 from psychometrics.long_responses import SparseResponses
 
+START_CELLS = 20_000_000
+"""Most cells of the dense sample for starting values (50,000 persons up to 400 items; the
+in-memory engine's sample, so the two start alike, up to that bank size)."""
 PARTITION_PERSONS = 250_000
 """Default persons per partition (a partition's E-step holds ~chunk x nodes floats at a time)."""
 
@@ -289,7 +292,10 @@ class PartitionedPatterns:
         self._futures = None
         if client is not None:
             self._futures = client.scatter(partitions)  # partitioned once, kept on the workers
-        self.progress: Callable[[int, int], None] | None = None
+        self.progress: Callable[[str], None] | None = None
+        self.progress_every = 2.0
+        self._steps = 0
+        self._last_report = time.perf_counter()
 
     @property
     def n_patterns(self) -> int:
@@ -302,13 +308,16 @@ class PartitionedPatterns:
     def statistics(self, logp: np.ndarray, log_weights: np.ndarray, nodes=None) -> Statistics:
         """Summed statistics for item log-probabilities ``logp`` of shape ``(J, K, Q)``."""
         kwargs = {"chunk_size": self.chunk_size, "dtype": self.dtype, "keep_cache": self.keep_cache}
+        self._steps += 1
+        n_parts = len(self.partitions)
         if self.client is None:
             parts = []
-            for i, part in enumerate(self.partitions):
+            for part in self.partitions:
                 parts.append(partition_statistics(part, logp, log_weights, nodes, **kwargs))
-                if self.progress is not None:
-                    self.progress(i + 1, len(self.partitions))
+                self._report(len(parts), n_parts)
         else:
+            from distributed import as_completed
+
             [logp_f] = self.client.scatter([logp], broadcast=True)
             futures = self.client.map(
                 partition_statistics,
@@ -319,11 +328,21 @@ class PartitionedPatterns:
                 pure=False,
                 **kwargs,
             )
-            parts = self.client.gather(futures)
+            done = 0
+            for _ in as_completed(futures):
+                done += 1
+                self._report(done, n_parts)
+            parts = self.client.gather(futures)  # in partition order, whoever computed them
         total = parts[0]
         for p in parts[1:]:
             total = total + p
         return total
+
+    def _report(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if self.progress is not None and now - self._last_report >= self.progress_every:
+            self.progress(f"E-step {self._steps}: {done} of {total} partitions done")
+            self._last_report = now
 
     def estep(self, logp, log_weights, nodes=None) -> EStepResult:
         st = self.statistics(logp, log_weights, nodes)
@@ -436,8 +455,10 @@ def prepare_sparse(
     kept_persons = np.flatnonzero(has_any)
     if kept_persons.size < 2:
         raise ValueError("responses: fewer than two persons with responses")
-    # the rows calibrate() would sample for starting values: every ceil(N / START_SAMPLE)-th
-    sample = kept_persons[:: -(-kept_persons.size // START_SAMPLE)]
+    # the rows calibrate() samples for starting values (every ceil(N / START_SAMPLE)-th), fewer
+    # for a large bank so that the dense sample stays within START_CELLS
+    rows = max(2, min(START_SAMPLE, START_CELLS // max(len(keep), 1)))
+    sample = kept_persons[:: -(-kept_persons.size // rows)]
     scores = data.to_dense(sample)[:, keep]
     prep = Prepared(
         item_ids=tuple(data.item_ids[j] for j in keep),
@@ -610,6 +631,7 @@ def _calibrate_sparse(
     )
     with _client(scheduler) as client:
         pat = PartitionedPatterns(parts, prep.n_categories, chunk_size=chunk_size, client=client)
+        pat.progress, pat.progress_every = progress, float(progress_interval)
         outcome = _engine.run_em(pat, blocks, lat, settings)
         logp = _engine.all_log_probs(blocks, pat.n_items, k_max, nodes)
         loglik = pat.statistics(logp, _engine.log_weights(nodes, lat.mean, lat.sd)).loglik
