@@ -33,7 +33,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from psychometrics.responses import NOT_PRESENTED, ItemKey, ResponseMatrix
 
@@ -500,6 +499,8 @@ def _biserial(rpbis: np.ndarray, p: np.ndarray) -> np.ndarray:
     ----------
     Lord, F. M., & Novick, M. R. (1968). *Statistical theories of mental test scores*, sec. 15.3.
     """
+    from scipy import stats
+
     with np.errstate(invalid="ignore", divide="ignore"):
         z = stats.norm.ppf(p)
         return rpbis * np.sqrt(p * (1 - p)) / stats.norm.pdf(z)
@@ -636,6 +637,10 @@ def item_analysis(
     alpha = _alpha_from_cov(cov)
     aid = np.full(n_items, np.nan)
     aid[usable] = _alpha_if_deleted_cov(cov)
+
+    # scipy is imported on use: ``credkit analyze`` reads the responses (its memory peak) before
+    # the library's ~60 MB of code are loaded
+    from scipy import stats
 
     ranks = stats.rankdata(total, method="average") / max(n_persons, 1)
     low = ranks <= th.group_fraction

@@ -259,3 +259,14 @@ def test_read_key_csv(tmp_path):
         f.write_text(text)
         with pytest.raises(InputError, match=match):
             read_key_csv(f)
+
+
+def test_analyze_reads_the_responses_before_loading_scipy():
+    """The reader's peak memory comes before scipy's code (about 60 MB) is loaded: nothing that
+    `credkit analyze` imports at start-up imports scipy (issue 17, benchmarks/memory.py)."""
+    import subprocess
+    import sys
+
+    code = "import sys, psychometrics.cli.analysis; print('scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -8,7 +8,7 @@ import math
 import warnings
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
@@ -16,10 +16,12 @@ import numpy as np
 from psychometrics.cli._common import UserError, echo_json, progress
 from psychometrics.cli._inputs import item_options, items_from_options, responses_from_options
 from psychometrics.ctt import ItemAnalysis, Thresholds, form_analysis, item_analysis
-from psychometrics.dif import DIFResult, dif_analysis
 from psychometrics.errors import InputError
 from psychometrics.fileio import check_output_path, safe_csv_writer, write_output_text
 from psychometrics.responses import ResponseMatrix
+
+if TYPE_CHECKING:
+    from psychometrics.dif import DIFResult
 
 BASE_COLUMNS = ("item_id", "n", "p", "rpbis", "alpha_if_deleted")
 DIF_COLUMNS = ("mh_delta", "mh_p", "ets_class", "lr_p", "lr_r2_delta")
@@ -263,6 +265,8 @@ def _run_dif(
     reference: str,
     **settings: Any,
 ) -> DIFResult:
+    from psychometrics.dif import dif_analysis  # imports scipy: after the responses are read
+
     values = rm.groups[column]
     _check_groups(rm, path, column, focal, reference)
     with warnings.catch_warnings(record=True) as caught:
