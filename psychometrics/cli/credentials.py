@@ -169,10 +169,14 @@ def _scale_cut(spec, cut: float | None, store) -> float:
 
 def _report_scale_cut(spec) -> float | None:
     """The reporting-scale cut that ``credkit build`` recorded in the validity report's
-    decision.json (the default report folder of the spec), or None without one."""
+    decision.json, in the program's default report folder (``reports/<credential id>`` beside
+    the ``specs/`` folder holding the spec), or None without one. A spec outside a ``specs/``
+    folder has no program layout to look in (the working directory is never searched)."""
     from psychometrics.program.build.output import DECISION_FILE, DECISION_FORMAT, default_out_dir
 
-    path = default_out_dir(spec.path, spec.credential.id) / DECISION_FILE
+    if Path(spec.path).resolve().parent.name != "specs":
+        return None
+    path = default_out_dir(Path(spec.path), spec.credential.id) / DECISION_FILE
     if not path.is_file():
         return None
     try:
