@@ -37,6 +37,8 @@ from psychometrics.responses import (
 CHUNK_ROWS = 1_000_000
 """Rows of the file scored at a time (bounds the text held in memory)."""
 PARQUET_SUFFIXES = (".parquet", ".pq")
+BLOCK_CELLS = 4_000_000
+"""Cells per pass of the whole-data summaries (int64 temporaries of ~32 MB)."""
 
 
 @dataclass(frozen=True)
@@ -86,15 +88,34 @@ class SparseResponses:
 
     def n_categories(self) -> np.ndarray:
         """Highest observed score + 1 per item (at least 2), as the dense matrix reports it."""
-        top = np.zeros(self.n_items, dtype=np.int64)
-        np.maximum.at(top, self.items, self.scores.astype(np.int64))
-        return np.maximum(top + 1, 2)
+        counts = self.category_counts()
+        seen = counts > 0
+        top = np.where(seen.any(axis=1), counts.shape[1] - 1 - np.argmax(seen[:, ::-1], axis=1), 0)
+        return np.maximum(top + 1, 2).astype(np.int64)
 
-    def category_counts(self, n_cat: int | None = None) -> np.ndarray:
+    def category_counts(self, n_cat: int | None = None, *, cells: int = BLOCK_CELLS) -> np.ndarray:
         """``(n_items, K)`` number of persons with each score on each item."""
         k = int(self.scores.max(initial=0)) + 1 if n_cat is None else int(n_cat)
-        flat = self.items.astype(np.int64) * k + self.scores
-        return np.bincount(flat, minlength=self.n_items * k).reshape(self.n_items, k)
+        out = np.zeros(self.n_items * k, dtype=np.int64)
+        for lo, hi in self.cell_blocks(cells):
+            flat = self.items[lo:hi].astype(np.int64) * k + self.scores[lo:hi]
+            out += np.bincount(flat, minlength=self.n_items * k)
+        return out.reshape(self.n_items, k)
+
+    def cell_blocks(self, cells: int = BLOCK_CELLS):
+        """``(lo, hi)`` ranges of about ``cells`` cells (bounds the temporaries of a pass)."""
+        for lo in range(0, self.n_cells, cells):
+            yield lo, min(lo + cells, self.n_cells)
+
+    def persons_with(self, cell_mask_of, *, cells: int = BLOCK_CELLS) -> np.ndarray:
+        """Persons with at least one cell where ``cell_mask_of(lo, hi)`` is True (block-wise)."""
+        hits = np.zeros(self.n_persons, dtype=bool)
+        for lo, hi in self.cell_blocks(cells):
+            mask = cell_mask_of(lo, hi)
+            # the person of each cell: the last row whose start is <= the cell
+            rows = np.searchsorted(self.indptr, np.flatnonzero(mask) + lo, side="right") - 1
+            hits[rows] = True
+        return hits
 
     def to_dense(self, rows: np.ndarray | slice | None = None) -> np.ndarray:
         """Dense ``int16`` scores (-1 = not presented) of the persons ``rows`` (all by default).

@@ -150,3 +150,19 @@ def test_from_dense_round_trip():
     np.testing.assert_array_equal(
         sp.category_counts(3), np.stack([(x == k).sum(axis=0) for k in range(3)], axis=1)
     )
+
+
+@pytest.mark.parametrize("cells", [1, 7, 10_000])
+def test_block_wise_summaries(cells):
+    rng = np.random.default_rng(6)
+    x = rng.integers(-1, 4, size=(120, 9)).astype(np.int16)
+    x[:, 2] = np.where(x[:, 2] >= 0, 0, -1)
+    x[[5, 77]] = -1  # persons with no cell
+    sp = from_dense(x)
+    np.testing.assert_array_equal(sp.n_categories(), np.maximum(x.max(axis=0) + 1, 2))
+    np.testing.assert_array_equal(
+        sp.category_counts(4, cells=cells),
+        np.stack([(x == k).sum(axis=0) for k in range(4)], axis=1),
+    )
+    got = sp.persons_with(lambda lo, hi: sp.items[lo:hi] >= 3, cells=cells)
+    np.testing.assert_array_equal(got, (x[:, 3:] >= 0).any(axis=1))

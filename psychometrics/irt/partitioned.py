@@ -442,9 +442,7 @@ def prepare_sparse(
         raise ValueError("responses: no item left to calibrate")
     new_pos = np.full(data.n_items, -1, dtype=np.int64)
     new_pos[keep] = np.arange(len(keep))
-    kept_cell = new_pos[data.items] >= 0
-    person_of_cell = np.repeat(np.arange(data.n_persons), np.diff(data.indptr))
-    has_any = np.bincount(person_of_cell[kept_cell], minlength=data.n_persons) > 0
+    has_any = data.persons_with(lambda lo, hi: new_pos[data.items[lo:hi]] >= 0)
     dropped_persons = tuple((str(p), "no responses") for p in data.person_ids[~has_any])
     if dropped_persons:
         warnings.warn(
