@@ -89,3 +89,69 @@ def test_an_entity_definition_in_utf16_is_refused(tmp_path):
     text = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY x "yyyy">]><a>&x;</a>'
     pkg = _package(tmp_path / "p.zip", text.encode("utf-16"))
     assert "DOCTYPE or entity definitions" in _import(tmp_path, pkg)
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux /proc/locks")
+def test_two_concurrent_imports_with_renumber_lose_no_item(tmp_path):
+    """Importer A is paused between choosing new ids and writing them, until importer B has
+    either written the same files (no lock) or is waiting for the bank's lock; A then writes.
+    Without the lock B picks the same ids and one import's items are lost."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parent.parent
+    bank = tmp_path / "bank"
+    (bank / "items").mkdir(parents=True)
+    for item in ("DA-0002", "DA-0003", "DA-0009"):
+        shutil.copy(root / "item_bank" / "items" / f"{item}.yaml", bank / "items")
+    pkg = tmp_path / "pkg.zip"
+    export = CliRunner().invoke(
+        main, ["bank", "export", str(bank), "--format", "qti", "--out", str(pkg)]
+    )
+    assert export.exit_code == 0, export.output
+    marker = tmp_path / "a-chose-ids"
+    code = """
+import sys, time
+from pathlib import Path
+import psychometrics.bank.qti_import as qi
+real = qi.write_files_transactionally
+def slow(texts, **kwargs):
+    targets = [p for p in texts if p.suffix == ".yaml"]
+    Path(sys.argv[3]).write_text("chosen")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if any(p.exists() for p in targets):
+            break
+        try:
+            if "->" in Path("/proc/locks").read_text():
+                break
+        except OSError:
+            pass
+        time.sleep(0.02)
+    return real(texts, **kwargs)
+qi.write_files_transactionally = slow
+qi.import_qti(sys.argv[1], sys.argv[2], renumber=True)
+"""
+    a = subprocess.Popen(
+        [sys.executable, "-c", code, str(pkg), str(bank), str(marker)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        assert a.poll() is None, a.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    b = subprocess.run(
+        [sys.executable, "-m", "psychometrics", "bank", "import", str(pkg), "--into", str(bank),
+         "--renumber"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    _, err_a = a.communicate(timeout=120)
+    assert a.returncode == 0, err_a
+    assert b.returncode == 0, b.stderr
+    files = sorted(p.stem for p in (bank / "items").glob("*.yaml"))
+    assert len(files) == 9, files  # 3 originals and both imports' 3 new items

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from psychometrics.bank.journal import bank_lock
 from psychometrics.bank.model import STATUSES, Item
 from psychometrics.bank.newitem import next_item_id
 from psychometrics.bank.parse import ID_PATTERN, parse_item
@@ -267,6 +268,23 @@ def import_qti(
         raise InputError(
             f"unknown status {status!r}; one of: {', '.join(STATUSES)}", field="status"
         )
+    options = dict(outcome=outcome, status=status, renumber=renumber, author=author, today=today)
+    if Path(bank_dir).is_dir():  # hold the bank's lock from choosing ids to writing the files
+        with bank_lock(bank_dir):
+            return _import(package, bank_dir, **options)
+    return _import(package, bank_dir, **options)
+
+
+def _import(
+    package: str | os.PathLike[str],
+    bank_dir: str | os.PathLike[str],
+    *,
+    outcome: str | None,
+    status: str | None,
+    renumber: bool,
+    author: str | None,
+    today: _dt.date | None,
+) -> ImportResult:
     pkg = Package(Path(package))
     root_dir = Path(bank_dir)
     folder, create = _bank_layout(root_dir)
