@@ -46,6 +46,7 @@ def readme_commands(text: str | None = None) -> list[ReadmeCommand]:
         first_line = text.count("\n", 0, match.start(1)) + 1
         logical: list[tuple[int, str]] = []
         pending = ""
+        logical_start = first_line
         for offset, raw in enumerate(match.group(1).splitlines()):
             start = first_line + offset if not pending else logical_start
             if raw.rstrip().endswith("\\") and not raw.lstrip().startswith("#"):
