@@ -7,7 +7,7 @@ Shared by both engines (:mod:`psychometrics.irt.calibration` and
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,17 +66,7 @@ def prepare(
     anchors: ItemParameters | None,
 ) -> Prepared:
     """Resolve per-item models, drop items without variance and persons without responses."""
-    if poly_model is not None and poly_model not in POLYTOMOUS_MODELS:
-        raise ValueError(f"poly_model must be one of {', '.join(POLYTOMOUS_MODELS)}")
-    if isinstance(model, str):
-        if model not in MODELS:
-            raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
-    elif isinstance(model, Mapping):
-        bad = {m for m in model.values() if m not in MODELS}
-        if bad:
-            raise ValueError(f"model: unknown model(s) {sorted(bad)}; known: {', '.join(MODELS)}")
-    else:
-        raise TypeError("model must be a model name or a mapping item id -> model name")
+    check_models(model, poly_model)
     scores = np.asarray(rm.scores)
     if scores.ndim != 2 or scores.shape[1] == 0:
         raise ValueError("responses: no item columns")
@@ -89,9 +79,68 @@ def prepare(
     k_top = int(n_cat_data.max())
     # frequency of each score per item (one pass per category, vectorized over persons)
     freq = np.stack([(scores == k).sum(axis=0) for k in range(k_top)], axis=1)
+    keep, models, is_anchor, ncat, dropped_items = choose_items(
+        rm.item_ids, freq, n_cat_data, model=model, poly_model=poly_model, anchors=anchors
+    )
+    sub = scores[:, keep]
+    has_any = np.any(sub != NOT_PRESENTED, axis=1)
+    dropped_persons = tuple((rm.person_ids[i], "no responses") for i in np.flatnonzero(~has_any))
+    if dropped_persons:
+        warnings.warn(
+            f"{len(dropped_persons)} person(s) without any response left out",
+            CalibrationWarning,
+            stacklevel=3,
+        )
+    sub = sub[has_any]
+    if sub.shape[0] < 2:
+        raise ValueError("responses: fewer than two persons with responses")
+    return Prepared(
+        item_ids=tuple(rm.item_ids[j] for j in keep),
+        models=tuple(models),
+        scores=sub,
+        n_categories=np.asarray(ncat, dtype=int),
+        is_anchor=np.asarray(is_anchor, dtype=bool),
+        anchor_ids=tuple(rm.item_ids[j] for j, a in zip(keep, is_anchor, strict=True) if a),
+        dropped_items=tuple(dropped_items),
+        dropped_persons=dropped_persons,
+    )
+
+
+def check_models(model: str | Mapping[str, str], poly_model: str | None) -> None:
+    """Validate the ``model`` and ``poly_model`` arguments of a calibration."""
+    if poly_model is not None and poly_model not in POLYTOMOUS_MODELS:
+        raise ValueError(f"poly_model must be one of {', '.join(POLYTOMOUS_MODELS)}")
+    if isinstance(model, str):
+        if model not in MODELS:
+            raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+    elif isinstance(model, Mapping):
+        bad = {m for m in model.values() if m not in MODELS}
+        if bad:
+            raise ValueError(f"model: unknown model(s) {sorted(bad)}; known: {', '.join(MODELS)}")
+    else:
+        raise TypeError("model must be a model name or a mapping item id -> model name")
+
+
+def choose_items(
+    item_ids: Sequence[str],
+    freq: np.ndarray,
+    n_cat_data: np.ndarray,
+    *,
+    model: str | Mapping[str, str],
+    poly_model: str | None,
+    anchors: ItemParameters | None,
+    stacklevel: int = 4,
+) -> tuple[list[int], list[str], list[bool], list[int], list[tuple[str, str]]]:
+    """Which items a calibration keeps: their columns, models, anchor flags and categories,
+    and the items left out with the reason.
+
+    ``freq[j, k]`` counts score ``k`` on item ``j`` and ``n_cat_data[j]`` is its highest score
+    plus one (at least 2). Items without responses or variance are left out with a
+    :class:`CalibrationWarning`; anchors keep their own model and categories.
+    """
     dropped_items: list[tuple[str, str]] = []
     keep, models, is_anchor, ncat = [], [], [], []
-    for j, item in enumerate(rm.item_ids):
+    for j, item in enumerate(item_ids):
         observed = np.flatnonzero(freq[j])
         if anchors is not None and item in anchors:
             k = anchors.index(item)
@@ -138,30 +187,11 @@ def prepare(
         is_anchor.append(False)
         ncat.append(k)
     for item, reason in dropped_items:
-        warnings.warn(f"item {item!r} left out: {reason}", CalibrationWarning, stacklevel=3)
+        warnings.warn(
+            f"item {item!r} left out: {reason}", CalibrationWarning, stacklevel=stacklevel
+        )
     if not keep:
         raise ValueError("responses: no item can be calibrated (every item lacks variance)")
     if not any(not a for a in is_anchor) and anchors is None:
         raise ValueError("responses: no item left to calibrate")
-    sub = scores[:, keep]
-    has_any = np.any(sub != NOT_PRESENTED, axis=1)
-    dropped_persons = tuple((rm.person_ids[i], "no responses") for i in np.flatnonzero(~has_any))
-    if dropped_persons:
-        warnings.warn(
-            f"{len(dropped_persons)} person(s) without any response left out",
-            CalibrationWarning,
-            stacklevel=3,
-        )
-    sub = sub[has_any]
-    if sub.shape[0] < 2:
-        raise ValueError("responses: fewer than two persons with responses")
-    return Prepared(
-        item_ids=tuple(rm.item_ids[j] for j in keep),
-        models=tuple(models),
-        scores=sub,
-        n_categories=np.asarray(ncat, dtype=int),
-        is_anchor=np.asarray(is_anchor, dtype=bool),
-        anchor_ids=tuple(rm.item_ids[j] for j, a in zip(keep, is_anchor, strict=True) if a),
-        dropped_items=tuple(dropped_items),
-        dropped_persons=dropped_persons,
-    )
+    return keep, models, is_anchor, ncat, dropped_items

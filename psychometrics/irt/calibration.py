@@ -279,42 +279,22 @@ def calibrate(
                 CalibrationWarning,
                 stacklevel=2,
             )
-        log_prior = 0.0
-        priors: dict[str, str] = {}
-        if c_prior is not None and any(b.family == "dich3" and not b.fixed for b in blocks):
-            priors["c"] = f"beta({c_prior[0]:g}, {c_prior[1]:g})"
-            for b in blocks:
-                if b.family == "dich3" and not b.fixed:
-                    log_prior += float(np.sum(beta_dist.logpdf(expit(b.par[:, 2]), *c_prior)))
-        n_persons = int(prep.scores.shape[0])
-        free_models = sorted({b.model for b in blocks if not b.fixed}) or sorted(set(params.model))
-        return CalibrationResult(
-            params=params,
-            model=free_models[0] if len(free_models) == 1 else "mixed",
-            engine="credkit",
+        return build_result(
+            prep,
+            blocks,
+            lat,
+            params,
+            lat_se,
             loglik=float(loglik),
-            log_posterior=float(loglik + log_prior),
-            aic=float(-2.0 * loglik + 2.0 * n_free),
-            bic=float(-2.0 * loglik + n_free * math.log(max(n_persons, 1))),
-            n_parameters=int(n_free),
-            iterations=outcome.iterations,
-            converged=outcome.converged,
-            message=outcome.message,
-            latent_mean=float(lat.mean),
-            latent_sd=float(lat.sd),
-            latent_mean_se=lat_se[0],
-            latent_sd_se=lat_se[1],
+            n_free=int(n_free),
+            n_persons=int(prep.scores.shape[0]),
+            outcome=outcome,
+            c_prior=c_prior,
             se_method=se_method,
-            n_persons=n_persons,
-            n_items=len(prep.item_ids),
-            dropped_items=prep.dropped_items,
-            dropped_persons=prep.dropped_persons,
-            anchors=prep.anchor_ids,
             quadrature=(int(quadrature), float(theta_range[0]), float(theta_range[1])),
-            priors=priors,
             seconds=time.perf_counter() - start,
-            flagged_items=flagged,
-            boundary_items=boundary,
+            flagged=flagged,
+            boundary=boundary,
         )
 
 
@@ -505,3 +485,61 @@ def _flag_extreme(params: ItemParameters, anchor_ids, theta_range) -> tuple[tupl
             worst = b[np.argmax(np.where(np.isfinite(b), np.abs(b), np.inf))]
             out.append((item, f"b = {worst:.4g} outside [{lo:g}, {hi:g}]"))
     return tuple(out)
+
+
+def build_result(
+    prep,
+    blocks,
+    lat,
+    params: ItemParameters,
+    lat_se,
+    *,
+    loglik: float,
+    n_free: int,
+    n_persons: int,
+    outcome,
+    c_prior,
+    se_method: str,
+    quadrature: tuple[int, float, float],
+    seconds: float,
+    flagged,
+    boundary,
+) -> CalibrationResult:
+    """The :class:`CalibrationResult` of a finished EM run (in memory or partitioned): the
+    log-posterior with the c prior, AIC and BIC, and the calibration's record."""
+    log_prior = 0.0
+    priors: dict[str, str] = {}
+    if c_prior is not None and any(b.family == "dich3" and not b.fixed for b in blocks):
+        priors["c"] = f"beta({c_prior[0]:g}, {c_prior[1]:g})"
+        for b in blocks:
+            if b.family == "dich3" and not b.fixed:
+                log_prior += float(np.sum(beta_dist.logpdf(expit(b.par[:, 2]), *c_prior)))
+    free_models = sorted({b.model for b in blocks if not b.fixed}) or sorted(set(params.model))
+    return CalibrationResult(
+        params=params,
+        model=free_models[0] if len(free_models) == 1 else "mixed",
+        engine="credkit",
+        loglik=loglik,
+        log_posterior=float(loglik + log_prior),
+        aic=float(-2.0 * loglik + 2.0 * n_free),
+        bic=float(-2.0 * loglik + n_free * math.log(max(n_persons, 1))),
+        n_parameters=n_free,
+        iterations=outcome.iterations,
+        converged=outcome.converged,
+        message=outcome.message,
+        latent_mean=float(lat.mean),
+        latent_sd=float(lat.sd),
+        latent_mean_se=lat_se[0],
+        latent_sd_se=lat_se[1],
+        se_method=se_method,
+        n_persons=n_persons,
+        n_items=len(prep.item_ids),
+        dropped_items=prep.dropped_items,
+        dropped_persons=prep.dropped_persons,
+        anchors=prep.anchor_ids,
+        quadrature=quadrature,
+        priors=priors,
+        seconds=seconds,
+        flagged_items=flagged,
+        boundary_items=boundary,
+    )

@@ -31,7 +31,6 @@ Dean, J., & Ghemawat, S. (2008). MapReduce: simplified data processing on large 
 
 from __future__ import annotations
 
-import math
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -39,12 +38,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from scipy.special import expit
-from scipy.stats import beta as beta_dist
 
 from psychometrics.irt import _engine
 from psychometrics.irt._estep import CACHE_BYTES, EStepResult, Patterns, compress, estep
-from psychometrics.irt._prepare import Prepared, _check_anchor
+from psychometrics.irt._prepare import Prepared, check_models, choose_items
 from psychometrics.irt._reporting import reported_parameters
 from psychometrics.irt._result import CalibrationResult, CalibrationWarning, ConvergenceWarning
 from psychometrics.irt.calibration import (
@@ -54,8 +51,9 @@ from psychometrics.irt.calibration import (
     _flag_extreme,
     _pair,
     build_blocks,
+    build_result,
 )
-from psychometrics.irt.models import DICHOTOMOUS_MODELS, MODELS, POLYTOMOUS_MODELS, ItemParameters
+from psychometrics.irt.models import ItemParameters
 from psychometrics.irt.threads import blas_threads, resolve_threads
 from psychometrics.long_responses import SparseResponses
 
@@ -365,17 +363,7 @@ def prepare_sparse(
     :data:`~psychometrics.irt.calibration.START_SAMPLE` persons, for starting values), the new
     position of every item (-1 = left out) and the mask of persons kept.
     """
-    if poly_model is not None and poly_model not in POLYTOMOUS_MODELS:
-        raise ValueError(f"poly_model must be one of {', '.join(POLYTOMOUS_MODELS)}")
-    if isinstance(model, str):
-        if model not in MODELS:
-            raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
-    elif isinstance(model, Mapping):
-        bad = {m for m in model.values() if m not in MODELS}
-        if bad:
-            raise ValueError(f"model: unknown model(s) {sorted(bad)}; known: {', '.join(MODELS)}")
-    else:
-        raise TypeError("model must be a model name or a mapping item id -> model name")
+    check_models(model, poly_model)
     if data.n_items == 0:
         raise ValueError("responses: no item columns")
     answering = np.diff(data.indptr) > 0
@@ -386,60 +374,15 @@ def prepare_sparse(
         )
     n_cat_data = data.n_categories()
     freq = data.category_counts(int(n_cat_data.max()))
-    dropped_items: list[tuple[str, str]] = []
-    keep, models, is_anchor, ncat = [], [], [], []
-    for j, item in enumerate(data.item_ids):
-        observed = np.flatnonzero(freq[j])
-        if anchors is not None and item in anchors:
-            k = anchors.index(item)
-            k_anchor = int(anchors.n_categories[k])
-            _check_anchor(anchors, k)
-            if n_cat_data[j] > k_anchor:
-                raise ValueError(
-                    f"item {item!r}: scores up to {n_cat_data[j] - 1} but the anchor parameters "
-                    f"have {k_anchor} categories"
-                )
-            keep.append(j)
-            models.append(anchors.model[k])
-            is_anchor.append(True)
-            ncat.append(k_anchor)
-            continue
-        if observed.size == 0:
-            dropped_items.append((item, "no responses"))
-            continue
-        if observed.size == 1:
-            dropped_items.append((item, f"no variance (every response is {int(observed[0])})"))
-            continue
-        if isinstance(model, str):
-            m = model
-        else:
-            if item not in model:
-                raise ValueError(f"model: no model given for item {item!r}")
-            m = model[item]
-        k = int(n_cat_data[j])
-        if k > 2 and m in DICHOTOMOUS_MODELS:
-            if poly_model is None:
-                raise ValueError(
-                    f"item {item!r} has {k} score categories but model {m!r} is dichotomous; "
-                    "choose a polytomous model (grm, gpcm, pcm) or set poly_model"
-                )
-            m = poly_model
-        missing = sorted(set(range(k)) - set(observed.tolist()))
-        if missing:
-            raise ValueError(
-                f"item {item!r}: score categories {missing} are never observed between 0 and "
-                f"{k - 1}; recode the scores to consecutive categories"
-            )
-        keep.append(j)
-        models.append(m)
-        is_anchor.append(False)
-        ncat.append(k)
-    for item, reason in dropped_items:
-        warnings.warn(f"item {item!r} left out: {reason}", CalibrationWarning, stacklevel=4)
-    if not keep:
-        raise ValueError("responses: no item can be calibrated (every item lacks variance)")
-    if not any(not a for a in is_anchor) and anchors is None:
-        raise ValueError("responses: no item left to calibrate")
+    keep, models, is_anchor, ncat, dropped_items = choose_items(
+        data.item_ids,
+        freq,
+        n_cat_data,
+        model=model,
+        poly_model=poly_model,
+        anchors=anchors,
+        stacklevel=5,
+    )
     new_pos = np.full(data.n_items, -1, dtype=np.int64)
     new_pos[keep] = np.arange(len(keep))
     has_any = data.persons_with(lambda lo, hi: new_pos[data.items[lo:hi]] >= 0)
@@ -642,42 +585,22 @@ def _calibrate_sparse(
     n_free = sum(b.n_free for b in blocks) + lat.n_free
     params, lat_se = reported_parameters(prep, blocks, lat, None)
     flagged = _flag_extreme(params, prep.anchor_ids, theta_range)
-    log_prior = 0.0
-    priors: dict[str, str] = {}
-    if c_prior is not None and any(b.family == "dich3" and not b.fixed for b in blocks):
-        priors["c"] = f"beta({c_prior[0]:g}, {c_prior[1]:g})"
-        for b in blocks:
-            if b.family == "dich3" and not b.fixed:
-                log_prior += float(np.sum(beta_dist.logpdf(expit(b.par[:, 2]), *c_prior)))
-    n_persons = pat.n_persons
-    free_models = sorted({b.model for b in blocks if not b.fixed}) or sorted(set(params.model))
-    return CalibrationResult(
-        params=params,
-        model=free_models[0] if len(free_models) == 1 else "mixed",
-        engine="credkit",
+    return build_result(
+        prep,
+        blocks,
+        lat,
+        params,
+        lat_se,
         loglik=float(loglik),
-        log_posterior=float(loglik + log_prior),
-        aic=float(-2.0 * loglik + 2.0 * n_free),
-        bic=float(-2.0 * loglik + n_free * math.log(max(n_persons, 1))),
-        n_parameters=int(n_free),
-        iterations=outcome.iterations,
-        converged=outcome.converged,
-        message=outcome.message,
-        latent_mean=float(lat.mean),
-        latent_sd=float(lat.sd),
-        latent_mean_se=lat_se[0],
-        latent_sd_se=lat_se[1],
+        n_free=int(n_free),
+        n_persons=pat.n_persons,
+        outcome=outcome,
+        c_prior=c_prior,
         se_method="none (not yet available for partitioned data)",
-        n_persons=n_persons,
-        n_items=len(prep.item_ids),
-        dropped_items=prep.dropped_items,
-        dropped_persons=prep.dropped_persons,
-        anchors=prep.anchor_ids,
         quadrature=(int(quadrature), float(theta_range[0]), float(theta_range[1])),
-        priors=priors,
         seconds=time.perf_counter() - start,
-        flagged_items=flagged,
-        boundary_items=boundary,
+        flagged=flagged,
+        boundary=boundary,
     )
 
 
