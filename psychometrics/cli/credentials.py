@@ -38,6 +38,20 @@ _AT = click.option(
     metavar="YYYY-MM-DD",
     help="Check validity dates and windows on this day (default: now).",
 )
+_CUT = click.option(
+    "--cut",
+    type=float,
+    default=None,
+    help="The cut on the reporting scale. Default: the badge folder's achievement.json, else "
+    "the spec's theta cut on its scale, else the validity report's decision.json "
+    "(reports/<credential id>/, written by credkit build).",
+)
+_REPORT_URL = click.option(
+    "--report-url",
+    default=None,
+    help="Where the validity report is published "
+    "(default <base_url>/reports/<credential id>/index.html).",
+)
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON only.")
 _KEY = click.option(
     "--key",
@@ -228,13 +242,7 @@ def _need_base_url(spec) -> None:
 
 @badge_group.command("achievement")
 @click.argument("spec", type=click.Path(dir_okay=False))
-@click.option(
-    "--cut",
-    type=float,
-    default=None,
-    help="The cut on the reporting scale (default: "
-    "from the spec when it gives the theta cut directly).",
-)
+@_CUT
 @click.option(
     "--key",
     "key_path",
@@ -242,12 +250,7 @@ def _need_base_url(spec) -> None:
     default=None,
     help="The issuer's key (its DID becomes the creator's id).",
 )
-@click.option(
-    "--report-url",
-    default=None,
-    help="Where the validity report is published "
-    "(default <base_url>/reports/<credential id>/index.html).",
-)
+@_REPORT_URL
 @click.option(
     "-o",
     "--out",
@@ -319,14 +322,8 @@ def achievement_command(
     metavar="ID",
     help="Issue for this candidate only (repeatable; default: every passing candidate).",
 )
-@click.option(
-    "--cut",
-    type=float,
-    default=None,
-    help="The cut on the reporting scale (default: the folder's achievement.json, "
-    "else the spec's theta cut).",
-)
-@click.option("--report-url", default=None, help="Where the validity report is published.")
+@_CUT
+@_REPORT_URL
 @click.option(
     "--image",
     type=click.Path(dir_okay=False),
