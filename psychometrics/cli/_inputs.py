@@ -241,11 +241,6 @@ def read_params_file(path: Path) -> ItemParameters:
         raise InputError(f"malformed CSV: {exc}", file=path) from None
 
 
-def read_form_items(path: Path) -> tuple[str, ...]:
-    """The scored item ids of a form file, in delivery order (see :func:`_form_items`)."""
-    return _form_items(path)[0]
-
-
 def _form_items(path: Path) -> tuple[tuple[str, ...], str | None]:
     """A published or proposed credkit form (its scored items and id), or any YAML file with an
     ``items:`` list of ids or of mappings with ``id`` (no form id)."""

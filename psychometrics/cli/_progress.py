@@ -32,8 +32,10 @@ def progress_interval_option(func: Callable) -> Callable:
         default=DEFAULT_INTERVAL,
         show_default=True,
         envvar=ENV_INTERVAL,
-        help="Seconds at least between two progress lines on stderr when it is not a terminal "
-        "(a terminal gets a bar); 0 turns progress off.",
+        show_envvar=True,
+        metavar="SECONDS",
+        help="Wall-clock seconds at least between two progress updates on stderr; "
+        "0 turns progress off.",
     )(func)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from psychometrics.cli._common import UserError, echo_json, progress
+from psychometrics.cli._progress import progress_interval_option
 from psychometrics.cli._threads import threads_from_context, threads_option
 from psychometrics.errors import ConvergenceError, InputError
 from psychometrics.fileio import check_output_path, write_output_text
@@ -148,17 +149,7 @@ MAX_TABLE_ROWS = 40
     help="Exit non-zero and write nothing if EM does not converge or an item's estimates run "
     "away (default: a warning, and converged: false / flagged_items in the output).",
 )
-@click.option(
-    "--progress-interval",
-    type=click.FloatRange(min=0),
-    default=2.0,
-    show_default=True,
-    envvar="CREDKIT_PROGRESS_INTERVAL",
-    show_envvar=True,
-    metavar="SECONDS",
-    help="Wall-clock seconds at least between two progress lines on stderr during long runs "
-    "(EM steps, standard errors); 0 turns them off.",
-)
+@progress_interval_option
 @threads_option
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON summary on stdout.")
 def calibrate_command(

@@ -70,10 +70,6 @@ def register(group: click.Group) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _read_params(path: Path) -> ItemParameters:
-    return read_params_file(path)
-
-
 def _library(call: Callable, *args, **kwargs):
     """Run a library call; turn its ValueError into a one-line user error, its warnings into
     stderr lines."""
@@ -755,8 +751,8 @@ def link(
         raise UserError("--theta-grid: need MIN < MAX and a whole N from 2 to 10000")
     grid = np.linspace(low, high, int(n_points))
     weights = np.exp(-0.5 * grid**2) if theta_weights == "normal" else np.ones(grid.size)
-    new = _read_params(new_path)
-    base = _read_params(base_path) if base_path is not None else _bank_base(bank_dir)
+    new = read_params_file(new_path)
+    base = read_params_file(base_path) if base_path is not None else _bank_base(bank_dir)
     if input_metric == "normal":
         new, base = (_to_logistic(p) for p in (new, base))
     base_path = base_path or bank_dir
@@ -933,4 +929,4 @@ def _equating_form(
         )
         assert items.params is not None
         return items.label, items.params, items.inputs
-    return path.stem, _read_params(path), (path,)
+    return path.stem, read_params_file(path), (path,)
