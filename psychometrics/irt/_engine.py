@@ -35,6 +35,7 @@ FAMILY_OF = {
     "grm": "grm",
     "gpcm": "gpcm",
     "pcm": "gpcm",
+    "nominal": "nominal",
 }
 FIXED_SLOPE = ("rasch", "pcm")
 

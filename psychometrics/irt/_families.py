@@ -9,10 +9,18 @@ family     parameters                       response function (node ``x``)
 ``dich3``  ``(a, d, g)``, ``c = s(g)``      ``P(1) = c + (1 - c) s(a x + d)``
 ``grm``    ``(a, d_1 .. d_{K-1})``          ``P(X >= k) = s(a x + d_k)``, ``d`` decreasing
 ``gpcm``   ``(a, d_1 .. d_{K-1})``          ``P(k) ~ exp(sum_{v <= k} (a x + d_v))``
+``nominal`` ``(a, d_1 .. d_{K-1},``         ``P(k) ~ exp(a ak_k x + d_k)``, ``ak_0 = d_0 = 0``,
+           ``ak_1 .. ak_{K-2})``            ``ak_{K-1} = K - 1``
 =========  ===============================  ===========================================
 
 with ``s`` the logistic function. In the reporting metric ``b = -d / a`` (``b_k = -d_k / a``).
 Rasch, 1PL and PCM items are ``dich2``/``gpcm`` items with a fixed or shared slope.
+
+The nominal family uses mirt's parameterisation (Thissen, Cai & Bock 2010): one slope ``a``,
+scoring functions ``ak_k`` identified by ``ak_0 = 0`` and ``ak_{K-1} = K - 1``, and intercepts
+``d_k`` with ``d_0 = 0``. Its columns keep ``a`` first and the intercepts next, so the generic
+reporting ``b_k = -d_k / a`` applies; the free scoring functions come last. With ``K = 2`` it is
+the 2PL; with ``ak_k = k`` it is the GPCM with ``d_k`` the cumulative step intercepts.
 
 :func:`log_probs` returns ``log P(X = k | x)`` with shape ``(J, K, Q)``; :func:`scores` also
 returns the derivatives ``d log P(X = k | x) / d par`` with shape ``(J, K, Q, P)``, from which the
@@ -24,6 +32,10 @@ Baker, F. B., & Kim, S.-H. (2004). *Item Response Theory: Parameter Estimation T
     (2nd ed.), ch. 6-9. Marcel Dekker.
 Samejima, F. (1969). *Psychometrika Monograph Supplement*, 17.
 Muraki, E. (1992). *Applied Psychological Measurement*, 16(2), 159-176.
+Bock, R. D. (1972). Estimating item parameters and latent ability when responses are scored in
+    two or more nominal categories. *Psychometrika*, 37(1), 29-51.
+Thissen, D., Cai, L., & Bock, R. D. (2010). The nominal categories item response model. In
+    Nering & Ostini (Eds.), *Handbook of Polytomous Item Response Theory Models*. Routledge.
 """
 
 from __future__ import annotations
@@ -31,7 +43,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, log_expit
 
-FAMILIES = ("dich2", "dich3", "grm", "gpcm")
+FAMILIES = ("dich2", "dich3", "grm", "gpcm", "nominal")
 _TINY = 1e-300
 _LOG_TINY = np.log(_TINY)
 
@@ -42,6 +54,8 @@ def n_params(family: str, n_categories: int) -> int:
         return 2
     if family == "dich3":
         return 3
+    if family == "nominal":
+        return 2 * n_categories - 2  # a + (K - 1) intercepts + (K - 2) scoring functions
     return n_categories  # a + (K - 1) intercepts
 
 
@@ -98,6 +112,8 @@ def scores(family: str, par: np.ndarray, nodes: np.ndarray, *, derivatives: bool
         return _grm(par, x, derivatives)
     if family == "gpcm":
         return _gpcm(par, x, derivatives)
+    if family == "nominal":
+        return _nominal(par, x, derivatives)
     raise ValueError(f"unknown family {family!r}")
 
 
@@ -158,4 +174,40 @@ def _gpcm(par, x, derivatives):
     tail = np.cumsum(p[:, ::-1], axis=1)[:, ::-1]
     for v in range(1, n_cat):
         dlog[:, :, :, v] = (k[None, :, None] >= v) - tail[:, v : v + 1, :]
+    return logp, dlog
+
+
+def nominal_scoring(par: np.ndarray) -> np.ndarray:
+    """Scoring functions ``ak_0 .. ak_{K-1}`` of nominal items, shape ``(J, K)``."""
+    n_items, n_par = par.shape
+    n_cat = (n_par + 2) // 2
+    ak = np.empty((n_items, n_cat))
+    ak[:, 0] = 0.0
+    ak[:, n_cat - 1] = n_cat - 1.0
+    ak[:, 1 : n_cat - 1] = par[:, n_cat:]
+    return ak
+
+
+def _nominal(par, x, derivatives):
+    n_items, n_par = par.shape
+    n_cat = (n_par + 2) // 2
+    a = par[:, :1]
+    ak = nominal_scoring(par)
+    d = np.concatenate([np.zeros((n_items, 1)), par[:, 1:n_cat]], axis=1)
+    z = (a * ak)[:, :, None] * x[:, None, :] + d[:, :, None]  # (J, K, Q)
+    logp = _floor(z - np.logaddexp.reduce(z, axis=1, keepdims=True))
+    if not derivatives:
+        return logp, None
+    p = np.exp(logp)
+    mean_ak = np.einsum("jk,jkq->jq", ak, p)
+    dlog = np.empty((n_items, n_cat, x.shape[1], n_par))
+    # d log P_k / d theta_p = d z_k / d theta_p - sum_m P_m d z_m / d theta_p
+    dlog[..., 0] = x[:, None, :] * (ak[:, :, None] - mean_ak[:, None, :])
+    eye = np.eye(n_cat)
+    for v in range(1, n_cat):
+        dlog[..., v] = eye[v][None, :, None] - p[:, v : v + 1, :]
+    for v in range(1, n_cat - 1):
+        dlog[..., n_cat - 1 + v] = (a[:, :, None] * x[:, None, :]) * (
+            eye[v][None, :, None] - p[:, v : v + 1, :]
+        )
     return logp, dlog
