@@ -17,9 +17,10 @@ presented item ``j`` scored ``k``, and ``LL = X @ log P`` with ``log P`` of shap
 ``(J * K, Q)``; the counts come back as ``X^T W`` with ``W`` the frequency-weighted posteriors.
 No persons x bank matrix is ever formed.
 
-With ``scheduler`` the partitions are scattered once to a ``dask.distributed`` cluster, stay
-on the workers between EM steps, and only the item log-probabilities (to the workers) and the
-statistics (back) travel.
+With ``scheduler`` every partition is built once on a ``dask.distributed`` worker by a task
+holding its persons' slice of the data, stays there between EM steps, and only the item
+log-probabilities (to the workers) and the statistics (back) travel. A partition lost with its
+worker is rebuilt by the scheduler from the task's inputs (Dask's own recomputation).
 
 References
 ----------
@@ -263,8 +264,14 @@ class PartitionedPatterns:
     """Partitioned sparse responses that :func:`._engine.run_em` takes in place of ``Patterns``.
 
     The engine calls :meth:`estep`; the statistics are computed per partition (in this process,
-    or on a ``dask.distributed`` client where the partitions were scattered once) and summed in
-    partition order, so the result does not depend on which worker computed what.
+    or on a ``dask.distributed`` client) and summed in partition order, so the result does not
+    depend on which worker computed what.
+
+    On a cluster every partition is a *task* whose inputs (the persons' slice of the sparse
+    data) are part of the task graph: the scheduler keeps them, the built partition stays in the
+    memory of the worker that built it between EM steps, and if that worker dies the scheduler
+    rebuilds the partition elsewhere from its inputs (``dask.distributed``'s own recomputation
+    of lost results) -- unlike scattered data, which would be lost with its worker.
     """
 
     def __init__(
@@ -277,22 +284,64 @@ class PartitionedPatterns:
     ) -> None:
         if not partitions:
             raise ValueError("partitions: at least one partition is needed")
+        partitions = list(partitions)
+        meta = [_describe(p) for p in partitions]
+        futures = None
+        if client is not None:
+            with _quiet_large_graph():
+                futures = [client.submit(_same, p, pure=False) for p in partitions]
+            partitions = None
+        self._setup(n_categories, chunk_size, client, partitions, futures, meta)
+
+    @classmethod
+    def from_slices(
+        cls,
+        slices,
+        n_categories: np.ndarray,
+        *,
+        chunk_size: int = 50_000,
+        client=None,
+    ) -> PartitionedPatterns:
+        """Build the partitions from CSR slices ``(indptr, cols)`` (:func:`partition_slices`).
+
+        With a ``client`` each partition is built on a worker by a task holding its slice, so
+        that the cluster can rebuild it if the worker is lost.
+        """
+        n_categories = np.asarray(n_categories, dtype=np.int64)
+        k_max = int(n_categories.max())
+        kw = {"k_max": k_max, "chunk_size": int(chunk_size)}
+        if client is None:
+            parts = [make_partition(ip, cols, n_categories, **kw) for ip, cols in slices]
+            return cls(parts, n_categories, chunk_size=chunk_size)
+        with _quiet_large_graph():
+            futures = [
+                client.submit(make_partition, ip, cols, n_categories, pure=False, **kw)
+                for ip, cols in slices
+            ]
+        if not futures:
+            raise ValueError("partitions: at least one partition is needed")
+        meta = client.gather(client.map(_describe, futures, pure=False))
+        self = cls.__new__(cls)
+        self._setup(n_categories, chunk_size, client, None, futures, meta)
+        return self
+
+    def _setup(self, n_categories, chunk_size, client, partitions, futures, meta) -> None:
         self.partitions = partitions
+        self._futures = futures
+        self.client = client
         self.n_categories = np.asarray(n_categories, dtype=np.int64)
         self.k_max = int(self.n_categories.max())
         self.chunk_size = int(chunk_size)
         self.dtype = np.float64
-        self.n_persons = sum(p.n_persons for p in partitions)
-        self._n_patterns = sum(p.n_patterns for p in partitions)
+        self.n_partitions = len(meta)
+        self._n_patterns = sum(m[0] for m in meta)
+        self.n_persons = sum(m[1] for m in meta)
         # like the in-memory engine: indicator matrices are kept between EM steps if they fit
-        self.keep_cache = sum(p.indicator_bytes for p in partitions) <= CACHE_BYTES
-        self.client = client
-        self._futures = None
-        if client is not None:
-            self._futures = client.scatter(partitions)  # partitioned once, kept on the workers
+        self.keep_cache = sum(m[2] for m in meta) <= CACHE_BYTES
         self.progress: Callable[[str], None] | None = None
         self.progress_every = 2.0
         self._steps = 0
+        self._label = "partitions"
         self._last_report = time.perf_counter()
 
     @property
@@ -303,34 +352,42 @@ class PartitionedPatterns:
     def n_items(self) -> int:
         return int(self.n_categories.size)
 
+    def map(self, func, *args, **kwargs) -> list:
+        """``func(partition, *args, **kwargs)`` for every partition, in partition order.
+
+        Progress lines count the partitions done. On a cluster the large arguments travel once
+        per call (as one task every partition's task depends on), the results come back.
+        """
+        n_parts = self.n_partitions
+        if self.client is None:
+            out = []
+            for part in self.partitions:
+                out.append(func(part, *args, **kwargs))
+                self._report(len(out), n_parts)
+            return out
+        from distributed import as_completed
+
+        client = self.client
+        with _quiet_large_graph():
+            shared = [
+                client.submit(_same, a, pure=False)
+                if isinstance(a, np.ndarray) and a.nbytes > 65_536
+                else a
+                for a in args
+            ]
+        futures = [client.submit(func, f, *shared, pure=False, **kwargs) for f in self._futures]
+        done = 0
+        for _ in as_completed(futures):
+            done += 1
+            self._report(done, n_parts)
+        return client.gather(futures)  # in partition order, whoever computed them
+
     def statistics(self, logp: np.ndarray, log_weights: np.ndarray, nodes=None) -> Statistics:
         """Summed statistics for item log-probabilities ``logp`` of shape ``(J, K, Q)``."""
         kwargs = {"chunk_size": self.chunk_size, "dtype": self.dtype, "keep_cache": self.keep_cache}
         self._steps += 1
-        n_parts = len(self.partitions)
-        if self.client is None:
-            parts = []
-            for part in self.partitions:
-                parts.append(partition_statistics(part, logp, log_weights, nodes, **kwargs))
-                self._report(len(parts), n_parts)
-        else:
-            from distributed import as_completed
-
-            [logp_f] = self.client.scatter([logp], broadcast=True)
-            futures = self.client.map(
-                partition_statistics,
-                self._futures,
-                logp=logp_f,
-                log_weights=log_weights,
-                nodes=nodes,
-                pure=False,
-                **kwargs,
-            )
-            done = 0
-            for _ in as_completed(futures):
-                done += 1
-                self._report(done, n_parts)
-            parts = self.client.gather(futures)  # in partition order, whoever computed them
+        self._label = f"E-step {self._steps}"
+        parts = self.map(partition_statistics, logp, log_weights, nodes, **kwargs)
         total = parts[0]
         for p in parts[1:]:
             total = total + p
@@ -339,12 +396,36 @@ class PartitionedPatterns:
     def _report(self, done: int, total: int) -> None:
         now = time.perf_counter()
         if self.progress is not None and now - self._last_report >= self.progress_every:
-            self.progress(f"E-step {self._steps}: {done} of {total} partitions done")
+            self.progress(f"{self._label}: {done} of {total} partitions done")
             self._last_report = now
 
     def estep(self, logp, log_weights, nodes=None) -> EStepResult:
         st = self.statistics(logp, log_weights, nodes)
         return EStepResult(loglik=st.loglik, counts=st.counts, n_q=st.n_q)
+
+    def release(self) -> None:
+        """Drop the partitions held on the cluster."""
+        if self._futures is not None:
+            for f in self._futures:
+                f.release()
+            self._futures = []
+
+
+def _same(obj):
+    return obj
+
+
+def _describe(part: Partition) -> tuple[int, int, int]:
+    return part.n_patterns, part.n_persons, part.indicator_bytes
+
+
+class _quiet_large_graph(warnings.catch_warnings):
+    """The partitions' inputs are deliberately in the task graph (so they can be recomputed)."""
+
+    def __enter__(self):
+        out = super().__enter__()
+        warnings.filterwarnings("ignore", message=".*[Ll]arge object.*")
+        return out
 
 
 # ----------------------------------------------------------------------------- preparation
@@ -414,6 +495,47 @@ def prepare_sparse(
     return prep, new_pos, has_any
 
 
+def partition_slices(
+    data: SparseResponses,
+    new_pos: np.ndarray,
+    persons: np.ndarray,
+    n_categories: np.ndarray,
+    *,
+    partition_size: int = PARTITION_PERSONS,
+):
+    """CSR slices ``(indptr, cols)`` of the kept ``persons`` (a mask), ``partition_size`` each.
+
+    ``cols`` are indicator columns ``item * K + score`` over the calibrated items (``new_pos``
+    gives each item's position, -1 = left out; ``K`` the largest number of categories).
+    """
+    idx = np.flatnonzero(persons)
+    k_max = int(np.max(n_categories))
+    for start in range(0, idx.size, partition_size):
+        rows = idx[start : start + partition_size]
+        if rows.size == rows[-1] - rows[0] + 1:  # consecutive persons: one slice of the arrays
+            lo, hi = data.indptr[rows[0]], data.indptr[rows[-1] + 1]
+            item = new_pos[data.items[lo:hi]]
+            score = data.scores[lo:hi]
+            lengths = np.diff(data.indptr[rows[0] : rows[-1] + 2])
+        else:
+            starts, stops = data.indptr[rows], data.indptr[rows + 1]
+            lengths = stops - starts
+            pos = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(
+                lengths.sum()
+            )
+            item = new_pos[data.items[pos]]
+            score = data.scores[pos]
+        keep = item >= 0
+        if keep.all():
+            cols = (item * k_max + score).astype(np.int32)
+            indptr = np.concatenate([[0], np.cumsum(lengths)])
+        else:
+            cols = (item * k_max + score)[keep].astype(np.int32)
+            row_of = np.repeat(np.arange(rows.size), lengths)[keep]
+            indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of, minlength=rows.size))])
+        yield indptr.astype(np.int64), cols
+
+
 def partition(
     data: SparseResponses,
     new_pos: np.ndarray,
@@ -428,26 +550,14 @@ def partition(
     ``new_pos`` gives each item's position among the calibrated items (-1 = left out) and
     ``n_categories`` their numbers of categories.
     """
-    idx = np.flatnonzero(persons)
     n_categories = np.asarray(n_categories, dtype=np.int64)
     k_max = int(n_categories.max())
-    out = []
-    for start in range(0, idx.size, partition_size):
-        rows = idx[start : start + partition_size]
-        starts, stops = data.indptr[rows], data.indptr[rows + 1]
-        lengths = stops - starts
-        pos = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-        item = new_pos[data.items[pos]]
-        keep = item >= 0
-        cols = (item * k_max + data.scores[pos])[keep].astype(np.int32)
-        row_of = np.repeat(np.arange(rows.size), lengths)[keep]
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of, minlength=rows.size))])
-        out.append(
-            make_partition(
-                indptr.astype(np.int64), cols, n_categories, k_max=k_max, chunk_size=chunk_size
-            )
+    return [
+        make_partition(indptr, cols, n_categories, k_max=k_max, chunk_size=chunk_size)
+        for indptr, cols in partition_slices(
+            data, new_pos, persons, n_categories, partition_size=partition_size
         )
-    return out
+    ]
 
 
 # ----------------------------------------------------------------------------- calibration
@@ -548,13 +658,8 @@ def _calibrate_sparse(
         data, model=model, poly_model=poly_model, anchors=anchors
     )
     k_max = int(prep.n_categories.max())
-    parts = partition(
-        data,
-        new_pos,
-        persons,
-        prep.n_categories,
-        partition_size=int(partition_size),
-        chunk_size=int(chunk_size),
+    slices = partition_slices(
+        data, new_pos, persons, prep.n_categories, partition_size=int(partition_size)
     )
     blocks, lat = build_blocks(prep, anchors, c_prior)
     lat.mean, lat.sd = float(latent[0]), float(latent[1])
@@ -571,11 +676,16 @@ def _calibrate_sparse(
         hold_boundary=c_prior is None,
     )
     with _client(scheduler) as client:
-        pat = PartitionedPatterns(parts, prep.n_categories, chunk_size=chunk_size, client=client)
-        pat.progress, pat.progress_every = progress, float(progress_interval)
-        outcome = _engine.run_em(pat, blocks, lat, settings)
-        logp = _engine.all_log_probs(blocks, pat.n_items, k_max, nodes)
-        loglik = pat.statistics(logp, _engine.log_weights(nodes, lat.mean, lat.sd)).loglik
+        pat = PartitionedPatterns.from_slices(
+            slices, prep.n_categories, chunk_size=chunk_size, client=client
+        )
+        try:
+            pat.progress, pat.progress_every = progress, float(progress_interval)
+            outcome = _engine.run_em(pat, blocks, lat, settings)
+            logp = _engine.all_log_probs(blocks, pat.n_items, k_max, nodes)
+            loglik = pat.statistics(logp, _engine.log_weights(nodes, lat.mean, lat.sd)).loglik
+        finally:
+            pat.release()
     if not outcome.converged:
         warnings.warn(outcome.message, ConvergenceWarning, stacklevel=3)
     boundary = tuple(
