@@ -31,10 +31,22 @@ def _check_anchor(anchors: ItemParameters, k: int) -> None:
     """An anchor's values must be usable on the quadrature scale (finite, plausible)."""
     item = anchors.item_ids[k]
     a = float(anchors.a[k])
-    b = anchors.b[k, : int(anchors.n_categories[k]) - 1]
+    n_cat = int(anchors.n_categories[k])
+    b = anchors.b[k, : n_cat - 1]
     c = float(anchors.c[k])
     if not (np.isfinite(a) and 0 < a <= MAX_ANCHOR_SLOPE):
         raise ValueError(f"anchors: item {item!r}: a = {a:g} is not in (0, {MAX_ANCHOR_SLOPE:g}]")
+    if anchors.model[k] == "nominal" and n_cat > 2:
+        raise ValueError(f"anchors: item {item!r}: nominal items cannot be anchors yet")
+    if anchors.model[k] == "nominal":
+        ak = anchors.ak[k, :n_cat]
+        if ak[0] != 0 or ak[-1] != n_cat - 1:
+            raise ValueError(
+                f"anchors: nominal item {item!r}: the calibration identifies scoring functions by "
+                f"ak0 = 0 and ak{n_cat - 1} = {n_cat - 1}, got {ak[0]:g} and {ak[-1]:g}; "
+                "convert with psychometrics.irt.models.nominal_from_bock"
+            )
+        b = b * a / (n_cat - 1)  # the intercepts per unit of the key's slope, on the theta scale
     if not np.all(np.isfinite(b)) or np.any(np.abs(b) > MAX_THETA):
         raise ValueError(
             f"anchors: item {item!r}: b = {', '.join(f'{x:g}' for x in b)} is not within "
@@ -173,7 +185,7 @@ def choose_items(
             if poly_model is None:
                 raise ValueError(
                     f"item {item!r} has {k} score categories but model {m!r} is dichotomous; "
-                    "choose a polytomous model (grm, gpcm, pcm) or set poly_model"
+                    f"choose a polytomous model ({', '.join(POLYTOMOUS_MODELS)}) or set poly_model"
                 )
             m = poly_model
         missing = sorted(set(range(k)) - set(observed.tolist()))

@@ -11,6 +11,7 @@ import math
 import numpy as np
 from scipy.special import expit
 
+from psychometrics.irt import _families as _fam
 from psychometrics.irt import _se
 from psychometrics.irt._prepare import Prepared
 from psychometrics.irt.models import ItemParameters
@@ -26,6 +27,8 @@ def reported_parameters(prep: Prepared, blocks, lat, cov):
     se_a = np.full(n_items, np.nan)
     se_b = np.full((n_items, width), np.nan)
     se_c = np.full(n_items, np.nan)
+    ak = np.full((n_items, width + 1), np.nan)  # nominal scoring functions
+    se_ak = np.full((n_items, width + 1), np.nan)
     cov_exp = None
     if cov is not None:
         t = _se.map_matrix(blocks, lat)
@@ -39,6 +42,8 @@ def reported_parameters(prep: Prepared, blocks, lat, cov):
         b[items, : k - 1] = -par[:, 1:k] / par[:, :1]
         if blk.family == "dich3":
             c[items] = expit(par[:, 2])
+        if blk.family == "nominal":
+            ak[items, :k] = _fam.nominal_scoring(par)
         if blk.fixed:
             se_a[items] = np.nan
             continue
@@ -47,8 +52,9 @@ def reported_parameters(prep: Prepared, blocks, lat, cov):
         n_par = par.shape[1]
         idx = offsets[bi] + np.arange(items.size)[:, None] * n_par + np.arange(n_par)[None, :]
         cov_items = cov_exp[idx[:, :, None], idx[:, None, :]]  # (J, P, P)
-        jac = np.zeros((items.size, n_par, n_par))  # rows: a, b_1..b_{K-1}, [c]
+        jac = np.zeros((items.size, n_par, n_par))  # rows: a, b_1..b_{K-1}, [c | ak_1..ak_{K-2}]
         jac[:, 0, 0] = 1.0
+        jac[:, k:, k:] = np.eye(n_par - k)  # nominal ak_1..ak_{K-2} are reported as estimated
         for m in range(1, k):
             jac[:, m, 0] = par[:, m] / par[:, 0] ** 2
             jac[:, m, m] = -1.0 / par[:, 0]
@@ -62,6 +68,8 @@ def reported_parameters(prep: Prepared, blocks, lat, cov):
         se_b[items, : k - 1] = sd[:, 1:k]
         if blk.family == "dich3":
             se_c[items] = sd[:, 2]
+        if blk.family == "nominal":
+            se_ak[items, 1 : k - 1] = sd[:, k:]
     lat_se = [math.nan, math.nan]
     if cov_exp is not None:
         if lat.est_mean:
@@ -77,5 +85,7 @@ def reported_parameters(prep: Prepared, blocks, lat, cov):
         se_a=se_a,
         se_b=se_b,
         se_c=se_c,
+        ak=ak if "nominal" in prep.models else None,
+        se_ak=se_ak if "nominal" in prep.models else None,
     )
     return params, tuple(lat_se)

@@ -73,3 +73,47 @@ def gpcm_steps(scores_j: np.ndarray, n_cat: int, a: float) -> np.ndarray:
     x = scores_j[scores_j >= 0]
     counts = np.array([(x == k).sum() for k in range(n_cat)], dtype=float) + 0.5
     return np.log(counts[1:] / counts[:-1]) * np.sqrt(1.0 + a**2 / _D2)
+
+
+def nominal_starts(
+    scores: np.ndarray, n_categories: np.ndarray, models, items: np.ndarray
+) -> np.ndarray:
+    """Starting values ``(a, d_1..d_{K-1}, ak_1..ak_{K-2})`` of nominal items (one block).
+
+    A proficiency proxy per person is the mean over the other presented items of ``1`` for the
+    highest category of a nominal item (the keyed option when coded last) and of
+    ``score / (K - 1)`` for any other item. The scoring function of category ``k`` starts at
+    ``(K - 1) (m_k - m_0) / (m_{K-1} - m_0)``, with ``m_k`` the mean proxy of the persons who
+    chose ``k``; ``a`` at the normal-ogive slope of the item-proxy correlation of the highest
+    category, divided by ``K - 1``; ``d_k`` at the log odds of category ``k`` against 0.
+    """
+    k_all = np.asarray(n_categories)
+    nominal = np.asarray(models) == "nominal"
+    pres = scores >= 0
+    top = (k_all - 1).astype(float)
+    val = np.where(pres, scores, 0).astype(float)
+    val = np.where(nominal[None, :], (val == top[None, :]).astype(float), val / top[None, :])
+    total, count = (val * pres).sum(axis=1), pres.sum(axis=1)
+    k = int(k_all[items[0]])
+    out = np.zeros((items.size, 2 * k - 2))
+    for i, j in enumerate(items):  # loop over the block's items; persons are vectorized
+        own = pres[:, j]
+        n_rest = count[own] - 1
+        rest = np.where(n_rest > 0, (total[own] - val[own, j]) / np.maximum(n_rest, 1), 0.5)
+        x = scores[own, j]
+        freq = np.array([(x == c).sum() for c in range(k)], dtype=float) + 0.5
+        means = np.array([rest[x == c].mean() if np.any(x == c) else rest.mean() for c in range(k)])
+        hit = (x == k - 1).astype(float)
+        sd = float(np.std(rest) * np.std(hit))
+        r = float(np.mean((rest - rest.mean()) * (hit - hit.mean())) / sd) if sd > 0 else 0.3
+        p = float(np.clip(hit.mean(), 0.005, 0.995))
+        r = float(np.clip(r * np.sqrt(p * (1 - p)) / norm.pdf(norm.ppf(p)), 0.1, 0.9))
+        a = float(slope_from_r(np.array([r]))[0]) / (k - 1)
+        spread = means[k - 1] - means[0]
+        ak = np.arange(k, dtype=float)
+        if spread > 1e-3:
+            ak = np.clip((k - 1) * (means - means[0]) / spread, -(k - 1.0), 2.0 * (k - 1))
+        out[i, 0] = a
+        out[i, 1:k] = np.log(freq[1:] / freq[0])
+        out[i, k:] = ak[1 : k - 1]
+    return out

@@ -12,7 +12,19 @@ rasch     P(X=1) = 1 / (1 + exp(-(theta - b)))                 (a = 1, latent va
 grm       P(X>=k) = 1 / (1 + exp(-a (theta - b_k))), k = 1..K-1, b_1 < ... < b_{K-1}
 gpcm      P(X=k) proportional to exp(sum_{v<=k} a (theta - b_v)), k = 0..K-1 (empty sum = 0)
 pcm       gpcm with a = 1
+nominal   P(X=k) proportional to exp(a (ak_k theta - b_k)), k = 0..K-1, ak_0 = b_0 = 0
 ========  =====================================================================================
+
+The nominal response model (Bock 1972) is stored in mirt's parameterisation:
+``P(X = k)`` proportional to ``exp(a ak_k theta + d_k)`` with scoring functions ``ak``
+(:attr:`ItemParameters.ak`; ``ak_0 = 0`` and ``ak_{K-1} = K - 1`` when estimated) and
+intercepts ``d_k = -a b_k`` (``d_0 = 0``), so ``b_k = -d_k / a`` as for every other model.
+Bock's original slopes and intercepts are ``a_k = a ak_k`` and ``c_k = d_k`` (first category
+zero), or the same centred to sum to zero (mirt's ``IRTpars = TRUE``);
+:func:`nominal_parameters` gives all three and :func:`nominal_from_bock` converts back. With
+``K = 2`` the model is the 2PL; with ``ak_k = k`` it is the GPCM, its ``b_k`` the cumulative
+sums of the GPCM step locations. ``b_k`` of a nominal item is not a location on the theta scale
+(it is ``-d_k / a``): linking transforms ``d_k`` by ``d_k - a ak_k B / A``, not ``A b + B``.
 
 Parameters live in :class:`ItemParameters`, a frozen container with one row per item. Thresholds
 ``b`` are stored as an ``(n_items, max_categories - 1)`` array padded with NaN; a dichotomous item
@@ -25,6 +37,10 @@ Birnbaum, A. (1968). Some latent trait models and their use in inferring an exam
 Samejima, F. (1969). Estimation of latent ability using a response pattern of graded scores.
     *Psychometrika Monograph Supplement*, 17.
 Muraki, E. (1992). A generalized partial credit model. *Applied Psychological Measurement*, 16(2).
+Bock, R. D. (1972). Estimating item parameters and latent ability when responses are scored in
+    two or more nominal categories. *Psychometrika*, 37(1), 29-51.
+Thissen, D., Cai, L., & Bock, R. D. (2010). The nominal categories item response model. In M. L.
+    Nering & R. Ostini (Eds.), *Handbook of Polytomous Item Response Theory Models*. Routledge.
 Lord, F. M., & Wingersky, M. S. (1984). Comparison of IRT true-score and equipercentile observed-
     score "equatings". *Applied Psychological Measurement*, 8(4), 453-461.
 """
@@ -37,7 +53,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 DICHOTOMOUS_MODELS = ("rasch", "1pl", "2pl", "3pl")
-POLYTOMOUS_MODELS = ("grm", "gpcm", "pcm")
+POLYTOMOUS_MODELS = ("grm", "gpcm", "pcm", "nominal")
 MODELS = DICHOTOMOUS_MODELS + POLYTOMOUS_MODELS
 METRIC = "logistic, D = 1"
 
@@ -63,6 +79,10 @@ class ItemParameters:
         Standard errors of the same shapes; NaN where a parameter was fixed or not estimated.
     metric
         The scale the numbers are on (always stated in outputs).
+    ak, se_ak
+        Scoring functions ``ak_0 .. ak_{K-1}`` of nominal items and their standard errors, shape
+        ``(n_items, max_categories)``, NaN for every other model (and for the two fixed by the
+        identification, ``ak_0 = 0`` and ``ak_{K-1} = K - 1``, in ``se_ak``).
     """
 
     item_ids: tuple[str, ...]
@@ -74,6 +94,8 @@ class ItemParameters:
     se_b: np.ndarray | None = None
     se_c: np.ndarray | None = None
     metric: str = METRIC
+    ak: np.ndarray | None = None
+    se_ak: np.ndarray | None = None
     _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -102,7 +124,32 @@ class ItemParameters:
             else:
                 value = np.asarray(value, dtype=float).reshape(like.shape)
             object.__setattr__(self, name, value)
+        self._set_scoring_functions()
         object.__setattr__(self, "_index", {item: j for j, item in enumerate(self.item_ids)})
+
+    def _set_scoring_functions(self) -> None:
+        """``ak``/``se_ak`` as ``(n_items, max_categories)`` arrays, NaN outside nominal items."""
+        n, width = len(self.item_ids), self.b.shape[1] + 1
+        nominal = np.asarray(self.model) == "nominal"
+        ncat = np.sum(~np.isnan(self.b), axis=1) + 1
+        inside = (np.arange(width)[None, :] < ncat[:, None]) & nominal[:, None]
+        for name in ("ak", "se_ak"):
+            value = getattr(self, name)
+            out = np.full((n, width), np.nan)
+            if value is not None:
+                value = np.asarray(value, dtype=float)
+                if value.ndim != 2 or value.shape[0] != n:
+                    raise ValueError(f"{name} must have shape (n_items, max_categories)")
+                cols = min(width, value.shape[1])
+                out[:, :cols] = value[:, :cols]
+            out = np.where(inside, out, np.nan)
+            object.__setattr__(self, name, out)
+        bad = nominal & ~np.all(np.isfinite(self.ak) | ~inside, axis=1)
+        if bad.any():
+            item = self.item_ids[int(np.flatnonzero(bad)[0])]
+            raise ValueError(
+                f"ak: nominal item {item!r} needs finite scoring functions ak_0 .. ak_(K-1)"
+            )
 
     @property
     def n_items(self) -> int:
@@ -145,6 +192,8 @@ class ItemParameters:
             se_b=self.se_b[rows, :width],
             se_c=self.se_c[rows],
             metric=self.metric,
+            ak=self.ak[rows, : width + 1],
+            se_ak=self.se_ak[rows, : width + 1],
         )
 
     def with_values(self, **changes) -> ItemParameters:
@@ -156,8 +205,8 @@ class ItemParameters:
         """Stack several parameter sets (disjoint item ids) into one."""
         width = max(p.b.shape[1] for p in parts)
 
-        def pad(x):
-            return np.pad(x, ((0, 0), (0, width - x.shape[1])), constant_values=np.nan)
+        def pad(x, cols=width):
+            return np.pad(x, ((0, 0), (0, cols - x.shape[1])), constant_values=np.nan)
 
         return cls(
             item_ids=tuple(i for p in parts for i in p.item_ids),
@@ -169,6 +218,8 @@ class ItemParameters:
             se_b=np.vstack([pad(p.se_b) for p in parts]),
             se_c=np.concatenate([p.se_c for p in parts]),
             metric=parts[0].metric,
+            ak=np.vstack([pad(p.ak, width + 1) for p in parts]),
+            se_ak=np.vstack([pad(p.se_ak, width + 1) for p in parts]),
         )
 
 
@@ -220,7 +271,24 @@ def log_category_probabilities(params: ItemParameters, theta) -> np.ndarray:
     pc = np.flatnonzero(np.isin(models, ("gpcm", "pcm")))
     if pc.size:
         out[:, pc, :] = _gpcm_log_probs(params.a[pc], params.b[pc], theta, width)
+
+    nom = np.flatnonzero(models == "nominal")
+    if nom.size:
+        out[:, nom, :] = _nominal_log_probs(
+            params.a[nom], params.b[nom], params.ak[nom], theta, width
+        )
     return out
+
+
+def _nominal_log_probs(a, b, ak, theta, width):
+    ncat = np.sum(~np.isnan(b), axis=1) + 1
+    valid = np.arange(width)[None, :] < ncat[:, None]
+    b_full = np.concatenate([np.zeros((a.size, 1)), np.nan_to_num(b)], axis=1)
+    numer = a[None, :, None] * (
+        np.nan_to_num(ak)[None, :, :] * theta[:, None, None] - b_full[None, :, :]
+    )
+    numer = np.where(valid[None], numer, -np.inf)
+    return numer - np.logaddexp.reduce(numer, axis=2, keepdims=True)
 
 
 def _grm_log_probs(a, b, theta, width):
@@ -272,8 +340,8 @@ def item_information(params: ItemParameters, theta) -> np.ndarray:
     """Fisher information of each item, shape ``(n_theta, n_items)``.
 
     Computed as ``sum_k (dP_k/dtheta)^2 / P_k`` from analytic derivatives, which gives
-    ``a^2 (P - c)^2 Q / ((1 - c)^2 P)`` for the 3PL, Samejima's formula for the GRM and
-    ``a^2 Var(X | theta)`` for the GPCM.
+    ``a^2 (P - c)^2 Q / ((1 - c)^2 P)`` for the 3PL, Samejima's formula for the GRM,
+    ``a^2 Var(X | theta)`` for the GPCM and ``a^2 Var(ak_X | theta)`` for the nominal model.
 
     References
     ----------
@@ -331,6 +399,13 @@ def category_probability_derivatives(
         k = np.arange(p.shape[2], dtype=float)
         mean = (p * k).sum(axis=2, keepdims=True)
         out[:, pc, :] = params.a[pc][None, :, None] * p * (k - mean)
+
+    nom = np.flatnonzero(models == "nominal")
+    if nom.size:
+        p = probs[:, nom, :]
+        ak = np.nan_to_num(params.ak[nom])[None, :, :]
+        mean = (p * ak).sum(axis=2, keepdims=True)
+        out[:, nom, :] = params.a[nom][None, :, None] * p * (ak - mean)
     return out
 
 
@@ -364,3 +439,117 @@ def summed_score_likelihood(params: ItemParameters, theta) -> np.ndarray:
         dist = new
         top += k_max
     return dist
+
+
+@dataclass(frozen=True)
+class NominalParameters:
+    """Nominal items in three parameterisations; arrays of shape ``(n_items, max_categories)``,
+    NaN beyond an item's categories.
+
+    Attributes
+    ----------
+    item_ids
+        The nominal items, in the order of the parameters they came from.
+    a, ak, d
+        mirt's form: ``P(X = k)`` proportional to ``exp(a ak_k theta + d_k)``; ``a`` has shape
+        ``(n_items,)``, ``d_k = -a b_k`` and ``d_0 = 0``.
+    slopes, intercepts
+        Bock's form with the first category as reference: ``a_k = a ak_k`` and ``c_k = d_k``
+        (``P(X = k)`` proportional to ``exp(a_k theta + c_k)``).
+    slopes_centered, intercepts_centered
+        Bock's form identified by ``sum_k a_k = sum_k c_k = 0`` (mirt's ``IRTpars = TRUE``).
+    """
+
+    item_ids: tuple[str, ...]
+    a: np.ndarray
+    ak: np.ndarray
+    d: np.ndarray
+    slopes: np.ndarray
+    intercepts: np.ndarray
+    slopes_centered: np.ndarray
+    intercepts_centered: np.ndarray
+
+
+def nominal_parameters(params: ItemParameters) -> NominalParameters:
+    """The nominal items of ``params`` in mirt's and Bock's parameterisations.
+
+    References
+    ----------
+    Bock, R. D. (1972). *Psychometrika*, 37(1), 29-51.
+    Thissen, D., Cai, L., & Bock, R. D. (2010). The nominal categories item response model.
+        In *Handbook of Polytomous Item Response Theory Models*. Routledge.
+    """
+    if not isinstance(params, ItemParameters):
+        raise TypeError("params must be ItemParameters")
+    rows = np.flatnonzero(np.asarray(params.model) == "nominal")
+    width = params.b.shape[1] + 1
+    a = params.a[rows]
+    ak = params.ak[rows]
+    b_full = np.concatenate([np.zeros((rows.size, 1)), params.b[rows]], axis=1)[:, :width]
+    d = -a[:, None] * b_full + 0.0  # + 0.0: no -0.0 for d_0
+    slopes = a[:, None] * ak
+    with np.errstate(invalid="ignore"):
+        slopes_c = slopes - np.nanmean(slopes, axis=1, keepdims=True) if rows.size else slopes
+        inter_c = d - np.nanmean(d, axis=1, keepdims=True) if rows.size else d
+    return NominalParameters(
+        item_ids=tuple(params.item_ids[r] for r in rows),
+        a=a,
+        ak=ak,
+        d=d,
+        slopes=slopes,
+        intercepts=d.copy(),
+        slopes_centered=slopes_c,
+        intercepts_centered=inter_c,
+    )
+
+
+def nominal_from_bock(item_ids: Sequence[str], slopes, intercepts) -> ItemParameters:
+    """Nominal items from Bock's slopes ``a_k`` and intercepts ``c_k`` (any identification).
+
+    The parameters are re-identified relative to category 0 and put in mirt's form
+    (``ak_0 = 0``, ``ak_{K-1} = K - 1``): ``a = (a_{K-1} - a_0) / (K - 1)``,
+    ``ak_k = (a_k - a_0) / a`` and ``b_k = -(c_k - c_0) / a``.
+
+    Parameters
+    ----------
+    item_ids
+        One id per row.
+    slopes, intercepts
+        Arrays ``(n_items, max_categories)``; NaN beyond an item's categories.
+
+    Raises
+    ------
+    ValueError
+        If the shapes differ, an item has fewer than two categories or gaps, or the last
+        category's slope does not exceed the first's (``a <= 0``: code the keyed option last).
+    """
+    slopes = np.atleast_2d(np.asarray(slopes, dtype=float))
+    intercepts = np.atleast_2d(np.asarray(intercepts, dtype=float))
+    ids = tuple(item_ids)
+    if slopes.shape != intercepts.shape or slopes.shape[0] != len(ids):
+        raise ValueError("slopes and intercepts must both have shape (len(item_ids), categories)")
+    present = np.isfinite(slopes) & np.isfinite(intercepts)
+    ncat = present.sum(axis=1)
+    width = slopes.shape[1]
+    if np.any(ncat < 2) or np.any(present != (np.arange(width)[None, :] < ncat[:, None])):
+        raise ValueError("slopes/intercepts: each item needs 2 or more categories without gaps")
+    rows = np.arange(len(ids))
+    rel_s = slopes - slopes[:, :1]
+    rel_c = intercepts - intercepts[:, :1]
+    a = rel_s[rows, ncat - 1] / (ncat - 1)
+    if np.any(~(a > 0)):
+        item = ids[int(np.flatnonzero(~(a > 0))[0])]
+        raise ValueError(
+            f"slopes: item {item!r}: the last category's slope must exceed the first's "
+            "(code the keyed option last)"
+        )
+    ak = rel_s / a[:, None]
+    b = -rel_c[:, 1:] / a[:, None]
+    return ItemParameters(
+        item_ids=ids,
+        model=("nominal",) * len(ids),
+        a=a,
+        b=np.where(present[:, 1:], b, np.nan),
+        c=np.zeros(len(ids)),
+        ak=np.where(present, ak, np.nan),
+    )

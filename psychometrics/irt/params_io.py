@@ -3,6 +3,11 @@
 Columns: ``item_id, model, a, b, c, se_a, se_b, se_c`` for dichotomous items; graded and partial-
 credit items carry ``b1, b2, ...`` and ``se_b1, se_b2, ...`` in place of ``b`` and ``se_b``. Blank
 cells are missing values. Every number is in the logistic metric (D = 1).
+
+Nominal-response items (``model = nominal``) also carry their scoring functions ``ak0, ak1, ...``
+(and ``se_ak0, ...``); their ``b_k`` are ``-d_k / a`` in mirt's form ``P(X = k)`` proportional to
+``exp(a ak_k theta + d_k)`` (``d_0 = 0``). Bock's slopes and intercepts are ``a_k = a ak_k`` and
+``c_k = -a b_k``; see :func:`psychometrics.irt.models.nominal_parameters`.
 """
 
 from __future__ import annotations
@@ -40,6 +45,10 @@ def params_to_csv(params: ItemParameters) -> str:
     if poly:
         header += [f"b{k}" for k in range(1, max_steps + 1)]
         header += [f"se_b{k}" for k in range(1, max_steps + 1)]
+    nominal = "nominal" in params.model
+    if nominal:
+        header += [f"ak{k}" for k in range(max_steps + 1)]
+        header += [f"se_ak{k}" for k in range(max_steps + 1)]
     buf = io.StringIO()
     writer = safe_csv_writer(buf)
     writer.writerow(header)
@@ -60,6 +69,10 @@ def params_to_csv(params: ItemParameters) -> str:
             for k in range(int(params.n_categories[j]) - 1):
                 row[f"b{k + 1}"] = _fmt(params.b[j, k])
                 row[f"se_b{k + 1}"] = _fmt(params.se_b[j, k])
+        if params.model[j] == "nominal":
+            for k in range(int(params.n_categories[j])):
+                row[f"ak{k}"] = _fmt(params.ak[j, k])
+                row[f"se_ak{k}"] = _fmt(params.se_ak[j, k])
         writer.writerow([row.get(col, "") for col in header])
     return buf.getvalue()
 
@@ -101,6 +114,8 @@ def read_params(path: str | os.PathLike[str]) -> ItemParameters:
     b = np.full((len(rows), width), np.nan)
     se_a, se_c = np.full(len(rows), np.nan), np.full(len(rows), np.nan)
     se_b = np.full((len(rows), width), np.nan)
+    ak = np.full((len(rows), width + 1), np.nan)
+    se_ak = np.full((len(rows), width + 1), np.nan)
     seen: dict[str, int] = {}
     for j, (row, line) in enumerate(numbered):
         item = csv_plain_cell((row.get("item_id") or "").strip())
@@ -191,6 +206,19 @@ def read_params(path: str | os.PathLike[str]) -> ItemParameters:
                 )
             b[j, : k_last + 1] = values[: k_last + 1]
             se_b[j, : k_last + 1] = [num(f"se_b{k}", se=True) for k in range(1, k_last + 2)]
+            if model == "nominal":
+                for k in range(k_last + 2):
+                    if f"ak{k}" not in header:
+                        raise InputError(
+                            f"missing column 'ak{k}' (a nominal item with {k_last + 2} "
+                            "categories needs scoring functions ak0 .. "
+                            f"ak{k_last + 1})",
+                            file=path,
+                            line=1,
+                            field=f"ak{k}",
+                        )
+                    ak[j, k] = num(f"ak{k}", required=True, location=True)
+                    se_ak[j, k] = num(f"se_ak{k}", se=True)
             if model == "grm":
                 # the graded model's category boundaries are ordered by definition (Samejima
                 # 1969); partial-credit step parameters may legitimately be reversed
@@ -213,6 +241,8 @@ def read_params(path: str | os.PathLike[str]) -> ItemParameters:
         se_a=se_a,
         se_b=se_b,
         se_c=se_c,
+        ak=ak if "nominal" in models else None,
+        se_ak=se_ak if "nominal" in models else None,
     )
 
 
