@@ -25,7 +25,6 @@ Chalmers, R. P. (2018). Numerical approximation of the observed information matr
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg.blas import dsyrk
 from scipy.special import expit
 
 from psychometrics.irt import _families as fam
@@ -78,7 +77,17 @@ def information(
     *,
     method: str = "louis",
 ) -> np.ndarray:
-    """Observed (``louis``) or cross-product (``xpd``) information of the free parameters."""
+    """Observed (``louis``) or cross-product (``xpd``) information of the free parameters.
+
+    Louis' second-moment term ``sum_i f_i E_post[s_i s_i^T]`` is ``sum_q B_q^T C_q B_q`` with
+    ``C_q = Z^T diag(f w_q) Z`` the node-wise weighted cross-products of the response
+    indicators ``Z`` and ``B_q`` the complete-data score of each indicator at node ``q``. For
+    indicator columns whose score is affine in the node, ``B_q = U_0 + x_q U_1`` (2PL, Rasch,
+    1PL, GPCM, PCM and nominal items: the log-odds against category 0 are linear in the node),
+    the sum over nodes collapses to three weighted Gram matrices ``Z^T diag(f E_post[x^m]) Z``,
+    ``m = 0, 1, 2``; only the other columns (3PL and graded items, the presentation indicators
+    and the constant) need one cross-product per node. The result is the same matrix.
+    """
     offsets, n_exp = expanded_layout(blocks)
     k_max = int(np.max(pat.n_categories))
     logp = all_log_probs(blocks, pat.n_items, k_max, nodes)
@@ -89,25 +98,20 @@ def information(
         for b, blk in enumerate(blocks)
         if not blk.fixed
     }
-    miss_pos = {int(j): m for m, j in enumerate(pat.miss_items)}
-    # items presented to exactly the same patterns (e.g. the same booklets) share one column
-    pres_all = pat.codes[:, pat.miss_items] >= 0
-    if pres_all.shape[1]:
-        packed = np.packbits(pres_all, axis=0).T
-        _, rep, group = np.unique(packed, axis=0, return_index=True, return_inverse=True)
-    else:
-        rep, group = np.zeros(0, dtype=int), np.zeros(0, dtype=int)
-    group = np.asarray(group).reshape(-1)
+    lay = _louis_layout(pat, blocks, derivs, offsets, n_exp, s_lat, nodes)
     n_q = nodes.size
-    n_z = pat.n_cat_cols + rep.size + 1
-    const = n_z - 1
-
-    info = np.zeros((n_exp, n_exp))
+    louis = method == "louis"
+    n_lin, n_oth = lay.lin_cols.size, lay.oth_rows.shape[0]
     m2 = np.zeros((n_exp, n_exp))
-    c_q = np.zeros((n_q, n_z, n_z)) if method == "louis" else None
-    for sl, x_cat, x_pres, post in posterior_chunks(pat, logp, logw):
+    g_m = np.zeros((3, n_lin, n_lin)) if louis else None
+    c_ln = np.zeros((n_lin, n_oth * n_q)) if louis else None
+    c_nn = np.zeros((n_oth, n_q * n_oth)) if louis else None
+    powers = np.stack([np.ones(n_q), nodes, nodes**2], axis=1)  # (Q, 3)
+    block = int(np.clip(SE_BYTES // (8 * n_q * max(n_oth, 1)), 512, 8192))
+    for sl, x_cat, x_pres, post in posterior_chunks(pat, logp, logw, block=block):
         freq = pat.freq[sl]
         n = post.shape[0]
+        moments = post @ powers  # (n, 3): E_post[1, x, x^2]
         s_bar = np.zeros((n, n_exp))
         for b, blk in enumerate(blocks):
             if blk.fixed:
@@ -118,50 +122,59 @@ def information(
             base = (post @ d[:, 0].transpose(1, 0, 2).reshape(n_q, -1)).reshape(n, n_items_b, n_par)
             pres = np.ones((n, n_items_b))
             for jj, j in enumerate(blk.items):
-                if int(j) in miss_pos:
-                    pres[:, jj] = x_pres[:, miss_pos[int(j)]]
+                m = lay.miss_pos.get(int(j))
+                if m is not None:
+                    pres[:, jj] = x_pres[:, m]
             acc = base * pres[:, :, None]
             for k in range(1, n_cat):
-                diff = (d[:, k] - d[:, 0]).transpose(1, 0, 2).reshape(n_q, -1)
-                g = (post @ diff).reshape(n, n_items_b, n_par)
+                lin = lay.affine.get((b, k))
+                if lin is not None:  # E_post[u0 + x u1] = u0 + E_post[x] u1
+                    g = lin[0][None] + moments[:, 1, None, None] * lin[1][None]
+                else:
+                    diff = (d[:, k] - d[:, 0]).transpose(1, 0, 2).reshape(n_q, -1)
+                    g = (post @ diff).reshape(n, n_items_b, n_par)
                 ind = x_cat[:, pat.cat_offset[blk.items] + k - 1]
                 acc += g * ind[:, :, None]
             s_bar[:, span] = acc.reshape(n, -1)
         s_bar[:, -2:] = post @ s_lat
-        m2 += s_bar.T @ (s_bar * freq[:, None])
-        if c_q is not None:
-            z = np.concatenate([x_cat, x_pres[:, rep], np.ones((n, 1))], axis=1)
-            root_w = np.sqrt(post * freq[:, None])
-            for q in range(n_q):  # symmetric rank-k update: upper triangle of Z^T diag(w_q) Z
-                c_q[q] += dsyrk(1.0, z * root_w[:, q : q + 1], trans=1)
+        root_f = np.sqrt(freq)[:, None]
+        weighted = s_bar * root_f
+        m2 += weighted.T @ weighted
+        if not louis:
+            continue
+        z_oth = np.concatenate([x_cat[:, lay.oth_cat], x_pres[:, lay.rep], np.ones((n, 1))], axis=1)
+        fw = post * freq[:, None]  # (n, Q)
+        if n_lin:
+            x_lin = x_cat[:, lay.lin_cols]
+            wl = x_lin * root_f
+            g_m[0] += wl.T @ wl
+            for m in (1, 2):
+                g_m[m] += x_lin.T @ (x_lin * (freq * moments[:, m])[:, None])
+            # C_q[L, N] for every node: X_L^T diag(f w_q z_c) for each other column c
+            c_ln += x_lin.T @ (fw[:, None, :] * z_oth[:, :, None]).reshape(n, -1)
+        # C_q[N, N] for every node, as one product: Z_N^T [z_c w_q] over (q, c)
+        c_nn += z_oth.T @ (fw[:, :, None] * z_oth[:, None, :]).reshape(n, -1)
 
     if method == "xpd":
         info = m2
     else:
-        big_b = np.zeros((n_z, n_exp, n_q))
-        for b, blk in enumerate(blocks):
-            if blk.fixed:
-                continue
-            d = derivs[b]
-            n_items_b, n_cat, _, n_par = d.shape
-            e_idx = offsets[b] + np.arange(n_items_b)[:, None] * n_par + np.arange(n_par)[None, :]
-            for k in range(1, n_cat):
-                c_idx = pat.cat_offset[blk.items] + k - 1
-                big_b[c_idx[:, None], e_idx, :] = (d[:, k] - d[:, 0]).transpose(0, 2, 1)
-            c_idx = np.array(
-                [
-                    pat.n_cat_cols + group[miss_pos[int(j)]] if int(j) in miss_pos else const
-                    for j in blk.items
-                ]
-            )
-            big_b[c_idx[:, None], e_idx, :] = d[:, 0].transpose(0, 2, 1)
-        big_b[const, -2:, :] = s_lat.T
-        upper = np.triu(np.ones((n_z, n_z), dtype=bool), 1)
-        c_q += np.where(upper[None], c_q, 0.0).transpose(0, 2, 1)
+        # sum_q B_q^T C_q B_q, split by linear (L) and other (N) columns
+        u0, u1 = lay.u0, lay.u1
         m1 = np.zeros((n_exp, n_exp))
+        if n_lin:
+            m1 += u0.T @ g_m[0] @ u0 + u1.T @ g_m[2] @ u1
+            cross = u0.T @ g_m[1] @ u1
+            m1 += cross + cross.T
+            b_n = lay.oth_rows.transpose(0, 2, 1).reshape(n_oth * n_q, n_exp)  # rows (c, q)
+            theta = np.tile(nodes, n_oth)
+            e0 = c_ln @ b_n
+            e1 = (c_ln * theta[None, :]) @ b_n
+            ln = u0.T @ e0 + u1.T @ e1
+            m1 += ln + ln.T
+        c_q = c_nn.reshape(n_oth, n_q, n_oth)
         for q in range(n_q):
-            bq = big_b[:, :, q]
-            m1 += bq.T @ (c_q[q] @ bq)
+            bq = lay.oth_rows[:, :, q]
+            m1 += bq.T @ (c_q[:, q, :] @ bq)
         h_c = _complete_hessian(pat, blocks, lat, nodes, logp, logw, offsets, n_exp)
         info = -h_c - (m1 - m2)
     # priors (negative Hessian of the log prior, in the estimation parameterization)
@@ -175,6 +188,88 @@ def information(
             info[e, e] += (alpha + beta - 2.0) * c * (1.0 - c)
     t = map_matrix(blocks, lat)
     return t.T @ info @ t
+
+
+SE_BYTES = 8 * 1024**2
+"""Largest work array of one block of the standard-error products (patterns x nodes x other
+columns, float64): blocks of 512 to 8,192 patterns."""
+
+
+class _Layout:
+    """How each column of ``Z = [X_cat, presentation groups, 1]`` enters the complete-data score.
+
+    ``lin_cols`` are indicator columns whose score is ``u0 + x u1`` (rows of ``u0``/``u1``, in
+    the expanded parameter space); ``affine[(block, k)]`` holds the same per item of a block
+    ``(u0, u1)`` when every item of the block is affine for category ``k``. Every other column
+    of ``Z`` (``oth_cat`` indicator columns, presentation groups ``rep``, the constant) has its
+    score at each node in ``oth_rows`` ``(columns, n_exp, Q)``.
+    """
+
+
+def _louis_layout(pat, blocks, derivs, offsets, n_exp, s_lat, nodes) -> _Layout:
+    lay = _Layout()
+    lay.miss_pos = {int(j): m for m, j in enumerate(pat.miss_items)}
+    # items presented to exactly the same patterns (e.g. the same booklets) share one column
+    pres_all = pat.codes[:, pat.miss_items] >= 0
+    if pres_all.shape[1]:
+        packed = np.packbits(pres_all, axis=0).T
+        _, rep, group = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+    else:
+        rep, group = np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    lay.rep = np.asarray(rep, dtype=np.int64)
+    group = np.asarray(group).reshape(-1)
+    n_q = nodes.size
+    xc = nodes - nodes.mean()
+    lin_cols, lin_u0, lin_u1, oth_cat, oth_rows = [], [], [], [], []
+    lay.affine = {}
+    for b, blk in enumerate(blocks):
+        if blk.fixed:
+            continue
+        d = derivs[b]
+        n_items_b, n_cat, _, n_par = d.shape
+        e_idx = offsets[b] + np.arange(n_items_b)[:, None] * n_par + np.arange(n_par)[None, :]
+        for k in range(1, n_cat):
+            diff = d[:, k] - d[:, 0]  # (J, Q, P)
+            slope = np.einsum("jqp,q->jp", diff, xc) / (xc @ xc)
+            icpt = diff.mean(axis=1) - slope * nodes.mean()
+            fitted = icpt[:, None, :] + nodes[None, :, None] * slope[:, None, :]
+            resid = np.abs(diff - fitted).max(axis=(1, 2))
+            affine = resid <= 1e-9 * (1.0 + np.abs(diff).max(axis=(1, 2)))
+            cols = pat.cat_offset[blk.items] + k - 1
+            if affine.all():
+                lay.affine[(b, k)] = (icpt, slope)
+            for jj in range(n_items_b):
+                if affine[jj]:
+                    u0 = np.zeros(n_exp)
+                    u1 = np.zeros(n_exp)
+                    u0[e_idx[jj]], u1[e_idx[jj]] = icpt[jj], slope[jj]
+                    lin_cols.append(cols[jj])
+                    lin_u0.append(u0)
+                    lin_u1.append(u1)
+                else:
+                    row = np.zeros((n_exp, n_q))
+                    row[e_idx[jj]] = diff[jj].T
+                    oth_cat.append(cols[jj])
+                    oth_rows.append(row)
+    n_groups = lay.rep.size
+    pres_rows = np.zeros((n_groups + 1, n_exp, n_q))
+    for b, blk in enumerate(blocks):
+        if blk.fixed:
+            continue
+        d = derivs[b]
+        n_items_b, _, _, n_par = d.shape
+        for jj, j in enumerate(blk.items):
+            m = lay.miss_pos.get(int(j))
+            r = group[m] if m is not None else n_groups
+            e = offsets[b] + jj * n_par
+            pres_rows[r, e : e + n_par] = d[jj, 0].T
+    pres_rows[n_groups, -2:] = s_lat.T
+    lay.lin_cols = np.asarray(lin_cols, dtype=np.int64)
+    lay.u0 = np.array(lin_u0).reshape(-1, n_exp)
+    lay.u1 = np.array(lin_u1).reshape(-1, n_exp)
+    lay.oth_cat = np.asarray(oth_cat, dtype=np.int64)
+    lay.oth_rows = np.concatenate([np.array(oth_rows).reshape(-1, n_exp, n_q), pres_rows])
+    return lay
 
 
 def _complete_hessian(pat, blocks, lat, nodes, logp, logw, offsets, n_exp):
