@@ -45,6 +45,7 @@ from psychometrics.irt._estep import CACHE_BYTES, EStepResult, Patterns, compres
 from psychometrics.irt._prepare import Prepared, check_models, choose_items
 from psychometrics.irt._reporting import reported_parameters
 from psychometrics.irt._result import CalibrationResult, CalibrationWarning, ConvergenceWarning
+from psychometrics.irt._se import covariance
 from psychometrics.irt.calibration import (
     DEFAULT_C_PRIOR,
     START_SAMPLE,
@@ -577,6 +578,7 @@ def calibrate_sparse(
     c_prior: tuple[float, float] | None = DEFAULT_C_PRIOR,
     latent: tuple[float, float] = (0.0, 1.0),
     accelerate: bool = True,
+    se: str = "louis",
     partition_size: int = PARTITION_PERSONS,
     chunk_size: int = 50_000,
     scheduler=None,
@@ -587,13 +589,18 @@ def calibrate_sparse(
     """Calibrate items on sparse long data by EM with a partitioned E-step.
 
     The arguments shared with :func:`psychometrics.irt.calibrate` mean the same and give the
-    same estimates (up to floating-point summation order). Standard errors are not computed on
-    this path yet (``se_method`` says so; the SEs are NaN).
+    same estimates (up to floating-point summation order), standard errors included: the
+    information matrix is summed over partitions too
+    (:mod:`psychometrics.irt.partitioned_se`).
 
     Parameters
     ----------
     data
         Sparse responses (:func:`psychometrics.long_responses.read_long`).
+    se
+        ``"louis"`` (observed information), ``"xpd"`` (cross-product) or ``"none"``, as in
+        :func:`psychometrics.irt.calibrate` (computed per partition and summed; no fallback
+        from Louis to xpd for many patterns, since no partition holds them all).
     partition_size
         Persons per partition.
     chunk_size
@@ -615,7 +622,7 @@ def calibrate_sparse(
     """
     if not isinstance(data, SparseResponses):
         raise TypeError(f"data must be SparseResponses, got {type(data).__name__}")
-    _check_options(quadrature, theta_range, max_iter, tol, ll_tol, c_prior, "none", "credkit", 1)
+    _check_options(quadrature, theta_range, max_iter, tol, ll_tol, c_prior, se, "credkit", 1)
     if not _pair(latent) or not latent[1] > 0:
         raise ValueError(f"latent must be (mean, sd) with sd > 0, got {latent!r}")
     for name, value in (("partition_size", partition_size), ("chunk_size", chunk_size)):
@@ -641,6 +648,7 @@ def calibrate_sparse(
             c_prior=c_prior,
             latent=latent,
             accelerate=accelerate,
+            se=se,
             partition_size=partition_size,
             chunk_size=chunk_size,
             scheduler=scheduler,
@@ -651,7 +659,7 @@ def calibrate_sparse(
 
 def _calibrate_sparse(
     data, *, model, poly_model, anchors, quadrature, theta_range, max_iter, tol, ll_tol, c_prior,
-    latent, accelerate, partition_size, chunk_size, scheduler, progress, progress_interval,
+    latent, accelerate, se, partition_size, chunk_size, scheduler, progress, progress_interval,
 ) -> CalibrationResult:  # fmt: skip
     start = time.perf_counter()
     prep, new_pos, persons = prepare_sparse(
@@ -684,17 +692,41 @@ def _calibrate_sparse(
             outcome = _engine.run_em(pat, blocks, lat, settings)
             logp = _engine.all_log_probs(blocks, pat.n_items, k_max, nodes)
             loglik = pat.statistics(logp, _engine.log_weights(nodes, lat.mean, lat.sd)).loglik
+            if not outcome.converged:
+                warnings.warn(outcome.message, ConvergenceWarning, stacklevel=3)
+            boundary = tuple(
+                (prep.item_ids[j], "c reached its lower bound 0 and is held there (not estimated)")
+                for j in sorted(outcome.held)
+            )
+            if boundary:
+                shown = ", ".join(i for i, _ in boundary[:10]) + (
+                    ", ..." if len(boundary) > 10 else ""
+                )
+                warnings.warn(
+                    f"{len(boundary)} 3PL item(s) with c on its boundary: c is held at 0 and not "
+                    f"estimated (no SE for it); the other parameters keep their SEs: {shown}",
+                    CalibrationWarning,
+                    stacklevel=3,
+                )
+            n_free = sum(b.n_free for b in blocks) + lat.n_free
+            cov = None
+            if se != "none" and n_free:
+                if progress is not None and outcome.seconds >= settings.progress_every:
+                    progress("computing standard errors")
+                cov = _covariance(pat, blocks, lat, nodes, c_prior, se)
         finally:
             pat.release()
-    if not outcome.converged:
-        warnings.warn(outcome.message, ConvergenceWarning, stacklevel=3)
-    boundary = tuple(
-        (prep.item_ids[j], "c reached its lower bound 0 and is held there (not estimated)")
-        for j in sorted(outcome.held)
-    )
-    n_free = sum(b.n_free for b in blocks) + lat.n_free
-    params, lat_se = reported_parameters(prep, blocks, lat, None)
+    params, lat_se = reported_parameters(prep, blocks, lat, cov)
     flagged = _flag_extreme(params, prep.anchor_ids, theta_range)
+    if flagged:
+        shown = "; ".join(f"{i}: {r}" for i, r in flagged[:5])
+        more = f" (and {len(flagged) - 5} more)" if len(flagged) > 5 else ""
+        warnings.warn(
+            f"{len(flagged)} item(s) with extreme estimates, which these data do not pin down "
+            f"(too few persons, or a perfect pattern): {shown}{more}",
+            CalibrationWarning,
+            stacklevel=3,
+        )
     return build_result(
         prep,
         blocks,
@@ -706,12 +738,32 @@ def _calibrate_sparse(
         n_persons=pat.n_persons,
         outcome=outcome,
         c_prior=c_prior,
-        se_method="none (not yet available for partitioned data)",
+        se_method=se,
         quadrature=(int(quadrature), float(theta_range[0]), float(theta_range[1])),
         seconds=time.perf_counter() - start,
         flagged=flagged,
         boundary=boundary,
     )
+
+
+def _covariance(pat, blocks, lat, nodes, c_prior, method):
+    """Covariance of the free parameters from the information summed over partitions."""
+    from psychometrics.irt import partitioned_se
+
+    pat._label = "standard errors"
+    shares = pat.map(partitioned_se.partition_information, blocks, lat, nodes, method=method)
+    total = shares[0]
+    for share in shares[1:]:
+        total = total + share
+    cov = covariance(partitioned_se.finish(total, blocks, lat, nodes, c_prior, method=method))
+    if cov is None:
+        warnings.warn(
+            "the information matrix is not positive definite; standard errors are NaN "
+            "(the model may be poorly identified by these data)",
+            CalibrationWarning,
+            stacklevel=4,
+        )
+    return cov
 
 
 def _is_client(obj) -> bool:
