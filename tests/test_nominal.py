@@ -12,7 +12,7 @@ from scipy import optimize, stats
 from scipy.special import logsumexp
 
 from psychometrics.errors import InputError
-from psychometrics.irt import calibrate
+from psychometrics.irt import calibrate, fit
 from psychometrics.irt.models import (
     ItemParameters,
     category_probabilities,
@@ -398,3 +398,18 @@ def test_option_codes_calibrate_end_to_end():
         res = calibrate(coded.responses, model="nominal")
     assert np.all(res.params.a > 0)
     assert np.max(np.abs(res.params.a - a) / res.params.se_a) < 4
+
+
+def test_m2_counts_the_scoring_functions():
+    # full-margin M2 (Maydeu-Olivares & Joe 2006) with the nominal's 2K - 2 parameters per item
+    a, ak, d = truth(n_items=6, seed=51)
+    x = simulate_nominal(a[:, None] * ak, d, 2000, seed=52)
+    res = calibrate(x, model="nominal", se="none")
+    m = fit.m2(x, res.params)
+    n_cat = 4
+    margins = 6 * (n_cat - 1) + 15 * (n_cat - 1) ** 2
+    assert m.n_parameters == 6 * (2 * n_cat - 2)
+    assert m.df == margins - m.n_parameters
+    assert m.p > 0.001  # the true model
+    gp = calibrate(x, model="gpcm", se="none")
+    assert fit.m2(x, gp.params).p < 1e-6  # scoring functions far from 0..K-1

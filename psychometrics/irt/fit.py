@@ -75,6 +75,7 @@ def n_free_parameters(params: ItemParameters) -> np.ndarray:
             "grm": int(k[j]),
             "gpcm": int(k[j]),
             "pcm": int(k[j]) - 1,
+            "nominal": 2 * int(k[j]) - 2,
         }[model]
     return out
 
@@ -405,10 +406,12 @@ def _parameter_vector(params):
     for j, model in enumerate(params.model):
         for k in range(int(params.n_categories[j]) - 1):
             free.append(("b", (j, k)))
-        if model in ("2pl", "3pl", "grm", "gpcm"):
+        if model in ("2pl", "3pl", "grm", "gpcm", "nominal"):
             free.append(("a", j))
         if model == "3pl":
             free.append(("c", j))
+        if model == "nominal":  # ak_0 and ak_{K-1} identify the scale
+            free.extend(("ak", (j, k)) for k in range(1, int(params.n_categories[j]) - 1))
     if shared:
         free.append(("a_shared", tuple(shared)))
     return free
@@ -423,6 +426,10 @@ def _perturb(params, spec, h):
         a[where] += h
     elif kind == "c":
         c[where] += h
+    elif kind == "ak":
+        ak = params.ak.copy()
+        ak[where] += h
+        return params.with_values(ak=ak)
     else:
         a[list(where)] += h
     return params.with_values(a=a, b=b, c=c)
