@@ -68,12 +68,20 @@ MIN_COMMON_ITEMS = 5
 
 
 def transform(params: ItemParameters, *, A: float, B: float) -> ItemParameters:
-    """Parameters on the base scale: ``a / A``, ``A b + B``, ``c``; SEs likewise."""
+    """Parameters on the base scale: ``a / A``, ``A b + B``, ``c``; SEs likewise.
+
+    A nominal item's ``b_k = -d_k / a`` moves with its scoring function: ``A b_k + ak_k B``
+    (its SE is taken as ``A se_b``, ignoring the covariance with ``ak_k``).
+    """
     if not np.isfinite(A) or A <= 0 or not np.isfinite(B):
         raise ValueError(f"A must be positive and finite and B finite, got A={A}, B={B}")
+    b = A * params.b + B
+    nominal = np.asarray(params.model) == "nominal"
+    if nominal.any():
+        b[nominal] = A * params.b[nominal] + B * params.ak[nominal, 1:]
     return params.with_values(
         a=params.a / A,
-        b=A * params.b + B,
+        b=b,
         se_a=params.se_a / A,
         se_b=A * params.se_b,
     )

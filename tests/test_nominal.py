@@ -25,6 +25,7 @@ from psychometrics.irt.models import (
 from psychometrics.irt.options import option_codes
 from psychometrics.irt.params_io import read_params, write_params
 from psychometrics.irt.scoring import score_persons
+from psychometrics.linking import transform
 from psychometrics.responses import ItemKey, ResponseMatrix
 
 
@@ -413,3 +414,15 @@ def test_m2_counts_the_scoring_functions():
     assert m.p > 0.001  # the true model
     gp = calibrate(x, model="gpcm", se="none")
     assert fit.m2(x, gp.params).p < 1e-6  # scoring functions far from 0..K-1
+
+
+def test_linking_transform_keeps_the_curves():
+    p = ItemParameters.concatenate(
+        [_params(), ItemParameters(("g",), ("gpcm",), [1.1], [[-0.5, 0.4, 1.0]], [0.0])]
+    )
+    A, B = 1.3, -0.4
+    q = transform(p, A=A, B=B)
+    theta = np.linspace(-3, 3, 13)
+    assert np.allclose(
+        category_probabilities(p, theta), category_probabilities(q, A * theta + B), atol=1e-12
+    )
