@@ -359,6 +359,9 @@ def test_option_codes_key_last():
     assert coded.responses.scores[:, 0].tolist() == [3, 1, 0, 3, 2]
     assert coded.responses.scores[:, 1].tolist() == [0, 2, 1, -1, 0]
     assert coded.responses.scores[:, 2].tolist() == [1, 0, 2, 1, 2]
+    assert coded.models("3pl") == {"q1": "nominal", "q2": "nominal", "r1": "3pl"}
+    with pytest.raises(ValueError, match="other must be"):
+        coded.models("bogus")
     in_order = option_codes(rm, key, key_last=False)
     assert in_order.options["q1"] == ("A", "B", "C", "D")
     assert in_order.responses.scores[:, 0].tolist() == [1, 2, 0, 1, 3]

@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from psychometrics.irt.models import MODELS
 from psychometrics.responses import NOT_PRESENTED, ItemKey, ResponseMatrix
 
 
@@ -62,6 +63,16 @@ class OptionCoding:
     keyed_code: Mapping[str, int]
     unused: Mapping[str, tuple[str, ...]]
     scored: tuple[str, ...] = ()
+
+    def models(self, other: str = "2pl") -> dict[str, str]:
+        """Per-item models for ``calibrate``: ``nominal`` for the option-coded items and
+        ``other`` for the items that kept their scores (with ``poly_model`` for those with more
+        than two categories, as usual)."""
+        if other not in MODELS:
+            raise ValueError(f"other must be one of {', '.join(MODELS)}, got {other!r}")
+        return {
+            item: "nominal" if item in self.options else other for item in self.responses.item_ids
+        }
 
 
 def option_codes(
@@ -96,7 +107,7 @@ def option_codes(
     --------
     >>> key = read_key_csv("key.csv")                                # doctest: +SKIP
     >>> coded = option_codes(read_responses("resp.csv", key=key), key)  # doctest: +SKIP
-    >>> calibrate(coded.responses, model="nominal")                  # doctest: +SKIP
+    >>> calibrate(coded.responses, model=coded.models("2pl"), poly_model="grm")  # doctest: +SKIP
     """
     if not isinstance(responses, ResponseMatrix):
         raise TypeError("responses must be a ResponseMatrix (read_responses(..., key=key))")
