@@ -11,6 +11,25 @@ counts are pooled; SQUAREM accelerates EM. Standard errors come from the observe
 the central-difference Jacobian of the exact score (Fisher's identity gives the score from one
 E-step), with the full covariance of the estimates for Wald tests.
 
+Anchors by group (``fixed``): an item's parameters can be fixed to known values (bank
+parameters) in some groups only. In each such group the item gets its own column, held at the
+given values; in the other groups it is estimated, shared by them (or per group if it is also in
+``free_items``). With any fixed parameters the ability mean and SD of *every* group are
+estimated: the fixed parameters, not N(0, 1), set the scale.
+
+Identification rules, checked before fitting (a ValueError names the groups that break them):
+
+* a group's scale is *set* by fixed parameters in it, or, when nothing is fixed anywhere, by the
+  reference group's N(0, 1);
+* two groups are *linked* when an item is estimated with one set of parameters shared by both
+  (an invariant item, not freed or fixed in either);
+* every group must be linked, directly or through other groups, to a group whose scale is set.
+  Otherwise its mean and SD trade off against its own item parameters.
+
+One fixed item (with a slope) sets both the location and the unit of a group's scale in
+principle; in practice use several, spread over the ability range, as for any fixed-parameter
+calibration (Kim, 2006).
+
 References
 ----------
 Bock, R. D., & Zimowski, M. F. (1997). Multiple group IRT. In W. J. van der Linden &
@@ -18,12 +37,14 @@ Bock, R. D., & Zimowski, M. F. (1997). Multiple group IRT. In W. J. van der Lind
 Thissen, D., Steinberg, L., & Wainer, H. (1993). Detection of differential item functioning
     using the parameters of item response models. In P. W. Holland & H. Wainer (Eds.),
     *Differential Item Functioning* (pp. 67-113). Erlbaum.
+Kim, S. (2006). A comparative study of IRT fixed parameter calibration methods. *Journal of
+    Educational Measurement*, 43(4), 355-381.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -74,6 +95,8 @@ class MultiGroupResult:
         ``item@@group``), then ``mean[group]`` / ``sd[group]``.
     estimates
         The free parameters in that order and metric.
+    fixed
+        ``(item, group)`` pairs whose parameters were fixed to given values.
     """
 
     groups: tuple[str, ...]
@@ -92,11 +115,13 @@ class MultiGroupResult:
     covariance: np.ndarray | None = None
     parameter_names: tuple[str, ...] = ()
     estimates: np.ndarray | None = None
+    fixed: tuple[tuple[str, str], ...] = ()
 
     def to_dict(self) -> dict:
         return {
             "groups": list(self.groups),
             "free_items": list(self.free_items),
+            "fixed": [list(f) for f in self.fixed],
             "latent_means": list(self.latent_means),
             "latent_sds": list(self.latent_sds),
             "loglik": self.loglik,
@@ -117,6 +142,7 @@ def calibrate_groups(
     poly_model: str | None = None,
     reference=None,
     free_items: Sequence[str] = (),
+    fixed: Mapping[str, ItemParameters] | None = None,
     quadrature: int = 61,
     theta_range: tuple[float, float] = (-6.0, 6.0),
     max_iter: int = 2000,
@@ -145,6 +171,10 @@ def calibrate_groups(
         The reference group (ability N(0, 1)); default the first label in sorted order.
     free_items
         Items estimated separately in each group (e.g. the studied item of a DIF test).
+    fixed
+        Per group, parameters of items fixed to known values in that group (anchors by group,
+        e.g. bank parameters in the reference group only). Every group's ability mean and SD
+        are then estimated; see the module docstring for the identification rules.
     quadrature, theta_range, max_iter, tol, c_prior, threads
         As in :func:`~psychometrics.irt.calibration.calibrate`.
     se
@@ -160,7 +190,7 @@ def calibrate_groups(
     ------
     ValueError
         Fewer than two groups, a label count that does not match the persons, an unknown
-        ``reference`` or free item.
+        ``reference``, free or fixed item or group, or a model that is not identified.
     """
     x = np.asarray(scores)
     if x.ndim != 2 or not np.issubdtype(x.dtype, np.integer):
@@ -185,43 +215,144 @@ def calibrate_groups(
     unknown = [i for i in free_items if i not in items]
     if unknown:
         raise ValueError(f"free_items: not an item: {', '.join(map(str, unknown))}")
+    fixed_at = _check_fixed(fixed, names, items)
+    layout = _layout(items, names, set(free_items), fixed_at)
+    _check_identified(layout, names, ref, bool(fixed_at))
     keep = np.any(x != NOT_PRESENTED, axis=1)
     x, labels = x[keep], labels[keep]
-    cols, col_ids = _expand(x, labels, items, set(free_items), names)
+    cols, col_ids = _expand(x, labels, items, layout)
+    anchors = _fixed_params(fixed_at, layout)
     with blas_threads(threads):
         return _fit(
             cols, col_ids, labels, names, items, tuple(free_items), (model, poly_model),
-            quadrature, theta_range, max_iter, tol, c_prior, se,
+            quadrature, theta_range, max_iter, tol, c_prior, se, layout, anchors,
         )  # fmt: skip
 
 
-def _expand(x, labels, items, free, names):
-    """Split each freed item into one column per group (presented to that group only)."""
+def _check_fixed(fixed, names, items) -> dict[tuple[str, str], ItemParameters]:
+    """``(item, group) -> parameters of that item``, validated."""
+    if not fixed:
+        return {}
+    if not isinstance(fixed, Mapping):
+        raise TypeError("fixed must map group labels to ItemParameters")
+    out = {}
+    for group, params in fixed.items():
+        if str(group) not in names:
+            raise ValueError(f"fixed: {group!r} is not one of the groups {names}")
+        if not isinstance(params, ItemParameters):
+            raise TypeError(f"fixed[{group!r}] must be ItemParameters")
+        unknown = [i for i in params.item_ids if i not in items]
+        if unknown:
+            raise ValueError(f"fixed[{group!r}]: not an item: {', '.join(unknown[:5])}")
+        for item in params.item_ids:
+            out[(item, str(group))] = params.subset([item])
+    return out
+
+
+def _layout(items, names, free, fixed_at) -> dict[str, list[tuple[str, tuple[str, ...], bool]]]:
+    """Per item, its columns: ``(column id, groups it is presented to, fixed)``."""
+    layout = {}
+    for item in items:
+        fixed_in = [g for g in names if (item, g) in fixed_at]
+        rest = [g for g in names if g not in fixed_in]
+        if not fixed_in and item not in free:
+            layout[item] = [(item, tuple(names), False)]
+            continue
+        cols = [(f"{item}{_SEP}{g}", (g,), True) for g in fixed_in]
+        if item in free:
+            cols += [(f"{item}{_SEP}{g}", (g,), False) for g in rest]
+        elif rest:
+            cols.append((f"{item}{_SEP}{'+'.join(rest)}", tuple(rest), False))
+        layout[item] = cols
+    return layout
+
+
+def _check_identified(layout, names, ref, any_fixed) -> None:
+    """Every group linked, through shared estimated items, to a group whose scale is set."""
+    parent = {g: g for g in names}
+
+    def root(g):
+        while parent[g] != g:
+            parent[g] = parent[parent[g]]
+            g = parent[g]
+        return g
+
+    set_by = {ref} if not any_fixed else set()
+    for cols in layout.values():
+        for _, groups, is_fixed in cols:
+            if is_fixed:
+                set_by.update(groups)
+            elif len(groups) > 1:
+                for g in groups[1:]:
+                    parent[root(g)] = root(groups[0])
+    anchored = {root(g) for g in set_by}
+    loose = [g for g in names if root(g) not in anchored]
+    if loose:
+        how = (
+            "fixed parameters in it or in a group it shares estimated items with"
+            if any_fixed
+            else "an item held invariant across it and the reference group"
+        )
+        raise ValueError(
+            f"the model is not identified: the scale of group(s) {', '.join(loose)} is not set "
+            f"(needs {how}); its mean and SD would trade off against its item parameters"
+        )
+
+
+def _expand(x, labels, items, layout):
+    """One column per item and group set (presented to those groups only)."""
     cols, ids = [], []
     for j, item in enumerate(items):
-        if item not in free:
-            cols.append(x[:, j])
-            ids.append(item)
-            continue
-        for g in names:
-            cols.append(np.where(labels == g, x[:, j], NOT_PRESENTED))
-            ids.append(f"{item}{_SEP}{g}")
+        for col_id, groups, _ in layout[item]:
+            if col_id == item:
+                cols.append(x[:, j])
+            else:
+                cols.append(np.where(np.isin(labels, groups), x[:, j], NOT_PRESENTED))
+            ids.append(col_id)
     return np.column_stack(cols), ids
 
 
+def _fixed_params(fixed_at, layout) -> ItemParameters | None:
+    """The fixed columns' parameters as one ItemParameters (column ids)."""
+    rows = [
+        (col_id, fixed_at[(item, groups[0])])
+        for item, cols in layout.items()
+        for col_id, groups, is_fixed in cols
+        if is_fixed
+    ]
+    if not rows:
+        return None
+    width = max(p.b.shape[1] for _, p in rows)
+    b = np.full((len(rows), width), np.nan)
+    for k, (_, p) in enumerate(rows):
+        b[k, : p.b.shape[1]] = p.b[0]
+    return ItemParameters(
+        item_ids=tuple(c for c, _ in rows),
+        model=tuple(p.model[0] for _, p in rows),
+        a=np.array([p.a[0] for _, p in rows]),
+        b=b,
+        c=np.array([p.c[0] for _, p in rows]),
+    )
+
+
 def _fit(
-    cols, col_ids, labels, names, items, free, models, quadrature, rng, max_iter, tol, prior, se
-):
+    cols, col_ids, labels, names, items, free, models, quadrature, rng, max_iter, tol, prior, se,
+    layout, anchors,
+):  # fmt: skip
     model, poly_model = models
     rm = from_array(cols, item_ids=col_ids)
-    prep = prepare(rm, model=model, poly_model=poly_model, anchors=None)
+    prep = prepare(rm, model=model, poly_model=poly_model, anchors=anchors)
     if prep.dropped_items:
         item, why = prep.dropped_items[0]
         raise ValueError(f"item {item.split(_SEP)[0]}: {why} (in a group of a freed item)")
-    blocks, _ = build_blocks(prep, None, prior)
+    blocks, _ = build_blocks(prep, anchors, prior)
     nodes = np.linspace(rng[0], rng[1], int(quadrature))
     fixed_slope = model in _engine.FIXED_SLOPE
-    lats = [_engine.Latent(est_mean=g > 0, est_sd=g > 0 or fixed_slope) for g in range(len(names))]
+    all_free = anchors is not None
+    lats = [
+        _engine.Latent(est_mean=g > 0 or all_free, est_sd=g > 0 or fixed_slope or all_free)
+        for g in range(len(names))
+    ]
     pats = [compress(prep.scores[labels == g], prep.n_categories, chunk_size=50_000) for g in names]
     k_max = int(np.max(prep.n_categories))
     n_items = len(prep.item_ids)
@@ -239,7 +370,7 @@ def _fit(
         for blk in blocks:
             _engine.mstep_block(blk, counts[blk.items, : blk.n_categories, :], nodes, prior)
         for lat, n_q in zip(lats, n_qs, strict=True):
-            _engine.mstep_latent(lat, n_q, nodes)
+            _mstep_latent(lat, n_q, nodes)
         if not all(_engine.valid(blocks, lat) for lat in lats) or not np.isfinite(ll):
             return None, -np.inf
         return _state(blocks, lats), ll
@@ -304,7 +435,7 @@ def _fit(
     params, _ = reported_parameters(prep, blocks, _engine.Latent(), item_cov)
     group_params = {}
     for g in names:
-        ids = [i if i not in free else f"{i}{_SEP}{g}" for i in items]
+        ids = [next(c for c, groups, _ in layout[i] if g in groups) for i in items]
         group_params[g] = replace(params.subset(ids), item_ids=tuple(items))
     lat_free = np.array([e for lat in lats for e in (lat.est_mean, lat.est_sd)])
     lat_se = np.full(2 * len(lats), np.nan)
@@ -328,6 +459,7 @@ def _fit(
         latent_sd_ses=tuple(float(v) for v in lat_se[1::2]),
         covariance=cov,
         estimates=np.concatenate([phi[:n_item_free], phi[n_item_free:][lat_free]]),
+        fixed=tuple((i, groups[0]) for i in items for _, groups, is_fixed in layout[i] if is_fixed),
         parameter_names=owner
         + tuple(
             f"{stat}[{g}]"
@@ -336,6 +468,44 @@ def _fit(
             if on
         ),
     )
+
+
+def _mstep_latent(lat, n_q: np.ndarray, nodes: np.ndarray) -> None:
+    """Exact M-step of a group's mean and SD for the quadrature's renormalised normal weights.
+
+    The weights ``w_q ~ exp(eta1 x_q + eta2 x_q^2)`` form an exponential family on the nodes, so
+    the maximum matches *their* first two moments to the posterior's (Newton in ``eta``, from
+    the plain moment estimates). Plain moment matching (the continuous normal's maximum) leaves a
+    bias when a group's distribution reaches the ends of the grid: the EM fixed point is then not
+    the maximum of the reported likelihood.
+    """
+    _engine.mstep_latent(lat, n_q, nodes)
+    if not lat.est_sd or (not lat.est_mean and lat.mean != 0.0):
+        return
+    stat = np.stack([nodes, nodes**2], axis=1) if lat.est_mean else (nodes**2)[:, None]
+    target = n_q @ stat / n_q.sum()
+    var = lat.sd**2
+    eta = np.array([lat.mean / var, -0.5 / var]) if lat.est_mean else np.array([-0.5 / var])
+    for _ in range(30):
+        z = stat @ eta
+        w = np.exp(z - z.max())
+        w /= w.sum()
+        e = w @ stat
+        r = target - e
+        if np.max(np.abs(r)) < 1e-12 * (1.0 + np.max(np.abs(target))):
+            break
+        cov = (stat * w[:, None]).T @ stat - np.outer(e, e)
+        try:
+            step = np.linalg.solve(cov, r)
+        except np.linalg.LinAlgError:
+            return
+        while eta[-1] + step[-1] >= 0:
+            step = step / 2
+        eta = eta + step
+    var = -0.5 / eta[-1]
+    lat.sd = float(np.sqrt(var))
+    if lat.est_mean:
+        lat.mean = float(eta[0] * var)
 
 
 def _gradient(phi, blocks, lats, pats, nodes, prior, n_items, k_max) -> np.ndarray:
