@@ -72,7 +72,8 @@ def calibrate_girth(
         )
     start = time.perf_counter()
     prep = prepare(rm, model=model, poly_model=None, anchors=None)
-    data = np.where(prep.scores < 0, GIRTH_MISSING, prep.scores).astype(int).T  # items x persons
+    scores = prep.scores.astype(int)  # a file's scores may be int8: the code must not wrap
+    data = np.where(scores < 0, GIRTH_MISSING, scores).T  # items x persons
     options = {
         "quadrature_n": int(quadrature),
         "quadrature_bounds": (float(theta_range[0]), float(theta_range[1])),
