@@ -21,8 +21,9 @@ Anything else is an :class:`~psychometrics.errors.InputError` naming the file, l
 
 from __future__ import annotations
 
+import operator
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,11 @@ MAX_CELL_CHARS = 1000
 """Longest cell of a response file: a response is an option list or a score, never an essay."""
 BLOCK_CHARS = 16 * 1024**2
 """Characters of response text scored at a time (bounds the text held in memory, ~64 MB)."""
+INT8_CATEGORIES = 127
+"""Scores are held as ``int8`` while every item has fewer categories than this (highest score
+125 or less), so ``highest score + 1`` and ``+ 1`` on a category count still fit the type."""
+BLOCK_CELLS = 1 << 20
+"""Cells scored at a time (bounds the csv module's cell strings held in memory)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,105 @@ class ItemKey:
         return self.correct is not None
 
 
+class PersonIds(Sequence[str]):
+    """Person ids held compactly: one string of all ids and the offset where each ends.
+
+    Behaves like the tuple of ids it replaces (``len``, indexing, slicing, iteration, ``in``,
+    equality with a tuple or list, ``np.asarray``), but takes a few bytes per id instead of a
+    Python string object each (2,000,000 eight-character ids: 32 MB instead of about 130 MB).
+    :func:`read_responses` returns it for wide files.
+
+    Parameters
+    ----------
+    text
+        The ids written one after the other.
+    ends
+        The offset in ``text`` just past each id (increasing, the last one ``len(text)``).
+    """
+
+    __slots__ = ("_text", "_ends")
+
+    def __init__(self, text: str, ends: np.ndarray) -> None:
+        ends = np.asarray(ends, dtype=np.int64)
+        if ends.ndim != 1 or (ends.size and int(ends[-1]) != len(text)):
+            raise ValueError("ends must be one offset per id, the last one len(text)")
+        self._text = text
+        self._ends = ends
+
+    @classmethod
+    def from_strings(cls, ids: Sequence[str]) -> PersonIds:
+        """Pack a sequence of id strings."""
+        ids = [str(pid) for pid in ids]
+        return cls("".join(ids), np.cumsum(np.fromiter(map(len, ids), np.int64, len(ids))))
+
+    def __len__(self) -> int:
+        return int(self._ends.size)
+
+    def _bounds(self, i: int) -> tuple[int, int]:
+        n = self._ends.size
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("person index out of range")
+        return (int(self._ends[i - 1]) if i else 0), int(self._ends[i])
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self.take(np.arange(len(self))[index])
+        start, end = self._bounds(operator.index(index))
+        return self._text[start:end]
+
+    def __iter__(self) -> Iterator[str]:
+        text, step = self._text, 65_536
+        for lo in range(0, self._ends.size, step):
+            ends = self._ends[lo : lo + step].tolist()
+            start = int(self._ends[lo - 1]) if lo else 0
+            for end in ends:
+                yield text[start:end]
+                start = end
+
+    def take(self, index: np.ndarray) -> PersonIds:
+        """The ids at ``index`` (integer positions or a boolean mask), still packed."""
+        index = np.asarray(index)
+        if index.dtype == bool:
+            if index.shape != self._ends.shape:
+                raise IndexError("boolean mask does not match the number of persons")
+            index = np.flatnonzero(index)
+        index = index.astype(np.int64, copy=False)
+        starts = np.concatenate([[0], self._ends[:-1]]).astype(np.int64)
+        text = self._text
+        bounds = zip(starts[index].tolist(), self._ends[index].tolist(), strict=True)
+        parts = [text[s:e] for s, e in bounds]
+        return PersonIds.from_strings(parts)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PersonIds):
+            return self._text == other._text and np.array_equal(self._ends, other._ends)
+        if isinstance(other, tuple | list):
+            return len(other) == len(self) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __add__(self, other: Sequence[str]) -> tuple[str, ...]:
+        return (*self, *other)
+
+    def __radd__(self, other: Sequence[str]) -> tuple[str, ...]:
+        return (*other, *self)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        return np.array(list(self), dtype=str if dtype is None else dtype)
+
+    def __reduce__(self):
+        return (PersonIds, (self._text, self._ends))
+
+    def __repr__(self) -> str:
+        head = ", ".join(repr(p) for p in self[:3]) if len(self) else ""
+        more = ", ..." if len(self) > 3 else ""
+        return f"PersonIds([{head}{more}], n={len(self)})"
+
+
 @dataclass(frozen=True)
 class ResponseMatrix:
     """Scored responses of persons (rows) to items (columns).
@@ -73,12 +178,16 @@ class ResponseMatrix:
     Attributes
     ----------
     person_ids, item_ids
-        Row and column labels.
+        Row and column labels (a tuple of strings, or for a file read by
+        :func:`read_responses` the equivalent compact :class:`PersonIds`).
     scores
-        ``int16`` array of shape ``(n_persons, n_items)``; :data:`NOT_PRESENTED` (-1) where the
-        item was not presented.
+        Signed integer array of shape ``(n_persons, n_items)``; :data:`NOT_PRESENTED` (-1) where
+        the item was not presented. :func:`read_responses` gives the smallest type that holds
+        the scores (``int8`` when every score is below 126, else ``int16``): convert before
+        arithmetic that could exceed the type's range (sums over axes are promoted by numpy).
     omitted
-        Boolean array, True where the item was presented but left unanswered.
+        Boolean array, True where the item was presented but left unanswered. Read-only and
+        taking no memory (a broadcast ``False``) when a file has no omits.
     groups
         Group columns (e.g. a demographic variable for DIF), each an array of strings of length
         ``n_persons``.
@@ -91,7 +200,7 @@ class ResponseMatrix:
         The file the responses came from, if any.
     """
 
-    person_ids: tuple[str, ...]
+    person_ids: tuple[str, ...] | PersonIds
     item_ids: tuple[str, ...]
     scores: np.ndarray
     omitted: np.ndarray
@@ -158,7 +267,11 @@ class ResponseMatrix:
         """A new matrix with the persons where ``mask`` is True."""
         mask = np.asarray(mask, dtype=bool)
         return ResponseMatrix(
-            person_ids=tuple(p for p, m in zip(self.person_ids, mask, strict=True) if m),
+            person_ids=(
+                self.person_ids.take(mask)
+                if isinstance(self.person_ids, PersonIds)
+                else tuple(p for p, m in zip(self.person_ids, mask, strict=True) if m)
+            ),
             item_ids=self.item_ids,
             scores=self.scores[mask],
             omitted=self.omitted[mask],
@@ -282,8 +395,13 @@ def _compact(raw: np.ndarray | None) -> np.ndarray | None:
 
 
 def _read_wide(path, *, group, ignore, key, omit_code, omit_as_wrong) -> ResponseMatrix:
-    """Stream a wide file in blocks of rows: each block is scored (int16) as soon as it is read,
-    so memory holds the scores plus one block of text, never the whole file as strings."""
+    """Stream a wide file in blocks of rows, scoring each block as soon as it is read.
+
+    Memory holds the compact result (see :class:`_WideBuilder`) plus one block of text, never the
+    whole file as strings: the score matrix is allocated once for at most as many rows as the file
+    has lines (pages past the last row are never touched, so they cost no memory), the omit mask
+    only when an omit occurs, and the person ids as one string with offsets.
+    """
     rows = iter_csv_rows(path, max_bytes=MAX_FILE_BYTES)
     header_row = next((row for _, row in rows if any(cell.strip() for cell in row)), None)
     if header_row is None:
@@ -291,40 +409,45 @@ def _read_wide(path, *, group, ignore, key, omit_code, omit_as_wrong) -> Respons
     _check_cell_lengths([header_row], path)
     header, item_cols, seen = _wide_header(header_row, path, group, ignore)
     item_ids = [header[p] for p in item_cols]
-    person_ids: list[str] = []
-    blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+    item_keys = []
+    for item in item_ids:
+        item_key = None
+        if key is not None:
+            item_key = key.get(item)
+            if item_key is None:
+                raise InputError(f"item '{item}' is not in the key", file=path, line=1, field=item)
+        item_keys.append(item_key)
+    keyed = any(k is not None and k.is_keyed for k in item_keys)
+    build = _WideBuilder(
+        path,
+        item_ids,
+        item_keys,
+        capacity=_line_count(path),
+        omit_code=omit_code,
+        omit_as_wrong=omit_as_wrong,
+        keep_text=keyed,
+    )
     group_blocks: dict[str, list[np.ndarray]] = {name: [] for name in group}
-    pending: list[tuple[int, list[str]]] = []
+    raw_blocks: list[np.ndarray] = []
+    pending: list[list[str]] = []
+    pending_lines: list[int] = []
     blank_tail: list[tuple[int, list[str]]] = []
     width = 1
-    first_seen: dict[str, int] = {}
 
     def flush() -> None:
         nonlocal width
         if not pending:
             return
-        lines = np.array([line for line, _ in pending])
-        body = [row for _, row in pending]
-        ids = [row[0].strip() for row in body]
-        _check_person_ids(ids, path, lines, first_seen)
-        person_ids.extend(ids)
-        matrix = np.array(body, dtype=f"U{width}")
-        cells = matrix[:, item_cols]
-        line_grid = np.broadcast_to(lines[:, None], cells.shape)
-        blocks.append(
-            _score_cells(
-                cells,
-                line_grid,
-                item_ids,
-                path,
-                key=key,
-                omit_code=omit_code,
-                omit_as_wrong=omit_as_wrong,
-            )  # fmt: skip
-        )
+        columns = list(zip(*pending, strict=True))
+        stripped = build.add(pending_lines, columns[0], [columns[p] for p in item_cols])
+        if keyed:
+            raw_blocks.append(_compact(np.array(stripped, dtype=str).T))
         for name in group:
-            group_blocks[name].append(_compact(np.char.strip(matrix[:, seen[name]])))
+            group_blocks[name].append(
+                _compact(np.array([cell.strip() for cell in columns[seen[name]]], dtype=str))
+            )
         pending.clear()
+        pending_lines.clear()
         width = 1
 
     for line, row in rows:
@@ -345,25 +468,20 @@ def _read_wide(path, *, group, ignore, key, omit_code, omit_as_wrong) -> Respons
                 field=header[col],
             )
         width = max(width, longest)
-        pending.append((line, row))
-        if len(pending) * len(header) * width >= BLOCK_CHARS:
+        pending.append(row)
+        pending_lines.append(line)
+        cells = len(pending) * len(header)
+        if cells * width >= BLOCK_CHARS or cells >= BLOCK_CELLS:
             flush()
     flush()
-    if not person_ids:
-        scores = np.zeros((0, len(item_ids)), dtype=np.int16)
-        omitted = np.zeros((0, len(item_ids)), dtype=bool)
-        raw = None
-    else:
-        scores = np.concatenate([b[0] for b in blocks])
-        omitted = np.concatenate([b[1] for b in blocks])
-        raws = [b[2] for b in blocks]
-        raw = None if any(r is None for r in raws) else np.concatenate(raws)
+    person_ids, scores, omitted = build.finish()
+    raw = np.concatenate(raw_blocks) if keyed and raw_blocks else None
     groups = {
         name: np.concatenate(parts) if parts else np.zeros(0, dtype=str)
         for name, parts in group_blocks.items()
     }
     return ResponseMatrix(
-        person_ids=tuple(person_ids),
+        person_ids=person_ids,
         item_ids=tuple(item_ids),
         scores=scores,
         omitted=omitted,
@@ -372,6 +490,158 @@ def _read_wide(path, *, group, ignore, key, omit_code, omit_as_wrong) -> Respons
         forms=None,
         source=str(path),
     )
+
+
+# codes of omitted cells while a block is scored (before they become their score)
+_OMIT = -3
+_OMIT_BLANK = -4  # the omit code is the empty string: omitted, and not presented
+
+
+def _line_count(path: Path, chunk: int = 1 << 24) -> int:
+    """Lines in the file (newlines + 1): an upper bound on its rows, read without decoding."""
+    count = 1
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            count += block.count(b"\n")
+    return count
+
+
+class _WideBuilder:
+    """Accumulates scored blocks of a wide file in their final compact form.
+
+    * scores: ``int8`` (``int16`` once a score of 126 or more appears), allocated once for
+      ``capacity`` rows (the file's line count); only the rows written are ever touched, so the
+      unused tail costs address space but no memory. A file with more rows than lines (bare CR
+      line ends) grows the array.
+    * omitted: a boolean array allocated (zeroed, so untouched pages stay free) at the first
+      omit; without omits, a read-only broadcast ``False`` that takes no memory.
+    * person ids: one string and the offsets of each id (:class:`PersonIds`); duplicates are
+      found at the end by sorting 64-bit hashes, never by a dict of millions of strings.
+    """
+
+    def __init__(self, path, item_ids, item_keys, *, capacity, omit_code, omit_as_wrong, keep_text):
+        self.path = path
+        self.item_ids = item_ids
+        self.item_keys = item_keys
+        self.omit_code = omit_code
+        self.omit_score = 0 if omit_as_wrong else NOT_PRESENTED
+        self.m = len(item_ids)
+        self.capacity = max(int(capacity), 1)
+        self.scores = np.empty((self.capacity, self.m), dtype=np.int8)
+        self.omitted: np.ndarray | None = None
+        self.lines = np.empty(self.capacity, dtype=np.int64)
+        self.hashes = np.empty(self.capacity, dtype=np.int64)
+        self.n = 0
+        self.id_text: list[str] = []
+        self.id_lengths: list[np.ndarray] = []
+        # per item: raw cell text -> score code, and -> stripped text (a few distinct cells each)
+        self.codes: list[dict[str, int]] = [{} for _ in item_ids]
+        self.stripped: list[dict[str, str]] = [{} for _ in item_ids]
+        self.keep_text = keep_text
+
+    def _grow(self, rows: int) -> None:
+        need = self.n + rows
+        if need <= self.capacity:
+            return
+        capacity = max(need, int(self.capacity * 1.5))
+        for name in ("scores", "omitted", "lines", "hashes"):
+            old = getattr(self, name)
+            if old is None:
+                continue
+            new = np.zeros((capacity, *old.shape[1:]), dtype=old.dtype)
+            new[: self.n] = old[: self.n]
+            setattr(self, name, new)
+        self.capacity = capacity
+
+    def add(self, lines: list[int], ids: Sequence[str], columns: list[Sequence[str]]):
+        """Score one block; return the stripped cells per item column (for the raw text)."""
+        n = len(lines)
+        ids = [pid.strip() for pid in ids]
+        for pid, line in zip(ids, lines, strict=True):
+            if not pid:
+                raise InputError("empty person id", file=self.path, line=line)
+        self._grow(n)
+        block = np.empty((n, self.m), dtype=np.int16)
+        stripped_columns = []
+        for j, col in enumerate(columns):
+            table = self.codes[j]
+            bad = []
+            for cell in set(col).difference(table):
+                value = cell.strip()
+                self.stripped[j][cell] = value
+                if value == self.omit_code:
+                    code = _OMIT_BLANK if value == "" else _OMIT
+                else:
+                    code = _score_value(value, self.item_keys[j], self.omit_code, True)
+                if code == _BAD:
+                    bad.append(col.index(cell))
+                table[cell] = code
+            if bad:  # the first unscorable cell of the column
+                row = min(bad)
+                raise InputError(
+                    _bad_cell_message(self.stripped[j][col[row]], self.item_keys[j]),
+                    file=self.path,
+                    line=lines[row],
+                    field=self.item_ids[j],
+                )
+            block[:, j] = np.fromiter(map(table.__getitem__, col), dtype=np.int16, count=n)
+            if self.keep_text:
+                stripped_columns.append(list(map(self.stripped[j].__getitem__, col)))
+        omits = block <= _OMIT
+        if omits.any():
+            if self.omitted is None:
+                self.omitted = np.zeros((self.capacity, self.m), dtype=bool)
+            self.omitted[self.n : self.n + n] = omits
+            block[block == _OMIT] = self.omit_score
+            block[block == _OMIT_BLANK] = NOT_PRESENTED
+        if self.scores.dtype == np.int8 and block.size and block.max() >= INT8_CATEGORIES - 1:
+            wider = np.empty((self.capacity, self.m), dtype=np.int16)
+            wider[: self.n] = self.scores[: self.n]
+            self.scores = wider
+        self.scores[self.n : self.n + n] = block
+        self.lines[self.n : self.n + n] = lines
+        self.hashes[self.n : self.n + n] = np.fromiter(map(hash, ids), dtype=np.int64, count=n)
+        self.id_text.append("".join(ids))
+        self.id_lengths.append(np.fromiter(map(len, ids), dtype=np.int64, count=n))
+        self.n += n
+        return stripped_columns
+
+    def finish(self) -> tuple[PersonIds, np.ndarray, np.ndarray]:
+        n = self.n
+        lengths = np.concatenate(self.id_lengths) if self.id_lengths else np.zeros(0, np.int64)
+        ends = np.cumsum(lengths)
+        person_ids = PersonIds("".join(self.id_text), ends)
+        self.id_text.clear()
+        _check_unique_ids(person_ids, self.hashes[:n], self.lines[:n], self.path)
+        scores = self.scores[:n]
+        if self.omitted is None:
+            omitted = np.broadcast_to(np.False_, scores.shape)
+        else:
+            omitted = self.omitted[:n]
+        return person_ids, scores, omitted
+
+
+def _check_unique_ids(person_ids: PersonIds, hashes: np.ndarray, lines: np.ndarray, path) -> None:
+    """The first repeated person id in file order, as the streaming check reported it."""
+    if hashes.size < 2:
+        return
+    order = np.argsort(hashes, kind="stable")
+    ordered = hashes[order]
+    same = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if same.size == 0:
+        return
+    # rows whose hash also belongs to an earlier row: compare the actual ids in file order
+    candidates = np.unique(np.concatenate([order[same], order[same + 1]]))
+    seen: dict[str, int] = {}
+    for row in candidates.tolist():
+        pid = person_ids[row]
+        if pid in seen:
+            raise InputError(
+                f"duplicate person id '{pid[:80]}' (first on line {seen[pid]})",
+                file=path,
+                line=int(lines[row]),
+            )
+        seen[pid] = int(lines[row])
 
 
 def _check_row(row, header, path, line) -> None:
