@@ -21,6 +21,7 @@ from psychometrics.irt.models import (
     log_category_probabilities,
     nominal_from_bock,
     nominal_parameters,
+    nominal_record,
 )
 from psychometrics.irt.options import option_codes
 from psychometrics.irt.params_io import read_params, write_params
@@ -429,3 +430,15 @@ def test_linking_transform_keeps_the_curves():
     assert np.allclose(
         category_probabilities(p, theta), category_probabilities(q, A * theta + B), atol=1e-12
     )
+
+
+def test_nominal_record_has_both_forms():
+    p = _params()
+    rec = nominal_record(p, 1)
+    assert rec["ak"] == pytest.approx([0.0, p.ak[1, 1], 2.0])
+    assert rec["se_ak"] == [None, None, None]
+    assert rec["d"] == pytest.approx([0.0, 0.1 - 0.2, -0.1 - 0.2])
+    assert rec["bock"]["slopes"] == pytest.approx([-1.1 / 3, -0.8 / 3, 1.9 / 3])
+    assert sum(rec["bock"]["intercepts"]) == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="not a nominal"):
+        nominal_record(ItemParameters(("x",), ("2pl",), [1.0], [[0.0]], [0.0]), 0)

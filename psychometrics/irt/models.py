@@ -553,3 +553,26 @@ def nominal_from_bock(item_ids: Sequence[str], slopes, intercepts) -> ItemParame
         c=np.zeros(len(ids)),
         ak=np.where(present, ak, np.nan),
     )
+
+
+def nominal_record(params: ItemParameters, j: int) -> dict:
+    """JSON-ready extra fields of nominal item ``j``: mirt's ``ak``, ``se_ak`` and ``d``, and
+    Bock's slopes and intercepts centred to sum to zero (None for missing values)."""
+    if params.model[j] != "nominal":
+        raise ValueError(f"item {params.item_ids[j]!r} is not a nominal item")
+    k = int(params.n_categories[j])
+    forms = nominal_parameters(params.subset([params.item_ids[j]]))
+
+    def plain(values):
+        return [None if not np.isfinite(v) else float(v) for v in values[:k]]
+
+    return {
+        "ak": plain(params.ak[j]),
+        "se_ak": plain(params.se_ak[j]),
+        "d": plain(forms.d[0]),
+        "bock": {
+            "slopes": plain(forms.slopes_centered[0]),
+            "intercepts": plain(forms.intercepts_centered[0]),
+            "identification": "sum to zero",
+        },
+    }
