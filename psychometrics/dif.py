@@ -27,7 +27,10 @@ Polytomous items
 
 Logistic regression (0/1 items; Swaminathan & Rogers 1990)
     Three models of the item score: (1) matching score; (2) + group; (3) + score x group, fitted
-    by Newton-Raphson (IRLS) with step halving. Likelihood-ratio tests: uniform (2 vs 1, 1 df),
+    by Newton-Raphson (IRLS) with step halving. A person enters the likelihood only through
+    their (block, matching score, group, item score) cell, so the models are fitted to those
+    cells weighted by their counts: the same maximum as a fit over persons, with work and memory
+    that do not grow with the number of persons. Likelihood-ratio tests: uniform (2 vs 1, 1 df),
     non-uniform (3 vs 2, 1 df), combined (3 vs 1, 2 df). Effect size: the change in Nagelkerke
     R-squared from model 1 to model 3, classified by Jodoin & Gierl (2001): A if the combined test
     is not significant or ``dR2 < .035``, B if ``.035 <= dR2 <= .070``, C if ``dR2 > .070``.
@@ -308,17 +311,23 @@ def fit_logistic(
     y = np.asarray(y, dtype=float)
     if x.ndim != 2 or y.shape != (x.shape[0],):
         raise ValueError("x must be (n, p) and y (n,)")
+    return _fit_binomial(x, y, 1.0, max_iter=max_iter, tol=tol)
+
+
+def _fit_binomial(x, y, trials, *, max_iter, tol) -> LogisticFit:
+    """Newton-Raphson of a binomial logit: ``y`` successes of ``trials`` (1.0 for 0/1 data)
+    at each design row; rows of persons with equal covariates give the same fit grouped."""
     beta = np.zeros(x.shape[1])
 
     def loglik(b):
         eta = x @ b
-        return float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+        return float(np.sum(y * eta - trials * np.logaddexp(0.0, eta)))
 
     ll = loglik(beta)
     for it in range(1, max_iter + 1):
         mu = special.expit(x @ beta)
-        grad = x.T @ (y - mu)
-        hess = (x * (mu * (1.0 - mu))[:, None]).T @ x
+        grad = x.T @ (y - trials * mu)
+        hess = (x * (trials * mu * (1.0 - mu))[:, None]).T @ x
         try:
             step = np.linalg.solve(hess + 1e-12 * np.eye(x.shape[1]), grad)
         except np.linalg.LinAlgError:
@@ -370,19 +379,28 @@ def fit_ordinal_logistic(
     (DIF): Logistic regression modeling as a unitary framework for binary and Likert-type
     (ordinal) item scores*. Ottawa: Department of National Defense.
     """
-    from scipy import optimize
-
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=int)
     if x.ndim != 2 or y.shape != (x.shape[0],):
         raise ValueError("x must be (n, p) and y (n,)")
-    n, p = x.shape
     k = int(y.max()) + 1
     if k < 2 or y.min() < 0:
         raise ValueError("y must hold categories 0..K-1 with K >= 2")
+    return _fit_cumulative(x, y, 1.0, max_iter=max_iter, tol=tol)
+
+
+def _fit_cumulative(x, y, weight, *, max_iter, tol) -> LogisticFit:
+    """Proportional-odds fit of categories ``y`` observed ``weight`` times at each design row
+    (1.0 for one person a row); the tolerance scales with the number of persons."""
+    from scipy import optimize
+
+    n, p = x.shape
+    persons = float(np.sum(np.broadcast_to(weight, (n,))))
+    k = int(y.max()) + 1
     m = k - 1
     # start: thresholds at the marginal cumulative logits, slopes 0
-    cum = np.clip(np.array([(y >= c).mean() for c in range(1, k)]), 1e-4, 1 - 1e-4)
+    cum = np.array([np.sum(weight * (y >= c)) / persons for c in range(1, k)])
+    cum = np.clip(cum, 1e-4, 1 - 1e-4)
     tau0 = special.logit(cum)
     tau0 = np.minimum.accumulate(tau0 - np.arange(m) * 1e-3)
     start = np.concatenate([[tau0[0]], np.log(np.maximum(-np.diff(tau0), 1e-3)), np.zeros(p)])
@@ -400,10 +418,10 @@ def fit_ordinal_logistic(
         cdf = np.column_stack([np.ones(n), special.expit(tau[None, :] + eta[:, None]), np.zeros(n)])
         dens = cdf * (1.0 - cdf)
         prob = np.maximum(cdf[rows, y] - cdf[rows, y + 1], 1e-300)
-        ll = np.sum(np.log(prob))
+        ll = np.sum(weight * np.log(prob))
         # d log P / d (tau_c + eta) for the upper (c = y) and lower (c = y + 1) bounds
-        g_up = dens[rows, y] / prob
-        g_lo = -dens[rows, y + 1] / prob
+        g_up = weight * dens[rows, y] / prob
+        g_lo = -weight * dens[rows, y + 1] / prob
         g_tau = np.zeros((n, m + 2))
         g_tau[rows, y] += g_up
         g_tau[rows, y + 1] += g_lo
@@ -421,12 +439,12 @@ def fit_ordinal_logistic(
         start,
         jac=True,
         method="BFGS",
-        options={"maxiter": max_iter * 10, "gtol": math.sqrt(tol) * max(1.0, n / 100)},
+        options={"maxiter": max_iter * 10, "gtol": math.sqrt(tol) * max(1.0, persons / 100)},
     )
     tau, _, beta = unpack(res.x)
     coef = np.concatenate([tau, beta])
     ok = bool(res.success) or (
-        res.status == 2 and np.max(np.abs(negll(res.x)[1])) < 1e-4 * max(1.0, n / 100)
+        res.status == 2 and np.max(np.abs(negll(res.x)[1])) < 1e-4 * max(1.0, persons / 100)
     )
     message = "converged" if ok else f"ordinal fit: {res.message}"
     return LogisticFit(coef, float(-res.fun), int(res.nit), ok, message)
@@ -656,11 +674,10 @@ def dif_analysis(
     if blocks is not None:
         labels, block_codes = np.unique(bl[in_groups], return_inverse=True)
         block_labels = tuple(str(v) for v in labels)
-    x = scores[in_groups]
+    # the scores keep their compact integer type: every item is studied one column at a time
+    x = scores if in_groups.all() else scores[in_groups]
     is_focal = g[in_groups] == focal
-    pres = x != NOT_PRESENTED
-    x0 = np.where(pres, x, 0).astype(float)
-    poly = x0.max(axis=0, initial=0) > 1
+    poly = x.max(axis=0, initial=0) > 1
 
     settings = dict(
         focal_mask=is_focal,
@@ -674,7 +691,7 @@ def dif_analysis(
         tol=tol,
     )
     all_items = np.ones(len(items), dtype=bool)
-    stage = _screen(x0, pres, poly, items, anchor_mh=all_items, anchor_lr=all_items, **settings)
+    stage = _screen(x, poly, items, anchor_mh=all_items, anchor_lr=all_items, **settings)
     mh_removed: tuple[str, ...] = ()
     lr_removed: tuple[str, ...] = ()
     if purify:
@@ -684,9 +701,7 @@ def dif_analysis(
         mh_removed = tuple(i for i, d in zip(items, drop_mh, strict=True) if d)
         lr_removed = tuple(i for i, d in zip(items, drop_lr, strict=True) if d)
         if drop_mh.any() or drop_lr.any():
-            stage = _screen(
-                x0, pres, poly, items, anchor_mh=~drop_mh, anchor_lr=~drop_lr, **settings
-            )
+            stage = _screen(x, poly, items, anchor_mh=~drop_mh, anchor_lr=~drop_lr, **settings)
     return DIFResult(
         items=tuple(stage),
         focal=focal,
@@ -706,7 +721,7 @@ def dif_analysis(
 
 def _scores_and_ids(responses, item_ids):
     if isinstance(responses, ResponseMatrix):
-        return responses.scores.astype(np.int64), list(responses.item_ids)
+        return np.asarray(responses.scores), list(responses.item_ids)
     arr = np.array(responses, dtype=float)
     if arr.ndim != 2:
         raise ValueError(f"responses must be 2-D (persons x items), got shape {arr.shape}")
@@ -721,18 +736,28 @@ def _scores_and_ids(responses, item_ids):
     return out, ids
 
 
-def _matching_scores(x0, pres, anchor, matching):
-    """Matching score of every person for every studied item, shape (n, J)."""
-    a = np.where(anchor[None, :], x0, 0.0).sum(axis=1)
-    own = x0 * pres
+def _anchor_sums(x, anchor, chunk_rows: int = 65_536):
+    """Sum of every person's presented anchor-item scores (float, exact: integer sums), computed
+    over blocks of rows so that no float copy of the score matrix is made."""
+    out = np.zeros(x.shape[0])
+    cols = np.flatnonzero(anchor)
+    for start in range(0, x.shape[0], chunk_rows):
+        block = x[start : start + chunk_rows][:, cols]
+        out[start : start + chunk_rows] = np.where(block > 0, block, 0).sum(axis=1, dtype=float)
+    return out
+
+
+def _matching_score(a, y, in_anchor, matching):
+    """Matching score for one studied item of the persons who saw it: the anchor sum ``a`` plus
+    the item's own score ``y`` when it is outside the anchor (total), or minus it when it is
+    inside (rest)."""
     if matching == "total":
-        return a[:, None] + own * (~anchor)[None, :]
-    return a[:, None] - own * anchor[None, :]
+        return a + y * (not in_anchor)
+    return a - y * in_anchor
 
 
 def _screen(
-    x0,
-    pres,
+    x,
     poly,
     items,
     *,
@@ -748,15 +773,15 @@ def _screen(
     max_iter,
     tol,
 ):
-    s_mh = _matching_scores(x0, pres, anchor_mh, matching)
-    s_lr = s_mh if np.array_equal(anchor_mh, anchor_lr) else None
-    if s_lr is None:
-        s_lr = _matching_scores(x0, pres, anchor_lr, matching)
+    a_mh = _anchor_sums(x, anchor_mh)
+    a_lr = a_mh if np.array_equal(anchor_mh, anchor_lr) else _anchor_sums(x, anchor_lr)
     out = []
     for j, item in enumerate(items):
-        sel = pres[:, j]
-        y = x0[sel, j]
+        col = x[:, j]
+        sel = col != NOT_PRESENTED
+        y = col[sel].astype(float)
         f = focal_mask[sel]
+        s_mh = _matching_score(a_mh[sel], y, anchor_mh[j], matching)
         blk = None if block_codes is None else block_codes[sel]
         n_f, n_r = int(f.sum()), int((~f).sum())
         notes = []
@@ -767,10 +792,10 @@ def _screen(
                 f"(min {min_reference})"
             )
         if poly[j]:
-            res = _polytomous(y, f, _blocked(s_mh[sel, j], blk), alpha=alpha)
+            res = _polytomous(y, f, _blocked(s_mh, blk), alpha=alpha)
             res["note"] = ""
         else:
-            res = _binary_mh(y, f, _blocked(s_mh[sel, j], blk), alpha=alpha)
+            res = _binary_mh(y, f, _blocked(s_mh, blk), alpha=alpha)
         cls = None if small else res["ets_class"]
         if res["note"]:
             notes.append(res["note"])
@@ -778,7 +803,7 @@ def _screen(
             lr = _lr_dif(
                 y,
                 f,
-                s_lr[sel, j],
+                s_mh if a_lr is a_mh else _matching_score(a_lr[sel], y, anchor_lr[j], matching),
                 blk,
                 alpha=alpha,
                 max_iter=max_iter,
@@ -941,29 +966,48 @@ def _lr_dif(y, f, s, blk=None, *, alpha, max_iter, tol, ordinal=False):
     if blk is None or blk.max() == 0:
         sd = s.std()
         z = (s - s.mean()) / sd if sd > 0 else np.zeros_like(s)
-        intercepts = np.ones((n, 1))
+        blk = np.zeros(n, dtype=np.int64)
+        n_blocks = 1
     else:  # one intercept per block, matching score standardized within block
         nb = np.bincount(blk).astype(float)
         mean = np.bincount(blk, weights=s) / nb
         var = np.maximum(np.bincount(blk, weights=s * s) / nb - mean**2, 0.0)
         sd = np.sqrt(var)
         z = (s - mean[blk]) / np.where(sd > 0, sd, 1.0)[blk]
-        intercepts = (blk[:, None] == np.arange(nb.size)[None, :]).astype(float)
-    gf = f.astype(float)
+        n_blocks = nb.size
+    # categories that occur, renumbered 0..K-1 (empty categories carry no information)
+    yk = np.searchsorted(levels, y)
+    # The likelihood depends on a person only through (block, matching score, group, score):
+    # the models are fitted to those cells with their counts, a few hundred rows however many
+    # persons (z is a function of block and matching score, so one z per cell).
+    _, s_code = np.unique(s, return_inverse=True)
+    cell = ((blk * (int(s_code.max()) + 1) + s_code) * 2 + f) * levels.size + yk
+    _, first, count = np.unique(cell, return_index=True, return_counts=True)
+    weight = count.astype(float)
+    z, gf, blk, yk = z[first], f[first].astype(float), blk[first], yk[first]
+    intercepts = (blk[:, None] == np.arange(n_blocks)[None, :]).astype(float)
     designs = ((z,), (z, gf), (z, gf, z * gf))
     if ordinal:
-        # categories that occur, renumbered 0..K-1 (empty categories carry no information);
         # the thresholds are the first block's intercepts, the other blocks get shifts
-        yk = np.searchsorted(levels, y)
         fits = [
-            fit_ordinal_logistic(
-                np.column_stack((intercepts[:, 1:], *cols)), yk, max_iter=max_iter, tol=tol
+            _fit_cumulative(
+                np.column_stack((intercepts[:, 1:], *cols)),
+                yk,
+                weight,
+                max_iter=max_iter,
+                tol=tol,
             )
             for cols in designs
         ]
     else:
         fits = [
-            fit_logistic(np.column_stack((intercepts, *cols)), y, max_iter=max_iter, tol=tol)
+            _fit_binomial(
+                np.column_stack((intercepts, *cols)),
+                weight * yk,
+                weight,
+                max_iter=max_iter,
+                tol=tol,
+            )
             for cols in designs
         ]
     ll0 = float(np.sum(counts * np.log(counts / n)))
