@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import warnings
 from pathlib import Path
@@ -24,6 +25,8 @@ from psychometrics.irt.calibration import (
 from psychometrics.irt.girth_engine import GIRTH_MODELS
 from psychometrics.irt.models import MODELS, POLYTOMOUS_MODELS
 from psychometrics.irt.params_io import params_to_csv, read_params
+from psychometrics.irt.partitioned import PARTITION_PERSONS
+from psychometrics.long_responses import PARQUET_SUFFIXES
 from psychometrics.responses import read_responses
 
 SE_NAMES = {
@@ -149,6 +152,23 @@ MAX_TABLE_ROWS = 40
     help="Exit non-zero and write nothing if EM does not converge or an item's estimates run "
     "away (default: a warning, and converged: false / flagged_items in the output).",
 )
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="local|ADDRESS",
+    help="Run the E-step on a Dask cluster (needs credkit[scale]): 'local' starts a LocalCluster "
+    "of two worker processes on this machine, an address (tcp://HOST:8786) uses a running "
+    "'dask scheduler'. RESPONSES must be long (--long CSV, or Parquet); the data are held "
+    "sparsely and split into partitions of persons that stay on the workers between EM steps. "
+    "A .parquet RESPONSES file without --scheduler takes the same sparse path in this process.",
+)
+@click.option(
+    "--partition-size",
+    type=click.IntRange(1),
+    default=PARTITION_PERSONS,
+    show_default=True,
+    help="Persons per partition on the sparse path (--scheduler or Parquet).",
+)
 @progress_interval_option
 @threads_option
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON summary on stdout.")
@@ -173,6 +193,8 @@ def calibrate_command(
     calibration_id: str | None,
     omit_code: str,
     strict: bool,
+    scheduler: str | None,
+    partition_size: int,
     progress_interval: float,
     as_json: bool,
 ) -> None:
@@ -185,6 +207,9 @@ def calibrate_command(
     Items without variance and persons without responses are left out, with a warning.
     Items whose estimates run away (|a| > 10, a threshold off the quadrature grid) are
     flagged. --out is written atomically and may not be an input file.
+
+    Large sparse data (person_id,item_id,response rows; CSV with --long, or Parquet) can be
+    calibrated on a Dask cluster with --scheduler: same estimates, same output.
     """
     prior = _parse_prior(c_prior)
     if not omit_code.strip() or omit_code.strip().lstrip("+-").isdigit():
@@ -204,6 +229,9 @@ def calibrate_command(
         raise UserError("--update-bank and --bank-anchors need --bank BANK_DIR")
     if bank_anchors and anchors is not None:
         raise UserError("give either --anchors or --bank-anchors, not both")
+    sparse_path = scheduler is not None or responses.suffix.lower() in PARQUET_SUFFIXES
+    if sparse_path:
+        _check_sparse_options(scheduler, responses, long_format, engine, groups, ignored)
     inputs = (responses, anchors)
     check_output_path(out, inputs=inputs, field="--out")
     if bank_dir is not None:
@@ -216,38 +244,49 @@ def calibrate_command(
         if len(bank) == 0:
             raise InputError("no item files found (is this an item bank?)", file=bank_dir)
         key = bank_keys(bank)
-    rm = read_responses(
-        responses, group=groups, ignore=ignored, long=long_format, key=key, omit_code=omit_code
-    )
+    if sparse_path:
+        from psychometrics.long_responses import read_long
+
+        data = read_long(responses, key=key, omit_code=omit_code)
+        item_ids = data.item_ids
+    else:
+        data = read_responses(
+            responses, group=groups, ignore=ignored, long=long_format, key=key, omit_code=omit_code
+        )
+        item_ids = data.item_ids
     anchor_params = read_params(anchors) if anchors is not None else None
     if bank_anchors:
         from psychometrics.bank import bank_parameters
 
         anchor_params = bank_parameters(bank, statuses=["operational"])
     if anchor_params is not None:
-        _check_anchor_overlap(anchor_params, rm.item_ids, anchors, bank_dir, responses)
+        _check_anchor_overlap(anchor_params, item_ids, anchors, bank_dir, responses)
+    options = {
+        "model": model,
+        "poly_model": poly_model,
+        "anchors": anchor_params,
+        "quadrature": quadrature,
+        "max_iter": max_iter,
+        "tol": tol,
+        "c_prior": prior,
+        "se": se,
+        "progress": progress if progress_interval > 0 else None,
+        "progress_interval": progress_interval,
+        "threads": threads_from_context(),
+    }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            result = calibrate(
-                rm,
-                model=model,
-                poly_model=poly_model,
-                anchors=anchor_params,
-                quadrature=quadrature,
-                max_iter=max_iter,
-                tol=tol,
-                c_prior=prior,
-                se=se,
-                engine=engine,
-                progress=progress if progress_interval > 0 else None,
-                progress_interval=progress_interval,
-                threads=threads_from_context(),
-            )
+            if sparse_path:
+                result = _calibrate_sparse(data, scheduler, partition_size, options)
+            else:
+                result = calibrate(data, engine=engine, **options)
         except (ValueError, TypeError) as exc:
             message = _option_names(str(exc))
             if message.startswith("anchors: ") and anchors is not None:
                 raise UserError(f"{anchors}: {message[len('anchors: ') :]}") from None
+            if message.startswith("scheduler: "):
+                raise UserError(f"--scheduler: {message[len('scheduler: ') :]}") from None
             raise UserError(f"{responses}: {message}") from None
     if (strict or update_bank) and not result.converged:
         option = "--strict" if strict else "--update-bank"
@@ -270,7 +309,7 @@ def calibrate_command(
         click.echo(f"credkit: warning: {w.message}", err=True)
     updated = None
     if update_bank:
-        updated = _update_bank(bank_dir, rm, result, responses, calibration_id)
+        updated = _update_bank(bank_dir, _presented(data), result, responses, calibration_id)
     write_output_text(out, params_to_csv(result.params), inputs=inputs, field="--out")
     if as_json:
         extra = {"out": str(out)}
@@ -283,10 +322,60 @@ def calibrate_command(
         click.echo(f"updated {len(updated)} item file(s) in {bank_dir}")
 
 
-def _update_bank(bank_dir, rm, result: CalibrationResult, responses: Path, calibration_id):
-    """Write the estimated (non-anchor) items' parameters into the bank (all or nothing)."""
+def _calibrate_sparse(data, scheduler, partition_size, options) -> CalibrationResult:
+    """The partitioned calibration, its cluster errors as this command's errors."""
+    from psychometrics.irt.partitioned import ClusterError, calibrate_sparse
+
+    try:
+        return calibrate_sparse(data, scheduler=scheduler, partition_size=partition_size, **options)
+    except ClusterError as exc:
+        raise UserError(f"--scheduler {scheduler}: {exc}") from None
+
+
+def _check_sparse_options(scheduler, responses: Path, long_format, engine, groups, ignored) -> None:
+    """What the sparse (partitioned) path needs, checked before reading anything."""
+    is_parquet = responses.suffix.lower() in PARQUET_SUFFIXES
+    if scheduler is not None:
+        if not scheduler.strip():
+            raise UserError("--scheduler: expected 'local' or a scheduler address")
+        if importlib.util.find_spec("distributed") is None:
+            raise UserError(
+                "--scheduler needs dask.distributed, which is not installed: install "
+                "credkit[scale] (pip install 'credkit[scale]')"
+            )
+        if not (long_format or is_parquet):
+            raise UserError(
+                "--scheduler needs long responses (person_id,item_id,response): add --long for "
+                "a long CSV file, or give a .parquet file"
+            )
+    if is_parquet and importlib.util.find_spec("pyarrow") is None:
+        raise UserError(
+            f"{responses}: reading Parquet needs pyarrow, which is not installed: install "
+            "credkit[scale] (pip install 'credkit[scale]')"
+        )
+    what = "--scheduler" if scheduler is not None else "a Parquet RESPONSES file"
+    if engine != "credkit":
+        raise UserError(f"--engine {engine}: not available with {what} (use --engine credkit)")
+    if groups or ignored:
+        raise UserError(
+            f"--group/--ignore: not used with {what} (long responses have no extra columns "
+            "besides an optional form)"
+        )
+
+
+def _presented(data) -> dict[str, int]:
+    """Persons presented each item (wide or sparse responses)."""
     import numpy as np
 
+    if hasattr(data, "scores") and getattr(data.scores, "ndim", 1) == 2:
+        counts = (data.scores >= 0).sum(axis=0)
+    else:
+        counts = np.bincount(data.items, minlength=len(data.item_ids))
+    return {item: int(n) for item, n in zip(data.item_ids, counts, strict=True)}
+
+
+def _update_bank(bank_dir, presented, result: CalibrationResult, responses: Path, calibration_id):
+    """Write the estimated (non-anchor) items' parameters into the bank (all or nothing)."""
     from psychometrics.bank import update_item_parameters
     from psychometrics.fileio import sha256_file
 
@@ -295,8 +384,7 @@ def _update_bank(bank_dir, rm, result: CalibrationResult, responses: Path, calib
         return ()
     if calibration_id is None:
         calibration_id = f"{responses.name}@{sha256_file(responses)[:12]}"
-    column = {item: j for j, item in enumerate(rm.item_ids)}
-    counts = {i: int(np.sum(rm.scores[:, column[i]] >= 0)) for i in estimated}
+    counts = {i: presented[i] for i in estimated}
     update = update_item_parameters(
         bank_dir, result.params.subset(estimated), calibration_id=calibration_id, n=counts
     )

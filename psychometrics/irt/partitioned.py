@@ -64,6 +64,21 @@ START_CELLS = 20_000_000
 in-memory engine's sample, so the two start alike, up to that bank size)."""
 PARTITION_PERSONS = 250_000
 """Default persons per partition (a partition's E-step holds ~chunk x nodes floats at a time)."""
+CONNECT_SECONDS = 10.0
+"""How long a scheduler address may take to answer."""
+
+
+class ClusterError(RuntimeError):
+    """The Dask scheduler could not be reached, or the cluster failed in a way Dask's own
+    recomputation could not repair (all workers gone, a task failing on every retry)."""
+
+
+def _cluster_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` comes from the cluster (not from credkit's own code on a worker)."""
+    module = type(exc).__module__ or ""
+    return module.split(".")[0] in ("distributed", "tornado") or isinstance(
+        exc, OSError | TimeoutError
+    )
 
 
 # ----------------------------------------------------------------------------- partitions
@@ -314,14 +329,19 @@ class PartitionedPatterns:
         if client is None:
             parts = [make_partition(ip, cols, n_categories, **kw) for ip, cols in slices]
             return cls(parts, n_categories, chunk_size=chunk_size)
-        with _quiet_large_graph():
-            futures = [
-                client.submit(make_partition, ip, cols, n_categories, pure=False, **kw)
-                for ip, cols in slices
-            ]
-        if not futures:
-            raise ValueError("partitions: at least one partition is needed")
-        meta = client.gather(client.map(_describe, futures, pure=False))
+        try:
+            with _quiet_large_graph():
+                futures = [
+                    client.submit(make_partition, ip, cols, n_categories, pure=False, **kw)
+                    for ip, cols in slices
+                ]
+            if not futures:
+                raise ValueError("partitions: at least one partition is needed")
+            meta = client.gather(client.map(_describe, futures, pure=False))
+        except Exception as exc:
+            if _cluster_failure(exc):
+                raise ClusterError(f"the Dask cluster failed: {exc}") from exc
+            raise
         self = cls.__new__(cls)
         self._setup(n_categories, chunk_size, client, None, futures, meta)
         return self
@@ -369,19 +389,26 @@ class PartitionedPatterns:
         from distributed import as_completed
 
         client = self.client
-        with _quiet_large_graph():
-            shared = [
-                client.submit(_same, a, pure=False)
-                if isinstance(a, np.ndarray) and a.nbytes > 65_536
-                else a
-                for a in args
+        try:
+            with _quiet_large_graph():
+                shared = [
+                    client.submit(_same, a, pure=False)
+                    if isinstance(a, np.ndarray) and a.nbytes > 65_536
+                    else a
+                    for a in args
+                ]
+            futures = [
+                client.submit(func, f, *shared, pure=False, **kwargs) for f in self._futures
             ]
-        futures = [client.submit(func, f, *shared, pure=False, **kwargs) for f in self._futures]
-        done = 0
-        for _ in as_completed(futures):
-            done += 1
-            self._report(done, n_parts)
-        return client.gather(futures)  # in partition order, whoever computed them
+            done = 0
+            for _ in as_completed(futures):
+                done += 1
+                self._report(done, n_parts)
+            return client.gather(futures)  # in partition order, whoever computed them
+        except Exception as exc:
+            if _cluster_failure(exc):
+                raise ClusterError(f"the Dask cluster failed: {exc}") from exc
+            raise
 
     def statistics(self, logp: np.ndarray, log_weights: np.ndarray, nodes=None) -> Statistics:
         """Summed statistics for item log-probabilities ``logp`` of shape ``(J, K, Q)``."""
@@ -774,6 +801,36 @@ def _is_client(obj) -> bool:
     return isinstance(obj, Client)
 
 
+def _connect(address: str):
+    """A ``distributed.Client`` of the scheduler at ``address``, or a :class:`ClusterError`."""
+    import socket
+
+    from distributed import Client
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            host, port = parse_host_port(location)
+    except ValueError as exc:
+        raise ValueError(
+            f"scheduler: {address!r} is not a scheduler address like tcp://HOST:8786 ({exc})"
+        ) from None
+    if scheme in ("tcp", "tls", "ws", "wss"):
+        try:  # a quick probe, so that an unreachable address fails fast and cleanly
+            socket.create_connection((host, port), timeout=CONNECT_SECONDS).close()
+        except OSError as exc:
+            reason = exc.strerror or str(exc) or type(exc).__name__
+            raise ClusterError(
+                f"no Dask scheduler answers at {address} ({reason}); start one with "
+                "'dask scheduler' or check the address"
+            ) from None
+    try:
+        return Client(address, timeout=3 * CONNECT_SECONDS)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(f"cannot connect to the Dask scheduler at {address} ({exc})") from None
+
+
 class _client:
     """Context giving None or a ``distributed.Client`` for ``scheduler`` (closed if made here)."""
 
@@ -799,7 +856,7 @@ class _client:
             self.owned.append(cluster)
             client = Client(cluster)
         elif isinstance(self.scheduler, str):
-            client = Client(self.scheduler)
+            client = _connect(self.scheduler)
         else:
             raise TypeError(
                 "scheduler must be None, 'local', a scheduler address or a distributed.Client"
