@@ -25,7 +25,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 CACHE_BYTES = 768 * 1024**2
-"""Indicator matrices are kept between iterations when they fit in this many bytes."""
+"""Indicator matrices are kept between EM steps when they fit in this many bytes."""
+FLOAT_CACHE_BYTES = 256 * 1024**2
+"""Kept indicators are float32 up to this many bytes (used as they are by the float32 E-step),
+uint8 beyond (a quarter of the memory; widened block by block, which costs ~30 % more CPU in a
+float32 E-step: 2PL 100 x 200,000, 0.09 -> 0.12 s). Two million persons on 70 items would keep
+560 MB of float32 indicators, 140 MB of uint8 ones."""
 
 
 @dataclass
@@ -54,36 +59,37 @@ class Patterns:
         for start in range(0, self.n_patterns, self.chunk_size):
             yield slice(start, min(start + self.chunk_size, self.n_patterns))
 
-    def indicators(self, sl: slice) -> tuple[np.ndarray, np.ndarray]:
+    def indicators(self, sl: slice, *, widen: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Transposed indicators ``(X_cat^T, X_pres^T)`` of the patterns in ``sl``.
 
-        C-contiguous ``(columns, patterns)`` arrays in :attr:`dtype` (0/1 are exact in float32);
-        kept between iterations when all chunks fit in :data:`CACHE_BYTES`.
+        C-contiguous ``(columns, patterns)`` arrays in :attr:`dtype`. They are kept between EM
+        steps: as float32 (0/1 are exact) when all chunks take at most
+        :data:`FLOAT_CACHE_BYTES` so, else as uint8 (one byte a cell, the size of the responses
+        themselves) up to :data:`CACHE_BYTES`; beyond that they are rebuilt at each call. With
+        ``widen=False`` the kept arrays are returned as they are (float32 or uint8) and the
+        caller converts the cache-sized blocks it uses.
         """
-        key = (sl.start, np.dtype(self.dtype).str)
-        hit = self._cache.get(key)
-        if hit is not None:
+        hit = self._cache.get(sl.start)
+        if hit is None:
+            codes = self.codes[sl]
+            n = codes.shape[0]
+            cells = self.n_patterns * (self.n_cat_cols + self.miss_items.size)
+            store = np.float32 if 4 * cells <= FLOAT_CACHE_BYTES else np.uint8
+            xt_cat = np.zeros((self.n_cat_cols, n), dtype=store)
+            rows, items = np.nonzero(codes >= 1)
+            xt_cat[self.cat_offset[items] + codes[rows, items].astype(np.int64) - 1, rows] = 1
+            xt_pres = np.ascontiguousarray((codes[:, self.miss_items] >= 0).T, dtype=store)
+            hit = (xt_cat, xt_pres)
+            if cells * np.dtype(store).itemsize <= CACHE_BYTES:
+                self._cache[sl.start] = hit
+        if not widen:
             return hit
-        single = self._cache.get((sl.start, np.dtype(np.float32).str))
-        if single is not None:  # 0/1 are exact in float32: widening is cheaper than rebuilding
-            return single[0].astype(self.dtype), single[1].astype(self.dtype)
-        codes = self.codes[sl]
-        n = codes.shape[0]
-        xt_cat = np.zeros((self.n_cat_cols, n), dtype=self.dtype)
-        rows, items = np.nonzero(codes >= 1)
-        xt_cat[self.cat_offset[items] + codes[rows, items].astype(np.int64) - 1, rows] = 1.0
-        xt_pres = np.ascontiguousarray((codes[:, self.miss_items] >= 0).T, dtype=self.dtype)
-        itemsize = np.dtype(self.dtype).itemsize
-        total = self.n_patterns * (self.n_cat_cols + self.miss_items.size) * itemsize
-        if total <= CACHE_BYTES:
-            self._cache[key] = (xt_cat, xt_pres)
-        return xt_cat, xt_pres
+        return hit[0].astype(self.dtype, copy=False), hit[1].astype(self.dtype, copy=False)
 
     def drop_cache(self, dtype=None) -> None:
-        """Forget cached indicators (of one dtype, or all)."""
-        for key in list(self._cache):
-            if dtype is None or key[1] == np.dtype(dtype).str:
-                del self._cache[key]
+        """Forget the cached indicators (``dtype`` is accepted for compatibility and ignored:
+        one uint8 copy serves every precision)."""
+        self._cache.clear()
 
 
 def compress(scores: np.ndarray, n_categories: np.ndarray, *, chunk_size: int) -> Patterns:
@@ -155,18 +161,30 @@ def estep(
     r_pres = np.zeros((pat.miss_items.size, n_q))
     n_node = np.zeros(n_q)
     loglik = 0.0
+    dtype = pat.dtype
     for sl in pat.chunks():
-        xt_cat, xt_pres = pat.indicators(sl)
-        post_t, ll_rows = _posterior_t(xt_cat, xt_pres, design, base_miss, base_const, pat.dtype)
-        freq = pat.freq[sl]
-        loglik += float(freq @ ll_rows)
-        post_t *= freq.astype(pat.dtype)[None, :]
-        r_cat += xt_cat @ post_t.T
-        if xt_pres.shape[0]:
-            r_pres += xt_pres @ post_t.T
-        n_node += post_t.sum(axis=1, dtype=np.float64)
+        xt_cat_all, xt_pres_all = pat.indicators(sl, widen=False)
+        for start in range(0, sl.stop - sl.start, SUB_BLOCK):
+            sub = slice(start, min(start + SUB_BLOCK, sl.stop - sl.start))
+            xt_cat = xt_cat_all[:, sub].astype(dtype, copy=False)
+            xt_pres = xt_pres_all[:, sub].astype(dtype, copy=False)
+            post_t, ll_rows = _posterior_t(xt_cat, xt_pres, design, base_miss, base_const, dtype)
+            freq = pat.freq[sl.start + sub.start : sl.start + sub.stop]
+            loglik += float(freq @ ll_rows)
+            post_t *= freq.astype(dtype)[None, :]
+            r_cat += xt_cat @ post_t.T
+            if xt_pres.shape[0]:
+                r_pres += xt_pres @ post_t.T
+            n_node += post_t.sum(axis=1, dtype=np.float64)
     counts = expand_counts(pat, r_cat, r_pres, n_node, logp.shape[1])
     return EStepResult(loglik=loglik, counts=counts, n_q=n_node)
+
+
+SUB_BLOCK = 8192
+"""Patterns per pass of the posterior computation inside a chunk: the (nodes x patterns) work
+array of a block (2-4 MB) stays in cache across its half-dozen passes. CPU seconds of one E-step,
+2PL 100 items x 200,000, one thread: float32 0.109 -> 0.089, float64 0.199 -> 0.148 against
+whole chunks of 50,000 patterns (2,048-16,384 were within 20 % of 8,192)."""
 
 
 def _node_matrices(pat: Patterns, logp: np.ndarray):
