@@ -190,6 +190,40 @@ def information(
     return t.T @ info @ t
 
 
+def louis_cost(pat: Patterns, blocks: list[Block], nodes: np.ndarray) -> float:
+    """Floating-point operations of :func:`information` with ``method="louis"`` (an estimate).
+
+    Per response pattern: the posterior (indicators x nodes), the expected scores (nodes x
+    parameters) and their Gram matrix (parameters^2), three Gram matrices of the indicator
+    columns with an affine score, and the per-node products of the other columns. Single
+    threaded, about 1e10 of these take a second (2PL, 100 items: 1.4e5 per pattern).
+    """
+    n_q = nodes.size
+    n_exp, n_lin, n_oth = 2, 0, 1 + int(pat.miss_items.size > 0)
+    for blk in blocks:
+        if blk.fixed:
+            continue
+        n_exp += blk.par.size
+        n_cols = len(blk.items) * (blk.n_categories - 1)
+        if blk.family in _AFFINE_FAMILIES:
+            n_lin += n_cols
+        else:
+            n_oth += n_cols
+    per_pattern = (
+        2.0 * (pat.n_cat_cols + pat.miss_items.size) * n_q
+        + 2.0 * n_q * n_exp
+        + n_exp**2
+        + 5.0 * n_lin**2
+        + 2.0 * n_lin * n_oth * n_q
+        + 2.0 * n_oth**2 * n_q
+    )
+    return float(pat.n_patterns) * per_pattern
+
+
+_AFFINE_FAMILIES = ("dich2", "gpcm", "nominal")
+"""Families whose indicator scores are affine in the node (the three-moment route)."""
+
+
 SE_BYTES = 8 * 1024**2
 """Largest work array of one block of the standard-error products (patterns x nodes x other
 columns, float64): blocks of 512 to 8,192 patterns."""
