@@ -24,7 +24,9 @@ Rows:
   ``--calibrate-iter`` EM steps (every step allocates the same arrays, so the peak is reached
   in the first steps; the full run only takes longer);
 * with ``--dif``: ``credkit analyze --group`` (Mantel-Haenszel and logistic-regression DIF) on
-  the same data with a group column added.
+  the same data with a group column added (its own file size is the denominator);
+* with ``--keyed``: ``credkit analyze --key`` on the same responses written as option letters
+  (key B for every item), which adds the raw letters kept for the distractor analysis.
 """
 
 from __future__ import annotations
@@ -44,9 +46,17 @@ ROWS_PER_WRITE = 100_000
 
 
 def write_responses(
-    path: Path, *, n_persons: int, n_items: int, seed: int, group: bool = False
+    path: Path,
+    *,
+    n_persons: int,
+    n_items: int,
+    seed: int,
+    group: bool = False,
+    letters: bool = False,
 ) -> int:
     """Write a wide 0/1 response CSV simulated from a 2PL model; return its size in bytes.
+
+    With ``letters`` the cells are option letters instead: B when correct, else A, C or D.
 
     Rows are assembled as bytes with numpy, ``ROWS_PER_WRITE`` at a time, so writing the file
     needs little memory of its own.
@@ -77,7 +87,11 @@ def write_responses(
                 row[:, offset] = np.where(rng.random(m) < 0.3, ord("F"), ord("R"))
                 row[:, offset + 1] = ord(",")
                 offset += 2
-            row[:, offset::2] = correct + ord("0")
+            if letters:
+                wrong = np.array([ord("A"), ord("C"), ord("D")])[rng.integers(0, 3, correct.shape)]
+                row[:, offset::2] = np.where(correct, ord("B"), wrong)
+            else:
+                row[:, offset::2] = correct + ord("0")
             row[:, offset + 1 :: 2] = ord(",")
             row[:, -1] = ord("\n")
             handle.write(row.tobytes())
@@ -120,6 +134,7 @@ def main() -> None:
     parser.add_argument("--calibrate-iter", type=int, default=10, help="EM steps of calibrate")
     parser.add_argument("--no-calibrate", action="store_true", help="skip calibrate")
     parser.add_argument("--dif", action="store_true", help="also run analyze --group")
+    parser.add_argument("--keyed", action="store_true", help="also run analyze --key (letters)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="credkit-memory-") as tmp:
@@ -146,16 +161,30 @@ def main() -> None:
                 ("credkit analyze --group", [*argv, "--focal", "F", "--reference", "R"], gsize)
             )
 
+        if args.keyed:
+            keyed = folder / "letters.csv"
+            ksize = write_responses(
+                keyed, n_persons=args.persons, n_items=args.items, seed=args.seed, letters=True
+            )
+            key = folder / "key.csv"
+            key.write_text(
+                "item_id,key\n" + "".join(f"I{j + 1:03d},B\n" for j in range(args.items))
+            )
+            argv = [*CREDKIT, "analyze", str(keyed), "--json", "--key", str(key)]
+            cases.append(("credkit analyze --key (letters)", argv, ksize))
+
         print(
             f"{args.persons} persons x {args.items} items, {size / 1e6:.0f} MB "
             f"(load average {os.getloadavg()[0]:.2f})"
         )
-        print("| command | peak RSS MB | x file size | seconds |")
-        print("|---|---|---|---|")
+        print("| command | peak RSS MB | file MB | x file size | seconds | load after |")
+        print("|---|---|---|---|---|---|")
         for name, argv, nbytes in cases:
             peak, seconds = peak_rss(argv, folder / "stderr.txt")
             print(
-                f"| {name} | {peak / 1e6:.0f} | {peak / nbytes:.2f} | {seconds:.0f} |", flush=True
+                f"| {name} | {peak / 1e6:.0f} | {nbytes / 1e6:.0f} | {peak / nbytes:.2f} "
+                f"| {seconds:.0f} | {os.getloadavg()[0]:.2f} |",
+                flush=True,
             )
 
 
