@@ -79,7 +79,7 @@ def child(mode: str, n: int, bank: int, per_person: int, part: int) -> dict:
     if mode == "in-memory":
         res = calibrate(data.to_dense(), model="2pl", se="none")
     elif mode == "partitioned":
-        res = calibrate_sparse(data, model="2pl", partition_size=part)
+        res = calibrate_sparse(data, model="2pl", se="none", partition_size=part)
     else:
         import resource
 
@@ -92,7 +92,9 @@ def child(mode: str, n: int, bank: int, per_person: int, part: int) -> dict:
             Client(cluster) as client,
         ):
             start = time.perf_counter()
-            res = calibrate_sparse(data, model="2pl", partition_size=part, scheduler=client)
+            res = calibrate_sparse(
+                data, model="2pl", se="none", partition_size=part, scheduler=client
+            )
             rss = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
             out["worker_mb"] = max(rss.values()) / 1024
     out.update(seconds=time.perf_counter() - start, loglik=res.loglik, iterations=res.iterations)

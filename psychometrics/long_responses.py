@@ -86,9 +86,10 @@ class SparseResponses:
         """Bytes of the numeric arrays (ids not counted)."""
         return int(self.indptr.nbytes + self.items.nbytes + self.scores.nbytes)
 
-    def n_categories(self) -> np.ndarray:
-        """Highest observed score + 1 per item (at least 2), as the dense matrix reports it."""
-        counts = self.category_counts()
+    def n_categories(self, counts: np.ndarray | None = None) -> np.ndarray:
+        """Highest observed score + 1 per item (at least 2), as the dense matrix reports it
+        (from :meth:`category_counts` when given, saving a pass over the data)."""
+        counts = self.category_counts() if counts is None else counts
         seen = counts > 0
         top = np.where(seen.any(axis=1), counts.shape[1] - 1 - np.argmax(seen[:, ::-1], axis=1), 0)
         return np.maximum(top + 1, 2).astype(np.int64)
@@ -111,10 +112,13 @@ class SparseResponses:
         """Persons with at least one cell where ``cell_mask_of(lo, hi)`` is True (block-wise)."""
         hits = np.zeros(self.n_persons, dtype=bool)
         for lo, hi in self.cell_blocks(cells):
-            mask = cell_mask_of(lo, hi)
-            # the person of each cell: the last row whose start is <= the cell
-            rows = np.searchsorted(self.indptr, np.flatnonzero(mask) + lo, side="right") - 1
-            hits[rows] = True
+            seen = np.concatenate([[0], np.cumsum(cell_mask_of(lo, hi), dtype=np.int64)])
+            # persons whose cells overlap [lo, hi): a count of True cells within their range
+            first = int(np.searchsorted(self.indptr, lo, side="right")) - 1
+            last = int(np.searchsorted(self.indptr, hi, side="left"))
+            starts = np.clip(self.indptr[first:last] - lo, 0, hi - lo)
+            stops = np.clip(self.indptr[first + 1 : last + 1] - lo, 0, hi - lo)
+            hits[first:last] |= seen[stops] > seen[starts]
         return hits
 
     def to_dense(self, rows: np.ndarray | slice | None = None) -> np.ndarray:

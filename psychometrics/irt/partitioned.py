@@ -148,6 +148,8 @@ def _padded(indptr: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Rows of a CSR slice as a ``(n, longest)`` matrix padded with -1."""
     n = indptr.size - 1
     lengths = np.diff(indptr)
+    if n and lengths.min() == lengths.max() > 0:  # every row as long: a plain reshape
+        return np.ascontiguousarray(values.reshape(n, int(lengths[0])), dtype=np.int32)
     out = np.full((n, max(int(lengths.max(initial=0)), 1)), -1, dtype=np.int32)
     row = np.repeat(np.arange(n), lengths)
     out[row, np.arange(values.size) - np.repeat(indptr[:-1], lengths)] = values
@@ -156,6 +158,9 @@ def _padded(indptr: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def _unique_rows(matrix: np.ndarray):
     """``(first index, inverse, counts)`` of the rows, numbered in order of first appearance."""
+    if matrix.shape[0] and bool(np.all(matrix == matrix[0])):  # one row (a single form)
+        n = matrix.shape[0]
+        return np.zeros(1, dtype=np.int64), np.zeros(n, dtype=np.int64), np.array([n])
     view = np.ascontiguousarray(matrix).view(np.dtype((np.void, matrix.shape[1] * 4))).ravel()
     _, first, inverse, counts = np.unique(
         view, return_index=True, return_inverse=True, return_counts=True
@@ -397,9 +402,7 @@ class PartitionedPatterns:
                     else a
                     for a in args
                 ]
-            futures = [
-                client.submit(func, f, *shared, pure=False, **kwargs) for f in self._futures
-            ]
+            futures = [client.submit(func, f, *shared, pure=False, **kwargs) for f in self._futures]
             done = 0
             for _ in as_completed(futures):
                 done += 1
@@ -481,8 +484,11 @@ def prepare_sparse(
             f"responses: {int(answering.sum())} person(s) with any response; at least two are "
             "needed"
         )
-    n_cat_data = data.n_categories()
-    freq = data.category_counts(int(n_cat_data.max()))
+    counts = data.category_counts()
+    n_cat_data = data.n_categories(counts)
+    k = int(n_cat_data.max())
+    freq = np.zeros((data.n_items, k), dtype=np.int64)
+    freq[:, : min(k, counts.shape[1])] = counts[:, :k]
     keep, models, is_anchor, ncat, dropped_items = choose_items(
         data.item_ids,
         freq,
@@ -494,7 +500,10 @@ def prepare_sparse(
     )
     new_pos = np.full(data.n_items, -1, dtype=np.int64)
     new_pos[keep] = np.arange(len(keep))
-    has_any = data.persons_with(lambda lo, hi: new_pos[data.items[lo:hi]] >= 0)
+    if np.all(new_pos >= 0):  # every item kept: persons with any row
+        has_any = np.diff(data.indptr) > 0
+    else:
+        has_any = data.persons_with(lambda lo, hi: new_pos[data.items[lo:hi]] >= 0)
     dropped_persons = tuple((str(p), "no responses") for p in data.person_ids[~has_any])
     if dropped_persons:
         warnings.warn(
@@ -555,7 +564,9 @@ def partition_slices(
             score = data.scores[pos]
         keep = item >= 0
         if keep.all():
-            cols = (item * k_max + score).astype(np.int32)
+            cols = item.astype(np.int32)
+            cols *= k_max
+            cols += score
             indptr = np.concatenate([[0], np.cumsum(lengths)])
         else:
             cols = (item * k_max + score)[keep].astype(np.int32)
