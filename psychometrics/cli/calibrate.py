@@ -45,7 +45,9 @@ MAX_TABLE_ROWS = 40
     default="2pl",
     show_default=True,
     help="IRT model for every item. With rasch/1pl/2pl/3pl an item scored 0..K-1 with K > 2 is "
-    "an error unless --poly-model names its model.",
+    "an error unless --poly-model names its model. nominal (Bock's nominal response model): "
+    "with a key, each keyed item is coded by the option chosen (distractors in option order, "
+    "the key last) and the other items get the 2PL or --poly-model.",
 )
 @click.option(
     "--poly-model",
@@ -254,6 +256,8 @@ def calibrate_command(
             responses, group=groups, ignore=ignored, long=long_format, key=key, omit_code=omit_code
         )
         item_ids = data.item_ids
+    if model == "nominal" and key is not None and not sparse_path:
+        data, model = _option_level(data, key, responses, update_bank, poly_model)
     anchor_params = read_params(anchors) if anchors is not None else None
     if bank_anchors:
         from psychometrics.bank import bank_parameters
@@ -524,6 +528,27 @@ def _print_summary(res: CalibrationResult, responses: Path, out: Path) -> None:
     if p.n_items > MAX_TABLE_ROWS:
         echo(f"  ... {p.n_items - MAX_TABLE_ROWS} more items in {out}")
     echo(f"wrote {out}")
+
+
+def _option_level(data, key, responses, update_bank, poly_model):
+    """Keyed items coded by the option chosen (key last) for the nominal model; the others keep
+    their scores and get the 2PL (or --poly-model)."""
+    from psychometrics.irt.options import option_codes
+
+    if update_bank:
+        raise UserError("--update-bank: bank items do not hold nominal-model parameters")
+    try:
+        coding = option_codes(data, key)
+    except ValueError as exc:
+        raise UserError(f"{responses}: {exc}") from None
+    if poly_model is None:
+        for item in coding.scored:
+            if int(data.scores[:, data.item_ids.index(item)].max()) > 1:
+                raise UserError(
+                    f"--model nominal: item {item!r} keeps its integer scores (no single keyed "
+                    "option) and has more than two categories; name its model with --poly-model"
+                )
+    return coding.responses, coding.models("2pl")
 
 
 def register(group: click.Group) -> None:
