@@ -84,7 +84,8 @@ class Settings:
     progress: Callable[[str], None] | None = None
     progress_every: float = 2.0
     fast: bool = True
-    hold_boundary: bool = False  # hold a 3PL c that reaches 0 at 0 (no prior on c)
+    hold_boundary: bool = False  # hold a 3PL c that reaches 0 at 0 (also implied by a c_prior
+    # that allows c = 0 as its maximum, see boundary_prior)
 
 
 @dataclass
@@ -139,9 +140,40 @@ def block_objective(blk: Block, par: np.ndarray, counts: np.ndarray, nodes, c_pr
 
 
 def c_log_prior(g: np.ndarray, c_prior) -> np.ndarray:
-    """Beta(alpha, beta) log density (up to its constant) of ``c = expit(g)``."""
+    """Beta(alpha, beta) log density (up to its constant) of ``c = expit(g)``.
+
+    A term whose exponent is 0 is left out, so that a ``c`` held at 0 (``g = -inf``) under a
+    Beta(1, beta) prior has the finite density it has there.
+    """
     alpha, beta = c_prior
-    return (alpha - 1.0) * log_expit(g) + (beta - 1.0) * log_expit(-g)
+    out = np.zeros(np.shape(g))
+    if alpha != 1.0:
+        out = out + (alpha - 1.0) * log_expit(g)
+    if beta != 1.0:
+        out = out + (beta - 1.0) * log_expit(-g)
+    return out
+
+
+def boundary_prior(c_prior) -> bool:
+    """Whether the maximum may put a 3PL ``c`` on 0: no prior, or a Beta(alpha <= 1, beta) prior.
+
+    With ``alpha = 1`` the prior's density is finite and largest at ``c = 0`` (``alpha < 1``:
+    unbounded there), so the posterior mode can sit on the boundary as the likelihood's can.
+    """
+    return c_prior is None or float(c_prior[0]) <= 1.0
+
+
+def c_prior_score_at_zero(c_prior) -> float:
+    """``d log prior / d c`` at ``c = 0``: 0 without a prior, ``-(beta - 1)`` for Beta(1, beta),
+    ``-inf`` for ``alpha < 1`` (the prior alone keeps ``c`` at 0)."""
+    if c_prior is None:
+        return 0.0
+    alpha, beta = float(c_prior[0]), float(c_prior[1])
+    if alpha < 1.0:
+        return -np.inf
+    if alpha > 1.0:
+        return np.inf
+    return -(beta - 1.0)
 
 
 def block_grad_info(blk: Block, par: np.ndarray, counts: np.ndarray, nodes, c_prior):
@@ -363,11 +395,13 @@ def release_boundary(pat, blocks: list[Block], lat: Latent, settings, k_max, hel
     """Free the held ``c`` whose likelihood score at ``c = 0`` is positive; returns their items.
 
     At an EM fixed point the marginal score equals the expected complete-data score, so the
-    E-step counts give ``dl/dc`` at ``c = 0``: ``sum_q r_1q (1 - s_q) / s_q - r_0q``.
+    E-step counts give ``dl/dc`` at ``c = 0``: ``sum_q r_1q (1 - s_q) / s_q - r_0q``, plus the
+    prior's ``-(beta - 1)`` under a Beta(1, beta) prior.
     """
     nodes = settings.nodes
     logp = all_log_probs(blocks, pat.n_items, k_max, nodes)
     counts = run_estep(pat, logp, log_weights(nodes, lat.mean, lat.sd), nodes).counts
+    prior_score = c_prior_score_at_zero(settings.c_prior)
     out: set[int] = set()
     for blk in list(blocks):
         if blk.fixed or blk.family != "dich3" or blk.free_cols[2]:
@@ -375,6 +409,7 @@ def release_boundary(pat, blocks: list[Block], lat: Latent, settings, k_max, hel
         s = expit(blk.par[:, :1] * nodes[None, :] + blk.par[:, 1:2])
         r = counts[blk.items]
         score = np.sum(r[:, 1] * (1.0 - s) / np.maximum(s, 1e-300) - r[:, 0], axis=1)
+        score = score + prior_score
         up = (score > 0) & np.isin(blk.items, list(held))
         if not up.any():
             continue
@@ -389,6 +424,20 @@ def release_boundary(pat, blocks: list[Block], lat: Latent, settings, k_max, hel
             blk.items, blk.par = blk.items[~up], blk.par[~up]
             blocks.append(new)
     return out
+
+
+def _finite_c_starts(blocks: list[Block], c_prior) -> None:
+    """A free ``c`` that starts at 0 (e.g. at the mode of a Beta(1, beta) prior) starts at the
+    prior's mean instead (0.2 without a prior): EM cannot move ``logit(c) = -inf``."""
+    for blk in blocks:
+        if blk.fixed or blk.family != "dich3" or not blk.free_cols[2]:
+            continue
+        bad = ~np.isfinite(blk.par[:, 2])
+        if bad.any():
+            mean = 0.2 if c_prior is None else c_prior[0] / (c_prior[0] + c_prior[1])
+            par = blk.par.copy()
+            par[bad, 2] = np.log(mean / (1.0 - mean))
+            blk.par = par
 
 
 # ----------------------------------------------------------------------------- EM
@@ -519,19 +568,21 @@ def _run_em(pat: Patterns, blocks: list[Block], lat: Latent, settings: Settings)
         )
         return change < settings.tol and ll_ok, change
 
+    hold = settings.hold_boundary or boundary_prior(settings.c_prior)
+    _finite_c_starts(blocks, settings.c_prior)
     phi = pack(blocks, lat)
     ll = -np.inf
     change = np.inf
     held = [  # held by an earlier phase
         int(j)
         for blk in blocks
-        if settings.hold_boundary and blk.family == "dich3" and not (blk.fixed or blk.free_cols[2])
+        if hold and blk.family == "dich3" and not (blk.fixed or blk.free_cols[2])
         for j in blk.items
     ]
     released: set[int] = set()
     while True:
         while iterations < settings.max_iter:
-            if settings.hold_boundary and iterations:
+            if hold and iterations:
                 unpack(phi, blocks, lat)
                 newly = hold_boundary(blocks, exclude=released)
                 if newly:  # fewer free parameters: restart the acceleration from here
