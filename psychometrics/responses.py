@@ -428,7 +428,6 @@ def _read_wide(path, *, group, ignore, key, omit_code, omit_as_wrong) -> Respons
         keep_text=keyed,
     )
     group_blocks: dict[str, list[np.ndarray]] = {name: [] for name in group}
-    raw_blocks: list[np.ndarray] = []
     pending: list[list[str]] = []
     pending_lines: list[int] = []
     blank_tail: list[tuple[int, list[str]]] = []
@@ -439,9 +438,7 @@ def _read_wide(path, *, group, ignore, key, omit_code, omit_as_wrong) -> Respons
         if not pending:
             return
         columns = list(zip(*pending, strict=True))
-        stripped = build.add(pending_lines, columns[0], [columns[p] for p in item_cols])
-        if keyed:
-            raw_blocks.append(_compact(np.array(stripped, dtype=str).T))
+        build.add(pending_lines, columns[0], [columns[p] for p in item_cols])
         for name in group:
             group_blocks[name].append(
                 _compact(np.array([cell.strip() for cell in columns[seen[name]]], dtype=str))
@@ -475,8 +472,7 @@ def _read_wide(path, *, group, ignore, key, omit_code, omit_as_wrong) -> Respons
         if cells * width >= BLOCK_CHARS or cells >= BLOCK_CELLS:
             flush()
     flush()
-    person_ids, scores, omitted = build.finish()
-    raw = np.concatenate(raw_blocks) if keyed and raw_blocks else None
+    person_ids, scores, omitted, raw = build.finish()
     groups = {
         name: np.concatenate(parts) if parts else np.zeros(0, dtype=str)
         for name, parts in group_blocks.items()
@@ -516,6 +512,8 @@ class _WideBuilder:
       line ends) grows the array.
     * omitted: a boolean array allocated (zeroed, so untouched pages stay free) at the first
       omit; without omits, a read-only broadcast ``False`` that takes no memory.
+    * raw text (keyed files): the stripped cells in one string array of the narrowest width so
+      far, allocated like the scores and widened when a block needs more;
     * person ids: one string and the offsets of each id (:class:`PersonIds`); duplicates are
       found at the end by sorting 64-bit hashes, never by a dict of millions of strings.
     """
@@ -539,13 +537,14 @@ class _WideBuilder:
         self.codes: list[dict[str, int]] = [{} for _ in item_ids]
         self.stripped: list[dict[str, str]] = [{} for _ in item_ids]
         self.keep_text = keep_text
+        self.raw: np.ndarray | None = None  # the stripped cells of keyed files, like scores
 
     def _grow(self, rows: int) -> None:
         need = self.n + rows
         if need <= self.capacity:
             return
         capacity = max(need, int(self.capacity * 1.5))
-        for name in ("scores", "omitted", "lines", "hashes"):
+        for name in ("scores", "omitted", "raw", "lines", "hashes"):
             old = getattr(self, name)
             if old is None:
                 continue
@@ -555,7 +554,7 @@ class _WideBuilder:
         self.capacity = capacity
 
     def add(self, lines: list[int], ids: Sequence[str], columns: list[Sequence[str]]):
-        """Score one block; return the stripped cells per item column (for the raw text)."""
+        """Score one block (and keep its stripped cells when the file is keyed)."""
         n = len(lines)
         ids = [pid.strip() for pid in ids]
         for pid, line in zip(ids, lines, strict=True):
@@ -563,7 +562,7 @@ class _WideBuilder:
                 raise InputError("empty person id", file=self.path, line=line)
         self._grow(n)
         block = np.empty((n, self.m), dtype=np.int16)
-        stripped_columns = []
+        stripped_columns: list[list[str]] = []
         for j, col in enumerate(columns):
             table = self.codes[j]
             bad = []
@@ -600,14 +599,24 @@ class _WideBuilder:
             wider[: self.n] = self.scores[: self.n]
             self.scores = wider
         self.scores[self.n : self.n + n] = block
+        if self.keep_text:
+            self._add_raw(_compact(np.array(stripped_columns, dtype=str).T))
         self.lines[self.n : self.n + n] = lines
         self.hashes[self.n : self.n + n] = np.fromiter(map(hash, ids), dtype=np.int64, count=n)
         self.id_text.append("".join(ids))
         self.id_lengths.append(np.fromiter(map(len, ids), dtype=np.int64, count=n))
         self.n += n
-        return stripped_columns
 
-    def finish(self) -> tuple[PersonIds, np.ndarray, np.ndarray]:
+    def _add_raw(self, text: np.ndarray) -> None:
+        """Store a block's stripped cells, widening the string type when the block needs it."""
+        if self.raw is None or self.raw.dtype.itemsize < text.dtype.itemsize:
+            wider = np.empty((self.capacity, self.m), dtype=text.dtype)
+            if self.raw is not None:
+                wider[: self.n] = self.raw[: self.n]
+            self.raw = wider
+        self.raw[self.n : self.n + text.shape[0]] = text
+
+    def finish(self) -> tuple[PersonIds, np.ndarray, np.ndarray, np.ndarray | None]:
         n = self.n
         lengths = np.concatenate(self.id_lengths) if self.id_lengths else np.zeros(0, np.int64)
         ends = np.cumsum(lengths)
@@ -619,7 +628,8 @@ class _WideBuilder:
             omitted = np.broadcast_to(np.False_, scores.shape)
         else:
             omitted = self.omitted[:n]
-        return person_ids, scores, omitted
+        raw = None if self.raw is None or n == 0 else self.raw[:n]
+        return person_ids, scores, omitted, raw
 
 
 def _check_unique_ids(person_ids: PersonIds, hashes: np.ndarray, lines: np.ndarray, path) -> None:

@@ -220,3 +220,14 @@ def test_girth_engine_reads_int8_missing_cells_as_missing(tmp_path):
     from_file = calibrate(rm, model="2pl", engine="girth")
     from_array_ = calibrate(x.astype(np.int64), model="2pl", engine="girth")
     np.testing.assert_array_equal(from_file.params.b, from_array_.params.b)
+
+
+def test_raw_text_widens_when_a_late_block_holds_a_longer_answer(tmp_path, small_blocks):
+    key = {q: ItemKey(options=("A", "B", "C", "D"), correct=frozenset("AC")) for q in ("x", "y")}
+    rows = [[f"r{k}", "A", "C" if k % 2 else ""] for k in range(150)]
+    rows[140][2] = " A;C "
+    got = read_responses(_write(tmp_path / "w.csv", ["id", "x", "y"], rows), key=key)
+    stripped = np.array([[c.strip() for c in r[1:]] for r in rows])
+    assert got.raw.dtype == np.dtype("U3")
+    np.testing.assert_array_equal(got.raw, stripped)
+    assert got.scores[140].tolist() == [0, 1]
