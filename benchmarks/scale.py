@@ -87,7 +87,7 @@ def child(mode: str, n: int, bank: int, per_person: int, part: int) -> dict:
 
         with (
             LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
             ) as cluster,
             Client(cluster) as client,
         ):

@@ -167,9 +167,9 @@ MAX_TABLE_ROWS = 40
 @click.option(
     "--partition-size",
     type=click.IntRange(1),
-    default=PARTITION_PERSONS,
-    show_default=True,
-    help="Persons per partition on the sparse path (--scheduler or Parquet).",
+    default=None,
+    help=f"Persons per partition on the sparse path (--scheduler or Parquet); default "
+    f"{PARTITION_PERSONS:,}, on a cluster at most the persons divided by the workers' threads.",
 )
 @progress_interval_option
 @threads_option
@@ -196,7 +196,7 @@ def calibrate_command(
     omit_code: str,
     strict: bool,
     scheduler: str | None,
-    partition_size: int,
+    partition_size: int | None,
     progress_interval: float,
     as_json: bool,
 ) -> None:

@@ -64,6 +64,9 @@ START_CELLS = 20_000_000
 in-memory engine's sample, so the two start alike, up to that bank size)."""
 PARTITION_PERSONS = 250_000
 """Default persons per partition (a partition's E-step holds ~chunk x nodes floats at a time)."""
+EMBED_BYTES = 16_000_000
+"""Arrays of a map call (the item log-probabilities) up to this many bytes over all partitions
+travel inside the tasks; larger ones are broadcast to the workers once per call."""
 CONNECT_SECONDS = 10.0
 """How long a scheduler address may take to answer."""
 
@@ -395,10 +398,13 @@ class PartitionedPatterns:
 
         client = self.client
         try:
+            # small arrays ride in every task (no extra round trip); large ones are broadcast
+            # to every worker once (a copy survives the loss of any one worker)
+            big = sum(a.nbytes for a in args if isinstance(a, np.ndarray)) * n_parts > EMBED_BYTES
             with _quiet_large_graph():
                 shared = [
-                    client.submit(_same, a, pure=False)
-                    if isinstance(a, np.ndarray) and a.nbytes > 65_536
+                    client.scatter(a, broadcast=True, hash=False)
+                    if big and isinstance(a, np.ndarray) and a.nbytes > 65_536
                     else a
                     for a in args
                 ]
@@ -617,7 +623,7 @@ def calibrate_sparse(
     latent: tuple[float, float] = (0.0, 1.0),
     accelerate: bool = True,
     se: str = "louis",
-    partition_size: int = PARTITION_PERSONS,
+    partition_size: int | None = None,
     chunk_size: int = 50_000,
     scheduler=None,
     progress: Callable[[str], None] | None = None,
@@ -640,7 +646,8 @@ def calibrate_sparse(
         :func:`psychometrics.irt.calibrate` (computed per partition and summed; no fallback
         from Louis to xpd for many patterns, since no partition holds them all).
     partition_size
-        Persons per partition.
+        Persons per partition. Default: :data:`PARTITION_PERSONS` in this process; on a cluster
+        also at most the persons divided by the workers' threads, so every thread has a part.
     chunk_size
         Response patterns per sparse product inside a partition (bounds memory).
     scheduler
@@ -663,7 +670,10 @@ def calibrate_sparse(
     _check_options(quadrature, theta_range, max_iter, tol, ll_tol, c_prior, se, "credkit", 1)
     if not _pair(latent) or not latent[1] > 0:
         raise ValueError(f"latent must be (mean, sd) with sd > 0, got {latent!r}")
-    for name, value in (("partition_size", partition_size), ("chunk_size", chunk_size)):
+    sizes = [("chunk_size", chunk_size)]
+    if partition_size is not None:
+        sizes.append(("partition_size", partition_size))
+    for name, value in sizes:
         if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     if anchors is not None and not isinstance(anchors, ItemParameters):
@@ -704,9 +714,6 @@ def _calibrate_sparse(
         data, model=model, poly_model=poly_model, anchors=anchors
     )
     k_max = int(prep.n_categories.max())
-    slices = partition_slices(
-        data, new_pos, persons, prep.n_categories, partition_size=int(partition_size)
-    )
     blocks, lat = build_blocks(prep, anchors, c_prior)
     lat.mean, lat.sd = float(latent[0]), float(latent[1])
     nodes = np.linspace(theta_range[0], theta_range[1], int(quadrature))
@@ -722,6 +729,15 @@ def _calibrate_sparse(
         hold_boundary=c_prior is None,
     )
     with _client(scheduler) as client:
+        size = partition_size
+        if size is None:
+            size = PARTITION_PERSONS
+            if client is not None:
+                n_threads = sum(client.nthreads().values()) or 1
+                size = min(size, -(-int(persons.sum()) // n_threads))
+        slices = partition_slices(
+            data, new_pos, persons, prep.n_categories, partition_size=max(int(size), 1)
+        )
         pat = PartitionedPatterns.from_slices(
             slices, prep.n_categories, chunk_size=chunk_size, client=client
         )
@@ -862,7 +878,7 @@ class _client:
             return self.scheduler
         if self.scheduler == "local":
             cluster = LocalCluster(
-                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
             )
             self.owned.append(cluster)
             client = Client(cluster)
