@@ -842,8 +842,22 @@ def _blocked(s, blk):
     return blk * (float(s.max(initial=0.0)) + 1.0) + s
 
 
+def _codes(values):
+    """``np.unique(values, return_inverse=True)``, by counting when the values are small
+    non-negative integers (matching scores, item scores, cell numbers): one pass instead of a
+    sort of all persons, for every item."""
+    values = np.asarray(values)
+    if values.size == 0 or values.min() < 0 or values.max() > 4 * values.size + 1024:
+        return np.unique(values, return_inverse=True)
+    whole = values.astype(np.int64)
+    if not np.array_equal(whole, values):
+        return np.unique(values, return_inverse=True)
+    seen = np.bincount(whole) > 0
+    return np.flatnonzero(seen).astype(values.dtype), (np.cumsum(seen) - 1)[whole]
+
+
 def _strata(s):
-    _, k = np.unique(s, return_inverse=True)
+    _, k = _codes(s)
     return k, int(k.max()) + 1 if k.size else 0
 
 
@@ -957,7 +971,8 @@ def _lr_dif(y, f, s, blk=None, *, alpha, max_iter, tol, ordinal=False):
     polytomous item, proportional-odds ordinal (Zumbo 1999)."""
     out = _empty_lr()
     n = y.size
-    levels, counts = np.unique(y, return_counts=True)
+    levels, yk = _codes(y)
+    counts = np.bincount(yk)
     if n < 3 or levels.size < 2:
         out["note"] = "logistic regression not run: the item score has no variance"
         return out
@@ -975,15 +990,18 @@ def _lr_dif(y, f, s, blk=None, *, alpha, max_iter, tol, ordinal=False):
         sd = np.sqrt(var)
         z = (s - mean[blk]) / np.where(sd > 0, sd, 1.0)[blk]
         n_blocks = nb.size
-    # categories that occur, renumbered 0..K-1 (empty categories carry no information)
-    yk = np.searchsorted(levels, y)
+    # yk: the categories that occur, renumbered 0..K-1 (empty ones carry no information)
     # The likelihood depends on a person only through (block, matching score, group, score):
     # the models are fitted to those cells with their counts, a few hundred rows however many
     # persons (z is a function of block and matching score, so one z per cell).
-    _, s_code = np.unique(s, return_inverse=True)
+    _, s_code = _codes(s)
     cell = ((blk * (int(s_code.max()) + 1) + s_code) * 2 + f) * levels.size + yk
-    _, first, count = np.unique(cell, return_index=True, return_counts=True)
-    weight = count.astype(float)
+    per_cell = np.bincount(cell)
+    cells = np.flatnonzero(per_cell)
+    member = np.empty(per_cell.size, dtype=np.int64)
+    member[cell] = np.arange(n)  # any person of a cell: they share z, group, block and score
+    first = member[cells]
+    weight = per_cell[cells].astype(float)
     z, gf, blk, yk = z[first], f[first].astype(float), blk[first], yk[first]
     intercepts = (blk[:, None] == np.arange(n_blocks)[None, :]).astype(float)
     designs = ((z,), (z, gf), (z, gf, z * gf))
