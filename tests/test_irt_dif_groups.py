@@ -9,10 +9,13 @@ Hessian of that likelihood (h = 1e-3) to 1 %; (2) planted DIF in three groups (u
 one focal group, non-uniform against the other) is found in the right group; (3) with three
 uniform-DIF items of 10 contaminating the all-other-items anchor, purification lowers the clean
 items' rejection rate (a simulation with known truth; 200 replications are in
-benchmarks/irt_dif.py, a few here).
+benchmarks/irt_dif.py, a few here); (4) on a three-group data set the omnibus G2 of every item
+equals R mirt's DIF() X2 (multipleGroup, scheme "drop") to mirt's printed precision.
 """
 
+import csv
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -219,3 +222,31 @@ def test_arguments_are_validated():
         irt_dif(x, g, item_ids=ids, anchors=list(ids))
     with pytest.raises(ValueError, match="max_rounds"):
         irt_dif(x, g, item_ids=ids, purify=True, max_rounds=0)
+
+
+# R mirt 1.47: multipleGroup(invariance = items + free_means + free_var) and
+# DIF(which.par = c("a1", "d"), scheme = "drop") on tests/data/irt_dif/three_groups.csv
+# (the script and its output are in tests/data/irt_dif/). mirt prints X2 to 3-5 significant
+# digits; both programs use 61 nodes on [-6, 6].
+MIRT_X2 = {"i1": 2.467, "i2": 66.37, "i3": 1.98, "i4": 4.028, "i5": 30.503, "i6": 8.308,
+           "i7": 3.29, "i8": 7.101}  # fmt: skip
+
+
+@pytest.mark.slow
+def test_three_group_lr_statistics_equal_r_mirt():
+    path = Path(__file__).parent / "data" / "irt_dif" / "three_groups.csv"
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    ids = rows[0][1:]
+    g = np.array([r[0] for r in rows[1:]])
+    x = np.array([[int(v) for v in r[1:]] for r in rows[1:]])
+    res = irt_dif(x, g, item_ids=ids, reference="R", wald=False)
+    assert res.baseline.loglik == pytest.approx(-11339.02, abs=0.01)
+    assert res.dtf[0].mean == pytest.approx(-0.5887382, abs=1e-3)
+    assert res.dtf[0].sd ** 2 == pytest.approx(1.384068, abs=2e-3)
+    assert res.dtf[1].mean == pytest.approx(0.1815006, abs=1e-3)
+    assert res.dtf[1].sd ** 2 == pytest.approx(0.6793872, abs=2e-3)
+    for it in res.items:
+        assert it.df == 4
+        assert it.g2 == pytest.approx(MIRT_X2[it.item_id], abs=0.006), it.item_id
+    assert {i.item_id for i in res.items if i.flagged} == {"i2", "i5"}

@@ -22,6 +22,7 @@ from psychometrics.responses import ResponseMatrix
 
 if TYPE_CHECKING:
     from psychometrics.dif import DIFResult
+    from psychometrics.irt.irt_dif import IRTDIFResult
 
 BASE_COLUMNS = ("item_id", "n", "p", "rpbis", "alpha_if_deleted")
 DIF_COLUMNS = ("mh_delta", "mh_p", "ets_class", "lr_p", "lr_r2_delta")
@@ -36,6 +37,7 @@ DIF_EXTRA_COLUMNS = (
     "smd",
     "dif_note",
 )
+IRT_COLUMNS = ("irt_g2", "irt_df", "irt_p", "irt_signed", "irt_unsigned", "irt_flagged")
 
 
 def register(group: click.Group) -> None:
@@ -56,7 +58,19 @@ def register(group: click.Group) -> None:
     show_default=True,
     help="DIF matching score.",
 )
-@click.option("--purify", is_flag=True, help="Two-stage purification of the DIF matching score.")
+@click.option(
+    "--purify",
+    is_flag=True,
+    help="Two-stage purification of the DIF matching score (and, with --irt-dif, iterative "
+    "purification of the IRT anchors).",
+)
+@click.option(
+    "--irt-dif",
+    is_flag=True,
+    help="Also IRT DIF (with --group): a likelihood-ratio test of each item on a two-group 2PL "
+    "calibration (GRM for polytomous items), all other items as anchors. Slower: two "
+    "calibrations per item; `credkit dif` has every option.",
+)
 @click.option(
     "--min-focal",
     type=click.IntRange(min=0),
@@ -94,6 +108,7 @@ def analyze(
     reference: str | None,
     matching: str,
     purify: bool,
+    irt_dif: bool,
     min_focal: int,
     min_reference: int,
     p_low: float,
@@ -108,14 +123,18 @@ def analyze(
     Per item: n, p, corrected point-biserial, biserial, omit rate, alpha if deleted, distractors
     and flags; per test: mean, SD, alpha (KR-20), SEM, stratified alpha by outcome (with --bank).
     With --group/--focal/--reference: Mantel-Haenszel D-DIF with the ETS A/B/C class and
-    logistic-regression DIF with the Jodoin-Gierl class. A file that holds several forms (a form
-    column) is also analysed form by form; --form FORM.yaml analyses one published form.
+    logistic-regression DIF with the Jodoin-Gierl class; with --irt-dif also IRT DIF (the
+    likelihood-ratio G2 of each item, with its expected-score difference). A file that holds
+    several forms (a form column) is also analysed form by form; --form FORM.yaml analyses one
+    published form.
     """
     key_file = opts.get("key_file")
     omit_code = opts["omit_code"]
     dif_args = (group_col, focal, reference)
     if any(a is not None for a in dif_args) and not all(a is not None for a in dif_args):
         raise UserError("DIF needs all three of --group, --focal and --reference")
+    if irt_dif and group_col is None:
+        raise UserError("--irt-dif needs --group, --focal and --reference")
     try:
         thresholds = Thresholds(p_low=p_low, p_high=p_high, rpbis_min=rpbis_min)
     except ValueError as exc:
@@ -168,7 +187,15 @@ def analyze(
             blocks=forms if per_form else None,
         )
 
+    irt = None
+    if irt_dif:
+        irt = _run_irt_dif(
+            rm, group_col, str(focal), str(reference), purify, min(min_focal, min_reference),
+            quiet=as_json,
+        )  # fmt: skip
     rows = item_rows(ctt, dif, outcomes)
+    if irt is not None:
+        _add_irt(rows, irt)
     if per_form:
         _fill_from_forms(rows, per_form)
     if out_file is not None:
@@ -180,6 +207,8 @@ def analyze(
             columns.append("outcome")
         if dif is not None:
             columns += DIF_EXTRA_COLUMNS
+        if irt is not None:
+            columns += IRT_COLUMNS
         write_output_text(
             out_file, _to_csv(rows, columns), inputs=(responses, key_file), field="--out"
         )
@@ -187,6 +216,8 @@ def analyze(
             progress(f"wrote {out_file}")
     if as_json:
         result = _json_result(ctt, dif, rows)
+        if irt is not None:
+            result["irt_dif"] = {k: v for k, v in irt.to_dict().items() if k != "items"}
         if per_form:
             result["forms"] = {
                 label: {
@@ -208,6 +239,95 @@ def analyze(
         echo_json(result)
     else:
         click.echo(render_table(ctt, dif, rows, per_form))
+        if irt is not None:
+            click.echo(_irt_lines(irt, rows))
+
+
+def _run_irt_dif(
+    rm: ResponseMatrix,
+    column: str,
+    focal: str,
+    reference: str,
+    purify: bool,
+    min_persons: int,
+    *,
+    quiet: bool,
+) -> IRTDIFResult | None:
+    """IRT DIF of the items every group can estimate; None (with a warning line) when the
+    calibration cannot be run."""
+    from psychometrics.irt.irt_dif import irt_dif, screen_items
+
+    labels = np.asarray(rm.groups[column]).astype(str)
+    keep = (labels == focal) | (labels == reference)
+    scores = np.asarray(rm.scores)[keep]
+    usable, testable = screen_items(scores, labels[keep], min_persons=min_persons)
+    ids = [i for i, u in zip(rm.item_ids, usable, strict=True) if u]
+    studied = [i for i, t in zip(rm.item_ids, testable, strict=True) if t]
+    if len(ids) < 3 or not studied:
+        progress("credkit: warning: IRT DIF not run: fewer than 3 items vary in both groups")
+        return None
+    if not quiet:
+        rounds = " and purification rounds" if purify else ""
+        progress(f"IRT DIF: {len(studied)} item(s) to test, two calibrations each{rounds}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = irt_dif(
+                scores[:, usable],
+                labels[keep],
+                item_ids=ids,
+                poly_model="grm",
+                reference=reference,
+                items=studied,
+                purify=purify,
+                wald=False,
+            )
+        except ValueError as exc:
+            raise UserError(f"IRT DIF: {exc}") from None
+    for message in sorted({str(w.message) for w in caught}):
+        progress(f"credkit: warning: IRT DIF: {message}")
+    return result
+
+
+def _add_irt(rows: list[dict[str, Any]], irt: IRTDIFResult) -> None:
+    tests = {it.item_id: it for it in irt.items}
+    for row in rows:
+        it = tests.get(row["item_id"])
+        if it is None:
+            continue
+        row.update(
+            irt_g2=it.g2,
+            irt_df=it.df,
+            irt_p=it.p,
+            irt_signed=it.signed,
+            irt_unsigned=it.unsigned,
+            irt_flagged=it.flagged,
+        )
+        if it.flagged:
+            row["flags"].append("dif_irt")
+
+
+def _irt_lines(irt: IRTDIFResult, rows: list[dict[str, Any]]) -> str:
+    base = irt.baseline
+    lines = [
+        "",
+        f"IRT DIF {irt.focal} (focal; mean {base.latent_means[1]:.2f}, SD "
+        f"{base.latent_sds[1]:.2f}) vs {irt.reference} (reference, N(0, 1)): {irt.method}",
+        f"{'item':<10} {'G2':>7} {'df':>3} {'p':>7} {'signed':>7} {'unsigned':>8}",
+    ]
+    for it in irt.items:
+        lines.append(
+            f"{it.item_id:<10} {it.g2:>7.2f} {it.df:>3} {it.p:>7.4f} {it.signed:>7.3f} "
+            f"{it.unsigned:>8.3f}{'  flagged' if it.flagged else ''}"
+        )
+    untested = [r["item_id"] for r in rows if "irt_p" not in r]
+    if untested:
+        lines.append(f"not tested (too few persons or no variance in a group): {len(untested)}")
+    lines.append(
+        f"DTF (expected test score, reference minus focal, over the focal group): "
+        f"{irt.dtf_signed:.3f}; signed/unsigned are expected item-score differences"
+    )
+    return "\n".join(lines)
 
 
 def _fill_from_forms(rows: list[dict[str, Any]], per_form: dict[str, ItemAnalysis]) -> None:

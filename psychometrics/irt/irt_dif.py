@@ -53,16 +53,17 @@ Chalmers, R. P., Counsell, A., & Flora, D. B. (2016). It might not make a big DI
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
 from psychometrics.irt._result import CalibrationWarning
-from psychometrics.irt.models import expected_scores
+from psychometrics.irt.models import ItemParameters, expected_scores
 from psychometrics.irt.multigroup import MultiGroupResult, calibrate_groups
+from psychometrics.responses import NOT_PRESENTED
 
 ANCHOR_RULES = ("all-other", "given", "purified")
 
@@ -226,6 +227,11 @@ class IRTDIFResult:
         With ``purified``: the flagged set after each round, first to last.
     purification_converged
         Whether the flagged set repeated within the rounds allowed.
+    wald
+        Whether the Wald tests were computed.
+    curves
+        Per studied item, its parameters in the reference group then in each focal group (from
+        the model that freed it), for :meth:`at`.
     """
 
     items: tuple[IRTItemDIF, ...]
@@ -239,6 +245,20 @@ class IRTDIFResult:
     anchors: tuple[str, ...] = ()
     purification: tuple[tuple[str, ...], ...] = ()
     purification_converged: bool = True
+    wald: bool = True
+    curves: Mapping[str, tuple[ItemParameters, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def at(self, theta: float) -> dict[str, tuple[float, ...]]:
+        """Per studied item, the expected-score difference reference minus each focal group at
+        ability ``theta`` (e.g. a cut set after the DIF analysis); sum them for the DTF."""
+        t = np.array([float(theta)])
+        out = {}
+        for item, params in self.curves.items():
+            ref = expected_scores(params[0], t)[0, 0]
+            out[item] = tuple(float(ref - expected_scores(p, t)[0, 0]) for p in params[1:])
+        return out
 
     @property
     def focal(self) -> str:
@@ -266,8 +286,9 @@ class IRTDIFResult:
                 f"{len(self.anchors)} anchor item(s) at the end)"
             ),
         }[self.anchor_rule]
+        tests = "likelihood ratio and Wald tests" if self.wald else "likelihood-ratio test"
         return (
-            f"omnibus likelihood ratio and Wald tests of equal item parameters in "
+            f"omnibus {tests} of equal item parameters in "
             f"{len(self.focal_groups) + 1} groups ({rule}); effect sizes over each focal "
             f"group's ability distribution"
         )
@@ -462,7 +483,34 @@ def irt_dif(
                 stacklevel=2,
             )
     base = fit(free, False)
-    return _result(tests, base, studied, ids, free, rule, history, converged, alpha, cut, n_points)
+    res = _result(tests, base, studied, ids, free, rule, history, converged, alpha, cut, n_points)
+    return replace(res, wald=bool(wald))
+
+
+def screen_items(
+    scores: np.ndarray, groups: Sequence, *, min_persons: int = 100
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which items a multiple-group DIF analysis can use and which it can test.
+
+    Returns two boolean masks over the columns: *usable*, items with at least two score
+    categories observed in every group (an item without variance in a group cannot be freed
+    there); *testable*, usable items presented to at least ``min_persons`` persons of every
+    group (fewer give tests without power and unstable group-specific estimates).
+    """
+    x = np.asarray(scores)
+    labels = np.asarray([str(g) for g in groups])
+    usable = np.ones(x.shape[1], dtype=bool)
+    testable = np.ones(x.shape[1], dtype=bool)
+    for g in np.unique(labels):
+        sub = x[labels == g]
+        seen = sub != NOT_PRESENTED
+        lo = np.where(seen, sub, np.iinfo(sub.dtype).max).min(
+            axis=0, initial=np.iinfo(sub.dtype).max
+        )
+        hi = np.where(seen, sub, -1).max(axis=0, initial=-1)
+        usable &= hi > lo
+        testable &= seen.sum(axis=0) >= int(min_persons)
+    return usable, usable & testable
 
 
 def _flag(tests, alpha, n_items) -> frozenset:
@@ -488,7 +536,7 @@ def _result(tests, base, studied, ids, free, rule, history, converged, alpha, cu
         grids.append((theta, w / w.sum()))
     total = [np.zeros(t.size) for t, _ in grids]
     total_cut = np.zeros(len(focals))
-    out = []
+    out, curves = [], {}
     for item in studied:
         g2, df, m1 = tests[item]
         p = float(stats.chi2.sf(g2, df)) if df > 0 else float("nan")
@@ -507,6 +555,7 @@ def _result(tests, base, studied, ids, free, rule, history, converged, alpha, cu
                 total_cut[k] += at_cut
             wv, wdf, wp = walds[1 + k]
             by_group.append(FocalDIF(f, float(w @ d), float(w @ np.abs(d)), at_cut, wv, wdf, wp))
+        curves[item] = (pr, *(m1.group_params[f].subset([item]) for f in focals))
         worst = max(by_group, key=lambda g: g.unsigned)
         out.append(
             IRTItemDIF(
@@ -546,6 +595,7 @@ def _result(tests, base, studied, ids, free, rule, history, converged, alpha, cu
         anchors=tuple(i for i in ids if i not in free),
         purification=tuple(history),
         purification_converged=converged,
+        curves=curves,
     )
 
 

@@ -35,6 +35,7 @@ from psychometrics.report.model import (
     DifRow,
     Dimensionality,
     DistractorTable,
+    DtfRow,
     FairnessSection,
     FitSummary,
     FormScores,
@@ -518,8 +519,16 @@ def _fairness(st) -> FairnessSection | None:
     for fid, items in st.forms.items():
         for i in items:
             on_forms.setdefault(i, []).append(fid)
+    irt = _irt_by_item(st)
     rows = []
     for it in _worst_dif(st).values():
+        t = irt.get(it.item_id)
+        by = [f"MH {it.ets_class}"] if it.ets_class in ("B", "C", "BB", "CC") else []
+        lr_class = getattr(it, "lr_class", None)
+        if lr_class in ("B", "C"):
+            by.append(f"LR {lr_class}")
+        if t is not None and t[0].flagged:
+            by.append("IRT")
         rows.append(
             DifRow(
                 item_id=it.item_id,
@@ -532,6 +541,12 @@ def _fairness(st) -> FairnessSection | None:
                 lr_p=_f(it.lr_p),
                 lr_r2_delta=_f(it.lr_r2_delta),
                 on_forms=tuple(on_forms.get(it.item_id, ())),
+                irt_g2=_f(t[0].g2) if t else None,
+                irt_p=_f(t[0].p) if t else None,
+                irt_signed=_f(t[0].signed) if t else None,
+                irt_at_cut=_f(t[1]) if t else None,
+                irt_flagged=bool(t and t[0].flagged),
+                flagged_by=tuple(by),
             )
         )
     first = next(iter(st.dif.values()))
@@ -552,6 +567,64 @@ def _fairness(st) -> FairnessSection | None:
         method_note=note,
         impact=_impact(st),
         classes_note=DIF_CLASSES_NOTE,
+        irt_note=_irt_note(st),
+        dtf=_dtf_rows(st),
+    )
+
+
+def _theta_cut(st) -> float | None:
+    return _f(st.cut.theta_cut) if st.cut is not None else None
+
+
+def _irt_by_item(st) -> dict:
+    """Per item, ``(IRT DIF test, difference at the cut)`` of the form where its
+    likelihood-ratio p is smallest."""
+    cut = _theta_cut(st)
+    out: dict = {}
+    for res in getattr(st, "irt_dif", {}).values():
+        at = res.at(cut) if cut is not None else {}
+        for it in res.items:
+            old = out.get(it.item_id)
+            if old is None or it.p < old[0].p:
+                out[it.item_id] = (it, at.get(it.item_id, (None,))[0])
+    return out
+
+
+def _dtf_rows(st) -> tuple[DtfRow, ...]:
+    cut = _theta_cut(st)
+    rows = []
+    for fid, res in getattr(st, "irt_dif", {}).items():
+        at = res.at(cut) if cut is not None else {}
+        rows.append(
+            DtfRow(
+                form_id=fid,
+                n_items=len(res.items),
+                focal_mean=float(res.baseline.latent_means[1]),
+                focal_sd=float(res.baseline.latent_sds[1]),
+                signed=float(res.dtf_signed),
+                at_cut=float(sum(v[0] for v in at.values())) if at else None,
+            )
+        )
+    return tuple(rows)
+
+
+def _irt_note(st) -> str:
+    results = list(getattr(st, "irt_dif", {}).values())
+    if not results:
+        return ""
+    first = results[0]
+    cut = _theta_cut(st)
+    at = f" and at the cut (theta {cut:.2f})" if cut is not None else ""
+    return (
+        f"IRT DIF: per form, a two-group calibration (2PL, graded response model for "
+        f"polytomous items; reference group N(0, 1), the focal group's mean and SD estimated, "
+        f"so a difference in ability is not taken for DIF) and, per item, the {first.method}; "
+        f"flagged at p < {first.alpha:g}. Items are tested when at least 100 candidates of "
+        f"each group saw them and both groups used at least two score categories. The effect "
+        f"sizes are on the raw-score scale: the item's expected score in the reference group "
+        f"minus the focal group at the same ability, averaged over the focal group{at}; "
+        f"positive values favour the reference group. The differential test functioning (DTF) "
+        f"of a form sums them over its items."
     )
 
 

@@ -317,7 +317,8 @@ REQUIREMENTS: tuple[Requirement, ...] = (
         AERA,
         "Ch. 3 (fairness)",
         "Evidence that scores mean the same across groups; items reviewed for bias.",
-        "Mantel-Haenszel and logistic-regression DIF with ETS classes, pass rates by group, "
+        "Mantel-Haenszel and logistic-regression DIF with ETS classes, IRT likelihood-ratio DIF "
+        "with its effect on the score scale and the DTF at the cut, pass rates by group, "
         "adverse impact (four-fifths ratio with its interval, Fisher's exact and z tests, a "
         "sample-size note). Sensitivity review and accommodations are the program's.",
         "fairness",

@@ -306,6 +306,12 @@ class DifRow(_Dict):
     lr_p: float | None = None
     lr_r2_delta: float | None = None
     on_forms: tuple[str, ...] = ()
+    irt_g2: float | None = None
+    irt_p: float | None = None
+    irt_signed: float | None = None
+    irt_at_cut: float | None = None
+    irt_flagged: bool = False
+    flagged_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -346,6 +352,19 @@ class ImpactSummary(_Dict):
 
 
 @dataclass(frozen=True)
+class DtfRow(_Dict):
+    """Differential test functioning of one form (IRT DIF): the expected raw-score difference,
+    reference minus focal, at the same ability."""
+
+    form_id: str
+    n_items: int
+    focal_mean: float
+    focal_sd: float
+    signed: float
+    at_cut: float | None = None
+
+
+@dataclass(frozen=True)
 class FairnessSection(_Dict):
     """Section 7: DIF by item, pass rates by group and adverse impact."""
 
@@ -357,6 +376,8 @@ class FairnessSection(_Dict):
     method_note: str = ""
     impact: ImpactSummary | None = None
     classes_note: str = ""
+    irt_note: str = ""
+    dtf: tuple[DtfRow, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,19 @@
-"""Stage 2 of the build: classical item analysis and DIF on each published form taken, and
-statistics of common items pooled over every candidate who saw them."""
+"""Stage 2 of the build: classical item analysis and DIF (Mantel-Haenszel, logistic regression
+and IRT likelihood-ratio) on each published form taken, and statistics of common items pooled
+over every candidate who saw them."""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from psychometrics.bank import bank_keys
 from psychometrics.ctt import ItemAnalysis, item_analysis
 from psychometrics.dif import DIFResult, dif_analysis
+from psychometrics.irt.irt_dif import IRTDIFResult, irt_dif, screen_items
 from psychometrics.program.build.inputs import ProgramInputs
 from psychometrics.program.build.unavailable import NotAvailable
 
@@ -57,6 +59,10 @@ class ItemAnalyses:
         Per form: :class:`~psychometrics.dif.DIFResult`.
     notes, unavailable
         Section key -> a sentence (partial results; missing results).
+    irt_dif
+        Per form: :class:`~psychometrics.irt.irt_dif.IRTDIFResult` (2PL, GRM for polytomous
+        items; likelihood ratio, all other items as anchors), for the items at least
+        ``IRT_DIF_MIN`` candidates of each group saw.
     """
 
     by_form: Mapping[str, ItemAnalysis]
@@ -64,6 +70,34 @@ class ItemAnalyses:
     dif: Mapping[str, DIFResult]
     notes: Mapping[str, str]
     unavailable: Mapping[str, str]
+    irt_dif: Mapping[str, IRTDIFResult] = field(default_factory=dict)
+
+
+IRT_DIF_MIN = 100  # persons per group before an item is tested (as Mantel-Haenszel's minimum)
+
+
+def form_irt_dif(responses, groups, *, focal: str, reference: str) -> IRTDIFResult | None:
+    """IRT DIF of one form's items between two groups, or None with fewer than 3 usable items
+    (items with no variance in a group anchor nothing and are left out)."""
+    labels = np.asarray(groups).astype(str)
+    keep = (labels == focal) | (labels == reference)
+    scores = np.asarray(responses.scores)[keep]
+    usable, testable = screen_items(scores, labels[keep], min_persons=IRT_DIF_MIN)
+    ids = [i for i, u in zip(responses.item_ids, usable, strict=True) if u]
+    studied = [i for i, t in zip(responses.item_ids, testable, strict=True) if t]
+    if len(ids) < 3 or not studied:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return irt_dif(
+            scores[:, usable],
+            labels[keep],
+            item_ids=ids,
+            poly_model="grm",
+            reference=reference,
+            items=studied,
+            wald=False,
+        )
 
 
 def pool_items(by_form: Mapping[str, ItemAnalysis]) -> dict[str, PooledItem]:
@@ -129,6 +163,7 @@ def analyse_items(inputs: ProgramInputs) -> ItemAnalyses:
     notes: dict[str, str] = {}
     unavailable: dict[str, str] = {}
     dif: dict[str, DIFResult] = {}
+    irt: dict[str, IRTDIFResult] = {}
     if not (spec.group and spec.focal and spec.reference):
         unavailable["fairness"] = "the spec names no group column with focal and reference"
     else:
@@ -143,10 +178,25 @@ def analyse_items(inputs: ProgramInputs) -> ItemAnalyses:
                     )
             except ValueError as exc:
                 errors.append(f"form {fid}: {exc}")
+                continue
+            try:
+                res = form_irt_dif(
+                    sub, sub.groups[spec.group], focal=spec.focal, reference=spec.reference
+                )
+            except ValueError as exc:
+                errors.append(f"IRT DIF on form {fid}: {exc}")
+            else:
+                if res is not None:
+                    irt[fid] = res
         if errors and not dif:
             unavailable["fairness"] = "; ".join(errors)
         elif errors:
             notes["fairness"] = "; ".join(errors)
     return ItemAnalyses(
-        by_form=by_form, pooled=pool_items(by_form), dif=dif, notes=notes, unavailable=unavailable
+        by_form=by_form,
+        pooled=pool_items(by_form),
+        dif=dif,
+        notes=notes,
+        unavailable=unavailable,
+        irt_dif=irt,
     )

@@ -80,6 +80,7 @@ class BuildState:
     item_analysis: Mapping[str, Any] = field(default_factory=dict)
     pooled_items: Mapping[str, Any] = field(default_factory=dict)
     dif: Mapping[str, Any] = field(default_factory=dict)
+    irt_dif: Mapping[str, Any] = field(default_factory=dict)
     params: Any = None
     params_source: str = ""
     calibration: Any = None
@@ -155,6 +156,7 @@ class BuildState:
             item_analysis=analyses.by_form if analyses else {},
             pooled_items=analyses.pooled if analyses else {},
             dif=analyses.dif if analyses else {},
+            irt_dif=analyses.irt_dif if analyses else {},
             params=irt.params if irt else None,
             params_source=irt.source if irt else "",
             calibration=irt.calibration if irt else None,
