@@ -6,6 +6,7 @@ from psychometrics.irt.calibration import (
     ConvergenceWarning,
     calibrate,
 )
+from psychometrics.irt.inference import ParameterCovariance, WaldResult, wald_test
 from psychometrics.irt.models import (
     MODELS,
     ItemParameters,
@@ -25,6 +26,8 @@ __all__ = [
     "CalibrationWarning",
     "ConvergenceWarning",
     "ItemParameters",
+    "ParameterCovariance",
+    "WaldResult",
     "calibrate",
     "category_probabilities",
     "expected_scores",
@@ -34,5 +37,6 @@ __all__ = [
     "summed_score_likelihood",
     "test_characteristic_curve",
     "test_information",
+    "wald_test",
     "write_params",
 ]

@@ -48,7 +48,7 @@ import numpy as np
 from scipy.special import expit, logit
 from scipy.stats import beta as beta_dist
 
-from psychometrics.irt import _engine, _se, _start
+from psychometrics.irt import _engine, _se, _start, inference
 from psychometrics.irt._estep import compress, estep
 
 # shared with the girth engine; re-exported here, where they have always been importable
@@ -67,7 +67,7 @@ from psychometrics.irt.threads import blas_threads, resolve_threads
 from psychometrics.responses import NOT_PRESENTED, ResponseMatrix, from_array
 
 ENGINES = ("credkit", "girth")
-SE_METHODS = ("louis", "xpd", "none")
+SE_METHODS = ("louis", "xpd", "sandwich", "none")
 DEFAULT_C_PRIOR = (5.0, 17.0)
 START_SAMPLE = 50_000
 MAX_SCORE = 1000
@@ -138,9 +138,13 @@ def calibrate(
         ``(mean, sd)`` of the normal ability distribution: fixed values where they are not
         estimated (default N(0, 1)), starting values where they are (anchors, Rasch/PCM sd).
     se
-        ``"louis"`` (observed information), ``"xpd"`` (cross-product) or ``"none"``. Louis' method
+        ``"louis"`` (observed information), ``"xpd"`` (cross-product), ``"sandwich"``
+        (Huber-White ``I^-1 M I^-1`` with Louis' information as the bread and the persons'
+        score cross-products as the meat: robust to a misspecified model, see
+        :mod:`psychometrics.irt.inference`) or ``"none"``. Louis' method (and the sandwich)
         costs about patterns x indicator-columns^2 x nodes flops; above :data:`LOUIS_BUDGET`
-        (e.g. a million persons on 100 items) the cross-product is used, with a warning.
+        (e.g. a million persons on 100 items) the cross-product is used, with a warning. The
+        full covariance matrix is in :attr:`CalibrationResult.covariance`.
     accelerate
         Use SQUAREM acceleration.
     engine
@@ -198,6 +202,8 @@ def calibrate(
                 raise ValueError(
                     "engine='girth' fixes the ability distribution at N(0, 1) (latent)"
                 )
+            if se == "sandwich":
+                raise ValueError("se='sandwich' needs engine='credkit'")
             return calibrate_girth(
                 rm,
                 model=model,
@@ -247,9 +253,9 @@ def calibrate(
         cov = None
         se_method = se
         n_z = pat.n_cat_cols + pat.miss_items.size + 1
-        if se == "louis" and pat.n_patterns * n_z**2 * nodes.size > LOUIS_BUDGET:
+        if se in ("louis", "sandwich") and pat.n_patterns * n_z**2 * nodes.size > LOUIS_BUDGET:
+            se_method = f"xpd ({se} would cost too much for this many response patterns)"
             se = "xpd"
-            se_method = "xpd (louis would cost too much for this many response patterns)"
             warnings.warn(
                 f"{pat.n_patterns} response patterns: standard errors by the cross-product (xpd) "
                 "instead of Louis' observed information; pass se='none' to skip them",
@@ -259,8 +265,10 @@ def calibrate(
         if se != "none" and n_free:
             if progress is not None and outcome.seconds >= settings.progress_every:
                 progress("computing standard errors")
-            info = _se.information(pat, blocks, lat, nodes, c_prior, method=se)
-            cov = _invert(info)
+            if se == "sandwich":
+                cov = inference.sandwich_covariance(pat, blocks, lat, nodes, c_prior)[0]
+            else:
+                cov = _invert(_se.information(pat, blocks, lat, nodes, c_prior, method=se))
             if cov is None:
                 warnings.warn(
                     "the information matrix is not positive definite; standard errors are NaN "
@@ -295,6 +303,9 @@ def calibrate(
             seconds=time.perf_counter() - start,
             flagged=flagged,
             boundary=boundary,
+            covariance=None
+            if cov is None
+            else inference.parameter_covariance(prep.item_ids, blocks, lat, cov, method=se),
         )
 
 
@@ -504,6 +515,7 @@ def build_result(
     seconds: float,
     flagged,
     boundary,
+    covariance: inference.ParameterCovariance | None = None,
 ) -> CalibrationResult:
     """The :class:`CalibrationResult` of a finished EM run (in memory or partitioned): the
     log-posterior with the c prior, AIC and BIC, and the calibration's record."""
@@ -542,4 +554,5 @@ def build_result(
         seconds=seconds,
         flagged_items=flagged,
         boundary_items=boundary,
+        covariance=covariance,
     )
