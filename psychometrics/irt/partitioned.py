@@ -409,11 +409,14 @@ class PartitionedPatterns:
                     for a in args
                 ]
             futures = [client.submit(func, f, *shared, pure=False, **kwargs) for f in self._futures]
+            position = {f.key: i for i, f in enumerate(futures)}
+            out: list = [None] * n_parts
             done = 0
-            for _ in as_completed(futures):
+            for future, result in as_completed(futures, with_results=True):
+                out[position[future.key]] = result  # in partition order, whoever computed it
                 done += 1
                 self._report(done, n_parts)
-            return client.gather(futures)  # in partition order, whoever computed them
+            return out
         except Exception as exc:
             if _cluster_failure(exc):
                 raise ClusterError(f"the Dask cluster failed: {exc}") from exc
