@@ -426,6 +426,7 @@ def test_covariance_of_graded_items_with_anchors():
     np.testing.assert_allclose(cov.se[2:9:3], res.params.se_b[2:, 1], rtol=1e-10)
     assert cov.se[-2] == pytest.approx(res.latent_mean_se, rel=1e-10)
     assert cov.se[-1] == pytest.approx(res.latent_sd_se, rel=1e-10)
+    assert cov.index("sd") == cov.index("latent:sd") == len(cov.names) - 1
     si = cov.in_metric("slope-intercept")
     assert si.names[:3] == (("item3", "a"), ("item3", "d1"), ("item3", "d2"))
     # the latent mean is tested like any other parameter

@@ -78,14 +78,20 @@ class ParameterCovariance:
         return np.sqrt(np.clip(np.diag(self.matrix), 0.0, None))
 
     def index(self, name: tuple[str, str] | str) -> int:
-        """Position of a parameter given as ``(item_id, parameter)`` or ``"item_id:parameter"``.
+        """Position of a parameter given as ``(item_id, parameter)`` or ``"item_id:parameter"``
+        (``"mean"``, ``"sd"`` for the latent distribution's).
 
         Raises
         ------
         KeyError
             When no parameter has that name.
         """
-        key = name if isinstance(name, tuple) else tuple(str(name).rsplit(":", 1))
+        if isinstance(name, tuple):
+            key = name
+        elif ":" in str(name):
+            key = tuple(str(name).rsplit(":", 1))
+        else:  # "mean" / "sd": the latent distribution's
+            key = (LATENT, str(name))
         try:
             return self.names.index(key)  # type: ignore[arg-type]
         except ValueError:

@@ -58,13 +58,7 @@ from psychometrics.irt._result import (
     ParameterCovariance,
 )
 
-__all__ = [
-    "ParameterCovariance",
-    "WaldResult",
-    "parameter_covariance",
-    "sandwich_covariance",
-    "wald_test",
-]
+__all__ = ["ParameterCovariance", "WaldResult", "wald_test"]
 
 
 # ----------------------------------------------------------------------------- covariance
@@ -73,7 +67,8 @@ __all__ = [
 def parameter_covariance(
     item_ids: Sequence[str], blocks, lat, cov_free: np.ndarray, *, method: str
 ) -> ParameterCovariance:
-    """Name the engine's covariance of the free parameters and put it in the ``"irt"`` metric.
+    """Name the engine's covariance of the free parameters and put it in the ``"irt"`` metric
+    (internal: called by :func:`~psychometrics.irt.calibration.calibrate` on engine blocks).
 
     ``cov_free`` is in the engine's packing (:func:`psychometrics.irt._se.map_matrix`); the
     result lists every item's estimated parameters in item order (a shared 1PL slope once per
@@ -128,7 +123,8 @@ def parameter_covariance(
 def sandwich_covariance(
     pat: Patterns, blocks, lat, nodes: np.ndarray, c_prior
 ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
-    """Huber-White covariance ``I^-1 M I^-1`` of the free parameters (engine packing).
+    """Huber-White covariance ``I^-1 M I^-1`` of the free parameters (engine packing;
+    internal: ``calibrate(..., se="sandwich")`` is the public way).
 
     Returns ``(cov, bread, meat)``; ``cov`` is None when the bread (Louis' observed
     information, with the prior's negative Hessian) is not positive definite. The meat is the
