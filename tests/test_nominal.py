@@ -442,3 +442,32 @@ def test_nominal_record_has_both_forms():
     assert sum(rec["bock"]["intercepts"]) == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(ValueError, match="not a nominal"):
         nominal_record(ItemParameters(("x",), ("2pl",), [1.0], [[0.0]], [0.0]), 0)
+
+
+def test_anchored_nominal_calibration_finds_the_group_shift():
+    a, ak, d = truth(n_items=10, seed=61)
+    base = calibrate(simulate_nominal(a[:, None] * ak, d, 4000, seed=62), model="nominal")
+    anchors = base.params.subset([f"item{j}" for j in range(1, 6)])
+    rng = np.random.default_rng(63)
+    theta = rng.normal(0.5, 1.2, 4000)  # a second group: mean 0.5, SD 1.2 on the base scale
+    z = (a[:, None] * ak)[None] * theta[:, None, None] + d[None]
+    p = np.exp(z - logsumexp(z, axis=2, keepdims=True))
+    y = (rng.random((4000, 10, 1)) > np.cumsum(p, axis=2)).sum(axis=2)
+    res = calibrate(y, model="nominal", anchors=anchors)
+    assert res.latent_mean == pytest.approx(0.5, abs=4 * res.latent_mean_se + 0.05)
+    assert res.latent_sd == pytest.approx(1.2, abs=4 * res.latent_sd_se + 0.05)
+    # the anchors keep their values, scoring functions included
+    assert np.allclose(res.params.ak[:5], anchors.ak, equal_nan=True)
+    free = res.params.subset([f"item{j}" for j in range(6, 11)])
+    assert np.max(np.abs(free.a - a[5:]) / free.se_a) < 4
+
+
+def test_no_spurious_extreme_flags_on_healthy_items():
+    # b_k = -d_k / a is large when a (per unit of scoring function) is small (here item 4:
+    # b_1 = -6.2 with a = 0.3); that is no extreme estimate
+    a, ak, d = truth()
+    res = calibrate(
+        simulate_nominal(a[:, None] * ak, d, 5000, seed=1000), model="nominal", se="none"
+    )
+    assert np.nanmax(np.abs(res.params.b)) > 6
+    assert res.flagged_items == ()

@@ -36,8 +36,6 @@ def _check_anchor(anchors: ItemParameters, k: int) -> None:
     c = float(anchors.c[k])
     if not (np.isfinite(a) and 0 < a <= MAX_ANCHOR_SLOPE):
         raise ValueError(f"anchors: item {item!r}: a = {a:g} is not in (0, {MAX_ANCHOR_SLOPE:g}]")
-    if anchors.model[k] == "nominal" and n_cat > 2:
-        raise ValueError(f"anchors: item {item!r}: nominal items cannot be anchors yet")
     if anchors.model[k] == "nominal":
         ak = anchors.ak[k, :n_cat]
         if ak[0] != 0 or ak[-1] != n_cat - 1:

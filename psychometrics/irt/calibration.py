@@ -428,6 +428,8 @@ def build_blocks(prep: Prepared, anchors: ItemParameters | None, c_prior):
             sub = anchors.subset([prep.item_ids[j] for j in items])
             par[:, 0] = sub.a
             par[:, 1 : 1 + (k - 1)] = -sub.a[:, None] * sub.b[:, : k - 1]
+            if family == "nominal":  # the free scoring functions ak_1..ak_{K-2} come last
+                par[:, k:] = sub.ak[:, 1 : k - 1]
             if family == "dich3":
                 with np.errstate(divide="ignore"):
                     par[:, 2] = logit(sub.c)
@@ -444,8 +446,10 @@ def build_blocks(prep: Prepared, anchors: ItemParameters | None, c_prior):
                     p_star = np.clip((p - c0) / (1 - c0), 0.05, 0.95)
                     par[i, 1] = _start.intercepts(np.array([p_star]), a_start[i])[0]
                     par[i, 2] = logit(c0)
-                else:
+                elif family != "nominal":
                     par[i, 1:k] = _start.intercepts(cum[j], a_start[i])
+            if family == "nominal":
+                par[:] = _start.nominal_starts(scores, prep.n_categories, prep.models, items)
         free = np.ones(n_par, dtype=bool)
         if m in _engine.FIXED_SLOPE:
             free[0] = False
@@ -490,11 +494,14 @@ def _flag_extreme(params: ItemParameters, anchor_ids, theta_range) -> tuple[tupl
             continue
         a = float(params.a[j])
         b = params.b[j, : int(params.n_categories[j]) - 1]
+        name = "b"
+        if params.model[j] == "nominal":  # b_k = -d_k / a is no location: use the key's slope
+            b, name = b * a / (b.size), "-d_k / (a (K-1))"
         if not np.isfinite(a) or abs(a) > EXTREME_SLOPE:
             out.append((item, f"a = {a:.4g}"))
         elif not np.all(np.isfinite(b)) or np.any((b < lo) | (b > hi)):
             worst = b[np.argmax(np.where(np.isfinite(b), np.abs(b), np.inf))]
-            out.append((item, f"b = {worst:.4g} outside [{lo:g}, {hi:g}]"))
+            out.append((item, f"{name} = {worst:.4g} outside [{lo:g}, {hi:g}]"))
     return tuple(out)
 
 
