@@ -32,6 +32,7 @@ from psychometrics.responses import read_responses
 SE_NAMES = {
     "louis": "observed information (Louis 1982)",
     "xpd": "cross-product of the observed scores",
+    "sandwich": "sandwich (Huber-White; robust to misspecification)",
     "none": "not computed",
 }
 MAX_TABLE_ROWS = 40
@@ -115,7 +116,8 @@ MAX_TABLE_ROWS = 40
     type=click.Choice(SE_METHODS),
     default="louis",
     show_default=True,
-    help="Standard errors: observed information (Louis), cross-product (xpd), or none.",
+    help="Standard errors: observed information (Louis), cross-product (xpd), sandwich "
+    "(Huber-White, robust to misspecification), or none.",
 )
 @click.option(
     "--c-prior",
