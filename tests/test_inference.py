@@ -452,3 +452,30 @@ def test_boundary_c_is_left_out():
     assert res.covariance.matrix.shape == (18 - len(held),) * 2
     with pytest.raises(ValueError, match="unknown parameter"):
         wald_test(res, f"{sorted(held)[0]}:c = 0")
+
+
+def test_cli_sandwich_standard_errors(tmp_path):
+    """``credkit calibrate --se sandwich`` writes the same SEs as the Python call."""
+    import json
+
+    from click.testing import CliRunner
+
+    from psychometrics.cli import main
+    from psychometrics.irt import read_params
+
+    x = _twopl_case()
+    path = tmp_path / "responses.csv"
+    lines = ["person_id," + ",".join(f"item{j + 1}" for j in range(x.shape[1]))]
+    lines += [f"p{i}," + ",".join(str(v) for v in row) for i, row in enumerate(x)]
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "params.csv"
+    r = CliRunner().invoke(
+        main,
+        ["calibrate", str(path), "--model", "2pl", "--se", "sandwich", "--out", str(out), "--json"],
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["se_method"] == "sandwich"
+    api = _fit(x, "2pl", "sandwich")
+    got = read_params(out)
+    np.testing.assert_allclose(got.se_a, api.params.se_a, rtol=2e-3)
+    np.testing.assert_allclose(got.se_b[:, 0], api.params.se_b[:, 0], rtol=2e-3)
