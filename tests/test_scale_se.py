@@ -124,3 +124,9 @@ def test_se_none_and_dask_equal_in_process():
     got = calibrate_sparse(sp, partition_size=500, scheduler="local")
     np.testing.assert_array_equal(got.params.se_a, ref.params.se_a)
     np.testing.assert_array_equal(got.params.se_b, ref.params.se_b)
+
+
+def test_sandwich_is_refused_on_partitioned_data():
+    sp = from_dense(_simulate(100, 4, seed=46))
+    with pytest.raises(ValueError, match="not available on partitioned data"):
+        calibrate_sparse(sp, se="sandwich")

@@ -64,6 +64,8 @@ START_CELLS = 20_000_000
 in-memory engine's sample, so the two start alike, up to that bank size)."""
 PARTITION_PERSONS = 250_000
 """Default persons per partition (a partition's E-step holds ~chunk x nodes floats at a time)."""
+PARTITIONED_SE = ("louis", "xpd", "none")
+"""Standard errors summed over partitions (the sandwich's person scores are not, yet)."""
 EMBED_BYTES = 16_000_000
 """Arrays of a map call (the item log-probabilities) up to this many bytes over all partitions
 travel inside the tasks; larger ones are broadcast to the workers once per call."""
@@ -671,6 +673,11 @@ def calibrate_sparse(
     if not isinstance(data, SparseResponses):
         raise TypeError(f"data must be SparseResponses, got {type(data).__name__}")
     _check_options(quadrature, theta_range, max_iter, tol, ll_tol, c_prior, se, "credkit", 1)
+    if se not in PARTITIONED_SE:
+        raise ValueError(
+            f"se={se!r} is not available on partitioned data; use one of "
+            f"{', '.join(PARTITIONED_SE)}"
+        )
     if not _pair(latent) or not latent[1] > 0:
         raise ValueError(f"latent must be (mean, sd) with sd > 0, got {latent!r}")
     sizes = [("chunk_size", chunk_size)]
