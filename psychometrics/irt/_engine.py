@@ -178,6 +178,8 @@ def c_prior_score_at_zero(c_prior) -> float:
 
 def block_grad_info(blk: Block, par: np.ndarray, counts: np.ndarray, nodes, c_prior):
     """Gradient ``(J, P)`` and Fisher information ``(J, P, P)`` of the block objective."""
+    if blk.family == "dich2":
+        return _dich2_grad_info(par, counts, nodes)
     logp, dlog = fam.scores(blk.family, par, nodes)
     n_items, n_cat, n_q, n_par = dlog.shape
     flat = dlog.reshape(n_items, n_cat * n_q, n_par)
@@ -190,6 +192,23 @@ def block_grad_info(blk: Block, par: np.ndarray, counts: np.ndarray, nodes, c_pr
         c = expit(par[:, 2])
         grad[:, 2] += (alpha - 1.0) * (1.0 - c) - (beta - 1.0) * c
         info[:, 2, 2] += (alpha + beta - 2.0) * c * (1.0 - c)
+    return grad, info
+
+
+def _dich2_grad_info(par: np.ndarray, counts: np.ndarray, nodes: np.ndarray):
+    """:func:`block_grad_info` of 2PL items in closed form (the logistic is the canonical link:
+    gradient ``sum_q (r_1q - n_q s_q) (x_q, 1)``, information ``sum_q n_q s_q (1 - s_q)
+    (x_q, 1)(x_q, 1)^T``), without the per-category derivative arrays."""
+    s = expit(par[:, :1] * nodes[None, :] + par[:, 1:2])
+    n_jq = counts[:, 0] + counts[:, 1]
+    resid = counts[:, 1] - n_jq * s
+    w = n_jq * s * (1.0 - s)
+    grad = np.stack([resid @ nodes, resid.sum(axis=1)], axis=1)
+    moments = w @ np.stack([np.ones_like(nodes), nodes, nodes**2], axis=1)  # (J, 3)
+    info = np.empty((par.shape[0], 2, 2))
+    info[:, 0, 0] = moments[:, 2]
+    info[:, 0, 1] = info[:, 1, 0] = moments[:, 1]
+    info[:, 1, 1] = moments[:, 0]
     return grad, info
 
 
