@@ -26,11 +26,11 @@ import numpy as np
 
 CACHE_BYTES = 768 * 1024**2
 """Indicator matrices are kept between EM steps when they fit in this many bytes."""
-FLOAT_CACHE_BYTES = 256 * 1024**2
+FLOAT_CACHE_BYTES = 512 * 1024**2
 """Kept indicators are float32 up to this many bytes (used as they are by the float32 E-step),
 uint8 beyond (a quarter of the memory; widened block by block, which costs ~30 % more CPU in a
-float32 E-step: 2PL 100 x 200,000, 0.09 -> 0.12 s). Two million persons on 70 items would keep
-560 MB of float32 indicators, 140 MB of uint8 ones."""
+float32 E-step: 2PL 100 x 200,000, 0.09 -> 0.12 s). A million persons on 100 items keep 400 MB
+of float32 indicators; two million on 70 would keep 560 MB of float32, so 140 MB of uint8."""
 
 
 @dataclass
