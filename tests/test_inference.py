@@ -479,3 +479,62 @@ def test_cli_sandwich_standard_errors(tmp_path):
     got = read_params(out)
     np.testing.assert_allclose(got.se_a, api.params.se_a, rtol=2e-3)
     np.testing.assert_allclose(got.se_b[:, 0], api.params.se_b[:, 0], rtol=2e-3)
+
+
+def test_cli_covariance_file(tmp_path):
+    """``--covariance FILE``: CSV (or JSON by suffix) of the named matrix; refused without SEs,
+    before anything is written."""
+    import csv
+    import json
+
+    from click.testing import CliRunner
+
+    from psychometrics.cli import main
+
+    x = _twopl_case()
+    path = tmp_path / "responses.csv"
+    lines = ["person_id," + ",".join(f"item{j + 1}" for j in range(x.shape[1]))]
+    lines += [f"p{i}," + ",".join(str(v) for v in row) for i, row in enumerate(x)]
+    path.write_text("\n".join(lines) + "\n")
+    api = calibrate(x, model="2pl").covariance  # the CLI's defaults
+    for name in ("cov.csv", "cov.json"):
+        target = tmp_path / name
+        args = [
+            "calibrate",
+            str(path),
+            "--out",
+            str(tmp_path / "p.csv"),
+            "--covariance",
+            str(target),
+        ]
+        r = CliRunner().invoke(main, [*args, "--json"])
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.stdout)["covariance"] == str(target)
+        if name.endswith(".json"):
+            d = json.loads(target.read_text())
+            assert d["method"] == "louis" and d["metric"] == "irt"
+            assert [tuple(n) for n in d["names"]] == list(api.names)
+            np.testing.assert_allclose(d["matrix"], api.matrix, rtol=1e-12)
+        else:
+            rows = list(csv.reader(target.open()))
+            assert rows[0][:6] == ["item_id", "parameter", "estimate", "se", "item1:a", "item1:b"]
+            assert [tuple(r[:2]) for r in rows[1:]] == list(api.names)
+            np.testing.assert_allclose(
+                np.array([r[4:] for r in rows[1:]], dtype=float), api.matrix, rtol=1e-12
+            )
+    out = tmp_path / "none.csv"
+    r = CliRunner().invoke(
+        main,
+        [
+            "calibrate",
+            str(path),
+            "--se",
+            "none",
+            "--out",
+            str(out),
+            "--covariance",
+            str(tmp_path / "c.csv"),
+        ],
+    )
+    assert r.exit_code != 0 and "--covariance needs standard errors" in r.output
+    assert not out.exists() and not (tmp_path / "c.csv").exists()

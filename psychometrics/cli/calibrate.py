@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import warnings
 from pathlib import Path
@@ -23,6 +24,7 @@ from psychometrics.irt.calibration import (
     calibrate,
 )
 from psychometrics.irt.girth_engine import GIRTH_MODELS
+from psychometrics.irt.inference import covariance_to_csv
 from psychometrics.irt.models import MODELS, POLYTOMOUS_MODELS
 from psychometrics.irt.params_io import params_to_csv, read_params
 from psychometrics.irt.partitioned import PARTITION_PERSONS
@@ -175,6 +177,13 @@ MAX_TABLE_ROWS = 40
 )
 @progress_interval_option
 @threads_option
+@click.option(
+    "--covariance",
+    "covariance_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the covariance matrix of the estimates with parameter names (item_id, "
+    "parameter): CSV, or JSON if the name ends in .json. Needs standard errors (--se).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print only the JSON summary on stdout.")
 def calibrate_command(
     responses: Path,
@@ -201,6 +210,7 @@ def calibrate_command(
     partition_size: int | None,
     progress_interval: float,
     as_json: bool,
+    covariance_out: Path | None = None,
 ) -> None:
     """Calibrate the items of RESPONSES.csv by marginal maximum likelihood (EM).
 
@@ -238,6 +248,10 @@ def calibrate_command(
         _check_sparse_options(scheduler, responses, long_format, engine, groups, ignored)
     inputs = (responses, anchors)
     check_output_path(out, inputs=inputs, field="--out")
+    if covariance_out is not None:
+        if se == "none":
+            raise UserError("--covariance needs standard errors: --se louis, xpd or sandwich")
+        check_output_path(covariance_out, inputs=inputs, field="--covariance")
     if bank_dir is not None:
         _check_out_outside_bank(out, bank_dir)
     bank = key = None
@@ -311,14 +325,28 @@ def calibrate_command(
             file=responses,
             field="--update-bank" if update_bank else "--strict",
         )
+    if covariance_out is not None and result.covariance is None:
+        raise UserError(
+            f"--covariance: {responses} gives no covariance matrix (the information matrix is "
+            "not positive definite, or this engine computes none); nothing written"
+        )
     for w in caught:
         click.echo(f"credkit: warning: {w.message}", err=True)
     updated = None
     if update_bank:
         updated = _update_bank(bank_dir, _presented(data), result, responses, calibration_id)
     write_output_text(out, params_to_csv(result.params), inputs=inputs, field="--out")
+    if covariance_out is not None:
+        text = (
+            json.dumps(result.covariance.to_dict()) + "\n"
+            if covariance_out.suffix.lower() == ".json"
+            else covariance_to_csv(result.covariance)
+        )
+        write_output_text(covariance_out, text, inputs=inputs, field="--covariance")
     if as_json:
         extra = {"out": str(out)}
+        if covariance_out is not None:
+            extra["covariance"] = str(covariance_out)
         if updated is not None:
             extra["bank_updated"] = list(updated)
         echo_json({**result.summary(), **extra})

@@ -41,6 +41,7 @@ Chalmers, R. P. (2012). mirt: A multidimensional item response theory package fo
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import chi2
 
+from psychometrics.fileio import safe_csv_writer
 from psychometrics.irt import _engine, _se
 from psychometrics.irt._estep import Patterns, estep
 from psychometrics.irt._result import (
@@ -58,7 +60,7 @@ from psychometrics.irt._result import (
     ParameterCovariance,
 )
 
-__all__ = ["ParameterCovariance", "WaldResult", "wald_test"]
+__all__ = ["ParameterCovariance", "WaldResult", "covariance_to_csv", "wald_test"]
 
 
 # ----------------------------------------------------------------------------- covariance
@@ -160,6 +162,15 @@ def _score_total(pat: Patterns, blocks, lat, nodes: np.ndarray) -> np.ndarray:
         s[offsets[b] : offsets[b] + grad.size] = grad.ravel()
     s[-2:] = res.n_q @ _engine.latent_scores(nodes, lat.mean, lat.sd)
     return _se.map_matrix(blocks, lat).T @ s
+
+
+def covariance_to_csv(cov: ParameterCovariance) -> str:
+    """CSV text of :meth:`ParameterCovariance.to_rows`: ``item_id, parameter, estimate, se``
+    and one column per parameter (``item_id:parameter``), one row per parameter; cells that a
+    spreadsheet would run as formulas are quoted (:func:`psychometrics.fileio.csv_safe_cell`)."""
+    buf = io.StringIO()
+    safe_csv_writer(buf).writerows(cov.to_rows())
+    return buf.getvalue()
 
 
 # ----------------------------------------------------------------------------- Wald tests
