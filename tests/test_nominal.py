@@ -69,15 +69,12 @@ def test_recovery_within_standard_errors(recovery):
     # miss probability of about 0.4 % if the SEs are right), and the z-scores' spread near 1
     z_a = (p.a - a) / p.se_a
     z_ak = ((p.ak - ak) / p.se_ak)[:, 1:-1]
-    d_hat = -p.a[:, None] * p.b
-    se_d = np.sqrt(  # delta method for d_k = -a b_k needs cov(a, b_k): use a crude bound
-        (p.a[:, None] * p.se_b) ** 2 + (p.b * p.se_a[:, None]) ** 2
-    )
-    z_d = (d_hat - d[:, 1:]) / se_d
+    forms = nominal_parameters(p, covariance=res.covariance)
+    z_d = (forms.d - d)[:, 1:] / forms.se_d[:, 1:]
     assert np.all(np.isfinite(z_a)) and np.all(np.isfinite(z_ak))
     assert np.max(np.abs(z_a)) < 4 and np.max(np.abs(z_ak)) < 4
-    assert np.max(np.abs(z_d)) < 4
-    z = np.concatenate([z_a, z_ak.ravel()])
+    assert np.all(np.isfinite(z_d)) and np.max(np.abs(z_d)) < 4
+    z = np.concatenate([z_a, z_ak.ravel(), z_d.ravel()])
     assert 0.5 < np.sqrt(np.mean(z**2)) < 1.5
     # fixed identification values are reported exactly, with no SE
     assert np.all(p.ak[:, 0] == 0) and np.all(p.ak[:, -1] == 3)
@@ -240,6 +237,33 @@ def test_independent_likelihood_and_standard_errors():
     se_num = np.sqrt(np.diag(np.linalg.inv(h))).reshape(n_items, 2 * n_cat - 2)
     se = np.column_stack([p.se_a, p.se_b[:, :2], p.se_ak[:, 1]])
     assert np.allclose(se, se_num, rtol=5e-3)
+
+    # Bock's slopes and intercepts: delta-method SEs from the calibration's covariance equal the
+    # inverse numerical Hessian of the likelihood in Bock's (first category zero) parameters
+    bock = np.stack([ours.slopes[:, 1:], ours.intercepts[:, 1:]], axis=1).ravel()
+    se_bock = np.sqrt(np.diag(np.linalg.inv(_hessian(f_bock, bock))))
+    se_bock = se_bock.reshape(n_items, 2, n_cat - 1)
+    with_se = nominal_parameters(p, covariance=res.covariance)
+    assert np.allclose(with_se.se_slopes[:, 1:], se_bock[:, 0], rtol=5e-3)
+    assert np.allclose(with_se.se_d[:, 1:], se_bock[:, 1], rtol=5e-3)
+    assert np.all(np.isnan(with_se.se_slopes[:, 0])) and np.all(np.isnan(with_se.se_d[:, 0]))
+    assert np.all(np.isfinite(with_se.se_slopes_centered))
+    assert nominal_parameters(p).se_d is None
+
+
+def _hessian(f, x, step=1e-4):
+    n = x.size
+    h = np.zeros((n, n))
+    eye = np.eye(n) * step
+    for i in range(n):
+        for k in range(i, n):
+            h[i, k] = h[k, i] = (
+                f(x + eye[i] + eye[k])
+                - f(x + eye[i] - eye[k])
+                - f(x - eye[i] + eye[k])
+                + f(x - eye[i] - eye[k])
+            ) / (4 * step**2)
+    return h
 
 
 # ----------------------------------------------------------------- model functions

@@ -48,7 +48,7 @@ def test_same_estimates_loglik_and_ses_as_mirt(fitted):
     assert fitted.converged
     assert fitted.loglik == pytest.approx(loglik, abs=1e-3)
     p = fitted.params
-    forms = nominal_parameters(p)
+    forms = nominal_parameters(p, covariance=fitted.covariance)
     n_checked = 0
     for j, item in enumerate(p.item_ids):
         n_cat = int(p.n_categories[j])
@@ -57,6 +57,8 @@ def test_same_estimates_loglik_and_ses_as_mirt(fitted):
         for k in range(n_cat):
             assert p.ak[j, k] == pytest.approx(est[item, f"ak{k}"], abs=1e-3)
             assert forms.d[j, k] == pytest.approx(est[item, f"d{k}"], abs=1e-3)
+            if k > 0:
+                assert forms.se_d[j, k] == pytest.approx(se[item, f"d{k}"], rel=0.01)
             if 0 < k < n_cat - 1:
                 assert p.se_ak[j, k] == pytest.approx(se[item, f"ak{k}"], rel=0.01)
             n_checked += 2

@@ -468,10 +468,19 @@ class NominalParameters:
     intercepts: np.ndarray
     slopes_centered: np.ndarray
     intercepts_centered: np.ndarray
+    se_d: np.ndarray | None = None
+    se_slopes: np.ndarray | None = None
+    se_slopes_centered: np.ndarray | None = None
+    se_intercepts_centered: np.ndarray | None = None
 
 
-def nominal_parameters(params: ItemParameters) -> NominalParameters:
+def nominal_parameters(params: ItemParameters, *, covariance=None) -> NominalParameters:
     """The nominal items of ``params`` in mirt's and Bock's parameterisations.
+
+    With ``covariance`` (a calibration's :attr:`CalibrationResult.covariance`) the ``se_*``
+    fields hold delta-method standard errors of ``d``, Bock's slopes and the centred forms
+    (``se_intercepts`` is ``se_d``); NaN for values fixed by the identification or for
+    parameters the covariance does not list (anchors). Without it they are None.
 
     References
     ----------
@@ -491,6 +500,7 @@ def nominal_parameters(params: ItemParameters) -> NominalParameters:
     with np.errstate(invalid="ignore"):
         slopes_c = slopes - np.nanmean(slopes, axis=1, keepdims=True) if rows.size else slopes
         inter_c = d - np.nanmean(d, axis=1, keepdims=True) if rows.size else d
+    ses = {} if covariance is None else _nominal_ses(params, rows, covariance)
     return NominalParameters(
         item_ids=tuple(params.item_ids[r] for r in rows),
         a=a,
@@ -500,7 +510,45 @@ def nominal_parameters(params: ItemParameters) -> NominalParameters:
         intercepts=d.copy(),
         slopes_centered=slopes_c,
         intercepts_centered=inter_c,
+        **ses,
     )
+
+
+def _nominal_ses(params: ItemParameters, rows: np.ndarray, covariance) -> dict:
+    """Delta-method SEs of d, Bock's slopes and the centred forms, per nominal item."""
+    cov = covariance.in_metric("slope-intercept")
+    width = params.b.shape[1] + 1
+    out = {name: np.full((rows.size, width), np.nan) for name in _SE_FIELDS}
+    position = {name: i for i, name in enumerate(cov.names)}
+    for i, r in enumerate(rows):
+        item, k = params.item_ids[r], int(params.n_categories[r])
+        a, ak = float(params.a[r]), params.ak[r, :k]
+        labels = ["a"] + [f"d{m}" for m in range(1, k)] + [f"ak{m}" for m in range(1, k - 1)]
+        idx = [position.get((item, lab)) for lab in labels]
+        sigma = np.zeros((len(labels), len(labels)))
+        known = np.array([x is not None for x in idx])
+        pos = [x for x in idx if x is not None]
+        sigma[np.ix_(known, known)] = cov.matrix[np.ix_(pos, pos)]
+        jac_s = np.zeros((k, len(labels)))  # slopes a ak_m, m = 0..K-1, by (a, d, ak)
+        jac_s[:, 0] = ak
+        jac_s[np.arange(1, k - 1), k + np.arange(k - 2)] = a
+        jac_d = np.zeros((k, len(labels)))
+        jac_d[np.arange(1, k), np.arange(1, k)] = 1.0
+        centre = np.eye(k) - 1.0 / k
+        for name, jac in (
+            ("se_slopes", jac_s),
+            ("se_d", jac_d),
+            ("se_slopes_centered", centre @ jac_s),
+            ("se_intercepts_centered", centre @ jac_d),
+        ):
+            rel = jac[:, ~known]
+            var = np.einsum("mp,pq,mq->m", jac, sigma, jac)
+            bad = (var <= 1e-300) | np.any(rel != 0, axis=1)
+            out[name][i, :k] = np.where(bad, np.nan, np.sqrt(np.where(bad, 1.0, var)))
+    return out
+
+
+_SE_FIELDS = ("se_d", "se_slopes", "se_slopes_centered", "se_intercepts_centered")
 
 
 def nominal_from_bock(item_ids: Sequence[str], slopes, intercepts) -> ItemParameters:
