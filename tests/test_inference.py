@@ -538,3 +538,8 @@ def test_cli_covariance_file(tmp_path):
     )
     assert r.exit_code != 0 and "--covariance needs standard errors" in r.output
     assert not out.exists() and not (tmp_path / "c.csv").exists()
+    same = tmp_path / "same.csv"
+    r = CliRunner().invoke(
+        main, ["calibrate", str(path), "--out", str(same), "--covariance", str(same)]
+    )
+    assert r.exit_code != 0 and "must be different files" in r.output and not same.exists()

@@ -251,6 +251,10 @@ def calibrate_command(
     if covariance_out is not None:
         if se == "none":
             raise UserError("--covariance needs standard errors: --se louis, xpd or sandwich")
+        if sparse_path:
+            raise UserError("--covariance: not available on the sparse path (--scheduler, Parquet)")
+        if covariance_out.resolve() == out.resolve():
+            raise UserError("--covariance and --out must be different files")
         check_output_path(covariance_out, inputs=inputs, field="--covariance")
     if bank_dir is not None:
         _check_out_outside_bank(out, bank_dir)
