@@ -484,6 +484,10 @@ def test_anchored_nominal_calibration_finds_the_group_shift():
     assert np.allclose(res.params.ak[:5], anchors.ak, equal_nan=True)
     free = res.params.subset([f"item{j}" for j in range(6, 11)])
     assert np.max(np.abs(free.a - a[5:]) / free.se_a) < 4
+    record = res.to_dict()["items"][7]
+    assert record["model"] == "nominal" and len(record["ak"]) == 4
+    assert record["ak"][0] == 0 and record["ak"][3] == 3
+    assert sum(record["bock"]["slopes"]) == pytest.approx(0.0, abs=1e-9)
 
 
 def test_no_spurious_extreme_flags_on_healthy_items():

@@ -55,6 +55,15 @@ def test_keyed_items_are_nominal_with_one_category_per_chosen_option(fitted):
     assert np.mean(key_best) > 0.9
 
 
+def test_table_shows_scoring_functions(tmp_path):
+    res = _run(
+        "--model", "nominal", "--poly-model", "grm", "--se", "none", "--out", tmp_path / "p.csv"
+    )
+    assert res.exit_code == 0, res.output
+    nominal_lines = [line for line in res.output.splitlines() if " nominal " in line]
+    assert nominal_lines and all("ak: 0.000 " in line for line in nominal_lines)
+
+
 def test_rubric_items_need_poly_model(tmp_path):
     res = _run("--model", "nominal", "--out", tmp_path / "p.csv")
     assert res.exit_code != 0

@@ -554,6 +554,8 @@ def _print_summary(res: CalibrationResult, responses: Path, out: Path) -> None:
     for j, item in enumerate(p.item_ids[:MAX_TABLE_ROWS]):
         k = int(p.n_categories[j]) - 1
         bs = "  ".join(f"{p.b[j, m]:.3f} ({_fmt(p.se_b[j, m], 0).strip()})" for m in range(k))
+        if p.model[j] == "nominal":
+            bs += "  ak: " + " ".join(f"{p.ak[j, m]:.3f}" for m in range(k + 1))
         anchor = "  [anchor]" if item in res.anchors else ""
         echo(
             f"  {item:<14}{p.model[j]:<7}{_fmt(p.a[j])}{_fmt(p.se_a[j])}"

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from psychometrics.irt.models import METRIC, ItemParameters
+from psychometrics.irt.models import METRIC, ItemParameters, nominal_record
 
 COVARIANCE_METRICS = ("irt", "slope-intercept")
 LATENT = "latent"
@@ -331,6 +331,8 @@ class CalibrationResult:
                     "anchor": item in self.anchors,
                 }
             )
+            if p.model[j] == "nominal":  # scoring functions, and Bock's slopes and intercepts
+                items[-1].update(nominal_record(p, j))
         out["items"] = items
         return out
 
