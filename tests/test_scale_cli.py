@@ -191,7 +191,7 @@ def dask_cluster(tmp_path):
             )
         from distributed import Client
 
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while True:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -202,7 +202,7 @@ def dask_cluster(tmp_path):
                     pytest.fail(f"dask scheduler did not start: {log}")
                 time.sleep(0.2)
         with Client(address, timeout=30) as client:
-            client.wait_for_workers(2, timeout=60)
+            client.wait_for_workers(2, timeout=180)
         yield port
     finally:
         for p in reversed(procs):
