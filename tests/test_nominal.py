@@ -23,7 +23,7 @@ from psychometrics.irt.models import (
     nominal_parameters,
     nominal_record,
 )
-from psychometrics.irt.options import option_codes
+from psychometrics.irt.options import nominal_responses, option_codes
 from psychometrics.irt.params_io import read_params, write_params
 from psychometrics.irt.scoring import score_persons
 from psychometrics.linking import transform
@@ -499,3 +499,38 @@ def test_no_spurious_extreme_flags_on_healthy_items():
     )
     assert np.nanmax(np.abs(res.params.b)) > 6
     assert res.flagged_items == ()
+
+
+def test_nominal_responses_for_scoring():
+    rm, key = _letters()
+    params = ItemParameters.concatenate(
+        [
+            nominal_from_bock(["q1"], [[0.0, 0.2, -0.1, 1.5]], [[0.0, 0.1, 0.2, 0.3]]),
+            ItemParameters(("q2",), ("2pl",), [1.0], [[0.0]], [0.0]),
+            ItemParameters(("r1",), ("grm",), [1.0], [[-1.0, 1.0]], [0.0]),
+        ]
+    )
+    out = nominal_responses(rm, key, params)
+    # q1: all four options coded (A C D B), the key B last; the others as scored
+    assert out.scores[:, 0].tolist() == [3, 1, 0, 3, 2]
+    assert out.scores[:, 1].tolist() == rm.scores[:, 1].tolist()
+    assert out.scores[:, 2].tolist() == rm.scores[:, 2].tolist()
+    # one person who did not choose the key is still scored
+    one = rm.select_persons(np.array([False, True, False, False, False]))
+    assert nominal_responses(one, key, params).scores[0, 0] == 1
+    # three categories without option names cannot be matched to four letters
+    three = nominal_from_bock(["q1"], [[0.0, 0.2, 1.5]], [[0.0, 0.1, 0.3]])
+    rest = params.subset(["q2", "r1"])
+    with pytest.raises(ValueError, match="3 categories but its key has 4 options"):
+        nominal_responses(rm, key, ItemParameters.concatenate([three, rest]))
+    # with names (D was never chosen at calibration): D is missing, the others by name
+    named = three.with_values(options=(("A", "C", "B"),))
+    out = nominal_responses(rm, key, ItemParameters.concatenate([named, rest]))
+    assert out.scores[:, 0].tolist() == [2, 1, 0, 2, -1]
+
+
+def test_option_names_round_trip(tmp_path):
+    p = _params().with_values(options=(("A", "C", "D", "B"), ()))
+    write_params(tmp_path / "p.csv", p)
+    assert read_params(tmp_path / "p.csv").options == (("A", "C", "D", "B"), ())
+    assert p.subset(["n1"]).options == (("A", "C", "D", "B"),)

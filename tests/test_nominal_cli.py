@@ -27,10 +27,11 @@ def fitted(tmp_path_factory):
     out = tmp_path_factory.mktemp("nominal") / "params.csv"
     res = _run("--model", "nominal", "--poly-model", "grm", "--se", "none", "--out", out)
     assert res.exit_code == 0, res.output
-    return read_params(out)
+    return read_params(out), out
 
 
 def test_keyed_items_are_nominal_with_one_category_per_chosen_option(fitted):
+    fitted, _ = fitted
     key = bank_keys(load_bank(BANK))
     single = {i for i, k in key.items() if k.is_keyed and len(k.correct) == 1}
     models = dict(zip(fitted.item_ids, fitted.model, strict=True))
@@ -41,6 +42,10 @@ def test_keyed_items_are_nominal_with_one_category_per_chosen_option(fitted):
             k = int(fitted.n_categories[j])
             assert 2 <= k <= len(key[item].options)
             assert fitted.ak[j, 0] == 0 and fitted.ak[j, k - 1] == k - 1
+            # the options file column names each category's letter, the key last
+            names = fitted.options[j]
+            assert len(names) == k and names[-1] in key[item].correct
+            assert set(names) <= set(key[item].options)
         elif key[item].is_keyed:  # multiple-select items keep their 0/1 scores
             assert models[item] == "2pl"
         else:
@@ -77,3 +82,14 @@ def test_no_bank_update_with_nominal(tmp_path):
     )
     assert res.exit_code != 0
     assert "nominal" in res.output and "Traceback" not in res.output
+
+
+def test_score_with_nominal_parameters(fitted, tmp_path):
+    _, params_path = fitted
+    out = tmp_path / "scores.csv"
+    args = ["score", RESPONSES, "--bank", BANK, "--params", params_path, "--ignore", "booklet"]
+    res = CliRunner().invoke(main, [str(a) for a in args] + ["--out", str(out)])
+    assert res.exit_code == 0, res.output
+    theta = np.loadtxt(out, delimiter=",", skiprows=1, usecols=1)
+    assert theta.size == 3000 and np.all(np.isfinite(theta))
+    assert 0.8 < theta.std() < 1.1  # EAP under N(0, 1) on a long test

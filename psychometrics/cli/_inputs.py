@@ -380,6 +380,13 @@ def read_item_responses(
         forms = None if forms is None else forms[took]
     if data.n_persons == 0:
         raise InputError("no persons (only a header)", file=path)
+    if items.params is not None and items.key is not None and "nominal" in items.params.model:
+        from psychometrics.irt.options import nominal_responses
+
+        try:  # nominal items are scored from the option chosen, not right/wrong
+            data = nominal_responses(data, items.key, items.params)
+        except ValueError as exc:
+            raise InputError(str(exc), file=path) from None
     if items.params is not None:
         _check_against_params(data, items.params, path, long_format)
     return data, forms

@@ -276,8 +276,9 @@ def calibrate_command(
             responses, group=groups, ignore=ignored, long=long_format, key=key, omit_code=omit_code
         )
         item_ids = data.item_ids
+    option_names: dict[str, tuple[str, ...]] = {}
     if model == "nominal" and key is not None and not sparse_path:
-        data, model = _option_level(data, key, responses, update_bank, poly_model)
+        data, model, option_names = _option_level(data, key, responses, update_bank, poly_model)
     anchor_params = read_params(anchors) if anchors is not None else None
     if bank_anchors:
         from psychometrics.bank import bank_parameters
@@ -339,7 +340,10 @@ def calibrate_command(
     updated = None
     if update_bank:
         updated = _update_bank(bank_dir, _presented(data), result, responses, calibration_id)
-    write_output_text(out, params_to_csv(result.params), inputs=inputs, field="--out")
+    params = result.params
+    if option_names:  # which option letter each nominal category is, for scoring later
+        params = params.with_values(options=tuple(option_names.get(i, ()) for i in params.item_ids))
+    write_output_text(out, params_to_csv(params), inputs=inputs, field="--out")
     if covariance_out is not None:
         text = (
             json.dumps(result.covariance.to_dict()) + "\n"
@@ -584,7 +588,7 @@ def _option_level(data, key, responses, update_bank, poly_model):
                     f"--model nominal: item {item!r} keeps its integer scores (no single keyed "
                     "option) and has more than two categories; name its model with --poly-model"
                 )
-    return coding.responses, coding.models("2pl")
+    return coding.responses, coding.models("2pl"), dict(coding.options)
 
 
 def register(group: click.Group) -> None:

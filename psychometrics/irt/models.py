@@ -83,6 +83,10 @@ class ItemParameters:
         Scoring functions ``ak_0 .. ak_{K-1}`` of nominal items and their standard errors, shape
         ``(n_items, max_categories)``, NaN for every other model (and for the two fixed by the
         identification, ``ak_0 = 0`` and ``ak_{K-1} = K - 1``, in ``se_ak``).
+    options
+        Per item, the option letter of each category in code order (``("A", "C", "D", "B")``)
+        when the categories are options of a multiple-choice item, else ``()``; lets option
+        letters be matched to a nominal item's categories when scoring.
     """
 
     item_ids: tuple[str, ...]
@@ -96,6 +100,7 @@ class ItemParameters:
     metric: str = METRIC
     ak: np.ndarray | None = None
     se_ak: np.ndarray | None = None
+    options: tuple[tuple[str, ...], ...] | None = None
     _index: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -125,6 +130,10 @@ class ItemParameters:
                 value = np.asarray(value, dtype=float).reshape(like.shape)
             object.__setattr__(self, name, value)
         self._set_scoring_functions()
+        labels = tuple(tuple(str(o) for o in x) for x in (self.options or ((),) * n))
+        if len(labels) != n:
+            raise ValueError("options must have one entry per item")
+        object.__setattr__(self, "options", labels)
         object.__setattr__(self, "_index", {item: j for j, item in enumerate(self.item_ids)})
 
     def _set_scoring_functions(self) -> None:
@@ -194,6 +203,7 @@ class ItemParameters:
             metric=self.metric,
             ak=self.ak[rows, : width + 1],
             se_ak=self.se_ak[rows, : width + 1],
+            options=tuple(self.options[r] for r in rows),
         )
 
     def with_values(self, **changes) -> ItemParameters:
@@ -220,6 +230,7 @@ class ItemParameters:
             metric=parts[0].metric,
             ak=np.vstack([pad(p.ak, width + 1) for p in parts]),
             se_ak=np.vstack([pad(p.se_ak, width + 1) for p in parts]),
+            options=tuple(o for p in parts for o in p.options),
         )
 
 

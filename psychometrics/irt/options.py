@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from psychometrics.irt.models import MODELS
+from psychometrics.irt.models import MODELS, ItemParameters
 from psychometrics.responses import NOT_PRESENTED, ItemKey, ResponseMatrix
 
 
@@ -76,7 +76,11 @@ class OptionCoding:
 
 
 def option_codes(
-    responses: ResponseMatrix, key: Mapping[str, ItemKey], *, key_last: bool = True
+    responses: ResponseMatrix,
+    key: Mapping[str, ItemKey],
+    *,
+    key_last: bool = True,
+    drop_unused: bool = True,
 ) -> OptionCoding:
     """Code the chosen option of each keyed item as ``0 .. K-1`` for the nominal model.
 
@@ -90,6 +94,9 @@ def option_codes(
     key_last
         Code the keyed option last (``K - 1``) and the distractors before it in option order
         (default); False codes all options in option order.
+    drop_unused
+        Leave options nobody chose out of the coding (default; needed to calibrate). False codes
+        every option of the key (to score new responses with calibrated parameters).
 
     Returns
     -------
@@ -142,12 +149,12 @@ def option_codes(
                 f"responses: item {item!r}: {stray[0]!r} is not one of its options "
                 f"({', '.join(offered)})"
             )
-        if right not in chosen:
+        if right not in chosen and drop_unused:
             raise ValueError(
                 f"responses: item {item!r}: nobody chose the keyed option {right!r}; the item "
                 "cannot be calibrated at the option level"
             )
-        used = [o for o in offered if o in chosen]
+        used = [o for o in offered if o in chosen or not drop_unused]
         if key_last:
             used = [o for o in used if o != right] + [right]
         code = np.full(col.shape, NOT_PRESENTED, dtype=np.int16)
@@ -156,7 +163,7 @@ def option_codes(
         scores[:, j] = code
         options[item] = tuple(used)
         keyed[item] = used.index(right)
-        skipped = tuple(o for o in offered if o not in chosen)
+        skipped = tuple(o for o in offered if o not in chosen and drop_unused)
         if skipped:
             unused[item] = skipped
     return OptionCoding(
@@ -166,3 +173,56 @@ def option_codes(
         unused=unused,
         scored=tuple(scored),
     )
+
+
+def nominal_responses(
+    responses: ResponseMatrix, key: Mapping[str, ItemKey], params: ItemParameters
+) -> ResponseMatrix:
+    """Responses to score with ``params``: the nominal items of ``params`` coded by option,
+    every other item as scored.
+
+    A nominal item whose parameters name their options (:attr:`ItemParameters.options`, written
+    by ``credkit calibrate --model nominal``) is coded by those letters; a letter without a
+    category (an option nobody chose in the calibration data) is missing. Without names, the
+    item's categories must be every option of its key, the key last.
+
+    Raises
+    ------
+    ValueError
+        If the responses carry no letters, or a nominal item has no single keyed option, or no
+        option names and another number of categories than its key has options.
+    """
+    nominal = [
+        i for i in responses.item_ids if i in params and params.model[params.index(i)] == "nominal"
+    ]
+    if not nominal:
+        return responses
+    if responses.raw is None:
+        raise ValueError(
+            "responses: no option letters; nominal items are scored from the option chosen"
+        )
+    raw = np.char.upper(np.char.strip(np.asarray(responses.raw, dtype=str)))
+    missing = (responses.scores == NOT_PRESENTED) | np.asarray(responses.omitted, dtype=bool)
+    scores = np.array(responses.scores, dtype=np.int16, copy=True)
+    for item in nominal:
+        j, r = responses.item_ids.index(item), params.index(item)
+        k = int(params.n_categories[r])
+        item_key = key.get(item)
+        if item_key is None or not item_key.is_keyed or len(item_key.correct) != 1:
+            raise ValueError(f"item {item!r}: a nominal item needs a single keyed option")
+        labels = params.options[r]
+        if not labels:
+            offered = tuple(item_key.options or ())
+            if len(offered) != k:
+                raise ValueError(
+                    f"item {item!r}: its nominal parameters have {k} categories but its key has "
+                    f"{len(offered)} options and the parameters do not name their options "
+                    "(an options column); score it from option codes"
+                )
+            (right,) = item_key.correct
+            labels = tuple(o for o in offered if o != right) + (right,)
+        code = np.full(scores.shape[0], NOT_PRESENTED, dtype=np.int16)
+        for c, label in enumerate(labels):
+            code[(raw[:, j] == label.upper()) & ~missing[:, j]] = c
+        scores[:, j] = code
+    return replace(responses, scores=scores)

@@ -7,7 +7,9 @@ cells are missing values. Every number is in the logistic metric (D = 1).
 Nominal-response items (``model = nominal``) also carry their scoring functions ``ak0, ak1, ...``
 (and ``se_ak0, ...``); their ``b_k`` are ``-d_k / a`` in mirt's form ``P(X = k)`` proportional to
 ``exp(a ak_k theta + d_k)`` (``d_0 = 0``). Bock's slopes and intercepts are ``a_k = a ak_k`` and
-``c_k = -a b_k``; see :func:`psychometrics.irt.models.nominal_parameters`.
+``c_k = -a b_k``; see :func:`psychometrics.irt.models.nominal_parameters`. An ``options``
+column (``A;C;D;B``) names the option letter of each category, in code order, when the
+categories are the options of a multiple-choice item.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def params_to_csv(params: ItemParameters) -> str:
     if nominal:
         header += [f"ak{k}" for k in range(max_steps + 1)]
         header += [f"se_ak{k}" for k in range(max_steps + 1)]
+    if any(params.options):
+        header.append("options")
     buf = io.StringIO()
     writer = safe_csv_writer(buf)
     writer.writerow(header)
@@ -73,6 +77,8 @@ def params_to_csv(params: ItemParameters) -> str:
             for k in range(int(params.n_categories[j])):
                 row[f"ak{k}"] = _fmt(params.ak[j, k])
                 row[f"se_ak{k}"] = _fmt(params.se_ak[j, k])
+        if params.options[j]:
+            row["options"] = ";".join(params.options[j])
         writer.writerow([row.get(col, "") for col in header])
     return buf.getvalue()
 
@@ -117,6 +123,7 @@ def read_params(path: str | os.PathLike[str]) -> ItemParameters:
     ak = np.full((len(rows), width + 1), np.nan)
     se_ak = np.full((len(rows), width + 1), np.nan)
     seen: dict[str, int] = {}
+    options: list[tuple[str, ...]] = []
     for j, (row, line) in enumerate(numbered):
         item = csv_plain_cell((row.get("item_id") or "").strip())
         if not item:
@@ -139,6 +146,7 @@ def read_params(path: str | os.PathLike[str]) -> ItemParameters:
             )
         ids.append(item)
         models.append(model)
+        options.append(tuple(o.strip() for o in (row.get("options") or "").split(";") if o.strip()))
 
         def num(col, *, required=False, location=False, se=False, _row=row, _line=line, _item=item):
             value = _number(_row.get(col), path, _line, col, required=required)
@@ -243,6 +251,7 @@ def read_params(path: str | os.PathLike[str]) -> ItemParameters:
         se_c=se_c,
         ak=ak if "nominal" in models else None,
         se_ak=se_ak if "nominal" in models else None,
+        options=tuple(options),
     )
 
 
