@@ -534,3 +534,12 @@ def test_option_names_round_trip(tmp_path):
     write_params(tmp_path / "p.csv", p)
     assert read_params(tmp_path / "p.csv").options == (("A", "C", "D", "B"), ())
     assert p.subset(["n1"]).options == (("A", "C", "D", "B"),)
+
+
+def test_sum_score_counts_the_key_of_nominal_items():
+    p = ItemParameters.concatenate(
+        [_params(), ItemParameters(("g",), ("gpcm",), [1.0], [[-0.5, 0.5]], [0.0])]
+    )
+    x = np.array([[3, 2, 2], [1, 0, 1], [2, -1, 0]])
+    res = score_persons(x, p, method="eap")
+    assert res.sum_score.tolist() == [1 + 1 + 2, 0 + 0 + 1, 0 + 0 + 0]

@@ -140,7 +140,8 @@ class ThetaScores:
         Per person, ``""`` or ``;``-joined flags (``all_max``, ``all_min``, ``at_bound``,
         ``no_responses``).
     sum_score
-        Sum of the presented item scores.
+        Sum of the presented item scores (a nominal item counts 1 for its highest category, the
+        key when options are coded with the key last).
     n_presented
         Number of presented items per person.
     prior_mean, prior_sd
@@ -509,7 +510,11 @@ def score_persons(
     names = (FLAG_NO_RESPONSES, FLAG_ALL_CORRECT, FLAG_ALL_WRONG, FLAG_AT_BOUND)
     table = [";".join(n for bit, n in enumerate(names) if c >> bit & 1) for c in range(16)]
     flags = [table[c] for c in code]
-    pattern_sum = np.where(presented, patterns, 0).sum(axis=1)
+    counted = np.where(presented, patterns, 0)
+    nominal = np.asarray(params.model) == "nominal"
+    if nominal.any():  # a nominal item's codes are options: it counts 1 for the key (coded last)
+        counted[:, nominal] = counted[:, nominal] == (params.n_categories[nominal] - 1)
+    pattern_sum = counted.sum(axis=1)
     return ThetaScores(
         person_ids=ids,
         theta=theta[inverse],
