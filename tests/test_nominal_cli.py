@@ -93,3 +93,13 @@ def test_score_with_nominal_parameters(fitted, tmp_path):
     theta = np.loadtxt(out, delimiter=",", skiprows=1, usecols=1)
     assert theta.size == 3000 and np.all(np.isfinite(theta))
     assert 0.8 < theta.std() < 1.1  # EAP under N(0, 1) on a long test
+
+
+def test_sparse_path_refuses_option_letters(tmp_path):
+    long_file = tmp_path / "long.csv"
+    long_file.write_text("person_id,item_id,response\nP1,DA-0002,A\nP2,DA-0002,B\n")
+    args = ["calibrate", long_file, "--long", "--bank", BANK, "--model", "nominal"]
+    args += ["--scheduler", "local", "--out", tmp_path / "p.csv"]
+    res = CliRunner().invoke(main, [str(a) for a in args])
+    assert res.exit_code != 0
+    assert "in-memory path" in res.output and "Traceback" not in res.output

@@ -277,6 +277,11 @@ def calibrate_command(
         )
         item_ids = data.item_ids
     option_names: dict[str, tuple[str, ...]] = {}
+    if model == "nominal" and key is not None and sparse_path:
+        raise UserError(
+            "--model nominal with option letters needs the in-memory path (a wide or --long CSV "
+            "without --scheduler): the sparse path keeps right/wrong scores only"
+        )
     if model == "nominal" and key is not None and not sparse_path:
         data, model, option_names = _option_level(data, key, responses, update_bank, poly_model)
     anchor_params = read_params(anchors) if anchors is not None else None
