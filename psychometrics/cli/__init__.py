@@ -63,7 +63,7 @@ COMMANDS: tuple[LazyCommand, ...] = (
         "dif",
         "dif",
         "dif_command",
-        "IRT DIF: likelihood-ratio and Wald tests of each item between two groups.",
+        "IRT DIF: likelihood-ratio and Wald tests of each item across groups.",
     ),
     LazyCommand(
         "calibrate",
