@@ -121,3 +121,16 @@ def test_a_prior_on_c_keeps_every_c_free():
     x = _expand(LSAT7)
     res = calibrate(x, model="3pl")
     assert res.boundary_items == () and np.all(np.isfinite(res.params.se_c))
+
+
+def test_a_uniform_beta_1_1_prior_on_c_gives_the_bounded_maximum():
+    """Beta(1, 1) is flat on (0, 1): it has no mode to start c from, and its MAP is the
+    bounded maximum likelihood found by the independent optimiser above."""
+    x = _expand(LSAT7)
+    with pytest.warns(CalibrationWarning, match="c on its boundary"):
+        res = calibrate(x, model="3pl", c_prior=(1, 1))
+    a, d, c, ll = _fit()
+    assert res.converged
+    assert [i for i, _ in res.boundary_items] == ["item1", "item3", "item4", "item5"]
+    np.testing.assert_allclose(res.params.c, c, atol=2e-3)
+    assert res.loglik == pytest.approx(ll, abs=1e-4)

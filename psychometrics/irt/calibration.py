@@ -76,7 +76,7 @@ MAX_QUADRATURE = 2001
 """Most quadrature nodes (memory and time grow linearly; 61 is plenty for D = 1)."""
 EXTREME_SLOPE = 10.0
 """A free slope beyond this (logistic metric) is flagged: real items stay well below it."""
-LOUIS_BUDGET = 1e11
+LOUIS_BUDGET = 5e11
 """Louis' SEs cost ~ patterns x columns^2 x nodes flops; beyond this the cross-product is used."""
 
 
@@ -142,8 +142,10 @@ def calibrate(
         (Huber-White ``I^-1 M I^-1`` with Louis' information as the bread and the persons'
         score cross-products as the meat: robust to a misspecified model, see
         :mod:`psychometrics.irt.inference`) or ``"none"``. Louis' method (and the sandwich)
-        costs about patterns x indicator-columns^2 x nodes flops; above :data:`LOUIS_BUDGET`
-        (e.g. a million persons on 100 items) the cross-product is used, with a warning. The
+        costs a number of flops estimated by ``_se.louis_cost`` (per pattern, about the squared
+        number of parameters; 1.4e5 for 100 2PL items); above :data:`LOUIS_BUDGET` (about a
+        minute of single-threaded work, e.g. a million persons on 100 3PL items) the
+        cross-product is used, with a warning. The
         full covariance matrix is in :attr:`CalibrationResult.covariance`.
     accelerate
         Use SQUAREM acceleration.
@@ -252,8 +254,7 @@ def calibrate(
 
         cov = None
         se_method = se
-        n_z = pat.n_cat_cols + pat.miss_items.size + 1
-        if se in ("louis", "sandwich") and pat.n_patterns * n_z**2 * nodes.size > LOUIS_BUDGET:
+        if se in ("louis", "sandwich") and _se.louis_cost(pat, blocks, nodes) > LOUIS_BUDGET:
             se_method = f"xpd ({se} would cost too much for this many response patterns)"
             se = "xpd"
             warnings.warn(
@@ -418,7 +419,12 @@ def build_blocks(prep: Prepared, anchors: ItemParameters | None, c_prior):
     ):
         groups.setdefault((m, int(k), bool(anc)), []).append(j)
     blocks = []
-    c0 = 0.2 if c_prior is None else (c_prior[0] - 1) / (sum(c_prior) - 2)
+    if c_prior is None:
+        c0 = 0.2
+    elif c_prior[0] > 1:  # the prior's mode
+        c0 = (c_prior[0] - 1) / (sum(c_prior) - 2)
+    else:  # no interior mode (alpha <= 1): the prior's mean
+        c0 = c_prior[0] / sum(c_prior)
     for (m, k, anc), items in groups.items():
         items = np.asarray(items)
         family = _engine.FAMILY_OF[m]
