@@ -14,9 +14,13 @@ Lord, F. M., & Novick, M. R. (1968). *Statistical Theories of Mental Test Scores
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtri
 
 _D2 = 1.702**2
+
+
+def _normal_pdf(z: np.ndarray) -> np.ndarray:
+    return np.exp(-0.5 * z**2) / np.sqrt(2.0 * np.pi)
 
 
 def classical_starts(scores: np.ndarray, n_categories: np.ndarray):
@@ -28,30 +32,46 @@ def classical_starts(scores: np.ndarray, n_categories: np.ndarray):
     cum : list of arrays, ``cum[j][k-1] = P(X_j >= k)``, k = 1..K_j-1
     """
     pres = scores >= 0
-    presf = pres.astype(float)
     vals = np.where(pres, scores, 0).astype(float)
     max_score = (n_categories - 1).astype(float)
     total = vals.sum(axis=1)
-    possible = presf @ max_score
-    rest_possible = possible[:, None] - presf * max_score[None, :]
-    rest = np.divide(
-        total[:, None] - vals, rest_possible, out=np.zeros_like(vals), where=rest_possible > 0
-    )
-    # presented-weighted Pearson correlation of item score and rest proportion, all items at once
-    n = np.maximum(presf.sum(axis=0), 1.0)
-    mx = vals.sum(axis=0) / n
-    my = (rest * presf).sum(axis=0) / n
-    sxy = (vals * rest).sum(axis=0) / n - mx * my
-    sxx = (vals**2).sum(axis=0) / n - mx**2
-    syy = (rest**2 * presf).sum(axis=0) / n - my**2
+    sum_x = vals.sum(axis=0)
+    sum_x2 = np.einsum("ij,ij->j", vals, vals)
+    if pres.all():
+        # every item presented: the rest proportion is (total - x) / rest_possible with one
+        # rest_possible per item, so its moments are sums of total and x (no persons x items temp)
+        n = np.full(vals.shape[1], float(vals.shape[0]))
+        rest_possible = max_score.sum() - max_score
+        scale = np.divide(
+            1.0, rest_possible, out=np.zeros_like(rest_possible), where=rest_possible > 0
+        )
+        x_total = vals.T @ total
+        mx = sum_x / n
+        my = (total.sum() - sum_x) * scale / n
+        sxy = (x_total - sum_x2) * scale / n - mx * my
+        syy = (total @ total - 2 * x_total + sum_x2) * scale**2 / n - my**2
+    else:
+        presf = pres.astype(float)
+        possible = presf @ max_score
+        rest_possible = possible[:, None] - presf * max_score[None, :]
+        rest = np.divide(
+            total[:, None] - vals, rest_possible, out=np.zeros_like(vals), where=rest_possible > 0
+        )
+        # presented-weighted Pearson correlation of item score and rest proportion
+        n = np.maximum(presf.sum(axis=0), 1.0)
+        mx = sum_x / n
+        my = (rest * presf).sum(axis=0) / n
+        sxy = (vals * rest).sum(axis=0) / n - mx * my
+        syy = (rest**2 * presf).sum(axis=0) / n - my**2
+    sxx = sum_x2 / n - mx**2
     ok = (sxx > 0) & (syy > 0)
     rpb = np.where(ok, sxy / np.sqrt(np.where(ok, sxx * syy, 1.0)), 0.3)
     k_max = int(np.max(n_categories))
-    cum_all = np.stack([(vals >= k).sum(axis=0) / n for k in range(1, k_max)], axis=1)
+    cum_all = np.stack([(scores >= k).sum(axis=0) / n for k in range(1, k_max)], axis=1)
     cum_all = np.clip(cum_all, 0.005, 0.995)
     cum = [cum_all[j, : int(n_categories[j]) - 1] for j in range(scores.shape[1])]
     p = cum_all[:, 0]
-    factor = np.where(n_categories == 2, np.sqrt(p * (1 - p)) / norm.pdf(norm.ppf(p)), 1.15)
+    factor = np.where(n_categories == 2, np.sqrt(p * (1 - p)) / _normal_pdf(ndtri(p)), 1.15)
     r = np.clip(rpb * factor, 0.1, 0.9)
     return r, cum
 
@@ -62,7 +82,7 @@ def slope_from_r(r: np.ndarray) -> np.ndarray:
 
 def intercepts(cum: np.ndarray, a: float) -> np.ndarray:
     """Slope-intercept thresholds ``d_k`` reproducing the cumulative proportions (decreasing)."""
-    d = norm.ppf(cum) * np.sqrt(_D2 + a**2)
+    d = ndtri(cum) * np.sqrt(_D2 + a**2)
     for k in range(1, d.size):  # keep strictly decreasing
         d[k] = min(d[k], d[k - 1] - 0.05)
     return d
@@ -107,7 +127,7 @@ def nominal_starts(
         sd = float(np.std(rest) * np.std(hit))
         r = float(np.mean((rest - rest.mean()) * (hit - hit.mean())) / sd) if sd > 0 else 0.3
         p = float(np.clip(hit.mean(), 0.005, 0.995))
-        r = float(np.clip(r * np.sqrt(p * (1 - p)) / norm.pdf(norm.ppf(p)), 0.1, 0.9))
+        r = float(np.clip(r * np.sqrt(p * (1 - p)) / _normal_pdf(ndtri(p)), 0.1, 0.9))
         a = float(slope_from_r(np.array([r]))[0]) / (k - 1)
         spread = means[k - 1] - means[0]
         ak = np.arange(k, dtype=float)
