@@ -309,29 +309,36 @@ def _louis_layout(pat, blocks, derivs, offsets, n_exp, s_lat, nodes) -> _Layout:
 def _complete_hessian(pat, blocks, lat, nodes, logp, logw, offsets, n_exp):
     """Hessian of the expected complete-data log-likelihood (block diagonal)."""
     res = estep(pat, logp, logw)
+    return complete_hessian(res.counts, res.n_q, blocks, lat, nodes)
+
+
+def complete_hessian(counts, n_q, blocks: list[Block], lat: Latent, nodes) -> np.ndarray:
+    """Hessian of the expected complete-data log-likelihood for expected ``counts``/``n_q``,
+    in the expanded space (block diagonal; central differences of the analytic gradient, as
+    the in-memory engine computes it)."""
+    offsets, n_exp = expanded_layout(blocks)
     h = np.zeros((n_exp, n_exp))
     for b, blk in enumerate(blocks):
         if blk.fixed:
             continue
-        counts = res.counts[blk.items, : blk.n_categories, :]
+        cts = counts[blk.items, : blk.n_categories, :]
         n_items_b, n_par = blk.par.shape
         hb = np.zeros((n_items_b, n_par, n_par))
         for p in range(n_par):
             if not blk.free_cols[p] and not np.all(np.isfinite(blk.par[:, p])):
-                continue  # a held boundary value (c = 0): its rows are not in the result
+                continue  # a held boundary value: not in the result
             step = 1e-5 * (1.0 + np.abs(blk.par[:, p]))
             grads = []
             for sign in (1.0, -1.0):
                 par = blk.par.copy()
                 par[:, p] += sign * step
                 dlog = fam.scores(blk.family, par, nodes)[1]
-                grads.append(np.einsum("jkq,jkqp->jp", counts, dlog))
+                grads.append(np.einsum("jkq,jkqp->jp", cts, dlog))
             hb[:, :, p] = (grads[0] - grads[1]) / (2.0 * step[:, None])
         hb = 0.5 * (hb + hb.transpose(0, 2, 1))
         for jj in range(n_items_b):
             e = offsets[b] + jj * n_par
             h[e : e + n_par, e : e + n_par] = hb[jj]
-    # latent mean and sd
     hl = np.zeros((2, 2))
     base = np.array([lat.mean, lat.sd])
     for p in range(2):
@@ -340,7 +347,7 @@ def _complete_hessian(pat, blocks, lat, nodes, logp, logw, offsets, n_exp):
         for sign in (1.0, -1.0):
             val = base.copy()
             val[p] += sign * step
-            grads.append(res.n_q @ latent_scores(nodes, val[0], val[1]))
+            grads.append(n_q @ latent_scores(nodes, val[0], val[1]))
         hl[:, p] = (grads[0] - grads[1]) / (2.0 * step)
     h[-2:, -2:] = 0.5 * (hl + hl.T)
     return h

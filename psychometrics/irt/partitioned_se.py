@@ -36,7 +36,7 @@ from scipy.special import expit
 
 from psychometrics.irt import _families as fam
 from psychometrics.irt._engine import Block, Latent, all_log_probs, latent_scores, log_weights
-from psychometrics.irt._se import expanded_layout, information, map_matrix
+from psychometrics.irt._se import complete_hessian, expanded_layout, information, map_matrix
 
 PAIR_BLOCK = 20_000
 """Indicator pairs per vectorized product (bounds a ``pairs x nodes x params`` temporary)."""
@@ -255,44 +255,3 @@ def _add_posterior_second_moment(m1, cols, w, d, e, pad) -> None:
         e2 = np.broadcast_to(e[c2[sl]][:, None, :], block.shape)
         ok = (e1 >= 0) & (e2 >= 0)
         np.add.at(flat, (e1[ok] * n_exp + e2[ok]), block[ok])
-
-
-def complete_hessian(counts, n_q, blocks: list[Block], lat: Latent, nodes) -> np.ndarray:
-    """Hessian of the expected complete-data log-likelihood for expected ``counts``/``n_q``,
-    in the expanded space (block diagonal; central differences of the analytic gradient, as
-    the in-memory engine computes it)."""
-    offsets, n_exp = expanded_layout(blocks)
-    h = np.zeros((n_exp, n_exp))
-    for b, blk in enumerate(blocks):
-        if blk.fixed:
-            continue
-        cts = counts[blk.items, : blk.n_categories, :]
-        n_items_b, n_par = blk.par.shape
-        hb = np.zeros((n_items_b, n_par, n_par))
-        for p in range(n_par):
-            if not blk.free_cols[p] and not np.all(np.isfinite(blk.par[:, p])):
-                continue  # a held boundary value: not in the result
-            step = 1e-5 * (1.0 + np.abs(blk.par[:, p]))
-            grads = []
-            for sign in (1.0, -1.0):
-                par = blk.par.copy()
-                par[:, p] += sign * step
-                dlog = fam.scores(blk.family, par, nodes)[1]
-                grads.append(np.einsum("jkq,jkqp->jp", cts, dlog))
-            hb[:, :, p] = (grads[0] - grads[1]) / (2.0 * step[:, None])
-        hb = 0.5 * (hb + hb.transpose(0, 2, 1))
-        for jj in range(n_items_b):
-            e = offsets[b] + jj * n_par
-            h[e : e + n_par, e : e + n_par] = hb[jj]
-    hl = np.zeros((2, 2))
-    base = np.array([lat.mean, lat.sd])
-    for p in range(2):
-        step = 1e-5 * (1.0 + abs(base[p]))
-        grads = []
-        for sign in (1.0, -1.0):
-            val = base.copy()
-            val[p] += sign * step
-            grads.append(n_q @ latent_scores(nodes, val[0], val[1]))
-        hl[:, p] = (grads[0] - grads[1]) / (2.0 * step)
-    h[-2:, -2:] = 0.5 * (hl + hl.T)
-    return h
