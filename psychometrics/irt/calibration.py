@@ -278,16 +278,7 @@ def calibrate(
                     stacklevel=2,
                 )
         params, lat_se = _report(prep, blocks, lat, cov)
-        flagged = _flag_extreme(params, prep.anchor_ids, theta_range)
-        if flagged:
-            shown = "; ".join(f"{i}: {r}" for i, r in flagged[:5])
-            more = f" (and {len(flagged) - 5} more)" if len(flagged) > 5 else ""
-            warnings.warn(
-                f"{len(flagged)} item(s) with extreme estimates, which these data do not pin down "
-                f"(too few persons, or a perfect pattern): {shown}{more}",
-                CalibrationWarning,
-                stacklevel=2,
-            )
+        flagged = warn_extreme(params, prep.anchor_ids, theta_range, stacklevel=3)
         return build_result(
             prep,
             blocks,
@@ -487,6 +478,21 @@ def _families_n_params(family: str, k: int) -> int:
 
 
 # ----------------------------------------------------------------------------- reporting
+
+
+def warn_extreme(params: ItemParameters, anchor_ids, theta_range, *, stacklevel: int):
+    """:func:`_flag_extreme`'s items, with one CalibrationWarning naming the first five."""
+    flagged = _flag_extreme(params, anchor_ids, theta_range)
+    if flagged:
+        shown = "; ".join(f"{i}: {r}" for i, r in flagged[:5])
+        more = f" (and {len(flagged) - 5} more)" if len(flagged) > 5 else ""
+        warnings.warn(
+            f"{len(flagged)} item(s) with extreme estimates, which these data do not pin down "
+            f"(too few persons, or a perfect pattern): {shown}{more}",
+            CalibrationWarning,
+            stacklevel=stacklevel,
+        )
+    return flagged
 
 
 def _flag_extreme(params: ItemParameters, anchor_ids, theta_range) -> tuple[tuple[str, str], ...]:

@@ -50,10 +50,10 @@ from psychometrics.irt.calibration import (
     DEFAULT_C_PRIOR,
     START_SAMPLE,
     _check_options,
-    _flag_extreme,
     _pair,
     build_blocks,
     build_result,
+    warn_extreme,
 )
 from psychometrics.irt.models import ItemParameters
 from psychometrics.irt.threads import blas_threads, resolve_threads
@@ -781,16 +781,7 @@ def _calibrate_sparse(
         finally:
             pat.release()
     params, lat_se = reported_parameters(prep, blocks, lat, cov)
-    flagged = _flag_extreme(params, prep.anchor_ids, theta_range)
-    if flagged:
-        shown = "; ".join(f"{i}: {r}" for i, r in flagged[:5])
-        more = f" (and {len(flagged) - 5} more)" if len(flagged) > 5 else ""
-        warnings.warn(
-            f"{len(flagged)} item(s) with extreme estimates, which these data do not pin down "
-            f"(too few persons, or a perfect pattern): {shown}{more}",
-            CalibrationWarning,
-            stacklevel=3,
-        )
+    flagged = warn_extreme(params, prep.anchor_ids, theta_range, stacklevel=4)
     return build_result(
         prep,
         blocks,
