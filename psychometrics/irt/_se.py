@@ -177,8 +177,14 @@ def information(
             m1 += bq.T @ (c_q[:, q, :] @ bq)
         h_c = _complete_hessian(pat, blocks, lat, nodes, logp, logw, offsets, n_exp)
         info = -h_c - (m1 - m2)
-    # priors (negative Hessian of the log prior, in the estimation parameterization)
+    return free_information(info, blocks, lat, c_prior)
+
+
+def free_information(info: np.ndarray, blocks: list[Block], lat: Latent, c_prior) -> np.ndarray:
+    """The expanded-space information ``info`` plus the c prior's negative Hessian (in the
+    estimation parameterization), mapped to the free parameters."""
     if c_prior is not None:
+        offsets, _ = expanded_layout(blocks)
         alpha, beta = c_prior
         for b, blk in enumerate(blocks):
             if blk.fixed or blk.family != "dich3":

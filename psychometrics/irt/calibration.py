@@ -217,21 +217,22 @@ def calibrate(
             )
         start = time.perf_counter()
         prep = prepare(rm, model=model, poly_model=poly_model, anchors=anchors)
-        nodes = np.linspace(theta_range[0], theta_range[1], int(quadrature))
         pat = compress(prep.scores, prep.n_categories, chunk_size=chunk_size)
-        blocks, lat = build_blocks(prep, anchors, c_prior)
-        lat.mean, lat.sd = float(latent[0]), float(latent[1])
-        settings = _engine.Settings(
-            nodes=nodes,
-            max_iter=int(max_iter),
-            tol=float(tol),
-            ll_tol=float(ll_tol),
-            accelerate=bool(accelerate),
+        blocks, lat, settings = em_setup(
+            prep,
+            anchors=anchors,
             c_prior=c_prior,
+            latent=latent,
+            theta_range=theta_range,
+            quadrature=quadrature,
+            max_iter=max_iter,
+            tol=tol,
+            ll_tol=ll_tol,
+            accelerate=accelerate,
             progress=progress,
-            progress_every=float(progress_interval),
-            hold_boundary=c_prior is None,
+            progress_interval=progress_interval,
         )
+        nodes = settings.nodes
         outcome = _engine.run_em(pat, blocks, lat, settings)
         if not outcome.converged:
             warnings.warn(outcome.message, ConvergenceWarning, stacklevel=2)
@@ -395,6 +396,38 @@ def _check_options(quadrature, theta_range, max_iter, tol, ll_tol, c_prior, se, 
 
 
 # ----------------------------------------------------------------------------- blocks
+
+
+def em_setup(
+    prep: Prepared,
+    *,
+    anchors,
+    c_prior,
+    latent,
+    theta_range,
+    quadrature,
+    max_iter,
+    tol,
+    ll_tol,
+    accelerate,
+    progress,
+    progress_interval,
+):
+    """Start values, latent distribution and EM settings of a calibration (every engine path)."""
+    blocks, lat = build_blocks(prep, anchors, c_prior)
+    lat.mean, lat.sd = float(latent[0]), float(latent[1])
+    settings = _engine.Settings(
+        nodes=np.linspace(theta_range[0], theta_range[1], int(quadrature)),
+        max_iter=int(max_iter),
+        tol=float(tol),
+        ll_tol=float(ll_tol),
+        accelerate=bool(accelerate),
+        c_prior=c_prior,
+        progress=progress,
+        progress_every=float(progress_interval),
+        hold_boundary=c_prior is None,
+    )
+    return blocks, lat, settings
 
 
 def build_blocks(prep: Prepared, anchors: ItemParameters | None, c_prior):

@@ -51,8 +51,8 @@ from psychometrics.irt.calibration import (
     START_SAMPLE,
     _check_options,
     _pair,
-    build_blocks,
     build_result,
+    em_setup,
     warn_extreme,
 )
 from psychometrics.irt.models import ItemParameters
@@ -724,20 +724,21 @@ def _calibrate_sparse(
         data, model=model, poly_model=poly_model, anchors=anchors
     )
     k_max = int(prep.n_categories.max())
-    blocks, lat = build_blocks(prep, anchors, c_prior)
-    lat.mean, lat.sd = float(latent[0]), float(latent[1])
-    nodes = np.linspace(theta_range[0], theta_range[1], int(quadrature))
-    settings = _engine.Settings(
-        nodes=nodes,
-        max_iter=int(max_iter),
-        tol=float(tol),
-        ll_tol=float(ll_tol),
-        accelerate=bool(accelerate),
+    blocks, lat, settings = em_setup(
+        prep,
+        anchors=anchors,
         c_prior=c_prior,
+        latent=latent,
+        theta_range=theta_range,
+        quadrature=quadrature,
+        max_iter=max_iter,
+        tol=tol,
+        ll_tol=ll_tol,
+        accelerate=accelerate,
         progress=progress,
-        progress_every=float(progress_interval),
-        hold_boundary=c_prior is None,
+        progress_interval=progress_interval,
     )
+    nodes = settings.nodes
     with _client(scheduler) as client:
         size = partition_size
         if size is None:

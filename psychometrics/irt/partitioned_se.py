@@ -32,11 +32,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from scipy.special import expit
 
 from psychometrics.irt import _families as fam
 from psychometrics.irt._engine import Block, Latent, all_log_probs, latent_scores, log_weights
-from psychometrics.irt._se import complete_hessian, expanded_layout, information, map_matrix
+from psychometrics.irt._se import (
+    complete_hessian,
+    expanded_layout,
+    free_information,
+    information,
+    map_matrix,
+)
 
 PAIR_BLOCK = 20_000
 """Indicator pairs per vectorized product (bounds a ``pairs x nodes x params`` temporary)."""
@@ -90,20 +95,10 @@ def finish(
     method: str = "louis",
 ) -> np.ndarray:
     """The information of the free parameters from the summed shares of all partitions."""
-    offsets, n_exp = expanded_layout(blocks)
     info = share.info.copy()
     if method == "louis":
         info -= complete_hessian(share.counts, share.n_q, blocks, lat, nodes)
-    if c_prior is not None:
-        alpha, beta = c_prior
-        for b, blk in enumerate(blocks):
-            if blk.fixed or blk.family != "dich3":
-                continue
-            c = expit(blk.par[:, 2])
-            e = offsets[b] + np.arange(len(blk.items)) * 3 + 2
-            info[e, e] += (alpha + beta - 2.0) * c * (1.0 - c)
-    t = map_matrix(blocks, lat)
-    return t.T @ info @ t
+    return free_information(info, blocks, lat, c_prior)
 
 
 # ----------------------------------------------------------------------------- dense groups
